@@ -1,0 +1,54 @@
+import { KMS } from '@aws-sdk/client-kms';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+/** Where and how to reach the AWS APIs. */
+export interface AwsTarget {
+  readonly region: string;
+  /** Override endpoint (the embedded broker); `undefined` lets the SDK use `AWS_ENDPOINT_URL` or AWS. */
+  readonly endpoint?: string;
+  /** Static credentials (the embedded broker accepts any); `undefined` uses the SDK's chain. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The SDK clients the library uses. KMS is the aggregated client the Encryption SDK needs. */
+export interface AwsClients {
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly kms: KMS;
+  destroy(): void;
+}
+
+/** Enough sockets for many concurrent long polls plus publishing. */
+const MAX_SOCKETS = 256;
+
+/** Creates the SNS, SQS and KMS clients for a target, sharing keep-alive connection pools. */
+export function createAwsClients(target: AwsTarget): AwsClients {
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+  });
+  const common = {
+    region: target.region,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+    requestHandler,
+    maxAttempts: 4,
+  };
+  const sns = new SNSClient(common);
+  const sqs = new SQSClient(common);
+  const kms = new KMS(common);
+  return {
+    sns,
+    sqs,
+    kms,
+    destroy() {
+      sns.destroy();
+      sqs.destroy();
+      kms.destroy();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** Every failure the library raises carries one of these codes. */
+export enum MessagingErrorCode {
+  /** A setting is missing or wrong: the message names the variable and the fix. */
+  Config = 'CONFIG',
+  /** An attribute or subject looks like PHI, or is not on the allowlist. */
+  PhiRefused = 'PHI_REFUSED',
+  /** The message would exceed SNS's 262,144-byte limit. */
+  MessageTooLarge = 'MESSAGE_TOO_LARGE',
+  /** The event does not match its schema, or its type is unknown. */
+  InvalidEvent = 'INVALID_EVENT',
+  /** The body cannot be decrypted (tampered, wrong key, not an envelope). */
+  DecryptFailed = 'DECRYPT_FAILED',
+  /** The envelope's encryption context does not match the expected one or the attributes. */
+  ContextMismatch = 'CONTEXT_MISMATCH',
+  KmsKeyDisabled = 'KMS_KEY_DISABLED',
+  KmsAccessDenied = 'KMS_ACCESS_DENIED',
+  KmsKeyNotFound = 'KMS_KEY_NOT_FOUND',
+  KmsUnavailable = 'KMS_UNAVAILABLE',
+  /** The broker refused or failed the call after retries. */
+  BrokerUnavailable = 'BROKER_UNAVAILABLE',
+  /** A resource the topology declares does not exist: run `npm run clinic -- provision`. */
+  NotProvisioned = 'NOT_PROVISIONED',
+}
+
+/**
+ * Base class of the library's errors. Messages name what is wrong and what to do; they never
+ * contain payloads, attribute values or anything else that could be PHI.
+ */
+export class MessagingError extends Error {
+  constructor(
+    readonly code: MessagingErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A message that can never be processed: the transport dead-letters it without retrying. */
+export class PoisonMessageError extends MessagingError {}
+
+/** A misconfiguration: names the setting and the fix. */
+export class ConfigError extends MessagingError {
+  constructor(message: string) {
+    super(MessagingErrorCode.Config, message);
+  }
+}
