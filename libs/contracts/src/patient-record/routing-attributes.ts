@@ -1,0 +1,16 @@
+import { ATTRIBUTE } from '@app/crypto-messaging';
+import type { PatientRecordCreatedV1 } from './patient-record-created.event';
+
+/**
+ * The plaintext routing facts of a record: flags the filter policies route on. Derived, never
+ * copied, from the record, so that no PHI can leak into an attribute.
+ */
+export function routingAttributesOf(record: PatientRecordCreatedV1): Record<string, string> {
+  return {
+    [ATTRIBUTE.clinicId]: record.clinicId,
+    [ATTRIBUTE.hasMedications]: String(record.medications.length > 0),
+    [ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
+    [ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
+    [ATTRIBUTE.billable]: String(record.billable),
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * @app/crypto-messaging/testing: test utilities (the one import allowed from a lib's insides).
+ */
+export * from './handler-spy';
+export * from './moto-server';
+export * from './test-stack';

@@ -1,0 +1,386 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+  type MessageAttributeValue,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import type { EnvelopeCipher } from '../crypto/envelope.cipher';
+import { MessagingError, MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
+import { contextFor } from '../events/encryption-context';
+import { EventRegistry, type EventDefinition, type EventEnvelope } from '../events/event-definition';
+import { ATTRIBUTE } from '../topology/message-attributes';
+import { isDeadLetterSignal } from './dead-letter.exception';
+import { DeleteBatcher } from './delete-batcher';
+import { SqsContext, type SqsDeliveryInfo } from './sqs.context';
+
+/** Options of {@link EncryptedSqsServer}. */
+export interface EncryptedSqsServerOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  /** Where messages that can never succeed go, with the reason as an attribute. */
+  deadLetterQueueUrl: string;
+  /** Topic name: part of the expected encryption context. */
+  topicName: string;
+  cipher: EnvelopeCipher;
+  /** The events this consumer understands (schema-validated before any handler runs). */
+  events: readonly EventDefinition[];
+  /** Handlers running at once. Not capped at SQS's 10 per receive. Default 10. */
+  concurrency?: number;
+  /** Long-poll wait. Default 20 s. */
+  waitTimeS?: number;
+  /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */
+  visibilityTimeoutS?: number;
+  /** Delay before the first retry of a failed handler; doubles per receive. Default 2 s. */
+  retryBaseDelayS?: number;
+  /** Longest retry delay. Default 900 s. */
+  retryMaxDelayS?: number;
+}
+
+/** What happened to one message; emitted as `outcome` for spies and metrics. */
+export interface MessageOutcome {
+  readonly outcome: 'acked' | 'retry' | 'dead-lettered';
+  readonly messageId: string;
+  readonly eventId?: string;
+  readonly pattern?: string;
+  readonly receiveCount: number;
+  /** Error code for retry and dead-letter outcomes. */
+  readonly code?: string;
+}
+
+type ServerEvents = { outcome: (outcome: MessageOutcome) => void; error: (error: Error) => void };
+
+const MAX_RECEIVE_BATCH = 10;
+const POLL_ERROR_BACKOFF_MS = 1000;
+const POLL_ERROR_BACKOFF_MAX_MS = 30_000;
+/** Attribute set on dead-lettered copies: an error code, never a message. */
+export const DEAD_LETTER_REASON_ATTRIBUTE = 'dead-letter-reason';
+
+/**
+ * A NestJS transport that consumes an encrypted SQS queue: `@EventPattern('patient-record.created.v1')`
+ * handlers, with pipes, guards and interceptors, see only decrypted, schema-valid events.
+ *
+ * At-least-once: a message is deleted only after its handler succeeded; a failed handler is
+ * retried later with backoff; a message that can never succeed goes to the dead-letter queue
+ * without running the handler; `close()` drains in-flight handlers before it resolves.
+ */
+export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTransportStrategy {
+  protected override readonly logger = new Logger(EncryptedSqsServer.name);
+
+  private readonly emitter = new EventEmitter();
+  private readonly registry: EventRegistry;
+  private readonly deleter: DeleteBatcher;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private pollers: Promise<void>[] = [];
+  private freeSlots: number;
+  private slotWaiters: Array<() => void> = [];
+  private closing = false;
+  private readonly concurrency: number;
+  private readonly waitTimeS: number;
+  private readonly visibilityTimeoutS: number;
+
+  constructor(private readonly options: EncryptedSqsServerOptions) {
+    super();
+    this.registry = new EventRegistry(options.events);
+    this.deleter = new DeleteBatcher(options.sqs, options.queueUrl);
+    this.concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new TypeError(`concurrency must be a positive integer, got ${this.concurrency}`);
+    }
+    this.freeSlots = this.concurrency;
+    this.waitTimeS = options.waitTimeS ?? 20;
+    this.visibilityTimeoutS = options.visibilityTimeoutS ?? 30;
+  }
+
+  /** Starts the long-poll loops: enough of them to keep `concurrency` handlers busy. */
+  listen(callback: (...optionalParams: unknown[]) => unknown): void {
+    for (const { pattern } of this.registry.all()) {
+      if (!this.getHandlerByPattern(pattern)) {
+        this.logger.warn({ msg: 'no handler for a declared event; such messages will be dead-lettered', pattern });
+      }
+    }
+    const loops = Math.ceil(this.concurrency / MAX_RECEIVE_BATCH);
+    this.pollers = Array.from({ length: loops }, () => this.pollLoop());
+    callback();
+  }
+
+  /**
+   * Stops polling, lets in-flight handlers finish, flushes deletes. Nothing is lost. Takes up
+   * to the long-poll wait (`waitTimeS`) plus the slowest handler.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.abort.abort();
+    this.slotWaiters.splice(0).forEach((wake) => wake());
+    await Promise.all(this.pollers);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.deleter.drain();
+  }
+
+  on<K extends keyof ServerEvents>(event: K, callback: ServerEvents[K]): this {
+    this.emitter.on(event, callback);
+    return this;
+  }
+
+  unwrap<T>(): T {
+    return this.options.sqs as T;
+  }
+
+  /** Handlers running right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private async pollLoop(): Promise<void> {
+    let errorBackoffMs = POLL_ERROR_BACKOFF_MS;
+    while (!this.closing) {
+      const reserved = await this.reserveSlots();
+      if (this.closing) {
+        this.releaseSlots(reserved);
+        break;
+      }
+      let messages: Message[] = [];
+      try {
+        const out = await this.options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queueUrl,
+            MaxNumberOfMessages: reserved,
+            WaitTimeSeconds: this.waitTimeS,
+            VisibilityTimeout: this.visibilityTimeoutS,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          // No abort signal: a long poll aborted mid-flight can still take messages off the
+          // queue, hiding them for a visibility timeout. close() waits for the poll instead.
+        );
+        messages = out.Messages ?? [];
+        errorBackoffMs = POLL_ERROR_BACKOFF_MS;
+      } catch (error) {
+        this.releaseSlots(reserved);
+        if (this.closing) break;
+        this.logger.error({
+          msg: 'receive failed; retrying',
+          queueUrl: this.options.queueUrl,
+          error: (error as Error).name,
+          retryInMs: errorBackoffMs,
+        });
+        this.emitter.emit('error', error as Error);
+        await sleep(errorBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
+        continue;
+      }
+      this.releaseSlots(reserved - messages.length);
+      for (const message of messages) {
+        const done: Promise<void> = this.process(message).finally(() => {
+          this.inFlight.delete(done);
+          this.releaseSlots(1);
+        });
+        this.inFlight.add(done);
+      }
+    }
+  }
+
+  private async reserveSlots(): Promise<number> {
+    while (this.freeSlots === 0 && !this.closing) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    const n = Math.min(this.freeSlots, MAX_RECEIVE_BATCH);
+    this.freeSlots -= n;
+    return n;
+  }
+
+  private releaseSlots(n: number): void {
+    if (n <= 0) return;
+    this.freeSlots += n;
+    this.slotWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  /** Decrypt, validate, handle, then ack / retry / dead-letter. Never throws. */
+  private async process(message: Message): Promise<void> {
+    const attributes = plainAttributes(message.MessageAttributes);
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+    const base = { messageId: message.MessageId ?? '', receiveCount, eventId: attributes[ATTRIBUTE.eventId] };
+    let stage: 'open' | 'handle' = 'open';
+    let info: SqsDeliveryInfo | undefined;
+    const heartbeat = this.startHeartbeat(message);
+    try {
+      const { definition, envelope } = await this.open(message, attributes);
+      info = {
+        messageId: base.messageId,
+        eventId: envelope.id,
+        pattern: definition.pattern,
+        receiveCount,
+        occurredAt: envelope.occurredAt,
+        attributes,
+        queueUrl: this.options.queueUrl,
+      };
+      const handler = this.getHandlerByPattern(definition.pattern);
+      if (!handler) {
+        throw new PoisonMessageError(
+          MessagingErrorCode.InvalidEvent,
+          `No handler for ${definition.pattern} in this consumer.`,
+        );
+      }
+      stage = 'handle';
+      const result: unknown = await handler(envelope.data, new SqsContext([info]));
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      clearInterval(heartbeat);
+      await this.deleter.delete(message.ReceiptHandle!);
+      this.report({ ...base, outcome: 'acked', pattern: info.pattern });
+    } catch (error) {
+      clearInterval(heartbeat);
+      const pattern = info?.pattern;
+      if (isPoison(error)) {
+        await this.deadLetter(message, codeOf(error), { ...base, pattern });
+      } else {
+        await this.retryLater(message, error, { ...base, pattern }, stage);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Decrypts and validates. Throws {@link PoisonMessageError} for what can never succeed. */
+  private async open(
+    message: Message,
+    attributes: Record<string, string>,
+  ): Promise<{ definition: EventDefinition; envelope: EventEnvelope }> {
+    const type = attributes[ATTRIBUTE.eventType];
+    const version = attributes[ATTRIBUTE.schemaVersion];
+    const definition = type && version ? this.registry.find(type, version) : undefined;
+    if (!definition) {
+      throw new PoisonMessageError(
+        MessagingErrorCode.InvalidEvent,
+        'Unknown or missing event-type / schema-version attributes.',
+      );
+    }
+    const plaintext = await this.options.cipher.decrypt(
+      Buffer.from(message.Body ?? '', 'base64'),
+      contextFor(this.options.topicName, definition),
+    );
+    let envelope: EventEnvelope;
+    try {
+      envelope = JSON.parse(plaintext.toString('utf8')) as EventEnvelope;
+    } catch {
+      throw new PoisonMessageError(MessagingErrorCode.InvalidEvent, 'Decrypted body is not JSON.');
+    }
+    if (envelope.id !== attributes[ATTRIBUTE.eventId] || envelope.type !== type || String(envelope.version) !== version) {
+      throw new PoisonMessageError(
+        MessagingErrorCode.ContextMismatch,
+        'The event-id, event-type or schema-version attribute differs from the encrypted envelope.',
+      );
+    }
+    return { definition, envelope: { ...envelope, data: this.registry.validate(definition, envelope.data) } };
+  }
+
+  /** Keeps the message invisible while a long handler runs. */
+  private startHeartbeat(message: Message): NodeJS.Timeout {
+    const timer = setInterval(
+      () => {
+        this.options.sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: this.options.queueUrl,
+              ReceiptHandle: message.ReceiptHandle!,
+              VisibilityTimeout: this.visibilityTimeoutS,
+            }),
+          )
+          .catch((error: Error) =>
+            this.logger.warn({ msg: 'visibility heartbeat failed', messageId: message.MessageId, error: error.name }),
+          );
+      },
+      (this.visibilityTimeoutS * 1000) / 2,
+    );
+    timer.unref();
+    return timer;
+  }
+
+  /** Copies the message, untouched, to the dead-letter queue with a reason, then deletes it. */
+  private async deadLetter(message: Message, code: string, base: Omit<MessageOutcome, 'outcome'>): Promise<void> {
+    try {
+      await this.options.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: this.options.deadLetterQueueUrl,
+          MessageBody: message.Body ?? '',
+          MessageAttributes: {
+            ...sqsAttributes(message.MessageAttributes),
+            [DEAD_LETTER_REASON_ATTRIBUTE]: { DataType: 'String', StringValue: code },
+          },
+        }),
+      );
+      await this.deleter.delete(message.ReceiptHandle!);
+    } catch (error) {
+      // Not copied, or copied but not deleted: SQS redelivers, and its redrive policy still
+      // moves it to the dead-letter queue after maxReceiveCount. Nothing is lost.
+      this.logger.error({ msg: 'dead-lettering failed', messageId: base.messageId, error: (error as Error).name });
+    }
+    this.logger.warn({ msg: 'dead-lettered', messageId: base.messageId, eventId: base.eventId, code });
+    this.report({ ...base, outcome: 'dead-lettered', code });
+  }
+
+  /** Leaves the message on the queue, visible again after an exponential backoff. */
+  private async retryLater(
+    message: Message,
+    error: unknown,
+    base: Omit<MessageOutcome, 'outcome'>,
+    stage: 'open' | 'handle',
+  ): Promise<void> {
+    const firstS = this.options.retryBaseDelayS ?? 2;
+    const maxS = Math.min(this.options.retryMaxDelayS ?? 900, 43_200);
+    const delayS = Math.min(maxS, Math.round(firstS * 2 ** Math.max(0, base.receiveCount - 1)));
+    const code = codeOf(error);
+    this.logger.warn({ msg: 'handler failed; retrying later', stage, messageId: base.messageId, eventId: base.eventId, code, retryInS: delayS });
+    await this.options.sqs
+      .send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: this.options.queueUrl,
+          ReceiptHandle: message.ReceiptHandle!,
+          VisibilityTimeout: delayS,
+        }),
+      )
+      .catch(() => undefined); // it comes back after the visibility timeout anyway
+    this.report({ ...base, outcome: 'retry', code });
+  }
+
+  private report(outcome: MessageOutcome): void {
+    this.emitter.emit('outcome', outcome);
+  }
+}
+
+/** Poison: our own checks before the handler, or a handler's {@link DeadLetterException}. */
+function isPoison(error: unknown): boolean {
+  return error instanceof PoisonMessageError || isDeadLetterSignal(error);
+}
+
+function codeOf(error: unknown): string {
+  if (error instanceof MessagingError) return error.code;
+  if (isDeadLetterSignal(error)) return error.code;
+  // Nest's exception filter turns any other handler error into { status, message }.
+  if (typeof error === 'object' && error !== null && 'status' in error) return 'HANDLER_FAILED';
+  if (error instanceof Error) return error.name;
+  return 'UNKNOWN';
+}
+
+function plainAttributes(attributes: Message['MessageAttributes']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value.StringValue !== undefined) out[name] = value.StringValue;
+  }
+  return out;
+}
+
+function sqsAttributes(attributes: Message['MessageAttributes']): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    out[name] = { DataType: value.DataType, StringValue: value.StringValue, BinaryValue: value.BinaryValue };
+  }
+  return out;
+}

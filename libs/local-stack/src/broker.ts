@@ -1,0 +1,54 @@
+import { assertPortFree, launch, PortInUseError } from './launch';
+
+/** The in-process-tree SNS/SQS broker (fauxqs), speaking the real AWS wire protocols. */
+export interface Broker {
+  /** `http://127.0.0.1:<port>`: give it to the SDK clients as `endpoint`. */
+  readonly endpoint: string;
+  readonly port: number;
+  /** Resolves true when the broker answers its health check. */
+  healthy(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** Loopback port; 0 picks a free one. */
+  port: number;
+  region?: string;
+  /** The setting that chose the port, named in the error when it is taken. */
+  portSetting?: string;
+}
+
+const START_TIMEOUT_MS = 20_000;
+
+/** Starts the embedded SNS/SQS broker on 127.0.0.1. Its state lives in memory only. */
+export async function startBroker(options: BrokerOptions): Promise<Broker> {
+  const setting = options.portSetting ?? 'CLINIC_BROKER_PORT';
+  await assertPortFree(options.port, setting, 'SNS/SQS broker');
+  let launched;
+  try {
+    launched = await launch(
+      'broker',
+      { BROKER_PORT: String(options.port), BROKER_REGION: options.region ?? 'us-east-1' },
+      { service: 'SNS/SQS broker', timeoutMs: START_TIMEOUT_MS },
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new PortInUseError(options.port, setting, 'SNS/SQS broker');
+    }
+    throw error;
+  }
+  const endpoint = `http://127.0.0.1:${launched.port}`;
+  return {
+    endpoint,
+    port: launched.port,
+    async healthy() {
+      try {
+        const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2000) });
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
+    stop: () => launched.stop(),
+  };
+}

@@ -1,0 +1,5 @@
+/** @app/local-stack: the embedded development stack (no Docker, nothing to install). */
+export * from './local-stack';
+export * from './broker';
+export * from './postgres';
+export { PortInUseError } from './launch';

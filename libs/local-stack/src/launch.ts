@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A service of the embedded stack running in a process of its own. */
+export interface LaunchedProcess {
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Stops the process and waits for it to exit (SIGKILL after `graceMs`). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Raised when a port of the embedded stack is already taken. Names the setting to change. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly setting: string,
+    service: string,
+  ) {
+    super(
+      `Port ${port} for the ${service} is already in use by another process. ` +
+        `Stop that process (for example an earlier "npm start"), or set ${setting} to a free port.`,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Resolves when nothing listens on 127.0.0.1:port; rejects with {@link PortInUseError}. */
+export async function assertPortFree(port: number, setting: string, service: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, setting, service) : error),
+    );
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+const LAUNCHERS_DIR = path.join(__dirname, 'launchers');
+
+/**
+ * Starts `launchers/<name>.mjs` and waits for its one-line JSON ready report. The child keeps an
+ * IPC channel to us, so it stops its service when this process dies, even on SIGKILL.
+ */
+export async function launch(
+  name: string,
+  env: Record<string, string>,
+  options: { service: string; timeoutMs: number },
+): Promise<LaunchedProcess> {
+  const child = spawn(process.execPath, [path.join(LAUNCHERS_DIR, `${name}.mjs`)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const report = await new Promise<{ ready?: boolean; port?: number; error?: string; code?: string }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()));
+      }, options.timeoutMs);
+      const lines = createInterface({ input: child.stdout! });
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(line) as { ready?: boolean; port?: number; error?: string });
+        } catch {
+          reject(new Error(`The ${options.service} printed an unexpected line: ${line.slice(0, 200)}`));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`The ${options.service} exited (code ${code}) before it was ready. ${stderr}`.trim()));
+      });
+    },
+  );
+  if (!report.ready || report.port === undefined) {
+    await exited;
+    const error = new Error(`The ${options.service} failed to start: ${report.error ?? 'unknown error'}`);
+    (error as NodeJS.ErrnoException).code = report.code;
+    throw error;
+  }
+  // Our own stdout pipe must not keep the event loop alive once we are done with it.
+  child.stdout?.resume();
+  const port = report.port;
+  return {
+    port,
+    child,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import * as path from 'node:path';
+import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
+import { startBroker, type Broker } from './broker';
+import { startPostgres, type EmbeddedPostgres } from './postgres';
+
+/** The embedded development stack: broker, PostgreSQL and the local master key, on loopback. */
+export interface LocalStack {
+  readonly broker: Broker;
+  readonly postgres?: EmbeddedPostgres;
+  readonly masterKeyPath: string;
+  /** Health of each part, for `/health` and the CLI. */
+  health(): Promise<{ broker: boolean; postgres: boolean | 'not-started' }>;
+  /** Stops everything it started, PostgreSQL last so that apps can finish their writes. */
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Databases to create (one per app); omit to skip PostgreSQL. */
+  databases?: string[];
+  /** Called with progress lines for people (no secrets). */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * Starts the embedded stack for the given config: fauxqs on `brokerPort`, embedded PostgreSQL
+ * on `postgresPort` (data under `<stateDir>/postgres`), and the local master key in `stateDir`.
+ * A taken port fails fast, naming the variable to change.
+ */
+export async function startLocalStack(config: MessagingConfig, options: LocalStackOptions = {}): Promise<LocalStack> {
+  const say = options.onProgress ?? (() => undefined);
+  const key = loadOrCreateLocalMasterKey(config.stateDir);
+  say(key.created ? `generated the local master key ${key.path}` : `using the local master key ${key.path}`);
+  const broker = await startBroker({ port: config.brokerPort, region: config.region });
+  say(`SNS/SQS broker (fauxqs) on ${broker.endpoint}`);
+  let postgres: EmbeddedPostgres | undefined;
+  if (options.databases) {
+    try {
+      postgres = await startPostgres({
+        dataDir: path.join(config.stateDir, 'postgres'),
+        port: config.postgresPort,
+        databases: options.databases,
+      });
+    } catch (error) {
+      await broker.stop();
+      throw error;
+    }
+    say(`PostgreSQL on 127.0.0.1:${postgres.port} (databases: ${options.databases.join(', ')})`);
+  }
+  return {
+    broker,
+    postgres,
+    masterKeyPath: key.path,
+    async health() {
+      return { broker: await broker.healthy(), postgres: postgres ? await postgresHealthy(postgres) : 'not-started' };
+    },
+    async stop() {
+      await broker.stop();
+      await postgres?.stop();
+    },
+  };
+}
+
+async function postgresHealthy(pg: EmbeddedPostgres): Promise<boolean> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: pg.url('postgres'), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

