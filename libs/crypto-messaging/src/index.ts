@@ -22,3 +22,4 @@ export * from './transport/encrypted-sqs.server';
 export * from './messaging.runtime';
 export * from './provisioning';
 export * from './transport/dead-letter.exception';
+export * from './doctor';

@@ -26,7 +26,20 @@ export interface MessagingConfig {
   readonly dataKeyMaxMessages: number;
   readonly maxReceiveCount: number;
   readonly algorithm: AlgorithmSuiteChoice;
+  /** IAM principals the key policy names (aws profile); empty lists mean the account root. */
+  readonly principals: {
+    readonly administrators: readonly string[];
+    readonly publisher: readonly string[];
+    readonly consumers: Readonly<Record<string, readonly string[]>>;
+  };
 }
+
+const arnList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/, `${name} must list IAM role or user ARNs, comma-separated`)));
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -66,6 +79,11 @@ const schema = z.object({
       error: 'CLINIC_ALGORITHM must be "committing" or "committing-signed"',
     })
     .default('committing'),
+  CLINIC_KMS_ADMIN_ARNS: arnList('CLINIC_KMS_ADMIN_ARNS'),
+  CLINIC_PUBLISHER_ARNS: arnList('CLINIC_PUBLISHER_ARNS'),
+  CLINIC_CONSUMER_ARNS_BILLING: arnList('CLINIC_CONSUMER_ARNS_BILLING'),
+  CLINIC_CONSUMER_ARNS_SCHEDULING: arnList('CLINIC_CONSUMER_ARNS_SCHEDULING'),
+  CLINIC_CONSUMER_ARNS_PRESCRIPTION: arnList('CLINIC_CONSUMER_ARNS_PRESCRIPTION'),
 });
 
 /** The repository root, where the git-ignored `.clinic/` state folder lives by default. */
@@ -95,5 +113,14 @@ export function loadMessagingConfig(env: NodeJS.ProcessEnv = process.env): Messa
     dataKeyMaxMessages: e.CLINIC_DATA_KEY_MAX_MESSAGES,
     maxReceiveCount: e.CLINIC_MAX_RECEIVE_COUNT,
     algorithm: e.CLINIC_ALGORITHM,
+    principals: {
+      administrators: e.CLINIC_KMS_ADMIN_ARNS,
+      publisher: e.CLINIC_PUBLISHER_ARNS,
+      consumers: {
+        billing: e.CLINIC_CONSUMER_ARNS_BILLING,
+        scheduling: e.CLINIC_CONSUMER_ARNS_SCHEDULING,
+        prescription: e.CLINIC_CONSUMER_ARNS_PRESCRIPTION,
+      },
+    },
   };
 }

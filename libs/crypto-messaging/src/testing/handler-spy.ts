@@ -8,8 +8,12 @@ type Predicate = (outcome: MessageOutcome) => boolean;
  */
 export class HandlerSpy {
   readonly outcomes: MessageOutcome[] = [];
-  private waiters: Array<{ predicate: Predicate; count: number; resolve: (o: MessageOutcome[]) => void }> =
-    [];
+  private waiters: Array<{
+    done: () => boolean;
+    predicate: Predicate;
+    count: number;
+    resolve: (o: MessageOutcome[]) => void;
+  }> = [];
 
   static attach(server: EncryptedSqsServer): HandlerSpy {
     const spy = new HandlerSpy();
@@ -23,11 +27,16 @@ export class HandlerSpy {
   }
 
   /** Resolves once `count` outcomes match; rejects after `timeoutMs` saying how many did. */
-  waitForCount(predicate: Predicate, count: number, timeoutMs = 15_000): Promise<MessageOutcome[]> {
-    const matches = this.outcomes.filter(predicate);
-    if (matches.length >= count) return Promise.resolve(matches.slice(0, count));
+  waitForCount(
+    predicate: Predicate,
+    count: number,
+    timeoutMs = 15_000,
+    condition?: (spy: HandlerSpy) => boolean,
+  ): Promise<MessageOutcome[]> {
+    const done = () => (condition ? condition(this) : this.outcomes.filter(predicate).length >= count);
+    if (done()) return Promise.resolve(this.outcomes.filter(predicate).slice(0, count));
     return new Promise((resolve, reject) => {
-      const waiter = { predicate, count, resolve };
+      const waiter = { done, predicate, count, resolve };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(
@@ -44,6 +53,16 @@ export class HandlerSpy {
     });
   }
 
+  /** Resolves once `condition` holds over everything recorded (checked after each outcome). */
+  waitUntil(condition: (spy: HandlerSpy) => boolean, timeoutMs = 15_000): Promise<void> {
+    return this.waitForCount(() => false, 0, timeoutMs, condition).then(() => undefined);
+  }
+
+  /** Distinct event ids with this outcome (at-least-once: a copy may be handled twice). */
+  distinctEvents(kind: MessageOutcome['outcome']): Set<string | undefined> {
+    return new Set(this.outcomes.filter((o) => o.outcome === kind).map((o) => o.eventId));
+  }
+
   /** Outcomes of one kind. */
   count(kind: MessageOutcome['outcome']): number {
     return this.outcomes.filter((o) => o.outcome === kind).length;
@@ -52,10 +71,9 @@ export class HandlerSpy {
   private record(outcome: MessageOutcome): void {
     this.outcomes.push(outcome);
     for (const waiter of [...this.waiters]) {
-      const matches = this.outcomes.filter(waiter.predicate);
-      if (matches.length >= waiter.count) {
+      if (waiter.done()) {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(matches.slice(0, waiter.count));
+        waiter.resolve(this.outcomes.filter(waiter.predicate).slice(0, waiter.count));
       }
     }
   }

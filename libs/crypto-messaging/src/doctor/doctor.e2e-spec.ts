@@ -1,0 +1,196 @@
+import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { startBroker } from '@app/local-stack/broker';
+import { createAwsClients, type AwsClients } from '../config/aws-clients';
+import { provisionTopology, type ProvisionReport } from '../provisioning/provision';
+import { SID, type PolicyDocument } from '../provisioning/policies';
+import { clinicTopology } from '../topology/clinic.topology';
+import {
+  MOTO_CREDENTIALS,
+  MOTO_REGION,
+  describeWithMoto,
+  startMotoServer,
+  type MotoServer,
+} from '../testing/moto-server';
+import { runDoctor, type DoctorReport } from './doctor';
+import { renderDoctorReport } from './render';
+
+const topology = clinicTopology({ prefix: 'doc' });
+const KEY = 'kms-key alias/doc-records';
+const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail');
+
+describeWithMoto()('doctor on moto (aws profile)', () => {
+  let moto: MotoServer;
+  let clients: AwsClients;
+  let provisioned: ProvisionReport;
+  const provision = () => provisionTopology({ topology, clients, profile: 'aws', endpoint: moto.endpoint });
+  const doctor = () => runDoctor({ topology, clients, profile: 'aws', endpoint: moto.endpoint });
+  const keyId = async () =>
+    (await clients.kms.describeKey({ KeyId: 'alias/doc-records' })).KeyMetadata?.KeyId;
+  const setQueue = (url: string, Attributes: Record<string, string>) =>
+    clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes }));
+
+  beforeAll(async () => {
+    const started = await startMotoServer();
+    if (!started) throw new Error('moto_server vanished between the availability check and the start');
+    moto = started;
+    clients = createAwsClients({
+      region: MOTO_REGION,
+      endpoint: moto.endpoint,
+      credentials: MOTO_CREDENTIALS,
+    });
+  });
+  afterAll(async () => {
+    clients?.destroy();
+    await moto?.stop();
+  });
+
+  it('fails everything as missing before provisioning, naming the fix', async () => {
+    const report = await doctor();
+    expect(report.ok).toBe(false);
+    expect(failures(report)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'topic.exists', resource: 'topic doc-patient-records' }),
+        expect.objectContaining({ id: 'key.exists', resource: KEY }),
+        expect.objectContaining({ id: 'queue.exists', resource: 'queue doc-billing' }),
+        expect.objectContaining({
+          id: 'dead-letter-queue.exists',
+          resource: 'dead-letter-queue doc-billing-dlq',
+        }),
+      ]),
+    );
+    for (const check of failures(report)) expect(check.fix).toContain('npm run clinic -- provision');
+  });
+
+  it('passes on a fresh provision, warning that moto enforces nothing', async () => {
+    provisioned = await provision();
+    const report = await doctor();
+    expect(failures(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.checks).toContainEqual(
+      expect.objectContaining({
+        id: 'endpoint.enforcement',
+        status: 'warn',
+        resource: `endpoint ${moto.endpoint}`,
+      }),
+    );
+    const ids = new Set(report.checks.filter((c) => c.status === 'pass').map((c) => c.id));
+    for (const id of [
+      'key.state',
+      'key.rotation',
+      'key.symmetric',
+      'key.sns-access',
+      'key.publisher-access',
+      'topic.encryption',
+      'topic.https-only',
+      'queue.encryption',
+      'queue.sns-send',
+      'queue.https-only',
+      'queue.reuse-period',
+      'dead-letter-queue.encryption',
+      'subscription.raw-delivery',
+      'subscription.filter-policy',
+      'phi.filter-attributes',
+    ]) {
+      expect(ids).toContain(id);
+    }
+    for (const check of report.checks.filter((c) => c.status !== 'pass')) expect(check.fix).toBeTruthy();
+    expect(renderDoctorReport(report)).toMatch(/^OK: \d+ passed, \d+ warnings, 0 failed$/m);
+  });
+
+  // Each case breaks one thing behind provisioning's back, expects the doctor to fail on exactly
+  // that resource, then expects re-provisioning to repair it.
+  const cases: {
+    name: string;
+    resource: () => string;
+    ids: string[];
+    breakIt: () => Promise<unknown>;
+  }[] = [
+    {
+      name: '(a) a subscribed queue on the AWS-managed alias/aws/sqs key',
+      resource: () => 'queue doc-billing',
+      ids: ['queue.encryption'],
+      breakIt: () => setQueue(provisioned.queues.billing.url, { KmsMasterKeyId: 'alias/aws/sqs' }),
+    },
+    {
+      name: '(b) a key policy without the SNS statement',
+      resource: () => KEY,
+      ids: ['key.sns-access'],
+      breakIt: async () => {
+        const id = await keyId();
+        const live = await clients.kms.getKeyPolicy({ KeyId: id, PolicyName: 'default' });
+        const policy = JSON.parse(live.Policy ?? '{}') as PolicyDocument;
+        policy.Statement = policy.Statement.filter((s) => s.Sid !== SID.snsService);
+        await clients.kms.putKeyPolicy({ KeyId: id, PolicyName: 'default', Policy: JSON.stringify(policy) });
+      },
+    },
+    {
+      name: '(c) a queue policy removed',
+      resource: () => 'queue doc-prescription',
+      ids: ['queue.sns-send', 'queue.https-only'],
+      breakIt: () => setQueue(provisioned.queues.prescription.url, { Policy: '' }),
+    },
+    {
+      name: '(d) the key disabled',
+      resource: () => KEY,
+      ids: ['key.state'],
+      // moto 5.2.1 wants the key id here; an ARN gives a 500.
+      breakIt: async () => clients.kms.disableKey({ KeyId: await keyId() }),
+    },
+    {
+      name: '(e) a dead-letter queue left unencrypted',
+      resource: () => 'dead-letter-queue doc-scheduling-dlq',
+      ids: ['dead-letter-queue.encryption'],
+      breakIt: () => setQueue(provisioned.queues.scheduling.dlqUrl, { KmsMasterKeyId: '' }),
+    },
+  ];
+
+  it.each(cases)('catches $name, and re-provisioning repairs it', async ({ resource, ids, breakIt }) => {
+    await breakIt();
+    const broken = await doctor();
+    expect(broken.ok).toBe(false);
+    for (const id of ids) {
+      expect(failures(broken)).toContainEqual(
+        expect.objectContaining({ id, resource: resource(), status: 'fail' }),
+      );
+    }
+    // Nothing else is blamed (moto may drop the queue policy along with the change: same resource).
+    expect(new Set(failures(broken).map((c) => c.resource))).toEqual(new Set([resource()]));
+    expect(renderDoctorReport(broken)).toContain(`FAIL  ${resource()}:`);
+
+    const repaired = await provision();
+    expect(repaired.rows.filter((r) => r.outcome === 'updated').map((r) => r.resource)).toContain(resource());
+    const healthy = await doctor();
+    expect(failures(healthy)).toEqual([]);
+  });
+});
+
+describe('doctor on the embedded broker', () => {
+  it('passes a provisioned broker, with KMS checks as warnings', async () => {
+    const broker = await startBroker({ port: 0 });
+    const clients = createAwsClients({
+      region: 'us-east-1',
+      endpoint: broker.endpoint,
+      credentials: MOTO_CREDENTIALS,
+    });
+    try {
+      await provisionTopology({ topology, clients, profile: 'embedded', endpoint: broker.endpoint });
+      const report = await runDoctor({ topology, clients, profile: 'embedded', endpoint: broker.endpoint });
+      expect(failures(report)).toEqual([]);
+      expect(report.checks).toContainEqual(
+        expect.objectContaining({ id: 'key.kms', status: 'warn', resource: KEY }),
+      );
+      expect(report.checks.find((c) => c.id === 'key.kms')?.message).toContain(
+        'no KMS in the embedded profile',
+      );
+      expect(report.checks).toContainEqual(
+        expect.objectContaining({ id: 'endpoint.enforcement', status: 'warn' }),
+      );
+      expect(report.checks).toContainEqual(
+        expect.objectContaining({ id: 'queue.encryption', status: 'pass', resource: 'queue doc-billing' }),
+      );
+    } finally {
+      clients.destroy();
+      await broker.stop();
+    }
+  });
+});

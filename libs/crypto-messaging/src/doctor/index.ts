@@ -1,0 +1,3 @@
+export * from './doctor';
+export { renderDoctorReport } from './render';
+export * from './policy-analysis';

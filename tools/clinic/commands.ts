@@ -1,0 +1,99 @@
+import {
+  MessagingError,
+  MessagingErrorCode,
+  MessagingRuntime,
+  provisionTopology,
+  renderDoctorReport,
+  renderProvisionReport,
+  renderProvisionRow,
+  runDoctor,
+  type MessagingConfig,
+  type ProvisionReport,
+} from '@app/crypto-messaging';
+import { startLocalStack, type LocalStack } from '@app/local-stack';
+
+/** Where a command writes for people. Injected so tests can capture it. */
+export interface Output {
+  line(text: string): void;
+}
+
+/** The databases of the embedded PostgreSQL: each app owns one. */
+export const APP_DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
+
+/** `provision`: create or verify every resource of the topology, with live progress. */
+export async function provision(config: MessagingConfig, out: Output): Promise<ProvisionReport> {
+  const runtime = MessagingRuntime.create(config, 'provisioner');
+  try {
+    out.line(`Provisioning the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`);
+    const report = await provisionTopology({
+      topology: runtime.topology,
+      clients: runtime.clients,
+      profile: config.profile,
+      endpoint: runtime.endpoint,
+      principals: config.principals,
+      onProgress: (row) => out.line(`  ${renderProvisionRow(row)}`),
+    }).catch((error: unknown) => {
+      throw explainUnreachable(error, config);
+    });
+    out.line('');
+    out.line(renderProvisionReport(report));
+    return report;
+  } finally {
+    runtime.close();
+  }
+}
+
+/** `doctor`: check the live configuration; resolves false when any check failed. */
+export async function doctor(config: MessagingConfig, out: Output, onlyProblems = false): Promise<boolean> {
+  const runtime = MessagingRuntime.create(config, 'doctor');
+  try {
+    out.line(`Checking the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`);
+    const report = await runDoctor({
+      topology: runtime.topology,
+      clients: runtime.clients,
+      profile: config.profile,
+      endpoint: runtime.endpoint,
+      principals: config.principals,
+    }).catch((error: unknown) => {
+      throw explainUnreachable(error, config);
+    });
+    out.line(renderDoctorReport(report, { onlyProblems }));
+    return report.ok;
+  } finally {
+    runtime.close();
+  }
+}
+
+/** `stack`: start the embedded stack and provision it; returns the running stack. */
+export async function startEmbeddedStack(config: MessagingConfig, out: Output): Promise<LocalStack> {
+  if (config.profile !== 'embedded') {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      'The embedded stack runs only in the embedded profile: unset CLINIC_PROFILE (or set it to "embedded").',
+    );
+  }
+  const stack = await startLocalStack(config, {
+    databases: APP_DATABASES,
+    onProgress: (line) => out.line(`  ${line}`),
+  });
+  try {
+    await provision(config, out);
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  return stack;
+}
+
+function explainUnreachable(error: unknown, config: MessagingConfig): unknown {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : '';
+  if (config.profile === 'embedded' && /ECONNREFUSED|connect/i.test(text)) {
+    return new MessagingError(
+      MessagingErrorCode.BrokerUnavailable,
+      `No broker answers on 127.0.0.1:${config.brokerPort}. Start the embedded stack first ("npm run clinic -- stack" or "npm start"), ` +
+        'or set CLINIC_PROFILE=aws with AWS_ENDPOINT_URL to use another endpoint.',
+      { cause: error },
+    );
+  }
+  return error;
+}

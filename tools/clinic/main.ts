@@ -1,0 +1,68 @@
+/**
+ * `npm run clinic -- <command>`: the clinic's command-line tool.
+ *   provision   create or verify the encrypted topic, queues, keys and subscriptions
+ *   doctor      check the live configuration for what emulators do not enforce
+ *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
+ */
+import 'reflect-metadata';
+import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
+import { PortInUseError } from '@app/local-stack';
+import { doctor, provision, startEmbeddedStack, type Output } from './commands';
+
+const USAGE = `Usage: npm run clinic -- <command> [options]
+
+Commands:
+  provision          Create or verify every resource of the topology (idempotent).
+  doctor [--problems] Check the live configuration; exits 1 when a check fails.
+  stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
+                     provision it, and keep it running until Ctrl-C.
+  help               Show this text.
+
+The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
+AWS-API endpoint, chosen with AWS_ENDPOINT_URL, AWS_REGION and the usual credentials).
+See README.md, "Configuration", for every variable.`;
+
+const out: Output = { line: (text) => process.stdout.write(`${text}\n`) };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    out.line(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadMessagingConfig();
+  switch (command) {
+    case 'provision':
+      await provision(config, out);
+      return 0;
+    case 'doctor':
+      return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;
+    case 'stack': {
+      const stack = await startEmbeddedStack(config, out);
+      out.line('\nThe embedded stack is running. Press Ctrl-C to stop it.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      out.line('Stopping the embedded stack...');
+      await stack.stop();
+      return 0;
+    }
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    // Our errors are written for people and carry no PHI; anything else gets its name only.
+    if (error instanceof MessagingError || error instanceof PortInUseError) {
+      process.stderr.write(`\nerror: ${error.message}\n`);
+    } else {
+      process.stderr.write(`\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+    }
+    process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
+  },
+);
