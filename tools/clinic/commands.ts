@@ -24,7 +24,9 @@ export const APP_DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
 export async function provision(config: MessagingConfig, out: Output): Promise<ProvisionReport> {
   const runtime = MessagingRuntime.create(config, 'provisioner');
   try {
-    out.line(`Provisioning the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`);
+    out.line(
+      `Provisioning the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`,
+    );
     const report = await provisionTopology({
       topology: runtime.topology,
       clients: runtime.clients,
@@ -47,7 +49,9 @@ export async function provision(config: MessagingConfig, out: Output): Promise<P
 export async function doctor(config: MessagingConfig, out: Output, onlyProblems = false): Promise<boolean> {
   const runtime = MessagingRuntime.create(config, 'doctor');
   try {
-    out.line(`Checking the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`);
+    out.line(
+      `Checking the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`,
+    );
     const report = await runDoctor({
       topology: runtime.topology,
       clients: runtime.clients,

@@ -61,7 +61,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof MessagingError || error instanceof PortInUseError) {
       process.stderr.write(`\nerror: ${error.message}\n`);
     } else {
-      process.stderr.write(`\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
+      process.stderr.write(
+        `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
+      );
     }
     process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
   },

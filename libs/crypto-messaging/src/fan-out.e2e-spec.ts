@@ -5,10 +5,26 @@
 import { Controller, Inject, Module, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord, type PatientRecordCreatedV1 } from '@app/contracts';
-import { ATTRIBUTE, EncryptedSqsServer, MessagingRuntime, SqsContext, type EncryptedPublisher } from '@app/crypto-messaging';
+import {
+  PatientRecordCreatedV1Event,
+  routingAttributesOf,
+  syntheticRecord,
+  type PatientRecordCreatedV1,
+} from '@app/contracts';
+import {
+  ATTRIBUTE,
+  EncryptedSqsServer,
+  MessagingRuntime,
+  SqsContext,
+  type EncryptedPublisher,
+} from '@app/crypto-messaging';
 import { findMotoServer, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
 
 const SINK = Symbol('sink');
@@ -20,7 +36,9 @@ interface Delivery {
 
 @Controller()
 class RecordsController {
-  constructor(@Inject(SINK) private readonly sink: { consumer: string; deliveries: Delivery[]; hold?: Promise<void> }) {}
+  constructor(
+    @Inject(SINK) private readonly sink: { consumer: string; deliveries: Delivery[]; hold?: Promise<void> },
+  ) {}
 
   @EventPattern(PatientRecordCreatedV1Event.pattern)
   async onRecord(@Payload() data: PatientRecordCreatedV1, @Ctx() ctx: SqsContext) {
@@ -32,7 +50,11 @@ class RecordsController {
 @Module({})
 class ConsumerModule {
   static with(sink: object): DynamicModule {
-    return { module: ConsumerModule, controllers: [RecordsController], providers: [{ provide: SINK, useValue: sink }] };
+    return {
+      module: ConsumerModule,
+      controllers: [RecordsController],
+      providers: [{ provide: SINK, useValue: sink }],
+    };
   }
 }
 
@@ -46,10 +68,16 @@ interface Consumer {
 
 async function startConsumer(stack: TestStack, name: string, concurrency = 10): Promise<Consumer> {
   const runtime = stack.runtime(name);
-  const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], { concurrency, waitTimeS: 1 });
+  const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], {
+    concurrency,
+    waitTimeS: 1,
+  });
   const spy = HandlerSpy.attach(server);
   const sink = { consumer: name, deliveries: [] as Delivery[] };
-  const app = await NestFactory.createMicroservice(ConsumerModule.with(sink), { strategy: server, logger: false });
+  const app = await NestFactory.createMicroservice(ConsumerModule.with(sink), {
+    strategy: server,
+    logger: false,
+  });
   await app.listen();
   return { name, app, server, spy, sink };
 }
@@ -71,7 +99,8 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       publisherRuntime = stack.runtime('emr');
       publisher = await publisherRuntime.publisher();
       consumers = {};
-      for (const name of ['billing', 'scheduling', 'prescription']) consumers[name] = await startConsumer(stack, name);
+      for (const name of ['billing', 'scheduling', 'prescription'])
+        consumers[name] = await startConsumer(stack, name);
     });
 
     afterAll(async () => {
@@ -80,8 +109,13 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
     });
 
     const publish = (record: PatientRecordCreatedV1) =>
-      publisher.publish({ event: PatientRecordCreatedV1Event, data: record, attributes: routingAttributesOf(record) });
-    const acked = (eventId: string) => (o: { eventId?: string; outcome: string }) => o.eventId === eventId && o.outcome === 'acked';
+      publisher.publish({
+        event: PatientRecordCreatedV1Event,
+        data: record,
+        attributes: routingAttributesOf(record),
+      });
+    const acked = (eventId: string) => (o: { eventId?: string; outcome: string }) =>
+      o.eventId === eventId && o.outcome === 'acked';
 
     it('fans a record out to all three systems, decrypted and validated', async () => {
       const record = syntheticRecord();
@@ -113,20 +147,32 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const { eventId } = await publish(record);
       const sqs = stack.runtime('peek').clients.sqs;
       const queueUrl = stack.provisioned.queues.billing.url;
-      let peeked;
+      let peeked: Message | undefined;
       for (let i = 0; i < 20 && !peeked; i++) {
         const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageAttributeNames: ['All'], WaitTimeSeconds: 1, VisibilityTimeout: 0 }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MessageAttributeNames: ['All'],
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 0,
+          }),
         );
         peeked = out.Messages?.find((m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId);
       }
       expect(peeked).toBeDefined();
       const body = Buffer.from(peeked!.Body!, 'base64');
-      for (const secret of [record.patient.familyName, record.patient.mrn, record.diagnoses[0].icd10, record.patient.dateOfBirth]) {
+      for (const secret of [
+        record.patient.familyName,
+        record.patient.mrn,
+        record.diagnoses[0].icd10,
+        record.patient.dateOfBirth,
+      ]) {
         expect(peeked!.Body).not.toContain(secret);
         expect(body.includes(Buffer.from(secret))).toBe(false);
       }
-      const attributes = Object.fromEntries(Object.entries(peeked!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
+      const attributes = Object.fromEntries(
+        Object.entries(peeked!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]),
+      );
       expect(attributes).toEqual({
         'event-type': 'patient-record.created',
         'schema-version': '1',
@@ -137,7 +183,9 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
         'has-lab-orders': 'true',
         billable: 'true',
       });
-      const queue = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['KmsMasterKeyId'] }));
+      const queue = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['KmsMasterKeyId'] }),
+      );
       expect(queue.Attributes?.KmsMasterKeyId).toBeTruthy();
       consumers.billing = await startConsumer(stack, 'billing');
       await consumers.billing.spy.waitFor(acked(eventId));
@@ -180,7 +228,9 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
           WaitTimeSeconds: 1,
         }),
       );
-      const copy = dlq.Messages?.find((m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId);
+      const copy = dlq.Messages?.find(
+        (m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId,
+      );
       expect(copy?.Body).toBe(body);
       expect(copy?.MessageAttributes?.['dead-letter-reason']?.StringValue).toBe(code);
       // ... and the consumer keeps going.
@@ -197,7 +247,11 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const outcomes = await publisher.publishBatch(
         Array.from({ length: 30 }, () => {
           const record = syntheticRecord();
-          return { event: PatientRecordCreatedV1Event, data: record, attributes: routingAttributesOf(record) };
+          return {
+            event: PatientRecordCreatedV1Event,
+            data: record,
+            attributes: routingAttributesOf(record),
+          };
         }),
       );
       const ids = new Set(outcomes.map((o) => o.eventId));
@@ -213,7 +267,12 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const next = await startConsumer(stack, 'prescription');
       consumers.prescription = next;
       await waitUntil(
-        () => new Set([...c.sink.deliveries, ...next.sink.deliveries].filter((d) => ids.has(d.eventId)).map((d) => d.eventId)).size === ids.size,
+        () =>
+          new Set(
+            [...c.sink.deliveries, ...next.sink.deliveries]
+              .filter((d) => ids.has(d.eventId))
+              .map((d) => d.eventId),
+          ).size === ids.size,
         20_000,
       );
     });
@@ -242,7 +301,13 @@ async function sealedBody(
   stack: TestStack,
   contextOverride: Record<string, string> = {},
 ): Promise<string> {
-  const envelope = { id: eventId, type: 'patient-record.created', version: 1, occurredAt: new Date().toISOString(), data: record };
+  const envelope = {
+    id: eventId,
+    type: 'patient-record.created',
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    data: record,
+  };
   const context = {
     topic: stack.provisioned.topicArn.split(':').pop()!,
     'event-type': 'patient-record.created',
@@ -255,10 +320,14 @@ async function sealedBody(
 
 /** A cipher under a key the consumers do not have: a random local key, or a second KMS key. */
 async function foreignPublisher(stack: TestStack, profile: 'embedded' | 'aws') {
-  const { EnvelopeCipher, KeyUseMonitor, localKeyProvider, kmsKeyProvider } = await import('@app/crypto-messaging');
+  const { EnvelopeCipher, KeyUseMonitor, localKeyProvider, kmsKeyProvider } =
+    await import('@app/crypto-messaging');
   const monitor = new KeyUseMonitor('attacker');
   if (profile === 'embedded') {
-    return new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'clinic-records', monitor), monitor });
+    return new EnvelopeCipher({
+      keys: localKeyProvider(randomBytes(32), 'clinic-records', monitor),
+      monitor,
+    });
   }
   const kms = stack.runtime('attacker-kms').clients.kms;
   const other = await kms.createKey({ Description: 'foreign key for the tamper test' });

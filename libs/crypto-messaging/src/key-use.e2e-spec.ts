@@ -27,7 +27,10 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
       const consumers = await Promise.all(
         ['billing'].map(async (name) => {
           const runtime = stack.runtime(name);
-          const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], { concurrency: 40, waitTimeS: 1 });
+          const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], {
+            concurrency: 40,
+            waitTimeS: 1,
+          });
           server.addHandler(PatientRecordCreatedV1Event.pattern, () => Promise.resolve(), true);
           const spy = HandlerSpy.attach(server);
           server.listen(() => undefined);
@@ -37,16 +40,25 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
       const records = Array.from({ length: MESSAGES }, () => syntheticRecord());
       for (let i = 0; i < records.length; i += 100) {
         const outcomes = await publisher.publishBatch(
-          records.slice(i, i + 100).map((r) => ({ event: PatientRecordCreatedV1Event, data: r, attributes: routingAttributesOf(r) })),
+          records.slice(i, i + 100).map((r) => ({
+            event: PatientRecordCreatedV1Event,
+            data: r,
+            attributes: routingAttributesOf(r),
+          })),
         );
         expect(outcomes.filter((o) => !o.ok)).toEqual([]);
       }
       // At-least-once: a redelivered copy may be handled twice, so count distinct events.
-      for (const c of consumers) await c.spy.waitUntil((spy) => spy.distinctEvents('acked').size >= MESSAGES, 150_000);
+      for (const c of consumers)
+        await c.spy.waitUntil((spy) => spy.distinctEvents('acked').size >= MESSAGES, 150_000);
       for (const c of consumers) await c.server.close();
 
       const published = publisherRuntime.monitor.snapshot();
-      expect(published).toMatchObject({ generateDataKey: 1, encryptions: MESSAGES, encryptCacheHits: MESSAGES - 1 });
+      expect(published).toMatchObject({
+        generateDataKey: 1,
+        encryptions: MESSAGES,
+        encryptCacheHits: MESSAGES - 1,
+      });
       for (const { runtime } of consumers) {
         expect(runtime.monitor.snapshot().decryptDataKey).toBe(1);
         expect(runtime.monitor.snapshot().decryptions).toBeGreaterThanOrEqual(MESSAGES);
@@ -66,7 +78,11 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
       await Promise.all(
         Array.from({ length: 20 }, () => {
           const r = syntheticRecord();
-          return publisher.publish({ event: PatientRecordCreatedV1Event, data: r, attributes: routingAttributesOf(r) });
+          return publisher.publish({
+            event: PatientRecordCreatedV1Event,
+            data: r,
+            attributes: routingAttributesOf(r),
+          });
         }),
       );
       expect(runtime.monitor.snapshot().generateDataKey).toBe(1);

@@ -18,7 +18,7 @@ const EMBEDDED_CREDENTIALS = { accessKeyId: 'embedded', secretAccessKey: 'embedd
 /** Consumer tuning that callers may set; the rest comes from the topology. */
 export type ConsumerTuning = Pick<
   EncryptedSqsServerOptions,
-  'concurrency' | 'waitTimeS' | 'retryBaseDelayS' | 'retryMaxDelayS'
+  'concurrency' | 'waitTimeS' | 'visibilityTimeoutS' | 'retryBaseDelayS' | 'retryMaxDelayS'
 >;
 
 /**
@@ -76,6 +76,7 @@ export class MessagingRuntime {
 
   /** The topic's ARN, looked up once. Fails with the fix when the topology is not provisioned. */
   topicArn(): Promise<string> {
+    if (this.config.topicArn) return Promise.resolve(this.config.topicArn);
     this.topicArnPromise ??= findTopicArn(this.clients.sns, this.topology.topic.name)
       .catch((error: unknown) => {
         throw this.unreachable(error);

@@ -63,7 +63,9 @@ export async function launch(
     (resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()));
+        reject(
+          new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()),
+        );
       }, options.timeoutMs);
       const lines = createInterface({ input: child.stdout! });
       lines.once('line', (line) => {
@@ -76,7 +78,9 @@ export async function launch(
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`The ${options.service} exited (code ${code}) before it was ready. ${stderr}`.trim()));
+        reject(
+          new Error(`The ${options.service} exited (code ${code}) before it was ready. ${stderr}`.trim()),
+        );
       });
     },
   );

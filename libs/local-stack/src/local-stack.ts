@@ -26,7 +26,10 @@ export interface LocalStackOptions {
  * on `postgresPort` (data under `<stateDir>/postgres`), and the local master key in `stateDir`.
  * A taken port fails fast, naming the variable to change.
  */
-export async function startLocalStack(config: MessagingConfig, options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalStack(
+  config: MessagingConfig,
+  options: LocalStackOptions = {},
+): Promise<LocalStack> {
   const say = options.onProgress ?? (() => undefined);
   const key = loadOrCreateLocalMasterKey(config.stateDir);
   say(key.created ? `generated the local master key ${key.path}` : `using the local master key ${key.path}`);
@@ -51,7 +54,10 @@ export async function startLocalStack(config: MessagingConfig, options: LocalSta
     postgres,
     masterKeyPath: key.path,
     async health() {
-      return { broker: await broker.healthy(), postgres: postgres ? await postgresHealthy(postgres) : 'not-started' };
+      return {
+        broker: await broker.healthy(),
+        postgres: postgres ? await postgresHealthy(postgres) : 'not-started',
+      };
     },
     async stop() {
       await broker.stop();

@@ -30,7 +30,10 @@ export const PatientRecordCreatedV1Schema = z.object({
   }),
   physician: z.object({ physicianId: z.string().min(1).max(64), name: z.string().min(1).max(200) }),
   visit: z.object({ type: z.string().min(1).max(64), cptCode: Cpt, date: z.iso.datetime({ offset: true }) }),
-  procedures: z.array(z.object({ cptCode: Cpt })).max(50).default([]),
+  procedures: z
+    .array(z.object({ cptCode: Cpt }))
+    .max(50)
+    .default([]),
   diagnoses: z.array(z.object({ icd10: Icd10, description: z.string().max(200) })).max(50),
   medications: z
     .array(
@@ -45,10 +48,19 @@ export const PatientRecordCreatedV1Schema = z.object({
       }),
     )
     .max(50),
-  immunizations: z.array(z.object({ cvx: z.string().max(8), name: z.string().max(200), date: z.iso.date() })).max(50),
+  immunizations: z
+    .array(z.object({ cvx: z.string().max(8), name: z.string().max(200), date: z.iso.date() }))
+    .max(50),
   labOrders: z.array(z.object({ loinc: Loinc, name: z.string().max(200) })).max(50),
   labResults: z
-    .array(z.object({ loinc: Loinc, value: z.string().max(64), unit: z.string().max(32), flag: z.string().max(8).optional() }))
+    .array(
+      z.object({
+        loinc: Loinc,
+        value: z.string().max(64),
+        unit: z.string().max(32),
+        flag: z.string().max(8).optional(),
+      }),
+    )
     .max(100),
   followUpDays: z.number().int().min(1).max(730).optional(),
   billable: z.boolean(),
@@ -56,4 +68,8 @@ export const PatientRecordCreatedV1Schema = z.object({
 
 export type PatientRecordCreatedV1 = z.infer<typeof PatientRecordCreatedV1Schema>;
 
-export const PatientRecordCreatedV1Event = defineEvent('patient-record.created', 1, PatientRecordCreatedV1Schema);
+export const PatientRecordCreatedV1Event = defineEvent(
+  'patient-record.created',
+  1,
+  PatientRecordCreatedV1Schema,
+);

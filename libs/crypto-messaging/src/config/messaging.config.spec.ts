@@ -19,7 +19,11 @@ describe('loadMessagingConfig', () => {
   it('names every wrong variable and what it must look like', () => {
     const error = (() => {
       try {
-        loadMessagingConfig({ CLINIC_PROFILE: 'cloud', CLINIC_BROKER_PORT: '70000', AWS_ENDPOINT_URL: 'not a url' });
+        loadMessagingConfig({
+          CLINIC_PROFILE: 'cloud',
+          CLINIC_BROKER_PORT: '70000',
+          AWS_ENDPOINT_URL: 'not a url',
+        });
       } catch (e) {
         return e as ConfigError;
       }
@@ -34,12 +38,19 @@ describe('loadMessagingConfig', () => {
     const config = loadMessagingConfig({
       CLINIC_PUBLISHER_ARNS: 'arn:aws:iam::123456789012:role/emr, arn:aws:iam::123456789012:role/emr-relay',
     });
-    expect(config.principals.publisher).toEqual(['arn:aws:iam::123456789012:role/emr', 'arn:aws:iam::123456789012:role/emr-relay']);
-    expect(() => loadMessagingConfig({ CLINIC_KMS_ADMIN_ARNS: 'alice' })).toThrow(/CLINIC_KMS_ADMIN_ARNS must list IAM role or user ARNs/);
+    expect(config.principals.publisher).toEqual([
+      'arn:aws:iam::123456789012:role/emr',
+      'arn:aws:iam::123456789012:role/emr-relay',
+    ]);
+    expect(() => loadMessagingConfig({ CLINIC_KMS_ADMIN_ARNS: 'alice' })).toThrow(
+      /CLINIC_KMS_ADMIN_ARNS must list IAM role or user ARNs/,
+    );
   });
 
   it('honours the standard AWS region variables', () => {
     expect(loadMessagingConfig({ AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-west-1');
-    expect(loadMessagingConfig({ AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('eu-central-1');
+    expect(loadMessagingConfig({ AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe(
+      'eu-central-1',
+    );
   });
 });

@@ -26,6 +26,8 @@ export interface MessagingConfig {
   readonly dataKeyMaxMessages: number;
   readonly maxReceiveCount: number;
   readonly algorithm: AlgorithmSuiteChoice;
+  /** The topic's ARN when known (deployments): saves a ListTopics the publisher may not be allowed. */
+  readonly topicArn: string | undefined;
   /** IAM principals the key policy names (aws profile); empty lists mean the account root. */
   readonly principals: {
     readonly administrators: readonly string[];
@@ -38,8 +40,22 @@ const arnList = (name: string) =>
   z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/, `${name} must list IAM role or user ARNs, comma-separated`)));
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/,
+            `${name} must list IAM role or user ARNs, comma-separated`,
+          ),
+      ),
+    );
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -50,14 +66,21 @@ const port = (name: string, fallback: number) =>
     .default(fallback);
 
 const schema = z.object({
-  CLINIC_PROFILE: z.enum(['embedded', 'aws'], { error: 'CLINIC_PROFILE must be "embedded" or "aws"' }).default('embedded'),
+  CLINIC_PROFILE: z
+    .enum(['embedded', 'aws'], { error: 'CLINIC_PROFILE must be "embedded" or "aws"' })
+    .default('embedded'),
   CLINIC_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}$/, 'CLINIC_PREFIX must be 1-40 lower-case letters, digits or dashes')
     .default('clinic'),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'AWS_REGION must look like us-east-1').optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'AWS_REGION must look like us-east-1')
+    .optional(),
   AWS_DEFAULT_REGION: z.string().optional(),
-  AWS_ENDPOINT_URL: z.url({ error: 'AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:5000' }).optional(),
+  AWS_ENDPOINT_URL: z
+    .url({ error: 'AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:5000' })
+    .optional(),
   CLINIC_STATE_DIR: z.string().min(1).optional(),
   CLINIC_BROKER_PORT: port('CLINIC_BROKER_PORT', 4566),
   CLINIC_POSTGRES_PORT: port('CLINIC_POSTGRES_PORT', 5433),
@@ -79,6 +102,13 @@ const schema = z.object({
       error: 'CLINIC_ALGORITHM must be "committing" or "committing-signed"',
     })
     .default('committing'),
+  CLINIC_TOPIC_ARN: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/,
+      'CLINIC_TOPIC_ARN must be an SNS topic ARN',
+    )
+    .optional(),
   CLINIC_KMS_ADMIN_ARNS: arnList('CLINIC_KMS_ADMIN_ARNS'),
   CLINIC_PUBLISHER_ARNS: arnList('CLINIC_PUBLISHER_ARNS'),
   CLINIC_CONSUMER_ARNS_BILLING: arnList('CLINIC_CONSUMER_ARNS_BILLING'),
@@ -113,6 +143,7 @@ export function loadMessagingConfig(env: NodeJS.ProcessEnv = process.env): Messa
     dataKeyMaxMessages: e.CLINIC_DATA_KEY_MAX_MESSAGES,
     maxReceiveCount: e.CLINIC_MAX_RECEIVE_COUNT,
     algorithm: e.CLINIC_ALGORITHM,
+    topicArn: e.CLINIC_TOPIC_ARN,
     principals: {
       administrators: e.CLINIC_KMS_ADMIN_ARNS,
       publisher: e.CLINIC_PUBLISHER_ARNS,

@@ -4,7 +4,11 @@ import { localKeyProvider } from '../keys/key-provider';
 import { KeyUseMonitor } from '../keys/key-use.monitor';
 import { EnvelopeCipher } from './envelope.cipher';
 
-const context = { topic: 'clinic-patient-records', 'event-type': 'patient-record.created', 'schema-version': '1' };
+const context = {
+  topic: 'clinic-patient-records',
+  'event-type': 'patient-record.created',
+  'schema-version': '1',
+};
 
 function cipherWith(masterKey: Buffer, options: { maxMessages?: number; maxAgeS?: number } = {}) {
   const monitor = new KeyUseMonitor('test');
@@ -47,7 +51,10 @@ describe('EnvelopeCipher (local master key)', () => {
 
   it('refuses a body whose context differs from the expected one, naming the key not the value', async () => {
     const { cipher } = cipherWith(masterKey);
-    const sealed = await cipher.encrypt(Buffer.from('x'), { ...context, 'event-type': 'patient-record.deleted' });
+    const sealed = await cipher.encrypt(Buffer.from('x'), {
+      ...context,
+      'event-type': 'patient-record.deleted',
+    });
     const error = await cipher.decrypt(sealed, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoisonMessageError);
     expect((error as PoisonMessageError).code).toBe(MessagingErrorCode.ContextMismatch);
@@ -58,16 +65,24 @@ describe('EnvelopeCipher (local master key)', () => {
   it('refuses extra context keys too', async () => {
     const { cipher } = cipherWith(masterKey);
     const sealed = await cipher.encrypt(Buffer.from('x'), { ...context, extra: 'y' });
-    await expect(cipher.decrypt(sealed, context)).rejects.toMatchObject({ code: MessagingErrorCode.ContextMismatch });
+    await expect(cipher.decrypt(sealed, context)).rejects.toMatchObject({
+      code: MessagingErrorCode.ContextMismatch,
+    });
   });
 
   it('reuses one data key across messages and makes one key call for a concurrent cold start', async () => {
     const { cipher, monitor } = cipherWith(masterKey);
-    const sealed = await Promise.all(Array.from({ length: 50 }, (_, i) => cipher.encrypt(Buffer.from(`m${i}`), context)));
+    const sealed = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => cipher.encrypt(Buffer.from(`m${i}`), context)),
+    );
     const reader = cipherWith(masterKey);
     await Promise.all(sealed.map((s) => reader.cipher.decrypt(s, context)));
     expect(monitor.snapshot()).toMatchObject({ generateDataKey: 1, encryptions: 50, encryptCacheHits: 49 });
-    expect(reader.monitor.snapshot()).toMatchObject({ decryptDataKey: 1, decryptions: 50, decryptCacheHits: 49 });
+    expect(reader.monitor.snapshot()).toMatchObject({
+      decryptDataKey: 1,
+      decryptions: 50,
+      decryptCacheHits: 49,
+    });
   });
 
   it('rotates the data key after the message limit', async () => {
@@ -82,7 +97,13 @@ describe('EnvelopeCipher (local master key)', () => {
     monitor.onAudit((e) => events.push(e));
     await cipher.encrypt(Buffer.from('synthetic secret'), context);
     expect(events).toEqual([
-      expect.objectContaining({ operation: 'GenerateDataKey', keyId: 'clinic-records', provider: 'local-aes', app: 'test', outcome: 'ok' }),
+      expect.objectContaining({
+        operation: 'GenerateDataKey',
+        keyId: 'clinic-records',
+        provider: 'local-aes',
+        app: 'test',
+        outcome: 'ok',
+      }),
     ]);
     expect(JSON.stringify(events)).not.toContain('synthetic secret');
   });

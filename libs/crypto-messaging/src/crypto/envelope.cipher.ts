@@ -15,6 +15,17 @@ import { SingleFlightMaterialsManager } from './single-flight.cmm';
 /** The fixed, low-cardinality encryption context: it is plaintext in the header and in CloudTrail. */
 export type EncryptionContext = Readonly<Record<string, string>>;
 
+/**
+ * The port the publisher and the transport encrypt through. {@link EnvelopeCipher} is the one
+ * real implementation; the benchmark measures a pass-through beside it.
+ */
+export interface BodyCipher {
+  /** Key ARN or local key name, for error messages. */
+  readonly keyId: string;
+  encrypt(plaintext: Buffer, context: EncryptionContext): Promise<Buffer>;
+  decrypt(ciphertext: Buffer, expected: EncryptionContext): Promise<Buffer>;
+}
+
 export interface EnvelopeCipherOptions {
   keys: KeyProvider;
   monitor: KeyUseMonitor;
@@ -39,7 +50,7 @@ const SDK_CONTEXT_PREFIX = 'aws-crypto-';
  * publisher to the consumer's handler, in the broker and in any dead-letter queue.
  * One instance per process: it owns the data-key cache (single-flight on misses).
  */
-export class EnvelopeCipher {
+export class EnvelopeCipher implements BodyCipher {
   private readonly client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   private readonly cmm: SingleFlightMaterialsManager;
   private readonly suiteId: AlgorithmSuiteIdentifier;
@@ -93,7 +104,9 @@ export class EnvelopeCipher {
       throw this.classifyDecryptFailure(error);
     }
     this.options.monitor.recordMessage('decrypt');
-    const actual = Object.fromEntries(Object.entries(context).filter(([k]) => !k.startsWith(SDK_CONTEXT_PREFIX)));
+    const actual = Object.fromEntries(
+      Object.entries(context).filter(([k]) => !k.startsWith(SDK_CONTEXT_PREFIX)),
+    );
     const keys = new Set([...Object.keys(actual), ...Object.keys(expected)]);
     const differing = [...keys].filter((k) => actual[k] !== expected[k]).sort();
     if (differing.length > 0) {
@@ -110,7 +123,9 @@ export class EnvelopeCipher {
     // A KMS that is down or denies us is not the message's fault: retry later.
     if (
       this.options.keys.kind === 'kms' &&
-      /AccessDenied|DisabledException|KMSInvalidState|NotFoundException|ECONNREFUSED|ETIMEDOUT|socket|Throttl/.test(text)
+      /AccessDenied|DisabledException|KMSInvalidState|NotFoundException|ECONNREFUSED|ETIMEDOUT|socket|Throttl/.test(
+        text,
+      )
     ) {
       return toKmsError(error, this.keyId);
     }

@@ -51,5 +51,9 @@ export class SingleFlightMaterialsManager implements NodeMaterialsManager {
 }
 
 function contextKey(context: Record<string, string>): string {
-  return JSON.stringify(Object.keys(context).sort().map((k) => [k, context[k]]));
+  return JSON.stringify(
+    Object.keys(context)
+      .sort()
+      .map((k) => [k, context[k]]),
+  );
 }

@@ -7,6 +7,13 @@ import type { EventDefinition } from './event-definition';
  * and low-cardinality on purpose: it is the materials cache key, it is stored in plaintext in
  * the envelope header, and KMS writes it to CloudTrail. Never an id, never PHI.
  */
-export function contextFor(topicName: string, event: Pick<EventDefinition, 'type' | 'version'>): EncryptionContext {
-  return { topic: topicName, [ATTRIBUTE.eventType]: event.type, [ATTRIBUTE.schemaVersion]: String(event.version) };
+export function contextFor(
+  topicName: string,
+  event: Pick<EventDefinition, 'type' | 'version'>,
+): EncryptionContext {
+  return {
+    topic: topicName,
+    [ATTRIBUTE.eventType]: event.type,
+    [ATTRIBUTE.schemaVersion]: String(event.version),
+  };
 }

@@ -18,9 +18,12 @@ export function defineEvent<S extends z.ZodType>(
   schema: S,
 ): EventDefinition<z.infer<S>> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(type)) {
-    throw new TypeError(`Event type "${type}" must be dotted lower-case words, such as patient-record.created`);
+    throw new TypeError(
+      `Event type "${type}" must be dotted lower-case words, such as patient-record.created`,
+    );
   }
-  if (!Number.isInteger(version) || version < 1) throw new TypeError(`Event version must be a positive integer`);
+  if (!Number.isInteger(version) || version < 1)
+    throw new TypeError(`Event version must be a positive integer`);
   return { type, version, pattern: `${type}.v${version}`, schema: schema as z.ZodType<z.infer<S>> };
 }
 

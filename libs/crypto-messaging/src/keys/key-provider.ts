@@ -28,7 +28,11 @@ export function localKeyProvider(masterKey: Buffer, keyName: string, monitor: Ke
     unencryptedMasterKey: new Uint8Array(masterKey),
     wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
   });
-  return { kind: 'local-aes', keyId: keyName, keyring: new MeteredKeyring(keyring, monitor, keyName, 'local-aes') };
+  return {
+    kind: 'local-aes',
+    keyId: keyName,
+    keyring: new MeteredKeyring(keyring, monitor, keyName, 'local-aes'),
+  };
 }
 
 /**
@@ -36,7 +40,11 @@ export function localKeyProvider(masterKey: Buffer, keyName: string, monitor: Ke
  * first: a KMS keyring given an alias encrypts fine but silently matches nothing on decrypt.
  * Every KMS API call is counted on the monitor.
  */
-export async function kmsKeyProvider(kms: KMS, keyIdOrAlias: string, monitor: KeyUseMonitor): Promise<KeyProvider> {
+export async function kmsKeyProvider(
+  kms: KMS,
+  keyIdOrAlias: string,
+  monitor: KeyUseMonitor,
+): Promise<KeyProvider> {
   kms.middlewareStack.add(
     (next, context) => (args) => {
       monitor.recordKmsApiCall(String(context.commandName ?? 'Unknown').replace(/Command$/, ''));
@@ -60,7 +68,12 @@ export function toKmsError(error: unknown, keyId: string): MessagingError {
   if (error instanceof MessagingError) return error;
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   const has = (name: string) => text.includes(name);
-  if (has('DisabledException') || has('KMSInvalidStateException') || has('is disabled') || has('pending deletion')) {
+  if (
+    has('DisabledException') ||
+    has('KMSInvalidStateException') ||
+    has('is disabled') ||
+    has('pending deletion')
+  ) {
     return new MessagingError(
       MessagingErrorCode.KmsKeyDisabled,
       `KMS key ${keyId} is disabled or pending deletion. Enable it (aws kms enable-key / cancel-key-deletion), then run "npm run clinic -- doctor".`,

@@ -57,7 +57,11 @@ export class KeyUseMonitor {
   recordKeyOperation(event: Omit<KeyAuditEvent, 'at' | 'app'>): void {
     if (event.operation === 'GenerateDataKey') this.counters.generateDataKey++;
     else this.counters.decryptDataKey++;
-    this.emitter.emit('audit', { ...event, app: this.app, at: new Date().toISOString() } satisfies KeyAuditEvent);
+    this.emitter.emit('audit', {
+      ...event,
+      app: this.app,
+      at: new Date().toISOString(),
+    } satisfies KeyAuditEvent);
   }
 
   recordMessage(direction: 'encrypt' | 'decrypt'): void {

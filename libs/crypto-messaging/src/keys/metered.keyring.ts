@@ -34,7 +34,12 @@ export class MeteredKeyring extends KeyringNode {
   private async metered<T>(operation: 'GenerateDataKey' | 'Decrypt', run: () => Promise<T>): Promise<T> {
     try {
       const result = await run();
-      this.monitor.recordKeyOperation({ operation, keyId: this.keyId, provider: this.provider, outcome: 'ok' });
+      this.monitor.recordKeyOperation({
+        operation,
+        keyId: this.keyId,
+        provider: this.provider,
+        outcome: 'ok',
+      });
       return result;
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';

@@ -7,7 +7,7 @@ import {
   type PublishBatchRequestEntry,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import type { EncryptionContext, EnvelopeCipher } from '../crypto/envelope.cipher';
+import type { BodyCipher, EncryptionContext } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import type { EventDefinition, EventEnvelope } from '../events/event-definition';
 import { EventRegistry } from '../events/event-definition';
@@ -49,7 +49,7 @@ export interface EncryptedPublisherOptions {
   topicArn: string;
   /** Topic name: part of the encryption context. */
   topicName: string;
-  cipher: EnvelopeCipher;
+  cipher: BodyCipher;
   /** Attribute names that may be sent. Default: the clinic's routing attributes. */
   allowedAttributes?: ReadonlySet<string>;
   /** Retries of batch entries SNS failed on its side (throttling, 5xx), with backoff. Default 5. */
@@ -123,7 +123,10 @@ export class EncryptedPublisher {
     let current: typeof prepared = [];
     let currentBytes = 0;
     for (const item of prepared) {
-      if (current.length === SNS_MAX_BATCH_ENTRIES || currentBytes + item.message.bytes > SNS_MAX_MESSAGE_BYTES) {
+      if (
+        current.length === SNS_MAX_BATCH_ENTRIES ||
+        currentBytes + item.message.bytes > SNS_MAX_MESSAGE_BYTES
+      ) {
         chunks.push(current);
         current = [];
         currentBytes = 0;
@@ -182,7 +185,8 @@ export class EncryptedPublisher {
       } catch (error) {
         // The SDK already retried throttling and 5xx on the whole call; this is final.
         const typed = this.toPublishError(error);
-        for (const item of pending) outcomes[item.index] = { ok: false, eventId: item.message.eventId, error: typed };
+        for (const item of pending)
+          outcomes[item.index] = { ok: false, eventId: item.message.eventId, error: typed };
         retry = [];
       }
       pending = retry;

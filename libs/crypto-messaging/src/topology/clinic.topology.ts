@@ -21,7 +21,10 @@ export interface ClinicTopologyOptions {
 const optionsSchema = z.object({
   prefix: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lower-case letters, digits or dashes, starting with a letter')
+    .regex(
+      /^[a-z][a-z0-9-]{0,39}$/,
+      'must be 1-40 lower-case letters, digits or dashes, starting with a letter',
+    )
     .default('clinic'),
   maxReceiveCount: z.number().int().min(1).max(1000).default(DEFAULT_MAX_RECEIVE_COUNT),
 });

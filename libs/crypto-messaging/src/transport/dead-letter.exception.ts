@@ -21,5 +21,7 @@ export class DeadLetterException extends RpcException {
 
 /** True for what Nest's filter turns a {@link DeadLetterException} into. */
 export function isDeadLetterSignal(value: unknown): value is DeadLetterSignal {
-  return typeof value === 'object' && value !== null && (value as { deadLetter?: unknown }).deadLetter === true;
+  return (
+    typeof value === 'object' && value !== null && (value as { deadLetter?: unknown }).deadLetter === true
+  );
 }

@@ -11,12 +11,12 @@ import {
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { EnvelopeCipher } from '../crypto/envelope.cipher';
+import type { BodyCipher } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
 import { EventRegistry, type EventDefinition, type EventEnvelope } from '../events/event-definition';
 import { ATTRIBUTE } from '../topology/message-attributes';
-import { isDeadLetterSignal } from './dead-letter.exception';
+import { DeadLetterException, isDeadLetterSignal, type DeadLetterSignal } from './dead-letter.exception';
 import { DeleteBatcher } from './delete-batcher';
 import { SqsContext, type SqsDeliveryInfo } from './sqs.context';
 
@@ -28,7 +28,7 @@ export interface EncryptedSqsServerOptions {
   deadLetterQueueUrl: string;
   /** Topic name: part of the expected encryption context. */
   topicName: string;
-  cipher: EnvelopeCipher;
+  cipher: BodyCipher;
   /** The events this consumer understands (schema-validated before any handler runs). */
   events: readonly EventDefinition[];
   /** Handlers running at once. Not capped at SQS's 10 per receive. Default 10. */
@@ -103,7 +103,10 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
   listen(callback: (...optionalParams: unknown[]) => unknown): void {
     for (const { pattern } of this.registry.all()) {
       if (!this.getHandlerByPattern(pattern)) {
-        this.logger.warn({ msg: 'no handler for a declared event; such messages will be dead-lettered', pattern });
+        this.logger.warn({
+          msg: 'no handler for a declared event; such messages will be dead-lettered',
+          pattern,
+        });
       }
     }
     const loops = Math.ceil(this.concurrency / MAX_RECEIVE_BATCH);
@@ -147,7 +150,7 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
         this.releaseSlots(reserved);
         break;
       }
-      let messages: Message[] = [];
+      let messages: Message[];
       try {
         const out = await this.options.sqs.send(
           new ReceiveMessageCommand({
@@ -172,7 +175,7 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
           error: (error as Error).name,
           retryInMs: errorBackoffMs,
         });
-        this.emitter.emit('error', error as Error);
+        this.emitter.emit('error', error);
         await sleep(errorBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
         errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
         continue;
@@ -272,7 +275,11 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     } catch {
       throw new PoisonMessageError(MessagingErrorCode.InvalidEvent, 'Decrypted body is not JSON.');
     }
-    if (envelope.id !== attributes[ATTRIBUTE.eventId] || envelope.type !== type || String(envelope.version) !== version) {
+    if (
+      envelope.id !== attributes[ATTRIBUTE.eventId] ||
+      envelope.type !== type ||
+      String(envelope.version) !== version
+    ) {
       throw new PoisonMessageError(
         MessagingErrorCode.ContextMismatch,
         'The event-id, event-type or schema-version attribute differs from the encrypted envelope.',
@@ -294,7 +301,11 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
             }),
           )
           .catch((error: Error) =>
-            this.logger.warn({ msg: 'visibility heartbeat failed', messageId: message.MessageId, error: error.name }),
+            this.logger.warn({
+              msg: 'visibility heartbeat failed',
+              messageId: message.MessageId,
+              error: error.name,
+            }),
           );
       },
       (this.visibilityTimeoutS * 1000) / 2,
@@ -304,7 +315,11 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
   }
 
   /** Copies the message, untouched, to the dead-letter queue with a reason, then deletes it. */
-  private async deadLetter(message: Message, code: string, base: Omit<MessageOutcome, 'outcome'>): Promise<void> {
+  private async deadLetter(
+    message: Message,
+    code: string,
+    base: Omit<MessageOutcome, 'outcome'>,
+  ): Promise<void> {
     try {
       await this.options.sqs.send(
         new SendMessageCommand({
@@ -320,7 +335,11 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     } catch (error) {
       // Not copied, or copied but not deleted: SQS redelivers, and its redrive policy still
       // moves it to the dead-letter queue after maxReceiveCount. Nothing is lost.
-      this.logger.error({ msg: 'dead-lettering failed', messageId: base.messageId, error: (error as Error).name });
+      this.logger.error({
+        msg: 'dead-lettering failed',
+        messageId: base.messageId,
+        error: (error as Error).name,
+      });
     }
     this.logger.warn({ msg: 'dead-lettered', messageId: base.messageId, eventId: base.eventId, code });
     this.report({ ...base, outcome: 'dead-lettered', code });
@@ -337,7 +356,14 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     const maxS = Math.min(this.options.retryMaxDelayS ?? 900, 43_200);
     const delayS = Math.min(maxS, Math.round(firstS * 2 ** Math.max(0, base.receiveCount - 1)));
     const code = codeOf(error);
-    this.logger.warn({ msg: 'handler failed; retrying later', stage, messageId: base.messageId, eventId: base.eventId, code, retryInS: delayS });
+    this.logger.warn({
+      msg: 'handler failed; retrying later',
+      stage,
+      messageId: base.messageId,
+      eventId: base.eventId,
+      code,
+      retryInS: delayS,
+    });
     await this.options.sqs
       .send(
         new ChangeMessageVisibilityCommand({
@@ -357,11 +383,14 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
 
 /** Poison: our own checks before the handler, or a handler's {@link DeadLetterException}. */
 function isPoison(error: unknown): boolean {
-  return error instanceof PoisonMessageError || isDeadLetterSignal(error);
+  return (
+    error instanceof PoisonMessageError || error instanceof DeadLetterException || isDeadLetterSignal(error)
+  );
 }
 
 function codeOf(error: unknown): string {
   if (error instanceof MessagingError) return error.code;
+  if (error instanceof DeadLetterException) return (error.getError() as DeadLetterSignal).code;
   if (isDeadLetterSignal(error)) return error.code;
   // Nest's exception filter turns any other handler error into { status, message }.
   if (typeof error === 'object' && error !== null && 'status' in error) return 'HANDLER_FAILED';

@@ -1,0 +1,34 @@
+/** Small helpers shared by the benchmark scenarios. */
+
+export interface Measurement {
+  readonly name: string;
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+}
+
+export function measure(name: string, records: number, startedNs: bigint): Measurement {
+  const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+  return { name, records, seconds, recordsPerSecond: records / seconds };
+}
+
+/** Fixed-width table for the terminal. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Progress on stderr, so that stdout stays the report. */
+export const progress = (text: string) => process.stderr.write(`  ... ${text}\n`);
+
+/** Resolves when `condition` holds; rejects after `timeoutMs` (benchmarks are bounded). */
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`bench: ${what} not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Transport behaviour on the embedded stack: retries with backoff, the visibility heartbeat,
+ * concurrency beyond SQS's 10 per receive, and handler-signalled dead-lettering.
+ */
+import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { DeadLetterException, type EncryptedPublisher, type EncryptedSqsServer } from '@app/crypto-messaging';
+import { HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import type { ConsumerTuning } from '../messaging.runtime';
+
+describe('EncryptedSqsServer on the embedded stack', () => {
+  let stack: TestStack;
+  let publisher: EncryptedPublisher;
+  const servers: EncryptedSqsServer[] = [];
+
+  beforeAll(async () => {
+    stack = (await startTestStack('embedded'))!;
+    publisher = await stack.runtime('emr').publisher();
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  afterAll(() => stack?.stop());
+
+  async function consumer(handler: (data: unknown) => Promise<void>, tuning: ConsumerTuning = {}) {
+    const server = await stack
+      .runtime('scheduling')
+      .consumerServer('scheduling', [PatientRecordCreatedV1Event], {
+        waitTimeS: 1,
+        ...tuning,
+      });
+    server.addHandler(PatientRecordCreatedV1Event.pattern, handler, true);
+    const spy = HandlerSpy.attach(server);
+    server.listen(() => undefined);
+    servers.push(server);
+    return { server, spy };
+  }
+
+  const publishOne = async () => {
+    const record = syntheticRecord();
+    return (
+      await publisher.publish({
+        event: PatientRecordCreatedV1Event,
+        data: record,
+        attributes: routingAttributesOf(record),
+      })
+    ).eventId;
+  };
+
+  it('retries a failed handler later with backoff, then acks it', async () => {
+    let calls = 0;
+    const { spy } = await consumer(
+      () => {
+        calls++;
+        return calls === 1 ? Promise.reject(new Error('database briefly unavailable')) : Promise.resolve();
+      },
+      { retryBaseDelayS: 1 },
+    );
+    const eventId = await publishOne();
+    const retry = await spy.waitFor((o) => o.eventId === eventId && o.outcome === 'retry');
+    expect(retry.receiveCount).toBe(1);
+    const acked = await spy.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect(acked.receiveCount).toBe(2);
+    expect(calls).toBe(2);
+  });
+
+  it("keeps a slow handler's message invisible with a heartbeat: no second delivery", async () => {
+    let calls = 0;
+    const { spy } = await consumer(
+      async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 3_500));
+      },
+      { visibilityTimeoutS: 2 },
+    );
+    const eventId = await publishOne();
+    const acked = await spy.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect(acked.receiveCount).toBe(1);
+    expect(calls).toBe(1);
+  });
+
+  it('runs more than ten handlers at once when concurrency allows', async () => {
+    let running = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { spy } = await consumer(
+      async () => {
+        peak = Math.max(peak, ++running);
+        await gate;
+        running--;
+      },
+      { concurrency: 25 },
+    );
+    const records = Array.from({ length: 25 }, () => syntheticRecord());
+    await publisher.publishBatch(
+      records.map((r) => ({
+        event: PatientRecordCreatedV1Event,
+        data: r,
+        attributes: routingAttributesOf(r),
+      })),
+    );
+    const deadline = Date.now() + 15_000;
+    while (peak < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    release();
+    await spy.waitForCount((o) => o.outcome === 'acked', 25);
+    expect(peak).toBe(25);
+  });
+
+  it('dead-letters a message its handler says can never succeed, without retrying', async () => {
+    let calls = 0;
+    const { spy } = await consumer(() => {
+      calls++;
+      throw new DeadLetterException('UNKNOWN_PHARMACY', 'The pharmacy id is not in the catalogue.');
+    });
+    const eventId = await publishOne();
+    const outcome = await spy.waitFor((o) => o.eventId === eventId);
+    expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNKNOWN_PHARMACY' });
+    expect(calls).toBe(1);
+  });
+});
