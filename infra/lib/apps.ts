@@ -1,0 +1,26 @@
+/** One process per system, as in production; the ports match docker-compose.yml and the apps. */
+export const APP_PORTS = {
+  emr: 3000,
+  billing: 3001,
+  scheduling: 3002,
+  prescription: 3003,
+} as const;
+
+/** Name of one of the four clinic applications. */
+export type AppName = keyof typeof APP_PORTS;
+
+/** Every app answers this on its port; the container health check and compose use it. */
+export const HEALTH_PATH = '/health';
+
+/** The command the image runs for an app (built by `npm run build` into dist/). */
+export function appEntrypoint(app: AppName): string {
+  return `dist/apps/${app}/main.js`;
+}
+
+/**
+ * A container health check that needs nothing but Node (no curl in a slim image): Node 20 has
+ * `fetch`. Exit code 0 is healthy.
+ */
+export function nodeHealthCheckScript(): string {
+  return `fetch('http://127.0.0.1:'+process.env.PORT+'${HEALTH_PATH}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+}

@@ -1,0 +1,436 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+   Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { APP_PORTS } from './apps';
+import type { ClinicStack } from './clinic-stack';
+import { KEY_ADMIN_ACTIONS } from './clinic-key';
+import { DELIVERY_SUCCESS_SAMPLE_RATE_PERCENT } from './messaging';
+import { logicalIdOf, resourcesOf, synthClinic } from './testing/synth-clinic';
+
+// One synthesis for the whole file: each test reads the same template.
+let stack: ClinicStack;
+let template: Template;
+beforeAll(() => {
+  ({ stack, template } = synthClinic());
+});
+
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: any;
+  Action: string | string[];
+  Condition?: any;
+  Resource?: any;
+};
+const actions = (s: Statement) => [s.Action].flat();
+const keyPolicy = (alias: string): Statement[] => {
+  const aliasRes = Object.values(resourcesOf(template, 'AWS::KMS::Alias')).find(
+    (a) => a.Properties.AliasName === alias,
+  )!;
+  const keyId = aliasRes.Properties.TargetKeyId['Fn::GetAtt'][0] as string;
+  return template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as Statement[];
+};
+const ref = (construct: { node: { defaultChild?: unknown } }) => ({
+  'Fn::GetAtt': [logicalIdOf(stack, construct), 'Arn'],
+});
+const roleRef = (app: keyof typeof APP_PORTS) => ({
+  'Fn::GetAtt': [logicalIdOf(stack, stack.roles[app]), 'Arn'],
+});
+const recordsKeyArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.records.key), 'Arn'] });
+const topicArnPattern = /:sns:.*clinic-patient-records/;
+const json = (v: unknown) => JSON.stringify(v);
+
+describe('KMS keys', () => {
+  it('are customer managed, symmetric, with rotation on', () => {
+    const keys = Object.values(resourcesOf(template, 'AWS::KMS::Key'));
+    expect(keys.length).toBe(3);
+    for (const k of keys) {
+      expect(k.Properties.EnableKeyRotation).toBe(true);
+      expect(k.Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
+    }
+  });
+
+  it('separate administrators from users: the account administers but cannot decrypt', () => {
+    const statements = keyPolicy('alias/clinic-records');
+    const admin = statements.find((s) => s.Sid === 'AccountAdministersThroughIam')!;
+    expect(actions(admin).sort()).toEqual([...KEY_ADMIN_ACTIONS].sort());
+    for (const s of statements) {
+      if (json(s.Principal).includes(':root')) {
+        expect(actions(s)).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
+        expect(actions(s)).not.toContain('kms:*');
+      }
+    }
+  });
+
+  it('name each key user: the EMR encrypts, each consumer only decrypts', () => {
+    const statements = keyPolicy('alias/clinic-records');
+    const publisher = statements.find((s) => s.Sid === 'PublisherEncrypts')!;
+    expect(publisher.Principal).toEqual({ AWS: roleRef('emr') });
+    expect(actions(publisher)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+    for (const consumer of ['billing', 'scheduling', 'prescription'] as const) {
+      const s = statements.find((x) => json(x.Principal) === json({ AWS: roleRef(consumer) }))!;
+      expect(actions(s)).toContain('kms:Decrypt');
+      expect(actions(s).filter((a) => a.startsWith('kms:GenerateDataKey') || a === 'kms:Encrypt')).toEqual(
+        [],
+      );
+    }
+  });
+
+  it('let SNS use the queue key only for this topic (aws:SourceArn)', () => {
+    const sns = keyPolicy('alias/clinic-records').find((s) => s.Principal?.Service === 'sns.amazonaws.com')!;
+    expect(actions(sns).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(json(sns.Condition.ArnEquals['aws:SourceArn'])).toMatch(topicArnPattern);
+  });
+
+  it('admit no AWS event source to the records key by default', () => {
+    const services = keyPolicy('alias/clinic-records')
+      .map((s) => s.Principal?.Service)
+      .filter(Boolean);
+    expect(services).toEqual(['sns.amazonaws.com']);
+  });
+
+  it('admit CloudWatch alarms to the audit key (encrypted alerts topic)', () => {
+    const cw = keyPolicy('alias/clinic-audit').find(
+      (s) => s.Principal?.Service === 'cloudwatch.amazonaws.com',
+    )!;
+    expect(actions(cw)).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
+  });
+
+  it('have the aliases the apps resolve', () => {
+    const aliases = Object.values(resourcesOf(template, 'AWS::KMS::Alias')).map(
+      (a) => a.Properties.AliasName,
+    );
+    expect(aliases.sort()).toEqual(['alias/clinic-audit', 'alias/clinic-database', 'alias/clinic-records']);
+  });
+});
+
+describe('topic', () => {
+  it('is encrypted with the records key', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'clinic-patient-records',
+      KmsMasterKeyId: recordsKeyArn(),
+    });
+  });
+
+  const topicStatements = (): Statement[] => {
+    const topicId = logicalIdOf(stack, stack.messaging.topic);
+    const policy = Object.values(resourcesOf(template, 'AWS::SNS::TopicPolicy')).find(
+      (p) => json(p.Properties.Topics) === json([{ Ref: topicId }]),
+    )!;
+    return policy.Properties.PolicyDocument.Statement;
+  };
+
+  it('policy: owner only (allow the account, deny every other account but AWS services)', () => {
+    const owner = topicStatements().find((s) => s.Sid === 'OwnerOnly')!;
+    expect(owner.Effect).toBe('Allow');
+    expect(json(owner.Principal)).toContain(':root');
+    const deny = topicStatements().find((s) => s.Sid === 'DenyOtherAccounts')!;
+    expect(deny.Effect).toBe('Deny');
+    expect(deny.Condition.StringNotEquals['aws:PrincipalAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    expect(deny.Condition.Bool['aws:PrincipalIsAWSService']).toBe('false');
+  });
+
+  it('policy: HTTPS only', () => {
+    const tls = topicStatements().find(
+      (s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+    );
+    expect(tls).toBeDefined();
+  });
+
+  it('policy: publishing only through the SNS VPC endpoint, AWS service publishers exempt', () => {
+    const s = topicStatements().find((x) => x.Sid === 'PublishOnlyThroughVpcEndpoint')!;
+    expect(s.Effect).toBe('Deny');
+    expect(actions(s)).toEqual(['sns:Publish']);
+    expect(s.Condition.StringNotEquals['aws:SourceVpce']).toEqual({
+      Ref: logicalIdOf(stack, stack.network.snsEndpoint),
+    });
+    expect(s.Condition.Bool['aws:PrincipalIsAWSService']).toBe('false');
+  });
+
+  it('logs SQS delivery status (success sampled, failures always) through a dedicated role', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'clinic-patient-records',
+      DeliveryStatusLogging: [
+        {
+          Protocol: 'sqs',
+          SuccessFeedbackRoleArn: ref(stack.messaging.deliveryStatusRole),
+          FailureFeedbackRoleArn: ref(stack.messaging.deliveryStatusRole),
+          SuccessFeedbackSampleRate: String(DELIVERY_SUCCESS_SAMPLE_RATE_PERCENT),
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'sns.amazonaws.com' } })],
+      },
+    });
+  });
+});
+
+describe('queues', () => {
+  it('all six (queues and dead-letter queues) use the customer-managed key with 300 s reuse', () => {
+    const queues = Object.values(resourcesOf(template, 'AWS::SQS::Queue'));
+    expect(queues.length).toBe(6);
+    for (const q of queues) {
+      expect(q.Properties.KmsMasterKeyId).toEqual(recordsKeyArn());
+      expect(q.Properties.KmsDataKeyReusePeriodSeconds).toBe(300);
+    }
+  });
+
+  it('redrive to their dead-letter queue', () => {
+    for (const c of stack.messaging.consumers) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: c.declaration.name,
+        RedrivePolicy: {
+          deadLetterTargetArn: ref(c.deadLetterQueue),
+          maxReceiveCount: c.declaration.maxReceiveCount,
+        },
+      });
+    }
+  });
+
+  it('admit SNS from this topic only, and HTTPS only', () => {
+    for (const c of stack.messaging.consumers) {
+      const policy = Object.values(resourcesOf(template, 'AWS::SQS::QueuePolicy')).find(
+        (p) => json(p.Properties.Queues) === json([{ Ref: logicalIdOf(stack, c.queue) }]),
+      )!;
+      const statements: Statement[] = policy.Properties.PolicyDocument.Statement;
+      const sns = statements.find((s) => s.Principal?.Service === 'sns.amazonaws.com')!;
+      expect(sns.Effect).toBe('Allow');
+      expect(actions(sns)).toEqual(['sqs:SendMessage']);
+      expect(json(sns.Condition.ArnEquals['aws:SourceArn'])).toMatch(topicArnPattern);
+      expect(
+        statements.some((s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+      ).toBe(true);
+      expect(statements.filter((s) => s.Effect === 'Allow')).toHaveLength(1);
+    }
+  });
+});
+
+describe('subscriptions', () => {
+  it('deliver raw with the declared filter policy on message attributes', () => {
+    for (const c of stack.messaging.consumers) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'sqs',
+        Endpoint: ref(c.queue),
+        RawMessageDelivery: true,
+        FilterPolicyScope: 'MessageAttributes',
+        FilterPolicy: c.declaration.filterPolicy,
+      });
+    }
+  });
+});
+
+describe('IAM (least privilege)', () => {
+  const policiesOf = (app: keyof typeof APP_PORTS): Statement[] =>
+    Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy'))
+      .filter((p) => json(p.Properties.Roles).includes(logicalIdOf(stack, stack.roles[app])))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+  const inlineOf = (app: keyof typeof APP_PORTS) =>
+    Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+      json(p.Properties.Roles).includes(logicalIdOf(stack, stack.roles[app])),
+    );
+
+  it('EMR: sns:Publish on the topic and the topic key, nothing else of messaging', () => {
+    const statements = policiesOf('emr');
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:GenerateDataKey*',
+      'sns:Publish',
+    ]);
+    const publish = statements.find((s) => actions(s).includes('sns:Publish'))!;
+    expect(json(publish.Resource)).toMatch(topicArnPattern);
+    const key = statements.find((s) => actions(s).includes('kms:Decrypt'))!;
+    expect(key.Resource).toEqual(recordsKeyArn());
+    expect(inlineOf('emr')).toEqual([]);
+  });
+
+  it.each(['billing', 'scheduling', 'prescription'] as const)(
+    '%s: consume its own queue and decrypt, nothing else',
+    (app) => {
+      const statements = policiesOf(app);
+      const own = stack.messaging.consumers.find((c) => c.declaration.consumer === app)!;
+      const sqs = statements.find((s) => actions(s).some((a) => a.startsWith('sqs:')))!;
+      expect(actions(sqs).sort()).toEqual(
+        [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'sqs:ReceiveMessage',
+        ].sort(),
+      );
+      expect(sqs.Resource).toEqual(ref(own.queue));
+      const kms = statements.find((s) => actions(s).some((a) => a.startsWith('kms:')))!;
+      expect(actions(kms).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
+      expect(kms.Resource).toEqual(recordsKeyArn());
+      expect(statements.flatMap(actions).some((a) => a.startsWith('sns:'))).toBe(false);
+      expect(inlineOf(app)).toEqual([]);
+    },
+  );
+});
+
+describe('network', () => {
+  it('has private isolated subnets only: no internet gateway, no NAT', () => {
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const s of Object.values(resourcesOf(template, 'AWS::EC2::Subnet')))
+      expect(s.Properties.MapPublicIpOnLaunch).toBe(false);
+  });
+
+  it.each(['sns', 'sqs', 'kms', 'sts', 'logs'])(
+    'has a private %s interface endpoint with a policy',
+    (service) => {
+      const endpoints = Object.values(resourcesOf(template, 'AWS::EC2::VPCEndpoint')).filter(
+        (e) =>
+          e.Properties.VpcEndpointType === 'Interface' &&
+          json(e.Properties.ServiceName).includes(`.${service}`),
+      );
+      expect(endpoints).toHaveLength(1);
+      expect(endpoints[0].Properties.PrivateDnsEnabled).toBe(true);
+      const statements: Statement[] = endpoints[0].Properties.PolicyDocument.Statement;
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements)
+        expect(s.Condition.StringEquals['aws:PrincipalAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    },
+  );
+
+  it('SNS endpoint policy allows publishing to this topic only', () => {
+    const sns = Object.values(resourcesOf(template, 'AWS::EC2::VPCEndpoint')).find((e) =>
+      json(e.Properties.ServiceName).includes('.sns'),
+    )!;
+    const [s] = sns.Properties.PolicyDocument.Statement as Statement[];
+    expect(actions(s)).toEqual(['sns:Publish']);
+    expect(json(s.Resource)).toMatch(topicArnPattern);
+  });
+});
+
+describe('CloudTrail and alarms', () => {
+  it('trail: log-file validation, multi-region, KMS-encrypted, to an encrypted bucket', () => {
+    template.hasResourceProperties('AWS::CloudTrail::Trail', {
+      EnableLogFileValidation: true,
+      IsMultiRegionTrail: true,
+      KMSKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.audit.key), 'Arn'] },
+    });
+    const bucket = template.toJSON().Resources[logicalIdOf(stack, stack.audit.bucket)].Properties;
+    expect(
+      bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm,
+    ).toBe('aws:kms');
+  });
+
+  it('trail: all management events (KMS included) and SNS/SQS data events', () => {
+    const trail = Object.values(resourcesOf(template, 'AWS::CloudTrail::Trail'))[0].Properties;
+    const selectors: { FieldSelectors: { Field: string; Equals?: unknown[]; NotEquals?: unknown[] }[] }[] =
+      trail.AdvancedEventSelectors;
+    const management = selectors.find((s) =>
+      s.FieldSelectors.some((f) => f.Field === 'eventCategory' && json(f.Equals) === '["Management"]'),
+    )!;
+    expect(management.FieldSelectors).toHaveLength(1); // no eventSource exclusion: KMS stays in
+    const types = selectors.flatMap((s) =>
+      s.FieldSelectors.filter((f) => f.Field === 'resources.type').flatMap((f) => f.Equals),
+    );
+    expect(types.sort()).toEqual(['AWS::SNS::Topic', 'AWS::SQS::Queue']);
+    expect(trail.EventSelectors).toBeUndefined();
+  });
+
+  it('alarms on every dead-letter queue holding a message', () => {
+    for (const c of stack.messaging.consumers) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalIdOf(stack, c.deadLetterQueue), 'QueueName'] },
+          },
+        ],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('alarms on SNS delivery failures', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+    });
+  });
+
+  it.each([
+    ['KeyDisabledOrScheduledForDeletion', ['DisableKey', 'ScheduleKeyDeletion']],
+    ['KeyPolicyChanged', ['PutKeyPolicy']],
+  ])('alarms on %s from the trail', (metric, events) => {
+    const filter = Object.values(resourcesOf(template, 'AWS::Logs::MetricFilter')).find(
+      (f) => f.Properties.MetricTransformations[0].MetricName === metric,
+    )!;
+    for (const e of events) expect(filter.Properties.FilterPattern).toContain(`"${e}"`);
+    expect(filter.Properties.LogGroupName).toEqual({ Ref: logicalIdOf(stack, stack.audit.logGroup) });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: metric,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+});
+
+describe('apps', () => {
+  it('run the four apps on Fargate from one image, in private subnets', () => {
+    const tasks = Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'));
+    const images = new Set(tasks.map((t) => json(t.Properties.ContainerDefinitions[0].Image)));
+    expect(images.size).toBe(1);
+    for (const [app, port] of Object.entries(APP_PORTS)) {
+      template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+        RequiresCompatibilities: ['FARGATE'],
+        ContainerDefinitions: [
+          Match.objectLike({
+            Command: ['sh', '-c', Match.stringLikeRegexp(`node dist/apps/${app}/main\\.js$`)],
+            Environment: Match.arrayWith([
+              { Name: 'CLINIC_PROFILE', Value: 'aws' },
+              { Name: 'PORT', Value: String(port) },
+            ]),
+            HealthCheck: Match.objectLike({ Command: Match.arrayWith([Match.stringLikeRegexp('/health')]) }),
+          }),
+        ],
+      });
+    }
+    for (const s of Object.values(resourcesOf(template, 'AWS::ECS::Service'))) {
+      expect(s.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp).toBe('DISABLED');
+    }
+  });
+
+  it('keep their data in an encrypted PostgreSQL with credentials in Secrets Manager', () => {
+    template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      StorageEncrypted: true,
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.database.key), 'Arn'] },
+      PubliclyAccessible: false,
+      MasterUserPassword: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('resolve:secretsmanager')])]),
+      }),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.database.key), 'Arn'] },
+    });
+  });
+
+  it('scale each consumer on its queue depth', () => {
+    const scalingPolicies = Object.keys(resourcesOf(template, 'AWS::ApplicationAutoScaling::ScalingPolicy'));
+    const policies = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter(
+      (a) =>
+        a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        scalingPolicies.some((id) => json(a.Properties.AlarmActions).includes(`"${id}"`)),
+    );
+    expect(policies.length).toBe(6); // scale out and scale in, per consumer
+    const queues = new Set(policies.map((a) => json(a.Properties.Dimensions)));
+    expect(queues).toEqual(
+      new Set(
+        stack.messaging.consumers.map((c) =>
+          json([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalIdOf(stack, c.queue), 'QueueName'] } }]),
+        ),
+      ),
+    );
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 3);
+  });
+});

@@ -1,0 +1,41 @@
+/* eslint-disable @typescript-eslint/no-explicit-any --
+   Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildClinicApp, type BuildOptions, type ClinicContext } from '../clinic-app';
+import type { ClinicStack } from '../clinic-stack';
+
+/** A synthesized clinic stack for assertion tests. */
+export interface SynthesizedClinic {
+  readonly app: App;
+  readonly stack: ClinicStack;
+  readonly template: Template;
+}
+
+/**
+ * Builds and synthesizes the clinic app exactly as `cdk synth` does (same builder, same
+ * feature flags), offline, without copying the Docker build context (the asset is still
+ * fingerprinted). Call once per test file, in `beforeAll`: a synthesis takes seconds.
+ */
+export function synthClinic(
+  context: Partial<ClinicContext> = {},
+  options: BuildOptions = { nag: false },
+): SynthesizedClinic {
+  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
+  const stack = buildClinicApp(app, context, options);
+  const template = Template.fromStack(stack);
+  return { app, stack, template };
+}
+
+/** The resources of one type, by logical id. */
+export function resourcesOf(
+  template: Template,
+  type: string,
+): Record<string, { Properties: Record<string, any> }> {
+  return template.findResources(type) as Record<string, { Properties: Record<string, any> }>;
+}
+
+/** The logical id of the construct's default CloudFormation resource. */
+export function logicalIdOf(stack: ClinicStack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
