@@ -20,6 +20,8 @@ module.exports = {
     '^@app/crypto-messaging(|/.*)$': '<rootDir>/libs/crypto-messaging/src$1',
     '^@app/local-stack(|/.*)$': '<rootDir>/libs/local-stack/src$1',
     '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
+    '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
+    '^@app/catalogue(|/.*)$': '<rootDir>/libs/catalogue/src$1',
   },
   testTimeout: 60_000,
   // Integration suites start brokers and databases: two workers fit a 2-core machine.

@@ -6,6 +6,7 @@
  * exit code is 1 when a target is missed.
  */
 import 'reflect-metadata';
+import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { runCryptoBench } from './crypto.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
   }
   let allMet = true;
   for (const name of names) {
-    console.log(`\n## ${name} (${process.version}, ${require('node:os').cpus().length} cores)\n`);
+    console.log(`\n## ${name} (${process.version}, ${cpus().length} cores)\n`);
     allMet = (await SCENARIOS[name]()) && allMet;
   }
   return allMet || !strict ? 0 : 1;

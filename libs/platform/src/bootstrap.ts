@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import {
+  ConsoleLogger,
+  ValidationPipe,
+  type DynamicModule,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import {
+  MessagingError,
+  MessagingErrorCode,
+  MessagingRuntime,
+  type ConsumerTuning,
+  type EncryptedSqsServer,
+  type EventDefinition,
+} from '@app/crypto-messaging';
+import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
+
+/** How to build one clinic app. */
+export interface AppBlueprint {
+  readonly app: ClinicApp;
+  readonly title: string;
+  readonly description: string;
+  /** The app's root module for a config. */
+  readonly module: (config: AppConfig) => DynamicModule;
+  /** Present for consumers: the events its `@EventPattern` handlers take. */
+  readonly consumer?: { readonly events: readonly EventDefinition[]; readonly tuning?: ConsumerTuning };
+}
+
+/** A built app: the HTTP application and, for consumers, the transport. */
+export interface ClinicApplication {
+  readonly http: INestApplication;
+  readonly transport?: EncryptedSqsServer;
+  readonly config: AppConfig;
+}
+
+export function createLogger(config: Pick<AppConfig, 'app' | 'logFormat'>): LoggerService {
+  return config.logFormat === 'json'
+    ? new ConsoleLogger({ json: true, prefix: config.app })
+    : new ConsoleLogger({ prefix: config.app, colors: process.stdout.isTTY, timestamp: false });
+}
+
+/**
+ * Builds an app, ready to `listen`: JSON HTTP API with a global ValidationPipe (whitelist,
+ * forbid unknown, transform), OpenAPI at `/docs`, shutdown hooks, and for consumers the
+ * encrypted SQS transport, with the app's pipes, guards and interceptors applied to handlers.
+ */
+export async function createClinicApp(
+  blueprint: AppBlueprint,
+  config: AppConfig,
+  options: { logger?: LoggerService | false } = {},
+): Promise<ClinicApplication> {
+  const http = await NestFactory.create(blueprint.module(config), {
+    logger: options.logger ?? createLogger(config),
+    abortOnError: false,
+  });
+  http.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  http.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    http,
+    new DocumentBuilder().setTitle(blueprint.title).setDescription(blueprint.description).setVersion('1').build(),
+  );
+  SwaggerModule.setup('docs', http, document);
+
+  let transport: EncryptedSqsServer | undefined;
+  if (blueprint.consumer) {
+    const runtime = http.get(MessagingRuntime);
+    transport = await runtime.consumerServer(blueprint.app, blueprint.consumer.events, blueprint.consumer.tuning);
+    http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+  }
+  return { http, transport, config };
+}
+
+/** Starts the consumer transport (if any) and the HTTP server. */
+export async function startClinicApp(app: ClinicApplication): Promise<void> {
+  if (app.transport) await app.http.startAllMicroservices();
+  try {
+    await app.http.listen(app.config.port, app.config.host);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new MessagingError(
+        MessagingErrorCode.Config,
+        `Port ${app.config.port} of the ${app.config.app} app is already in use. Stop the other process, or set ` +
+          `CLINIC_${app.config.app.toUpperCase()}_PORT (npm start) or PORT to a free port.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** `main.ts` of every app: build from the environment, start, and fail with a clear message. */
+export function runClinicApp(blueprint: AppBlueprint): void {
+  const start = async () => {
+    const config = loadAppConfig(blueprint.app);
+    const app = await createClinicApp(blueprint, config);
+    await startClinicApp(app);
+    createLogger(config).log(
+      `${blueprint.title} listening on http://${config.host}:${config.port} (API docs at /docs)${blueprint.consumer ? `, consuming queue ${config.messaging.prefix}-${blueprint.app}` : ''}`,
+    );
+  };
+  start().catch((error: unknown) => {
+    const message = error instanceof MessagingError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+    process.stderr.write(`[${blueprint.app}] failed to start: ${message}\n`);
+    process.exit(1);
+  });
+}

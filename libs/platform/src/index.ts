@@ -1,0 +1,10 @@
+/** @app/platform: what every clinic app shares (config, database, health, bootstrap). */
+export * from './config/app.config';
+export * from './database/processed-event.entity';
+export * from './database/claim-event';
+export * from './database/data-source.factory';
+export * from './messaging/messaging-probe';
+export * from './messaging/queue.probe';
+export * from './health/health.controller';
+export * from './platform.module';
+export * from './bootstrap';

@@ -1,0 +1,61 @@
+import {
+  Global,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingRuntime } from '@app/crypto-messaging';
+import type { AppConfig } from './config/app.config';
+import { dataSourceOptions, type AppDatabase } from './database/data-source.factory';
+import { HealthController } from './health/health.controller';
+import { KeyUseController } from './health/key-use.controller';
+import { MessagingProbe } from './messaging/messaging-probe';
+
+/** Injection token of the app's {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export interface PlatformOptions {
+  readonly config: AppConfig;
+  readonly database: AppDatabase;
+  /** How `/health` checks messaging. */
+  readonly probe: new (...args: never[]) => MessagingProbe;
+}
+
+/** Releases the SDK clients when the app shuts down (after the transport drained). */
+class RuntimeCloser implements OnApplicationShutdown {
+  constructor(@Inject(MessagingRuntime) private readonly runtime: MessagingRuntime) {}
+  onApplicationShutdown(): void {
+    this.runtime.close();
+  }
+}
+
+/**
+ * What every clinic app shares: its config, its own PostgreSQL database through TypeORM (no
+ * `synchronize`), the messaging runtime (one data-key cache per process), `/health` and
+ * `/key-use`.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forApp(options: PlatformOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: APP_CONFIG, useValue: options.config },
+      {
+        provide: MessagingRuntime,
+        useFactory: () => MessagingRuntime.create(options.config.messaging, options.config.app),
+      },
+      { provide: MessagingProbe, useClass: options.probe },
+      RuntimeCloser,
+    ];
+    return {
+      module: PlatformModule,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.config.databaseUrl, options.database))],
+      controllers: [HealthController, KeyUseController],
+      providers,
+      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe],
+    };
+  }
+}
