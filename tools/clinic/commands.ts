@@ -11,6 +11,8 @@ import {
   type ProvisionReport,
 } from '@app/crypto-messaging';
 import { startLocalStack, type LocalStack } from '@app/local-stack';
+import { loadAppConfig, runMigrations } from '@app/platform';
+import { APPS } from './app-registry';
 
 /** Where a command writes for people. Injected so tests can capture it. */
 export interface Output {
@@ -82,6 +84,8 @@ export async function startEmbeddedStack(config: MessagingConfig, out: Output): 
   });
   try {
     await provision(config, out);
+    out.line("Migrating the apps' databases");
+    await migrate(out);
   } catch (error) {
     await stack.stop();
     throw error;
@@ -100,4 +104,19 @@ function explainUnreachable(error: unknown, config: MessagingConfig): unknown {
     );
   }
   return error;
+}
+
+/** `migrate`: apply every app's pending migrations to its own database. */
+export async function migrate(out: Output, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  for (const { app, database } of APPS) {
+    const config = loadAppConfig(app, env);
+    const applied = await runMigrations(config.databaseUrl, database).catch((error: unknown) => {
+      throw new MessagingError(
+        MessagingErrorCode.Config,
+        `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack") and DATABASE_URL right?`,
+        { cause: error },
+      );
+    });
+    out.line(`  ${app.padEnd(12)} ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
+  }
 }

@@ -7,12 +7,13 @@
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { PortInUseError } from '@app/local-stack';
-import { doctor, provision, startEmbeddedStack, type Output } from './commands';
+import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
 
 Commands:
   provision          Create or verify every resource of the topology (idempotent).
+  migrate            Apply every app's pending database migrations.
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
@@ -34,6 +35,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'provision':
       await provision(config, out);
+      return 0;
+    case 'migrate':
+      await migrate(out);
       return 0;
     case 'doctor':
       return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;

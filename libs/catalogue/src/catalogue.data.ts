@@ -8,11 +8,36 @@ export const CLINIC = { id: 'clinic-001', name: 'Synthetic Family Clinic', timeZ
 
 /** Visit types billed by CPT evaluation-and-management code. Fees in US cents. */
 export const VISIT_TYPES = [
-  { type: 'office-visit-new', cptCode: '99203', description: 'New patient office visit, low complexity', feeCents: 16_500 },
-  { type: 'office-visit-established', cptCode: '99213', description: 'Established patient office visit, low complexity', feeCents: 11_000 },
-  { type: 'office-visit-extended', cptCode: '99215', description: 'Established patient office visit, high complexity', feeCents: 21_000 },
-  { type: 'preventive-adult', cptCode: '99396', description: 'Preventive visit, adult 40-64', feeCents: 19_500 },
-  { type: 'telehealth', cptCode: '99442', description: 'Telephone evaluation, 11-20 minutes', feeCents: 7_500 },
+  {
+    type: 'office-visit-new',
+    cptCode: '99203',
+    description: 'New patient office visit, low complexity',
+    feeCents: 16_500,
+  },
+  {
+    type: 'office-visit-established',
+    cptCode: '99213',
+    description: 'Established patient office visit, low complexity',
+    feeCents: 11_000,
+  },
+  {
+    type: 'office-visit-extended',
+    cptCode: '99215',
+    description: 'Established patient office visit, high complexity',
+    feeCents: 21_000,
+  },
+  {
+    type: 'preventive-adult',
+    cptCode: '99396',
+    description: 'Preventive visit, adult 40-64',
+    feeCents: 19_500,
+  },
+  {
+    type: 'telehealth',
+    cptCode: '99442',
+    description: 'Telephone evaluation, 11-20 minutes',
+    feeCents: 7_500,
+  },
 ] as const;
 
 /** In-office procedures. */

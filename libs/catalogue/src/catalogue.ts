@@ -35,7 +35,8 @@ export const catalogue = {
   visitType: (type: string) => visitTypes.get(type as VisitType['type']),
   /** Fee of a visit or procedure by CPT code. */
   cptFeeCents: (cpt: string): number | undefined =>
-    VISIT_TYPES.find((v) => v.cptCode === cpt)?.feeCents ?? procedures.get(cpt as Procedure['cptCode'])?.feeCents,
+    VISIT_TYPES.find((v) => v.cptCode === cpt)?.feeCents ??
+    procedures.get(cpt as Procedure['cptCode'])?.feeCents,
   procedure: (cpt: string) => procedures.get(cpt as Procedure['cptCode']),
   diagnosis: (icd10: string) => diagnoses.get(icd10 as (typeof DIAGNOSES)[number]['icd10']),
   medication: (rxnorm: string) => medications.get(rxnorm as (typeof MEDICATIONS)[number]['rxnorm']),

@@ -57,19 +57,32 @@ export async function createClinicApp(
     abortOnError: false,
   });
   http.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
   );
   http.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     http,
-    new DocumentBuilder().setTitle(blueprint.title).setDescription(blueprint.description).setVersion('1').build(),
+    new DocumentBuilder()
+      .setTitle(blueprint.title)
+      .setDescription(blueprint.description)
+      .setVersion('1')
+      .build(),
   );
   SwaggerModule.setup('docs', http, document);
 
   let transport: EncryptedSqsServer | undefined;
   if (blueprint.consumer) {
     const runtime = http.get(MessagingRuntime);
-    transport = await runtime.consumerServer(blueprint.app, blueprint.consumer.events, blueprint.consumer.tuning);
+    transport = await runtime.consumerServer(
+      blueprint.app,
+      blueprint.consumer.events,
+      blueprint.consumer.tuning,
+    );
     http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }
   return { http, transport, config };
@@ -103,7 +116,10 @@ export function runClinicApp(blueprint: AppBlueprint): void {
     );
   };
   start().catch((error: unknown) => {
-    const message = error instanceof MessagingError ? error.message : `${(error as Error).name}: ${(error as Error).message}`;
+    const message =
+      error instanceof MessagingError
+        ? error.message
+        : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`[${blueprint.app}] failed to start: ${message}\n`);
     process.exit(1);
   });

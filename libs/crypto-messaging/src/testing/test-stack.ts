@@ -11,6 +11,8 @@ import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer } from './moto-server';
 export interface TestStack {
   readonly profile: 'embedded' | 'aws';
   readonly config: MessagingConfig;
+  /** The environment the config was read from: give it to apps under test. */
+  readonly env: Readonly<Record<string, string>>;
   readonly endpoint: string;
   readonly provisioned: ProvisionReport;
   /** A runtime for one app, closed by `stop()`. */
@@ -30,17 +32,17 @@ export async function startTestStack(
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clinic-test-'));
   let endpoint: string;
   let stopServer: () => Promise<void>;
-  let config: MessagingConfig;
+  let stackEnv: Record<string, string>;
   if (profile === 'embedded') {
     const broker = await startBroker({ port: 0 });
     endpoint = broker.endpoint;
     stopServer = () => broker.stop();
-    config = loadMessagingConfig({
+    stackEnv = {
       CLINIC_PROFILE: 'embedded',
       CLINIC_BROKER_PORT: String(broker.port),
       CLINIC_STATE_DIR: stateDir,
       ...env,
-    });
+    };
   } else {
     const moto = await startMotoServer();
     if (!moto) return undefined;
@@ -49,14 +51,15 @@ export async function startTestStack(
     // The aws profile takes credentials from the SDK's chain, as in production.
     process.env.AWS_ACCESS_KEY_ID = MOTO_CREDENTIALS.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = MOTO_CREDENTIALS.secretAccessKey;
-    config = loadMessagingConfig({
+    stackEnv = {
       CLINIC_PROFILE: 'aws',
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: MOTO_REGION,
       CLINIC_STATE_DIR: stateDir,
       ...env,
-    });
+    };
   }
+  const config = loadMessagingConfig(stackEnv);
   const runtimes: MessagingRuntime[] = [];
   const runtime = (app: string) => {
     const r = MessagingRuntime.create(config, app);
@@ -73,6 +76,7 @@ export async function startTestStack(
   return {
     profile,
     config,
+    env: stackEnv,
     endpoint,
     provisioned,
     runtime,

@@ -29,7 +29,10 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\/.+\/[A-Za-z0-9_-]+(\?.*)?$/, 'DATABASE_URL must look like postgres://user:password@host:5432/database')
+    .regex(
+      /^postgres(ql)?:\/\/.+\/[A-Za-z0-9_-]+(\?.*)?$/,
+      'DATABASE_URL must look like postgres://user:password@host:5432/database',
+    )
     .optional(),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'LOG_FORMAT must be "pretty" or "json"' }).optional(),
 });

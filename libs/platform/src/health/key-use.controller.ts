@@ -11,6 +11,10 @@ export class KeyUseController {
   @Get()
   @ApiOperation({ summary: 'Data keys generated and decrypted, messages encrypted and decrypted, KMS calls' })
   keyUse() {
-    return { app: this.runtime.app, profile: this.runtime.config.profile, ...this.runtime.monitor.snapshot() };
+    return {
+      app: this.runtime.app,
+      profile: this.runtime.config.profile,
+      ...this.runtime.monitor.snapshot(),
+    };
   }
 }

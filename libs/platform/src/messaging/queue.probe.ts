@@ -16,7 +16,9 @@ export class QueueProbe extends MessagingProbe {
       const queue = queueOf(this.runtime.topology, this.runtime.app);
       const url = await withTimeout(this.runtime.queueUrl(queue.name), 2_000);
       await withTimeout(
-        this.runtime.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })),
+        this.runtime.clients.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+        ),
         2_000,
       );
       return { status: 'up', detail: queue.name };

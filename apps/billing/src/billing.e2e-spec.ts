@@ -1,0 +1,120 @@
+/**
+ * Billing against a private clinic environment (embedded broker + embedded PostgreSQL):
+ * a billable record becomes one invoice, whatever the number of copies of its event.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { billingBlueprint } from './billing.blueprint';
+import { billingDatabase } from './database/billing.database';
+
+describe('Billing (embedded)', () => {
+  let env: ClinicTestEnv;
+  let billing: AppUnderTest;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    billing = await env.startApp(billingBlueprint, billingDatabase);
+  });
+  afterAll(() => env?.stop());
+
+  const get = async (path: string) => {
+    const response = await fetch(`${billing.url}${path}`);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('invoices a billable record with lines from the fee schedule', async () => {
+    const record = syntheticRecord({ procedures: [{ cptCode: '36415' }] });
+    const publisher = await env.publisher();
+    const { eventId } = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+    });
+    await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    const { status, body } = await get(`/patients/${record.patient.patientId}/invoices`);
+    expect(status).toBe(200);
+    const invoices = body as unknown as Array<{
+      id: string;
+      totalCents: number;
+      lines: Array<{ code: string }>;
+    }>;
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0].lines.map((l) => l.code)).toEqual(['99213', '36415', '6690-2']);
+    expect(invoices[0].totalCents).toBe(11_000 + 1_200 + 1_800);
+    expect((await get(`/invoices/${invoices[0].id}`)).body).toMatchObject({
+      id: invoices[0].id,
+      status: 'open',
+    });
+  });
+
+  it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
+    const record = syntheticRecord();
+    const publisher = await env.publisher();
+    const first = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+    });
+    const copy = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+      id: first.eventId,
+    });
+    expect(copy.messageId).not.toBe(first.messageId);
+    await billing.spy!.waitForCount((o) => o.eventId === first.eventId && o.outcome === 'acked', 2);
+    const { body } = await get(`/patients/${record.patient.patientId}/invoices`);
+    expect(body).toHaveLength(1);
+  });
+
+  it('dead-letters a record with a code the fee schedule lacks, without an invoice', async () => {
+    const record = syntheticRecord({ procedures: [{ cptCode: '99999' }] });
+    const publisher = await env.publisher();
+    const { eventId } = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+    });
+    const outcome = await billing.spy!.waitFor((o) => o.eventId === eventId);
+    expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNPRICED_CODE' });
+    expect((await get(`/patients/${record.patient.patientId}/invoices`)).body).toEqual([]);
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown invoice', async () => {
+    expect((await get('/invoices/not-a-uuid')).status).toBe(400);
+    const unknown = await get(`/invoices/${crypto.randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/does not exist/);
+  });
+
+  it('reports database and queue reachability on /health', async () => {
+    expect(await get('/health')).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: { status: 'up' },
+        messaging: { status: 'up', detail: 'clinic-billing' },
+      },
+    });
+  });
+
+  it('ignores a message body it cannot decrypt (dead-letter), and keeps billing', async () => {
+    const sqs = env.messaging.runtime('attacker').clients.sqs;
+    const eventId = crypto.randomUUID();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: env.messaging.provisioned.queues.billing.url,
+        MessageBody: Buffer.from('{"not":"encrypted"}').toString('base64'),
+        MessageAttributes: {
+          'event-type': { DataType: 'String', StringValue: 'patient-record.created' },
+          'schema-version': { DataType: 'String', StringValue: '1' },
+          'event-id': { DataType: 'String', StringValue: eventId },
+        },
+      }),
+    );
+    expect(await billing.spy!.waitFor((o) => o.eventId === eventId)).toMatchObject({
+      outcome: 'dead-lettered',
+    });
+  });
+});

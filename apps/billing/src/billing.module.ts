@@ -1,0 +1,18 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule, QueueProbe, type AppConfig } from '@app/platform';
+import { billingDatabase } from './database/billing.database';
+import { InvoicesModule } from './invoices/invoices.module';
+
+/** Billing: invoices each billable visit from the fee schedule. */
+@Module({})
+export class BillingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: BillingModule,
+      imports: [
+        PlatformModule.forApp({ config, database: billingDatabase, probe: QueueProbe }),
+        InvoicesModule,
+      ],
+    };
+  }
+}

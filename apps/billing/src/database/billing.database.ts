@@ -1,0 +1,10 @@
+import { ProcessedEvent, type AppDatabase } from '@app/platform';
+import { InvoiceLine } from '../invoices/invoice-line.entity';
+import { Invoice } from '../invoices/invoice.entity';
+import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
+
+/** Billing's own database: entities and reviewed migrations. */
+export const billingDatabase: AppDatabase = {
+  entities: [Invoice, InvoiceLine, ProcessedEvent],
+  migrations: [InitialSchema1764320000000],
+};

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { InvoicesController } from './invoices.controller';
+import { InvoicesService } from './invoices.service';
+import { RecordEventsController } from './record-events.controller';
+
+@Module({
+  controllers: [InvoicesController, RecordEventsController],
+  providers: [InvoicesService],
+})
+export class InvoicesModule {}

@@ -1,0 +1,21 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import type { SqsContext } from '@app/crypto-messaging';
+import { InvoicesService } from './invoices.service';
+
+/** Billing's side of `patient-record.created.v1` (its filter policy admits billable records only). */
+@Controller()
+export class RecordEventsController {
+  constructor(private readonly invoices: InvoicesService) {}
+
+  @EventPattern(PatientRecordCreatedV1Event.pattern)
+  async onRecordCreated(
+    @Payload() record: PatientRecordCreatedV1,
+    @Ctx() context: SqsContext,
+  ): Promise<void> {
+    // Defence in depth: the filter policy already routes only billable records here.
+    if (!record.billable) return;
+    await this.invoices.invoiceRecord(context.getEventId(), record);
+  }
+}

@@ -1,0 +1,4 @@
+import { runClinicApp } from '@app/platform';
+import { billingBlueprint } from './billing.blueprint';
+
+runClinicApp(billingBlueprint);

@@ -1,0 +1,2 @@
+/** @app/platform/testing: a private clinic environment for app tests. */
+export * from './clinic-test-env';
