@@ -14,7 +14,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/explicit-module-boundary-types': 'off',
-      // Apps reach libs only through their public entry point (`@app/<lib>`), never their insides.
+    },
+  },
+  {
+    // Apps reach libs only through their public entry point (`@app/<lib>`) and never import
+    // another app; libs never import apps. Tools (CLI, bench) may import both.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    rules: {
       'no-restricted-imports': [
         'error',
         {

@@ -1,4 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EncryptedPublisher } from '@app/crypto-messaging';
@@ -77,7 +79,7 @@ export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<C
       const built = await createClinicApp(blueprint, config, { logger: false });
       const spy = built.transport ? HandlerSpy.attach(built.transport) : undefined;
       await startClinicApp(built);
-      const address = built.http.getHttpServer().address() as { port: number };
+      const address = (built.http.getHttpServer() as Server).address() as AddressInfo;
       const app: AppUnderTest = {
         ...built,
         url: `http://127.0.0.1:${address.port}`,
