@@ -5,6 +5,8 @@
 import type { AppDatabase, ClinicApp } from '@app/platform';
 import * as path from 'node:path';
 import { billingDatabase } from '../../apps/billing/src/database/billing.database';
+import { emrDatabase } from '../../apps/emr/src/database/emr.database';
+import { prescriptionDatabase } from '../../apps/prescription/src/database/prescription.database';
 
 export interface RegisteredApp {
   readonly app: ClinicApp;
@@ -17,5 +19,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const entry = (app: ClinicApp) => path.join(ROOT, 'apps', app, 'src', 'main.ts');
 
 export const APPS: readonly RegisteredApp[] = [
+  { app: 'emr', database: emrDatabase, entry: entry('emr') },
   { app: 'billing', database: billingDatabase, entry: entry('billing') },
+  { app: 'prescription', database: prescriptionDatabase, entry: entry('prescription') },
 ];

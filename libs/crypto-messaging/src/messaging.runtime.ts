@@ -71,6 +71,7 @@ export class MessagingRuntime {
           algorithm: this.config.algorithm,
         }),
     );
+    this.cipherPromise.catch(() => (this.cipherPromise = undefined));
     return this.cipherPromise;
   }
 
@@ -81,7 +82,12 @@ export class MessagingRuntime {
       .catch((error: unknown) => {
         throw this.unreachable(error);
       })
-      .then((arn) => arn ?? Promise.reject(this.notProvisioned(`topic ${this.topology.topic.name}`)));
+      .then((arn) => arn ?? Promise.reject(this.notProvisioned(`topic ${this.topology.topic.name}`)))
+      .catch((error: unknown) => {
+        // Not cached: the broker may come back, or provisioning may run, later.
+        this.topicArnPromise = undefined;
+        throw error;
+      });
     return this.topicArnPromise;
   }
 

@@ -3,6 +3,7 @@ import {
   Inject,
   Module,
   type DynamicModule,
+  type ModuleMetadata,
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
@@ -22,6 +23,8 @@ export interface PlatformOptions {
   readonly database: AppDatabase;
   /** How `/health` checks messaging. */
   readonly probe: new (...args: never[]) => MessagingProbe;
+  /** Modules that export what the probe needs (the EMR's outbox relay). */
+  readonly probeImports?: ModuleMetadata['imports'];
 }
 
 /** Releases the SDK clients when the app shuts down (after the transport drained). */
@@ -52,7 +55,10 @@ export class PlatformModule {
     ];
     return {
       module: PlatformModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(options.config.databaseUrl, options.database))],
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(options.config.databaseUrl, options.database)),
+        ...(options.probeImports ?? []),
+      ],
       controllers: [HealthController, KeyUseController],
       providers,
       exports: [APP_CONFIG, MessagingRuntime, MessagingProbe],

@@ -1,2 +1,3 @@
 /** @app/platform/testing: a private clinic environment for app tests. */
 export * from './clinic-test-env';
+export * from './tcp-proxy';

@@ -1,0 +1,11 @@
+import type { AppDatabase } from '@app/platform';
+import { OutboxEvent } from '../outbox/outbox-event.entity';
+import { Patient } from '../patients/patient.entity';
+import { MedicalRecord } from '../records/medical-record.entity';
+import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
+
+/** The EMR's own database: entities and reviewed migrations. */
+export const emrDatabase: AppDatabase = {
+  entities: [Patient, MedicalRecord, OutboxEvent],
+  migrations: [InitialSchema1764320000000],
+};

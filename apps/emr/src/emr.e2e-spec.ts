@@ -1,0 +1,205 @@
+/**
+ * The EMR's HTTP edge and its outbox, on a private clinic environment. A consumer transport on
+ * the Scheduling queue (which takes every record) observes delivery. The EMR reaches the broker
+ * through a proxy the test can cut.
+ */
+import { PatientRecordCreatedV1Event } from '@app/contracts';
+import type { EncryptedSqsServer } from '@app/crypto-messaging';
+import { HandlerSpy } from '@app/crypto-messaging/testing';
+import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { emrDatabase } from './database/emr.database';
+import { emrBlueprint } from './emr.blueprint';
+
+const patient = {
+  givenName: 'Alex',
+  familyName: 'Testpatient',
+  dateOfBirth: '1980-01-01',
+  phone: '555-0100',
+};
+const record = {
+  physicianId: 'phy-001',
+  visit: { type: 'office-visit-established', date: '2026-11-27T09:30:00Z' },
+  diagnoses: [{ icd10: 'J06.9' }],
+  medications: [
+    {
+      rxnorm: '308182',
+      dose: '500 mg',
+      frequency: 'every 8 hours',
+      quantity: 21,
+      refills: 0,
+      pharmacyId: 'pharm-001',
+    },
+  ],
+  labOrders: [{ loinc: '6690-2' }],
+  followUpDays: 14,
+  note: 'synthetic note',
+};
+
+describe('EMR (embedded)', () => {
+  let env: ClinicTestEnv;
+  let proxy: TcpProxy;
+  let emr: AppUnderTest;
+  let consumer: EncryptedSqsServer;
+  let delivered: HandlerSpy;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    proxy = await new TcpProxy({ host: '127.0.0.1', port: Number(env.env.CLINIC_BROKER_PORT) }).open();
+    emr = await env.startApp(emrBlueprint, emrDatabase, { CLINIC_BROKER_PORT: String(proxy.port) });
+    consumer = await env.messaging
+      .runtime('scheduling')
+      .consumerServer('scheduling', [PatientRecordCreatedV1Event], {
+        waitTimeS: 1,
+      });
+    consumer.addHandler(PatientRecordCreatedV1Event.pattern, () => Promise.resolve(), true);
+    delivered = HandlerSpy.attach(consumer);
+    consumer.listen(() => undefined);
+  });
+  afterAll(async () => {
+    await consumer?.close();
+    await proxy?.cut();
+    await env?.stop();
+  });
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${emr.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { message?: string | string[]; id?: string; eventId?: string },
+    };
+  };
+  const newPatient = async () => (await call('POST', '/patients', patient)).body.id!;
+
+  it.each([
+    ['no body', {}, ['givenName', 'familyName', 'dateOfBirth']],
+    ['an unknown field', { ...patient, ssn: '123-45-6789' }, ['property ssn should not exist']],
+    [
+      'a malformed birth date',
+      { ...patient, dateOfBirth: '01/01/1980' },
+      ['dateOfBirth must be a date such as 1980-01-01'],
+    ],
+    [
+      'an impossible birth date',
+      { ...patient, dateOfBirth: '1980-02-31' },
+      ['dateOfBirth must be a valid calendar date'],
+    ],
+    [
+      'a birth date in the future',
+      { ...patient, dateOfBirth: '2999-01-01' },
+      ['dateOfBirth must not be in the future'],
+    ],
+    ['a bad phone', { ...patient, phone: 'call me' }, ['phone must be']],
+    [
+      'an over-long name',
+      { ...patient, givenName: 'x'.repeat(101) },
+      ['givenName must be shorter than or equal to 100'],
+    ],
+  ])('refuses a patient with %s (400, naming the field)', async (_, body, expected) => {
+    const { status, body: response } = await call('POST', '/patients', body);
+    expect(status).toBe(400);
+    const messages = ([] as string[]).concat(response.message ?? []).join(' | ');
+    for (const fragment of expected) expect(messages).toContain(fragment);
+  });
+
+  it.each([
+    ['no diagnosis', { ...record, diagnoses: [] }, 'diagnoses: at least one diagnosis is required'],
+    ['an unknown ICD-10 code', { ...record, diagnoses: [{ icd10: 'Q99.9' }] }, 'unknown ICD-10 code "Q99.9"'],
+    [
+      'a malformed ICD-10 code',
+      { ...record, diagnoses: [{ icd10: 'sore throat' }] },
+      'icd10 must be an ICD-10 code',
+    ],
+    ['an unknown physician', { ...record, physicianId: 'phy-999' }, 'unknown physician "phy-999"'],
+    [
+      'an unknown visit type',
+      { ...record, visit: { ...record.visit, type: 'spa-day' } },
+      'unknown visit type "spa-day"',
+    ],
+    [
+      'a bad visit date',
+      { ...record, visit: { ...record.visit, date: 'yesterday' } },
+      'date must be an ISO-8601 date-time',
+    ],
+    [
+      'an unknown pharmacy',
+      { ...record, medications: [{ ...record.medications[0], pharmacyId: 'pharm-999' }] },
+      'unknown pharmacy "pharm-999"',
+    ],
+    [
+      'an unknown RxNorm code',
+      { ...record, medications: [{ ...record.medications[0], rxnorm: '1' }] },
+      'unknown RxNorm code "1"',
+    ],
+    [
+      'a negative quantity',
+      { ...record, medications: [{ ...record.medications[0], quantity: -3 }] },
+      'quantity must not be less than 1',
+    ],
+    [
+      'an unknown frequency',
+      { ...record, medications: [{ ...record.medications[0], frequency: 'sometimes' }] },
+      'unknown frequency "sometimes"',
+    ],
+    ['an unknown lab test', { ...record, labOrders: [{ loinc: '1234-5' }] }, 'unknown lab test "1234-5"'],
+    ['a follow-up of zero days', { ...record, followUpDays: 0 }, 'followUpDays must not be less than 1'],
+    ['a string for a list', { ...record, diagnoses: 'J06.9' }, 'diagnoses must be an array'],
+  ])('refuses a record with %s (400, naming it)', async (_, body, expected) => {
+    const { status, body: response } = await call('POST', `/patients/${await newPatient()}/records`, body);
+    expect(status).toBe(400);
+    expect(([] as string[]).concat(response.message ?? []).join(' | ')).toContain(expected);
+  });
+
+  it('answers 404 for unknown patients and records, 400 for malformed ids', async () => {
+    const unknown = crypto.randomUUID();
+    expect((await call('GET', `/patients/${unknown}`)).status).toBe(404);
+    expect((await call('POST', `/patients/${unknown}/records`, record)).body.message).toBe(
+      `Patient ${unknown} does not exist`,
+    );
+    expect((await call('GET', `/records/${unknown}`)).status).toBe(404);
+    expect((await call('GET', '/records/42')).status).toBe(400);
+    expect((await call('GET', `/patients/${unknown}/records`)).status).toBe(404);
+  });
+
+  it('saves a record and publishes it through the outbox to the encrypted topic', async () => {
+    const patientId = await newPatient();
+    const created = await call('POST', `/patients/${patientId}/records`, record);
+    expect(created.status).toBe(201);
+    await delivered.waitFor((o) => o.eventId === created.body.eventId && o.outcome === 'acked');
+    const listed = await call('GET', `/patients/${patientId}/records`);
+    expect(listed.body).toEqual([
+      expect.objectContaining({ id: created.body.id, cptCode: '99213', note: 'synthetic note' }),
+    ]);
+  });
+
+  it('accepts records while the broker is down, and delivers every one when it returns', async () => {
+    await proxy.cut();
+    const patientId = await newPatient();
+    const created = await Promise.all(
+      Array.from({ length: 5 }, () => call('POST', `/patients/${patientId}/records`, record)),
+    );
+    expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201]);
+    const health = await fetch(`${emr.url}/health`);
+    await waitFor(
+      async () =>
+        ((await (await fetch(`${emr.url}/health`)).json()) as { status: string }).status === 'degraded',
+    );
+    expect([200, 503]).toContain(health.status);
+    await proxy.open();
+    for (const { body } of created) {
+      await delivered.waitFor((o) => o.eventId === body.eventId && o.outcome === 'acked', 30_000);
+    }
+    await waitFor(async () => (await fetch(`${emr.url}/health`)).status === 200);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule, type AppConfig } from '@app/platform';
+import { emrDatabase } from './database/emr.database';
+import { OutboxModule } from './outbox/outbox.module';
+import { TopicProbe } from './outbox/topic.probe';
+import { RecordsModule } from './records/records.module';
+
+/** The EMR: physicians' API, its database, and the outbox relay to the encrypted topic. */
+@Module({})
+export class EmrModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: EmrModule,
+      imports: [
+        PlatformModule.forApp({
+          config,
+          database: emrDatabase,
+          probe: TopicProbe,
+          probeImports: [OutboxModule],
+        }),
+        RecordsModule,
+      ],
+    };
+  }
+}

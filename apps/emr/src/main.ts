@@ -1,0 +1,4 @@
+import { runClinicApp } from '@app/platform';
+import { emrBlueprint } from './emr.blueprint';
+
+runClinicApp(emrBlueprint);

@@ -1,0 +1,160 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource, type EntityManager } from 'typeorm';
+import { PatientRecordCreatedV1Event } from '@app/contracts';
+import {
+  backoffMs,
+  EventRegistry,
+  MessagingError,
+  MessagingRuntime,
+  type EncryptedPublisher,
+} from '@app/crypto-messaging';
+import { OutboxEvent } from './outbox-event.entity';
+
+/** Rows published per transaction (PublishBatch sends them ten at a time). */
+const BATCH_SIZE = 100;
+/** Safety net: the relay also looks for due rows this often, besides being nudged. */
+const POLL_INTERVAL_MS = 250;
+/** Retry delays grow from 200 ms to this cap while the broker or key is down. */
+const RETRY_BASE_MS = 200;
+const RETRY_CAP_MS = 5_000;
+
+/** The relay's last attempt, for `/health`. */
+export interface RelayStatus {
+  readonly at: Date;
+  readonly ok: boolean;
+  readonly code?: string;
+}
+
+/**
+ * Publishes outbox rows through the encrypted publisher: rows claimed with
+ * `FOR UPDATE SKIP LOCKED` (several EMR instances share the work), published in batches,
+ * marked published in the same transaction. A failure leaves the row for a later attempt with
+ * backoff: at-least-once, nothing lost, consumers dedupe on the event id.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly events = new EventRegistry([PatientRecordCreatedV1Event]);
+  private publisher?: EncryptedPublisher;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  status?: RelayStatus;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly runtime: MessagingRuntime,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.nudge(), POLL_INTERVAL_MS);
+    this.timer.unref();
+    this.nudge();
+  }
+
+  /** Stops after the batch in flight: its rows are either published and marked, or left due. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Asks the relay to run now (after a record was committed). Concurrent nudges coalesce. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Events not yet published. */
+  async backlog(): Promise<number> {
+    return this.dataSource.getRepository(OutboxEvent).count({ where: { publishedAt: IsNull() } });
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while (!this.stopped && (await this.publishDue()) === BATCH_SIZE);
+      } catch (error) {
+        this.logger.error({ msg: 'outbox relay failed; will retry', error: (error as Error).name });
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** Publishes one batch of due rows; returns how many were published. */
+  private async publishDue(): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager
+        .createQueryBuilder(OutboxEvent, 'o')
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .where('o.published_at IS NULL AND o.next_attempt_at <= now()')
+        .orderBy('o.created_at', 'ASC')
+        .limit(BATCH_SIZE)
+        .getMany();
+      if (rows.length === 0) return 0;
+      let publisher: EncryptedPublisher;
+      try {
+        publisher = await this.getPublisher();
+      } catch (error) {
+        await this.failed(manager, rows, codeOf(error));
+        return 0;
+      }
+      const outcomes = await publisher.publishBatch(
+        rows.map((row) => ({
+          event: this.events.find(row.eventType, row.schemaVersion)!,
+          data: row.payload,
+          id: row.id,
+          occurredAt: row.createdAt,
+          attributes: row.attributes,
+        })),
+      );
+      const published = rows.filter((_, i) => outcomes[i].ok);
+      const failed = rows
+        .map((row, i) => ({ row, outcome: outcomes[i] }))
+        .filter(({ outcome }) => !outcome.ok);
+      if (published.length > 0) {
+        await manager.query(
+          'UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY($1)',
+          [published.map((r) => r.id)],
+        );
+      }
+      for (const { row, outcome } of failed) {
+        await this.failed(manager, [row], outcome.ok ? 'UNKNOWN' : outcome.error.code);
+      }
+      this.status = {
+        at: new Date(),
+        ok: failed.length === 0,
+        code: failed[0]?.outcome.ok === false ? failed[0].outcome.error.code : undefined,
+      };
+      return published.length;
+    });
+  }
+
+  private async failed(manager: EntityManager, rows: OutboxEvent[], code: string): Promise<void> {
+    this.status = { at: new Date(), ok: false, code };
+    for (const row of rows) {
+      const delay = Math.max(RETRY_BASE_MS, backoffMs(row.attempts + 1, RETRY_BASE_MS, RETRY_CAP_MS));
+      await manager.query(
+        `UPDATE outbox_events SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval WHERE id = $1`,
+        [row.id, code, String(delay)],
+      );
+    }
+    this.logger.warn({ msg: 'publishing failed; events kept for retry', events: rows.length, code });
+  }
+
+  private async getPublisher(): Promise<EncryptedPublisher> {
+    this.publisher ??= await this.runtime.publisher();
+    return this.publisher;
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { MessagingRuntime } from '@app/crypto-messaging';
+import { MessagingProbe, withTimeout } from '@app/platform';
+import { OutboxRelay } from './outbox.relay';
+
+/**
+ * The EMR's messaging is up when the topic resolves and the relay's last attempt succeeded.
+ * It uses no extra permission: the EMR's role may publish, not inspect the topic.
+ */
+@Injectable()
+export class TopicProbe extends MessagingProbe {
+  constructor(
+    private readonly runtime: MessagingRuntime,
+    private readonly relay: OutboxRelay,
+  ) {
+    super();
+  }
+
+  async check(): Promise<{ status: 'up' | 'down'; detail?: string }> {
+    const backlog = await this.relay.backlog().catch(() => undefined);
+    const pending = backlog === undefined ? '' : `, ${backlog} event(s) waiting in the outbox`;
+    if (this.relay.status && !this.relay.status.ok) {
+      return { status: 'down', detail: `last publish failed: ${this.relay.status.code}${pending}` };
+    }
+    try {
+      await withTimeout(this.runtime.topicArn(), 2_000);
+      return { status: 'up', detail: `${this.runtime.topology.topic.name}${pending}` };
+    } catch (error) {
+      return { status: 'down', detail: `${(error as Error).name}${pending}` };
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class VisitDto {
+  @ApiProperty({ example: 'office-visit-established', description: 'A visit type of the catalogue' })
+  @IsString()
+  @Length(1, 64)
+  type!: string;
+
+  @ApiProperty({ example: '2026-11-28T09:30:00Z' })
+  @IsISO8601(
+    { strict: true },
+    { message: 'date must be an ISO-8601 date-time, such as 2026-11-28T09:30:00Z' },
+  )
+  date!: string;
+}
+
+export class ProcedureDto {
+  @ApiProperty({ example: '36415' })
+  @Matches(/^\d{4}[0-9A-Z]$/, { message: 'cptCode must be a CPT code such as 36415' })
+  cptCode!: string;
+}
+
+export class DiagnosisDto {
+  @ApiProperty({ example: 'J06.9' })
+  @Matches(/^[A-TV-Z]\d[0-9A-Z](\.[0-9A-Z]{1,4})?$/, {
+    message: 'icd10 must be an ICD-10 code such as J06.9',
+  })
+  icd10!: string;
+}
+
+export class MedicationDto {
+  @ApiProperty({ example: '308182', description: 'RxNorm concept id' })
+  @Matches(/^\d{1,8}$/, { message: 'rxnorm must be an RxNorm concept id (digits)' })
+  rxnorm!: string;
+
+  @ApiProperty({ example: '500 mg' })
+  @IsString()
+  @Length(1, 64)
+  dose!: string;
+
+  @ApiProperty({ example: 'every 8 hours', description: 'A frequency of the catalogue' })
+  @IsString()
+  @Length(1, 64)
+  frequency!: string;
+
+  @ApiProperty({ example: 21 })
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  quantity!: number;
+
+  @ApiProperty({ example: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(12)
+  refills!: number;
+
+  @ApiProperty({ example: 'pharm-001', description: "The patient's chosen pharmacy" })
+  @IsString()
+  @Length(1, 64)
+  pharmacyId!: string;
+}
+
+export class ImmunizationDto {
+  @ApiProperty({ example: '140', description: 'CVX vaccine code' })
+  @Matches(/^\d{1,3}$/, { message: 'cvx must be a CVX code (digits)' })
+  cvx!: string;
+
+  @ApiProperty({ example: '2026-11-28' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'date must be a date such as 2026-11-28' })
+  date!: string;
+}
+
+export class LabOrderDto {
+  @ApiProperty({ example: '6690-2', description: 'LOINC code' })
+  @Matches(/^\d{1,5}-\d$/, { message: 'loinc must be a LOINC code such as 6690-2' })
+  loinc!: string;
+}
+
+export class LabResultDto {
+  @ApiProperty({ example: '2345-7' })
+  @Matches(/^\d{1,5}-\d$/, { message: 'loinc must be a LOINC code such as 2345-7' })
+  loinc!: string;
+
+  @ApiProperty({ example: '98' })
+  @IsString()
+  @Length(1, 64)
+  value!: string;
+
+  @ApiProperty({ example: 'mg/dL' })
+  @IsString()
+  @Length(1, 32)
+  unit!: string;
+
+  @ApiPropertyOptional({ example: 'N' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 8)
+  flag?: string;
+}
+
+const list = (type: () => new () => object) => [
+  IsArray(),
+  ArrayMaxSize(50),
+  ValidateNested({ each: true }),
+  Type(type),
+];
+const apply =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) =>
+    decorators.forEach((d) => d(target, key));
+
+/** A medical record entered by a physician for one visit. */
+export class CreateRecordDto {
+  @ApiProperty({ example: 'phy-001', description: 'A physician of the catalogue' })
+  @IsString()
+  @Length(1, 64)
+  physicianId!: string;
+
+  @ApiProperty({ type: VisitDto })
+  @ValidateNested()
+  @Type(() => VisitDto)
+  visit!: VisitDto;
+
+  @ApiPropertyOptional({ type: [ProcedureDto] })
+  @IsOptional()
+  @apply(...list(() => ProcedureDto))
+  procedures?: ProcedureDto[];
+
+  @ApiProperty({ type: [DiagnosisDto] })
+  @apply(...list(() => DiagnosisDto))
+  diagnoses!: DiagnosisDto[];
+
+  @ApiPropertyOptional({ type: [MedicationDto] })
+  @IsOptional()
+  @apply(...list(() => MedicationDto))
+  medications?: MedicationDto[];
+
+  @ApiPropertyOptional({ type: [ImmunizationDto] })
+  @IsOptional()
+  @apply(...list(() => ImmunizationDto))
+  immunizations?: ImmunizationDto[];
+
+  @ApiPropertyOptional({ type: [LabOrderDto] })
+  @IsOptional()
+  @apply(...list(() => LabOrderDto))
+  labOrders?: LabOrderDto[];
+
+  @ApiPropertyOptional({ type: [LabResultDto] })
+  @IsOptional()
+  @apply(...list(() => LabResultDto))
+  labResults?: LabResultDto[];
+
+  @ApiPropertyOptional({ example: 14, description: 'Days until the follow-up visit' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  followUpDays?: number;
+
+  @ApiPropertyOptional({ example: 'Synthetic note.', description: 'Stays in the EMR; never published' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  note?: string;
+
+  @ApiPropertyOptional({ example: true, description: 'Default: true (telehealth too)' })
+  @IsOptional()
+  @IsBoolean()
+  billable?: boolean;
+}

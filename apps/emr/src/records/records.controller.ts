@@ -1,0 +1,16 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RecordsService } from './records.service';
+
+@ApiTags('records')
+@Controller('records')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One medical record' })
+  @ApiNotFoundResponse({ description: 'No record has this id' })
+  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+    return this.records.byId(id);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { OutboxModule } from '../outbox/outbox.module';
+import { PatientsController } from '../patients/patients.controller';
+import { PatientsService } from '../patients/patients.service';
+import { RecordsController } from './records.controller';
+import { RecordsService } from './records.service';
+
+/** Patients and their records: the physicians' API. */
+@Module({
+  imports: [OutboxModule],
+  controllers: [PatientsController, RecordsController],
+  providers: [PatientsService, RecordsService],
+})
+export class RecordsModule {}

@@ -1,0 +1,103 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { catalogue } from '@app/catalogue';
+import { PatientRecordCreatedV1Event } from '@app/contracts';
+import { OutboxEvent } from '../outbox/outbox-event.entity';
+import { OutboxRelay } from '../outbox/outbox.relay';
+import { Patient } from '../patients/patient.entity';
+import type { CreateRecordDto } from './dto/create-record.dto';
+import { MedicalRecord } from './medical-record.entity';
+import { recordCreatedEvent } from './record-event';
+import { catalogueProblems } from './record-validation';
+
+@Injectable()
+export class RecordsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  /**
+   * Saves a record and its `patient-record.created.v1` outbox row in one transaction, then
+   * nudges the relay. The broker being down never fails this: the relay catches up later.
+   */
+  async create(patientId: string, dto: CreateRecordDto): Promise<MedicalRecord> {
+    const problems = catalogueProblems(dto);
+    if (problems.length > 0) throw new BadRequestException(problems);
+    const eventId = randomUUID();
+    const saved = await this.dataSource.transaction(async (manager) => {
+      const patient = await manager.findOne(Patient, { where: { id: patientId } });
+      if (!patient) throw new NotFoundException(`Patient ${patientId} does not exist`);
+      const record = await manager.save(
+        manager.create(MedicalRecord, {
+          patientId,
+          physicianId: dto.physicianId,
+          visitType: dto.visit.type,
+          cptCode: catalogue.visitType(dto.visit.type)!.cptCode,
+          visitDate: new Date(dto.visit.date),
+          procedures: (dto.procedures ?? []).map((p) => ({ cptCode: p.cptCode })),
+          diagnoses: dto.diagnoses.map((d) => ({
+            icd10: d.icd10,
+            description: catalogue.diagnosis(d.icd10)!.description,
+          })),
+          medications: (dto.medications ?? []).map((m) => ({
+            rxnorm: m.rxnorm,
+            name: catalogue.medication(m.rxnorm)!.name,
+            dose: m.dose,
+            frequency: m.frequency,
+            quantity: m.quantity,
+            refills: m.refills,
+            pharmacyId: m.pharmacyId,
+          })),
+          immunizations: (dto.immunizations ?? []).map((v) => ({
+            cvx: v.cvx,
+            name: catalogue.immunization(v.cvx)!.name,
+            date: v.date,
+          })),
+          labOrders: (dto.labOrders ?? []).map((l) => ({
+            loinc: l.loinc,
+            name: catalogue.labTest(l.loinc)!.name,
+          })),
+          labResults: (dto.labResults ?? []).map((l) => ({
+            loinc: l.loinc,
+            value: l.value,
+            unit: l.unit,
+            ...(l.flag ? { flag: l.flag } : {}),
+          })),
+          followUpDays: dto.followUpDays ?? null,
+          note: dto.note ?? '',
+          billable: dto.billable ?? true,
+          eventId,
+        }),
+      );
+      const event = recordCreatedEvent(record, patient);
+      await manager.insert(OutboxEvent, {
+        id: eventId,
+        eventType: PatientRecordCreatedV1Event.type,
+        schemaVersion: PatientRecordCreatedV1Event.version,
+        payload: event.payload,
+        attributes: event.attributes,
+      });
+      return record;
+    });
+    this.relay.nudge();
+    return saved;
+  }
+
+  async byId(id: string): Promise<MedicalRecord> {
+    const record = await this.dataSource.getRepository(MedicalRecord).findOne({ where: { id } });
+    if (!record) throw new NotFoundException(`Record ${id} does not exist`);
+    return record;
+  }
+
+  async byPatient(patientId: string): Promise<MedicalRecord[]> {
+    if (!(await this.dataSource.getRepository(Patient).exists({ where: { id: patientId } }))) {
+      throw new NotFoundException(`Patient ${patientId} does not exist`);
+    }
+    return this.dataSource
+      .getRepository(MedicalRecord)
+      .find({ where: { patientId }, order: { visitDate: 'DESC' } });
+  }
+}

@@ -1,0 +1,4 @@
+import { runClinicApp } from '@app/platform';
+import { prescriptionBlueprint } from './prescription.blueprint';
+
+runClinicApp(prescriptionBlueprint);

@@ -1,0 +1,266 @@
+/**
+ * Prescription against a private clinic environment (embedded broker + embedded PostgreSQL):
+ * each medication of a record becomes one prescription, sent or rejected with its reason,
+ * whatever the number of copies of its event; pharmacies report fills against them.
+ */
+import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { prescriptionDatabase } from './database/prescription.database';
+import { prescriptionBlueprint } from './prescription.blueprint';
+
+type Json = Record<string, unknown>;
+
+interface PrescriptionBody {
+  id: string;
+  rxnorm: string;
+  pharmacyId: string;
+  status: 'sent' | 'rejected';
+  rejectionReason: string | null;
+  transmittedAt: string | null;
+  fillState: string | null;
+  remainingUnits: number;
+  fills: Array<{ id: string; quantity: number; pharmacyId: string; filledAt: string }>;
+}
+
+const amoxicillin = {
+  rxnorm: '308182',
+  name: 'Amoxicillin 500 MG Oral Capsule',
+  dose: '500 mg',
+  frequency: 'every 8 hours',
+  quantity: 21,
+  refills: 1,
+  pharmacyId: 'pharm-001',
+};
+const amlodipine = {
+  rxnorm: '197361',
+  name: 'Amlodipine 5 MG Oral Tablet',
+  dose: '5 mg',
+  frequency: 'once daily',
+  quantity: 30,
+  refills: 2,
+  pharmacyId: 'pharm-003',
+};
+
+describe('Prescription (embedded)', () => {
+  let env: ClinicTestEnv;
+  let prescription: AppUnderTest;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    prescription = await env.startApp(prescriptionBlueprint, prescriptionDatabase);
+  });
+  afterAll(() => env?.stop());
+
+  const get = async (path: string) => {
+    const response = await fetch(`${prescription.url}${path}`);
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${prescription.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+  const prescriptionsOf = async (patientId: string) =>
+    (await get(`/patients/${patientId}/prescriptions`)).body as unknown as PrescriptionBody[];
+
+  /** Publishes a record as the EMR would and waits until the Prescription app acked it. */
+  const prescribe = async (medications = [amoxicillin, amlodipine]) => {
+    const record = syntheticRecord({ medications });
+    const publisher = await env.publisher();
+    const { eventId } = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+    });
+    await prescription.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    return { record, eventId, prescriptions: await prescriptionsOf(record.patient.patientId) };
+  };
+  const now = () => new Date().toISOString();
+
+  it('sends to an authorised pharmacy and records the unauthorised one as rejected, with the reason', async () => {
+    const { prescriptions } = await prescribe();
+    expect(prescriptions).toHaveLength(2);
+    const [sent, rejected] = prescriptions;
+    expect(sent).toMatchObject({
+      rxnorm: '308182',
+      pharmacyId: 'pharm-001',
+      status: 'sent',
+      rejectionReason: null,
+      fillState: 'unfilled',
+      remainingUnits: 42,
+      fills: [],
+    });
+    expect(Date.parse(sent.transmittedAt!)).not.toBeNaN();
+    expect(rejected).toMatchObject({
+      rxnorm: '197361',
+      pharmacyId: 'pharm-003',
+      status: 'rejected',
+      rejectionReason: 'PHARMACY_NOT_AUTHORISED',
+      transmittedAt: null,
+      fillState: null,
+      remainingUnits: 0,
+    });
+    expect((await get(`/prescriptions/${sent.id}`)).body).toMatchObject({
+      id: sent.id,
+      patientGivenName: 'Alex',
+      patientDateOfBirth: '1980-01-01',
+      prescriberId: 'phy-001',
+    });
+  });
+
+  it('records an unknown pharmacy and an unknown medication as rejected, acked (not retried)', async () => {
+    const { prescriptions } = await prescribe([
+      { ...amoxicillin, pharmacyId: 'pharm-999' },
+      { ...amoxicillin, rxnorm: '99999999' },
+    ]);
+    expect(prescriptions.map((p) => [p.status, p.rejectionReason])).toEqual([
+      ['rejected', 'UNKNOWN_PHARMACY'],
+      ['rejected', 'UNKNOWN_MEDICATION'],
+    ]);
+  });
+
+  it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
+    const record = syntheticRecord({ medications: [amoxicillin, amlodipine] });
+    const publisher = await env.publisher();
+    const first = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+    });
+    const copy = await publisher.publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+      id: first.eventId,
+    });
+    expect(copy.messageId).not.toBe(first.messageId);
+    await prescription.spy!.waitForCount((o) => o.eventId === first.eventId && o.outcome === 'acked', 2);
+    expect(await prescriptionsOf(record.patient.patientId)).toHaveLength(2);
+  });
+
+  it('records fills, derives the fill state, and refuses a fill beyond quantity * (1 + refills)', async () => {
+    const [sent] = (await prescribe([amoxicillin])).prescriptions;
+    const first = await post(`/prescriptions/${sent.id}/fills`, {
+      pharmacyId: 'pharm-001',
+      quantity: 21,
+      filledAt: now(),
+    });
+    expect(first).toMatchObject({ status: 201, body: { prescriptionId: sent.id, quantity: 21 } });
+    expect((await get(`/prescriptions/${sent.id}`)).body).toMatchObject({
+      fillState: 'partially-filled',
+      remainingUnits: 21,
+    });
+
+    const over = await post(`/prescriptions/${sent.id}/fills`, {
+      pharmacyId: 'pharm-001',
+      quantity: 22,
+      filledAt: now(),
+    });
+    expect(over).toMatchObject({ status: 409, body: { code: 'FILL_EXCEEDS_REMAINING' } });
+
+    const refill = await post(`/prescriptions/${sent.id}/fills`, {
+      pharmacyId: 'pharm-001',
+      quantity: 21,
+      filledAt: now(),
+    });
+    expect(refill.status).toBe(201);
+    const history = await get(`/prescriptions/${sent.id}/fills`);
+    expect((history.body as unknown as Array<{ id: string }>).map((f) => f.id)).toEqual([
+      first.body.id,
+      refill.body.id,
+    ]);
+    expect((await get(`/prescriptions/${sent.id}`)).body).toMatchObject({
+      fillState: 'fully-filled',
+      remainingUnits: 0,
+    });
+  });
+
+  it('never over-fills under concurrent reports (row lock)', async () => {
+    const [sent] = (await prescribe([{ ...amoxicillin, quantity: 10, refills: 0 }])).prescriptions;
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        post(`/prescriptions/${sent.id}/fills`, { pharmacyId: 'pharm-001', quantity: 3, filledAt: now() }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(3);
+    expect((await get(`/prescriptions/${sent.id}`)).body).toMatchObject({
+      filledUnits: 9,
+      remainingUnits: 1,
+    });
+  });
+
+  it('refuses a fill from another pharmacy (422) and any fill of a rejected prescription (409)', async () => {
+    const [sent, rejected] = (await prescribe()).prescriptions;
+    const fill = { pharmacyId: 'pharm-002', quantity: 1, filledAt: now() };
+    expect(await post(`/prescriptions/${sent.id}/fills`, fill)).toMatchObject({
+      status: 422,
+      body: { code: 'PHARMACY_MISMATCH' },
+    });
+    expect(
+      await post(`/prescriptions/${rejected.id}/fills`, { ...fill, pharmacyId: 'pharm-003' }),
+    ).toMatchObject({
+      status: 409,
+      body: { code: 'PRESCRIPTION_REJECTED' },
+    });
+    expect((await get(`/prescriptions/${sent.id}/fills`)).body).toEqual([]);
+    expect((await get(`/prescriptions/${rejected.id}/fills`)).body).toEqual([]);
+  });
+
+  const valid = { pharmacyId: 'pharm-001', quantity: 1, filledAt: '2026-01-01T09:00:00Z' };
+
+  describe('a fill report with a bad body', () => {
+    let sentId: string;
+    beforeAll(async () => {
+      sentId = (await prescribe([amoxicillin])).prescriptions[0].id;
+    });
+    afterAll(async () => {
+      // None of the bad reports may have left a fill behind.
+      expect((await get(`/prescriptions/${sentId}/fills`)).body).toEqual([]);
+    });
+
+    it.each([
+      ['a missing pharmacy id', { quantity: 1, filledAt: valid.filledAt }, 'pharmacyId'],
+      ['an empty pharmacy id', { ...valid, pharmacyId: '' }, 'pharmacyId'],
+      ['a zero quantity', { ...valid, quantity: 0 }, 'quantity'],
+      ['a fractional quantity', { ...valid, quantity: 1.5 }, 'quantity'],
+      ['a quantity as a string', { ...valid, quantity: '1' }, 'quantity'],
+      ['a date without a time', { ...valid, filledAt: '2026-01-01' }, 'filledAt'],
+      ['a date that is not one', { ...valid, filledAt: 'yesterday' }, 'filledAt'],
+      [
+        'a date in the future',
+        { ...valid, filledAt: new Date(Date.now() + 86_400_000).toISOString() },
+        'filledAt',
+      ],
+      ['an unknown field', { ...valid, notes: 'hello' }, 'notes'],
+    ])('answers 400 naming the field for %s', async (_case, body, field) => {
+      const response = await post(`/prescriptions/${sentId}/fills`, body);
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual(expect.arrayContaining([expect.stringContaining(field)]));
+    });
+  });
+
+  it('answers 400 for a malformed id and 404 for an unknown prescription', async () => {
+    expect((await get('/prescriptions/not-a-uuid')).status).toBe(400);
+    expect((await get('/patients/not-a-uuid/prescriptions')).status).toBe(400);
+    const unknown = await get(`/prescriptions/${crypto.randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/does not exist/);
+    expect((await post(`/prescriptions/${crypto.randomUUID()}/fills`, valid)).status).toBe(404);
+    expect((await get(`/patients/${crypto.randomUUID()}/prescriptions`)).body).toEqual([]);
+  });
+
+  it('reports database and queue reachability on /health', async () => {
+    expect(await get('/health')).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: { status: 'up' },
+        messaging: { status: 'up', detail: 'clinic-prescription' },
+      },
+    });
+  });
+});

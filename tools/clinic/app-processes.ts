@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { assertPortFree } from '@app/local-stack';
+import { DEFAULT_PORTS, type ClinicApp } from '@app/platform';
+import type { Output } from './commands';
+import type { RegisteredApp } from './app-registry';
+
+const REGISTER = path.resolve(__dirname, '..', 'register.js');
+const HEALTHY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 30_000;
+const COLOURS: Record<ClinicApp, string> = { emr: '36', billing: '33', scheduling: '35', prescription: '32' };
+
+/** An app running in a process of its own, as in production. */
+export interface AppProcess {
+  readonly app: ClinicApp;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
+export function portOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number {
+  const name = `CLINIC_${app.toUpperCase()}_PORT`;
+  const value = env[name];
+  if (value === undefined || value === '') return DEFAULT_PORTS[app];
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name} must be a TCP port number, got "${value}"`);
+  return port;
+}
+
+/**
+ * Starts an app's process with readable, prefixed logs, and resolves once its `/health`
+ * answers 200. A taken port fails before the spawn, naming the variable to change.
+ */
+export async function startAppProcess(
+  registered: RegisteredApp,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AppProcess> {
+  const { app } = registered;
+  const port = portOf(app, env);
+  await assertPortFree(port, `CLINIC_${app.toUpperCase()}_PORT`, `${app} app`);
+  const child = spawn(process.execPath, ['-r', REGISTER, registered.entry], {
+    env: { ...env, PORT: String(port), NODE_NO_WARNINGS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const colour = process.stdout.isTTY ? COLOURS[app] : undefined;
+  const prefix = colour ? `\x1b[${colour}m${app.padEnd(12)}|\x1b[0m ` : `${app.padEnd(12)}| `;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => out.line(prefix + line));
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const healthy = await Promise.race([waitHealthy(url), exited.then(() => false)]);
+  if (!healthy) {
+    child.kill('SIGKILL');
+    throw new Error(`The ${app} app did not become healthy at ${url}/health (see its log lines above).`);
+  }
+  return {
+    app,
+    url,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitHealthy(url: string): Promise<boolean> {
+  const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
