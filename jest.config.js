@@ -14,7 +14,7 @@ const swc = {
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs,tools,bench,infra}/**/*.{spec,e2e-spec}.ts'],
+  testMatch: ['<rootDir>/{apps,libs,tools,bench,infra,test}/**/*.{spec,e2e-spec}.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@app/crypto-messaging(|/.*)$': '<rootDir>/libs/crypto-messaging/src$1',

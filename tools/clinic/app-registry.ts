@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { billingDatabase } from '../../apps/billing/src/database/billing.database';
 import { emrDatabase } from '../../apps/emr/src/database/emr.database';
 import { prescriptionDatabase } from '../../apps/prescription/src/database/prescription.database';
+import { schedulingDatabase } from '../../apps/scheduling/src/database/scheduling.database';
 
 export interface RegisteredApp {
   readonly app: ClinicApp;
@@ -21,5 +22,6 @@ const entry = (app: ClinicApp) => path.join(ROOT, 'apps', app, 'src', 'main.ts')
 export const APPS: readonly RegisteredApp[] = [
   { app: 'emr', database: emrDatabase, entry: entry('emr') },
   { app: 'billing', database: billingDatabase, entry: entry('billing') },
+  { app: 'scheduling', database: schedulingDatabase, entry: entry('scheduling') },
   { app: 'prescription', database: prescriptionDatabase, entry: entry('prescription') },
 ];

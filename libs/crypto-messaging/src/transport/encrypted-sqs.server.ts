@@ -41,6 +41,8 @@ export interface EncryptedSqsServerOptions {
   retryBaseDelayS?: number;
   /** Longest retry delay. Default 900 s. */
   retryMaxDelayS?: number;
+  /** How long close() lets long polls under way return before aborting them. Default 2,000 ms. */
+  closeGraceMs?: number;
 }
 
 /** What happened to one message; emitted as `outcome` for spies and metrics. */
@@ -57,6 +59,7 @@ export interface MessageOutcome {
 type ServerEvents = { outcome: (outcome: MessageOutcome) => void; error: (error: Error) => void };
 
 const MAX_RECEIVE_BATCH = 10;
+const DEFAULT_CLOSE_GRACE_MS = 2_000;
 const POLL_ERROR_BACKOFF_MS = 1000;
 const POLL_ERROR_BACKOFF_MAX_MS = 30_000;
 /** Attribute set on dead-lettered copies: an error code, never a message. */
@@ -115,15 +118,19 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
   }
 
   /**
-   * Stops polling, lets in-flight handlers finish, flushes deletes. Nothing is lost. Takes up
-   * to the long-poll wait (`waitTimeS`) plus the slowest handler.
+   * Stops polling, lets in-flight handlers finish, flushes deletes. Nothing is lost. Long polls
+   * under way get `closeGraceMs` to return; then they are aborted, and any message an aborted
+   * poll had taken reappears after its visibility timeout (delayed, never lost).
    */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.abort.abort();
     this.slotWaiters.splice(0).forEach((wake) => wake());
-    await Promise.all(this.pollers);
+    const polled = Promise.all(this.pollers);
+    const graceMs = this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    const inTime = await Promise.race([polled.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!inTime) this.abort.abort();
+    await polled;
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
     await this.deleter.drain();
   }
@@ -161,8 +168,9 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
             MessageAttributeNames: ['All'],
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
-          // No abort signal: a long poll aborted mid-flight can still take messages off the
-          // queue, hiding them for a visibility timeout. close() waits for the poll instead.
+          // Aborted only after close()'s grace period: a long poll aborted mid-flight can
+          // still take messages off the queue, hiding them for one visibility timeout.
+          { abortSignal: this.abort.signal },
         );
         messages = out.Messages ?? [];
         errorBackoffMs = POLL_ERROR_BACKOFF_MS;

@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PatientRecordCreatedV1 } from '@app/contracts';
+import { Appointment, type BookableResource } from './appointment.entity';
+import {
+  NoFreeSlotError,
+  scheduleOf,
+  SEARCH_HORIZON_DAYS,
+  type AppointmentRequest,
+} from './appointment-plan';
+import { addDays, freeSlots, slotEnd } from './slots';
+
+/** Days of bookings read at once while searching: one query usually covers a whole search. */
+const TAKEN_WINDOW_DAYS = 14;
+
+@Injectable()
+export class AppointmentsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Books each request into the first free slot, inside the caller's transaction (the one that
+   * claimed the event). Requests are booked in order, and for one resource each search starts
+   * after the slot booked before it: every transaction then tries slots in ascending order per
+   * resource, and follow-ups (clinic) before labs, so two concurrent bookings can wait on each
+   * other but never deadlock.
+   */
+  async book(
+    manager: EntityManager,
+    eventId: string,
+    record: PatientRecordCreatedV1,
+    requests: readonly AppointmentRequest[],
+  ): Promise<Appointment[]> {
+    const booked: Appointment[] = [];
+    const lastEnd = new Map<BookableResource, Date>();
+    for (const request of requests) {
+      const after = lastEnd.get(request.resource);
+      const from = after && after > request.from ? after : request.from;
+      const appointment = await this.bookFirstFree(manager, {
+        kind: request.kind,
+        resource: request.resource,
+        loinc: request.loinc ?? null,
+        patientId: record.patient.patientId,
+        recordId: record.recordId,
+        eventId,
+        from,
+      });
+      lastEnd.set(request.resource, appointment.slotEnd);
+      booked.push(appointment);
+    }
+    return booked;
+  }
+
+  /** A patient's appointments, earliest slot first. */
+  async byPatient(patientId: string): Promise<Appointment[]> {
+    return this.dataSource.getRepository(Appointment).find({
+      where: { patientId },
+      order: { slotStart: 'ASC', resource: 'ASC' },
+    });
+  }
+
+  /**
+   * Reads which slots are taken, then claims the first one that looks free with
+   * `INSERT ... ON CONFLICT DO NOTHING`. A concurrent handler may have claimed it since the
+   * read (Postgres then waits for that transaction and reports the conflict): move on to the
+   * next candidate rather than fail, so concurrent handlers neither fail nor double-book.
+   */
+  private async bookFirstFree(
+    manager: EntityManager,
+    slot: Omit<Appointment, 'id' | 'slotStart' | 'slotEnd' | 'createdAt'> & { from: Date },
+  ): Promise<Appointment> {
+    const schedule = scheduleOf(slot.resource);
+    const until = addDays(slot.from, SEARCH_HORIZON_DAYS);
+    for (let windowStart = slot.from; windowStart < until;) {
+      const windowEnd = new Date(
+        Math.min(addDays(windowStart, TAKEN_WINDOW_DAYS).getTime(), until.getTime()),
+      );
+      const taken = await this.takenSlots(manager, slot.resource, windowStart, windowEnd);
+      for (const start of freeSlots(windowStart, schedule, taken, windowEnd)) {
+        const end = slotEnd(start, schedule);
+        const rows: Array<{ id: string; created_at: Date }> = await manager.query(
+          `INSERT INTO appointments (kind, resource, loinc, patient_id, record_id, event_id, slot_start, slot_end)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (resource, slot_start) DO NOTHING
+           RETURNING id, created_at`,
+          [slot.kind, slot.resource, slot.loinc, slot.patientId, slot.recordId, slot.eventId, start, end],
+        );
+        if (rows.length === 1) {
+          return manager.create(Appointment, {
+            id: rows[0].id,
+            kind: slot.kind,
+            resource: slot.resource,
+            loinc: slot.loinc,
+            patientId: slot.patientId,
+            recordId: slot.recordId,
+            eventId: slot.eventId,
+            slotStart: start,
+            slotEnd: end,
+            createdAt: rows[0].created_at,
+          });
+        }
+      }
+      windowStart = windowEnd;
+    }
+    throw new NoFreeSlotError(slot.resource);
+  }
+
+  /** Starts (epoch ms) of the booked slots of a resource in `[from, until)`. */
+  private async takenSlots(
+    manager: EntityManager,
+    resource: BookableResource,
+    from: Date,
+    until: Date,
+  ): Promise<Set<number>> {
+    const rows: Array<{ slot_start: Date }> = await manager.query(
+      'SELECT slot_start FROM appointments WHERE resource = $1 AND slot_start >= $2 AND slot_start < $3',
+      [resource, from, until],
+    );
+    return new Set(rows.map((row) => row.slot_start.getTime()));
+  }
+}

@@ -1,0 +1,4 @@
+import { runClinicApp } from '@app/platform';
+import { schedulingBlueprint } from './scheduling.blueprint';
+
+runClinicApp(schedulingBlueprint);

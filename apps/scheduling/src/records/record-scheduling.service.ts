@@ -1,0 +1,86 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import { DeadLetterException } from '@app/crypto-messaging';
+import { claimEvent } from '@app/platform';
+import {
+  appointmentRequests,
+  NoFreeSlotError,
+  UnknownLabTestError,
+  type AppointmentRequest,
+} from '../appointments/appointment-plan';
+import { AppointmentsService } from '../appointments/appointments.service';
+import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
+import { RemindersService } from '../reminders/reminders.service';
+
+/** Error codes of records Scheduling can never act on (the dead-letter reason). */
+export enum SchedulingErrorCode {
+  UnknownLabTest = 'UNKNOWN_LAB_TEST',
+  UnknownFrequency = 'UNKNOWN_FREQUENCY',
+  NoFreeSlot = 'NO_FREE_SLOT',
+}
+
+/** Maps the planning errors to a dead-letter; anything else is left to retry. */
+function deadLetterFor(error: unknown): DeadLetterException | undefined {
+  if (error instanceof UnknownLabTestError) {
+    return new DeadLetterException(SchedulingErrorCode.UnknownLabTest, error.message);
+  }
+  if (error instanceof UnknownFrequencyError) {
+    return new DeadLetterException(SchedulingErrorCode.UnknownFrequency, error.message);
+  }
+  if (error instanceof NoFreeSlotError) {
+    return new DeadLetterException(SchedulingErrorCode.NoFreeSlot, error.message);
+  }
+  return undefined;
+}
+
+/** Turns a new medical record into appointments and medication reminders. */
+@Injectable()
+export class RecordSchedulingService {
+  private readonly logger = new Logger(RecordSchedulingService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly appointments: AppointmentsService,
+    private readonly reminders: RemindersService,
+  ) {}
+
+  /**
+   * Books and plans a record, once per event id: the processed-event row, the appointments and
+   * the reminders commit together, so a redelivered or re-sent copy changes nothing, and a
+   * failure part-way leaves nothing behind for the retry to trip over.
+   */
+  async scheduleRecord(eventId: string, record: PatientRecordCreatedV1): Promise<void> {
+    let requests: AppointmentRequest[];
+    let planned: PlannedReminder[];
+    try {
+      // Planning first, outside the transaction: a record that can never succeed costs no lock.
+      requests = appointmentRequests(record);
+      planned = planReminders(record);
+    } catch (error) {
+      throw deadLetterFor(error) ?? error;
+    }
+    let outcome: { appointments: number; reminders: number } | undefined;
+    try {
+      outcome = await this.dataSource.transaction(async (manager) => {
+        if (!(await claimEvent(manager, eventId, PatientRecordCreatedV1Event.pattern))) return undefined;
+        const booked = await this.appointments.book(manager, eventId, record, requests);
+        const reminders = await this.reminders.create(manager, eventId, record, planned);
+        return { appointments: booked.length, reminders: reminders.length };
+      });
+    } catch (error) {
+      throw deadLetterFor(error) ?? error;
+    }
+    if (!outcome) {
+      this.logger.log({ msg: 'event already processed; nothing to do', eventId });
+      return;
+    }
+    // Ids and counts only: appointment times and medications of a patient are PHI.
+    this.logger.log({ msg: 'record scheduled', eventId, recordId: record.recordId, ...outcome });
+    // Sending is out of scope for this reference app: a real one would hand these to a notifier.
+    if (outcome.reminders > 0) {
+      this.logger.log({ msg: 'medication reminders scheduled', eventId, count: outcome.reminders });
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * Scheduling against a private clinic environment (embedded broker + embedded PostgreSQL):
+ * a record becomes a follow-up, lab appointments and medication reminders, once per event,
+ * and handlers booking at the same moment never share a slot.
+ */
+import { OPENING_HOURS } from '@app/catalogue';
+import {
+  PatientRecordCreatedV1Event,
+  routingAttributesOf,
+  syntheticRecord,
+  type PatientRecordCreatedV1,
+} from '@app/contracts';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { openSlots } from './appointments/slots';
+import { schedulingDatabase } from './database/scheduling.database';
+import { RecordSchedulingService } from './records/record-scheduling.service';
+import { schedulingBlueprint } from './scheduling.blueprint';
+
+interface AppointmentBody {
+  kind: string;
+  resource: string;
+  loinc: string | null;
+  slotStart: string;
+  slotEnd: string;
+  eventId: string;
+}
+interface ReminderBody {
+  medicationName: string;
+  timeOfDay: string;
+  startDate: string;
+  endDate: string;
+  doses: number;
+}
+
+const visit = (date: string) => ({ type: 'office-visit-established', cptCode: '99213', date });
+
+describe('Scheduling (embedded)', () => {
+  let env: ClinicTestEnv;
+  let scheduling: AppUnderTest;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    scheduling = await env.startApp(schedulingBlueprint, schedulingDatabase);
+  });
+  afterAll(() => env?.stop());
+
+  const get = async <T = Record<string, unknown>>(path: string) => {
+    const response = await fetch(`${scheduling.url}${path}`);
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const appointmentsOf = async (record: PatientRecordCreatedV1) =>
+    (await get<AppointmentBody[]>(`/patients/${record.patient.patientId}/appointments`)).body;
+  const remindersOf = async (record: PatientRecordCreatedV1) =>
+    (await get<ReminderBody[]>(`/patients/${record.patient.patientId}/reminders`)).body;
+  const publish = async (record: PatientRecordCreatedV1, id?: string) =>
+    (await env.publisher()).publish({
+      event: PatientRecordCreatedV1Event,
+      data: record,
+      attributes: routingAttributesOf(record),
+      id,
+    });
+
+  // Each test books on its own dates, so that none depends on what another booked.
+  it('books the follow-up and the labs, and plans the reminders, from a record', async () => {
+    const record = syntheticRecord({
+      visit: visit('2026-11-25T09:30:00Z'), // a Wednesday
+      followUpDays: 3, // a Saturday: the clinic is closed until Monday
+      labOrders: [
+        { loinc: '6690-2', name: 'WBC' },
+        { loinc: '4548-4', name: 'HbA1c' },
+      ],
+      medications: [
+        {
+          rxnorm: '308182',
+          name: 'Amoxicillin 500 MG Oral Capsule',
+          dose: '500 mg',
+          frequency: 'every 8 hours',
+          quantity: 21,
+          refills: 0,
+          pharmacyId: 'pharm-001',
+        },
+        {
+          rxnorm: '245314',
+          name: 'Albuterol 0.09 MG/ACTUAT Metered Dose Inhaler',
+          dose: '2 puffs',
+          frequency: 'as needed',
+          quantity: 200,
+          refills: 1,
+          pharmacyId: 'pharm-001',
+        },
+      ],
+    });
+    const { eventId } = await publish(record);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+
+    const appointments = await appointmentsOf(record);
+    expect(appointments.map((a) => [a.kind, a.loinc, a.slotStart, a.slotEnd])).toEqual([
+      ['lab', '6690-2', '2026-11-26T07:00:00.000Z', '2026-11-26T07:15:00.000Z'],
+      ['lab', '4548-4', '2026-11-26T07:15:00.000Z', '2026-11-26T07:30:00.000Z'],
+      ['follow-up', null, '2026-11-30T08:00:00.000Z', '2026-11-30T08:30:00.000Z'],
+    ]);
+    expect(appointments.every((a) => a.eventId === eventId)).toBe(true);
+
+    const reminders = await remindersOf(record);
+    expect(reminders.map((r) => [r.medicationName, r.timeOfDay, r.startDate, r.endDate, r.doses])).toEqual([
+      ['Amoxicillin 500 MG Oral Capsule', '06:00', '2026-11-26', '2026-12-02', 7],
+      ['Amoxicillin 500 MG Oral Capsule', '14:00', '2026-11-26', '2026-12-02', 7],
+      ['Amoxicillin 500 MG Oral Capsule', '22:00', '2026-11-26', '2026-12-02', 7],
+    ]);
+  });
+
+  it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
+    const record = syntheticRecord({ visit: visit('2026-12-09T10:00:00Z') });
+    const first = await publish(record);
+    const copy = await publish(record, first.eventId);
+    expect(copy.messageId).not.toBe(first.messageId);
+    await scheduling.spy!.waitForCount((o) => o.eventId === first.eventId && o.outcome === 'acked', 2);
+    expect((await appointmentsOf(record)).map((a) => a.kind)).toEqual(['lab', 'follow-up']);
+    expect(await remindersOf(record)).toHaveLength(3);
+  });
+
+  it('books 30 follow-ups due the same day into 30 distinct slots, with handlers running at once', async () => {
+    const records = Array.from({ length: 30 }, () =>
+      syntheticRecord({ visit: visit('2027-03-03T10:00:00Z'), followUpDays: 7 }),
+    );
+    // Measures how many handlers ran at once: without overlap this test would prove nothing.
+    const service = scheduling.http.get(RecordSchedulingService);
+    const original = service.scheduleRecord.bind(service);
+    let running = 0;
+    let mostAtOnce = 0;
+    const tracked = jest.spyOn(service, 'scheduleRecord').mockImplementation(async (...args) => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      try {
+        return await original(...args);
+      } finally {
+        running--;
+      }
+    });
+    const published = await Promise.all(records.map((record) => publish(record)));
+    const ids = new Set(published.map((p) => p.eventId));
+    const mine = () => scheduling.spy!.outcomes.filter((o) => ids.has(o.eventId!));
+    const ackedEvents = () => new Set(mine().flatMap((o) => (o.outcome === 'acked' ? [o.eventId] : []))).size;
+    try {
+      // Stops at the first failure too, so that a regression fails fast and says why.
+      await scheduling.spy!.waitUntil(
+        () => mine().some((o) => o.outcome !== 'acked') || ackedEvents() >= 30,
+        45_000,
+      );
+    } finally {
+      tracked.mockRestore();
+    }
+    // None failed on the way: no retry, no dead-letter, for any of them.
+    expect(mine().filter((o) => o.outcome !== 'acked')).toEqual([]);
+    expect(mostAtOnce).toBeGreaterThan(1);
+
+    const booked = await Promise.all(records.map(appointmentsOf));
+    expect(booked.map((a) => a.length)).toEqual(records.map(() => 2));
+    const followUps = booked.flat().filter((a) => a.kind === 'follow-up');
+    const labs = booked.flat().filter((a) => a.kind === 'lab');
+    // The first 30 clinic slots from Wednesday 2027-03-10: all 18 of that day, 12 of Thursday.
+    const expected = [
+      ...openSlots(new Date('2027-03-10T00:00:00Z'), OPENING_HOURS.clinic, new Date('2027-03-12')),
+    ]
+      .slice(0, 30)
+      .map((d) => d.toISOString());
+    expect(followUps.map((a) => a.slotStart).sort()).toEqual(expected);
+    expect(new Set(labs.map((a) => a.slotStart)).size).toBe(30);
+  });
+
+  it('dead-letters a record it can never schedule, without a trace', async () => {
+    const unknownLab = syntheticRecord({ labOrders: [{ loinc: '99999-9', name: 'Unknown' }] });
+    const unknownFrequency = syntheticRecord({
+      medications: [{ ...syntheticRecord().medications[0], frequency: 'every full moon' }],
+    });
+    const [lab, frequency] = await Promise.all([publish(unknownLab), publish(unknownFrequency)]);
+    expect(await scheduling.spy!.waitFor((o) => o.eventId === lab.eventId)).toMatchObject({
+      outcome: 'dead-lettered',
+      code: 'UNKNOWN_LAB_TEST',
+    });
+    expect(await scheduling.spy!.waitFor((o) => o.eventId === frequency.eventId)).toMatchObject({
+      outcome: 'dead-lettered',
+      code: 'UNKNOWN_FREQUENCY',
+    });
+    expect(await appointmentsOf(unknownLab)).toEqual([]);
+    expect(await appointmentsOf(unknownFrequency)).toEqual([]);
+    expect(await remindersOf(unknownFrequency)).toEqual([]);
+  });
+
+  it('answers 400 for a malformed patient id', async () => {
+    expect((await get('/patients/not-a-uuid/appointments')).status).toBe(400);
+    expect((await get('/patients/not-a-uuid/reminders')).status).toBe(400);
+    expect(await get(`/patients/${crypto.randomUUID()}/appointments`)).toEqual({ status: 200, body: [] });
+  });
+
+  it('reports database and queue reachability on /health', async () => {
+    expect(await get('/health')).toEqual({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: { status: 'up' },
+        messaging: { status: 'up', detail: 'clinic-scheduling' },
+      },
+    });
+  });
+});

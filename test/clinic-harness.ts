@@ -1,0 +1,117 @@
+/**
+ * The whole clinic under test: a private environment with the four apps in-process (or a
+ * consumer as a real process, to kill it), and small HTTP helpers.
+ */
+import { APPS } from '../tools/clinic/app-registry';
+import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
+import { freePort } from '@app/crypto-messaging/testing';
+import { runMigrations, type ClinicApp } from '@app/platform';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { billingBlueprint } from '../apps/billing/src/billing.blueprint';
+import { emrBlueprint } from '../apps/emr/src/emr.blueprint';
+import { prescriptionBlueprint } from '../apps/prescription/src/prescription.blueprint';
+import { schedulingBlueprint } from '../apps/scheduling/src/scheduling.blueprint';
+
+export const BLUEPRINTS = {
+  emr: emrBlueprint,
+  billing: billingBlueprint,
+  scheduling: schedulingBlueprint,
+  prescription: prescriptionBlueprint,
+} as const;
+
+export const databaseOf = (app: ClinicApp) => APPS.find((a) => a.app === app)!.database;
+
+export interface Clinic {
+  readonly env: ClinicTestEnv;
+  readonly apps: Record<ClinicApp, AppUnderTest>;
+  stop(): Promise<void>;
+}
+
+/** Starts the environment and the given apps in-process. */
+export async function startClinicUnderTest(
+  profile: 'embedded' | 'aws',
+  apps: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'],
+): Promise<Clinic | undefined> {
+  const env = await startClinicTestEnv(profile);
+  if (!env) return undefined;
+  const started = {} as Record<ClinicApp, AppUnderTest>;
+  for (const app of apps) started[app] = await env.startApp(BLUEPRINTS[app], databaseOf(app));
+  return { env, apps: started, stop: () => env.stop() };
+}
+
+/** Starts an app as a real process against the environment (so a test can SIGKILL it). */
+export async function startAppAsProcess(env: ClinicTestEnv, app: ClinicApp): Promise<AppProcess> {
+  const databaseUrl = env.postgres.url(app);
+  await runMigrations(databaseUrl, databaseOf(app));
+  const registered = APPS.find((a) => a.app === app)!;
+  return startAppProcess(
+    registered,
+    { line: () => undefined },
+    {
+      ...process.env,
+      ...env.env,
+      DATABASE_URL: databaseUrl,
+      [`CLINIC_${app.toUpperCase()}_PORT`]: String(await freePort()),
+      LOG_FORMAT: 'json',
+    },
+  );
+}
+
+export async function api<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Polls `read` until `done(value)`; fails after `timeoutMs` naming what it waited for. */
+export async function eventually<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (v: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const samplePatient = {
+  givenName: 'Alex',
+  familyName: 'Testpatient',
+  dateOfBirth: '1980-01-01',
+  phone: '555-0100',
+};
+
+/** A record with every part the three systems act on; override to vary. */
+export function sampleRecord(overrides: Record<string, unknown> = {}) {
+  return {
+    physicianId: 'phy-001',
+    visit: { type: 'office-visit-established', date: '2026-11-27T09:30:00Z' },
+    diagnoses: [{ icd10: 'J06.9' }],
+    medications: [
+      {
+        rxnorm: '308182',
+        dose: '500 mg',
+        frequency: 'every 8 hours',
+        quantity: 21,
+        refills: 0,
+        pharmacyId: 'pharm-001',
+      },
+    ],
+    labOrders: [{ loinc: '6690-2' }],
+    followUpDays: 14,
+    note: 'synthetic note',
+    ...overrides,
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * The clinic end to end: HTTP into the EMR, three effects out, on the embedded stack and on
+ * moto (real KMS semantics). Filter policies, duplicates, and a consumer killed mid-batch.
+ */
+import { PatientRecordCreatedV1Event } from '@app/contracts';
+import { findMotoServer } from '@app/crypto-messaging/testing';
+import {
+  api,
+  eventually,
+  sampleRecord,
+  samplePatient,
+  startAppAsProcess,
+  startClinicUnderTest,
+  type Clinic,
+} from './clinic-harness';
+
+type Listed = Array<Record<string, unknown>>;
+
+const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
+  ['embedded', describe],
+  ['aws', findMotoServer() ? describe : describe.skip],
+];
+
+describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
+  run('HTTP in, three effects out', () => {
+    let clinic: Clinic;
+    beforeAll(async () => {
+      clinic = (await startClinicUnderTest(profile))!;
+    }, 120_000);
+    afterAll(() => clinic?.stop());
+
+    const newPatient = async () =>
+      (await api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients`, samplePatient)).body.id;
+    const list = (app: 'billing' | 'scheduling' | 'prescription', path: string) => async () =>
+      (await api<Listed>('GET', `${clinic.apps[app].url}${path}`)).body;
+
+    it('invoices, books and prescribes from one record entered over HTTP', async () => {
+      const patientId = await newPatient();
+      const created = await api<{ id: string; eventId: string }>(
+        'POST',
+        `${clinic.apps.emr.url}/patients/${patientId}/records`,
+        sampleRecord(),
+      );
+      expect(created.status).toBe(201);
+      const invoices = await eventually(
+        'an invoice',
+        list('billing', `/patients/${patientId}/invoices`),
+        (l) => l.length > 0,
+      );
+      expect(invoices[0]).toMatchObject({ recordId: created.body.id, totalCents: 11_000 + 1_800 });
+      const appointments = await eventually(
+        'follow-up and lab appointments',
+        list('scheduling', `/patients/${patientId}/appointments`),
+        (l) => l.length >= 2,
+      );
+      expect(appointments.map((a) => a.kind).sort()).toEqual(['follow-up', 'lab']);
+      await eventually(
+        'medication reminders',
+        list('scheduling', `/patients/${patientId}/reminders`),
+        (l) => l.length > 0,
+      );
+      const prescriptions = await eventually(
+        'a prescription',
+        list('prescription', `/patients/${patientId}/prescriptions`),
+        (l) => l.length > 0,
+      );
+      expect(prescriptions[0]).toMatchObject({ status: 'sent', pharmacyId: 'pharm-001' });
+    });
+
+    it('routes by the filter policies: a record without medication never reaches Prescription', async () => {
+      const patientId = await newPatient();
+      const noMeds = await api<{ eventId: string }>(
+        'POST',
+        `${clinic.apps.emr.url}/patients/${patientId}/records`,
+        sampleRecord({ medications: [] }),
+      );
+      await eventually(
+        'the invoice',
+        list('billing', `/patients/${patientId}/invoices`),
+        (l) => l.length > 0,
+      );
+      await eventually(
+        'the appointments',
+        list('scheduling', `/patients/${patientId}/appointments`),
+        (l) => l.length >= 2,
+      );
+      // A later record with medication is prescribed; by then the first would have arrived too.
+      const marker = await api<{ eventId: string }>(
+        'POST',
+        `${clinic.apps.emr.url}/patients/${patientId}/records`,
+        sampleRecord(),
+      );
+      await clinic.apps.prescription.spy!.waitFor(
+        (o) => o.eventId === marker.body.eventId && o.outcome === 'acked',
+      );
+      expect(clinic.apps.prescription.spy!.outcomes.some((o) => o.eventId === noMeds.body.eventId)).toBe(
+        false,
+      );
+    });
+
+    it('takes effect once everywhere when the same event is delivered twice (new SQS message, same event id)', async () => {
+      const patientId = await newPatient();
+      const created = await api<{ id: string; eventId: string }>(
+        'POST',
+        `${clinic.apps.emr.url}/patients/${patientId}/records`,
+        sampleRecord(),
+      );
+      const record = (
+        await api<Record<string, unknown>>('GET', `${clinic.apps.emr.url}/records/${created.body.id}`)
+      ).body;
+      expect(record.eventId).toBe(created.body.eventId);
+      // Wait for the first delivery everywhere, then re-send the very same event.
+      for (const app of ['billing', 'scheduling', 'prescription'] as const) {
+        await clinic.apps[app].spy!.waitFor(
+          (o) => o.eventId === created.body.eventId && o.outcome === 'acked',
+        );
+      }
+      const payload = await eventPayload(clinic, created.body.eventId);
+      const publisher = await clinic.env.publisher();
+      await publisher.publish({
+        event: PatientRecordCreatedV1Event,
+        data: payload.data,
+        attributes: payload.attributes,
+        id: created.body.eventId,
+      });
+      for (const app of ['billing', 'scheduling', 'prescription'] as const) {
+        await clinic.apps[app].spy!.waitForCount(
+          (o) => o.eventId === created.body.eventId && o.outcome === 'acked',
+          2,
+        );
+      }
+      expect(await list('billing', `/patients/${patientId}/invoices`)()).toHaveLength(1);
+      expect(await list('scheduling', `/patients/${patientId}/appointments`)()).toHaveLength(2);
+      expect(await list('prescription', `/patients/${patientId}/prescriptions`)()).toHaveLength(1);
+    });
+  });
+});
+
+describe('a consumer killed in the middle of a batch (embedded)', () => {
+  let clinic: Clinic;
+  beforeAll(async () => {
+    clinic = (await startClinicUnderTest('embedded', ['emr']))!;
+  }, 120_000);
+  afterAll(() => clinic?.stop());
+
+  it('has every event take effect exactly once after a restart', async () => {
+    const RECORDS = 150;
+    let billing = await startAppAsProcess(clinic.env, 'billing');
+    const patientId = (await api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients`, samplePatient))
+      .body.id;
+    const created = await Promise.all(
+      Array.from({ length: RECORDS }, () =>
+        api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients/${patientId}/records`, sampleRecord()),
+      ),
+    );
+    expect(created.every((c) => c.status === 201)).toBe(true);
+    const invoices = async () =>
+      (await api<Listed>('GET', `${billing.url}/patients/${patientId}/invoices`)).body;
+    const before = await eventually('billing to be under way', invoices, (l) => l.length >= 10);
+    billing.child.kill('SIGKILL');
+    await billing.exited;
+    expect(before.length).toBeLessThan(RECORDS); // the kill landed mid-way
+    billing = await startAppAsProcess(clinic.env, 'billing');
+    try {
+      // Messages in flight at the kill come back after their visibility timeout (30 s).
+      const after = await eventually('every invoice', invoices, (l) => l.length >= RECORDS, 90_000);
+      expect(after).toHaveLength(RECORDS);
+      expect(new Set(after.map((i) => i.recordId)).size).toBe(RECORDS);
+      expect(new Set(after.map((i) => i.recordId))).toEqual(new Set(created.map((c) => c.body.id)));
+    } finally {
+      await billing.stop();
+    }
+  }, 150_000);
+});
+
+/** The published payload and attributes of an event, as the EMR's outbox holds them. */
+async function eventPayload(clinic: Clinic, eventId: string) {
+  const { DataSource } = await import('typeorm');
+  const source = new DataSource({ type: 'postgres', url: clinic.env.postgres.url('emr') });
+  await source.initialize();
+  try {
+    const [row] = await source.query<Array<{ payload: never; attributes: Record<string, string> }>>(
+      'SELECT payload, attributes FROM outbox_events WHERE id = $1',
+      [eventId],
+    );
+    return { data: row.payload, attributes: row.attributes };
+  } finally {
+    await source.destroy();
+  }
+}
