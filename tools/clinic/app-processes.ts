@@ -40,6 +40,7 @@ export async function startAppProcess(
   registered: RegisteredApp,
   out: Output,
   env: NodeJS.ProcessEnv = process.env,
+  logs: 'all' | 'problems' = 'all',
 ): Promise<AppProcess> {
   const { app } = registered;
   const port = portOf(app, env);
@@ -51,7 +52,10 @@ export async function startAppProcess(
   const colour = process.stdout.isTTY ? COLOURS[app] : undefined;
   const prefix = colour ? `\x1b[${colour}m${app.padEnd(12)}|\x1b[0m ` : `${app.padEnd(12)}| `;
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => out.line(prefix + line));
+    createInterface({ input: stream }).on('line', (line) => {
+      if (logs === 'all' || stream === child.stderr || /\b(WARN|ERROR|error|warn)\b/.test(line))
+        out.line(prefix + line);
+    });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;

@@ -22,7 +22,7 @@ const SCENARIO = {
   patient: { givenName: 'Alex', familyName: 'Testpatient', dateOfBirth: '1980-01-01', phone: '555-0100' },
   record: {
     physicianId: 'phy-001',
-    visit: { type: 'office-visit-established', date: lastWeekdayMorning() },
+    visit: { type: 'office-visit-established', date: justNow() },
     diagnoses: [{ icd10: 'J06.9' }],
     medications: [
       {
@@ -48,7 +48,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
   const runtime = MessagingRuntime.create(config, 'demo');
   try {
     progress('Starting the embedded stack: broker, PostgreSQL, local master key; provisioning; migrations');
-    clinic = await startClinic(config, out, []);
+    clinic = await startClinic(config, out, [], 'problems');
 
     progress('Starting the EMR (the three systems stay off for now, so the record waits in their queues)');
     const [emr] = await clinic.startApps(['emr']);
@@ -224,10 +224,9 @@ async function peek(runtime: MessagingRuntime, queueName: string, eventId: strin
 
 const money = (cents: number) => `$${(cents / 100).toFixed(2)}`;
 
-/** This morning, or the last weekday's, 09:30 UTC: a visit the clinic just had. */
-function lastWeekdayMorning(): string {
+/** A visit that just ended: now, to the minute. */
+function justNow(): string {
   const date = new Date();
-  while ([0, 6].includes(date.getUTCDay())) date.setUTCDate(date.getUTCDate() - 1);
-  date.setUTCHours(9, 30, 0, 0);
+  date.setUTCSeconds(0, 0);
   return date.toISOString();
 }

@@ -24,6 +24,7 @@ export async function startClinic(
   config: MessagingConfig,
   out: Output,
   apps: readonly ClinicApp[],
+  appLogs: 'all' | 'problems' = 'all',
 ): Promise<RunningClinic> {
   let stack: LocalStack | undefined;
   let postgres: EmbeddedPostgres | undefined;
@@ -62,7 +63,7 @@ export async function startClinic(
           const registered = APPS.find((a) => a.app === name);
           if (!registered) throw new Error(`Unknown app "${name}"`);
           out.line(`Starting ${name}...`);
-          const process = await startAppProcess(registered, out);
+          const process = await startAppProcess(registered, out, undefined, appLogs);
           running.push(process);
           started.push(process);
         }

@@ -36,10 +36,37 @@ export interface ClinicApplication {
   readonly config: AppConfig;
 }
 
+/** Nest's own start-up chatter, hidden from the pretty (local) logs. */
+const BOOT_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+  'NestMicroservice',
+]);
+
+/** Local logs: one line per entry, ids in place, without Nest's start-up chatter. */
+class PrettyLogger extends ConsoleLogger {
+  override log(message: unknown, context?: string): void {
+    if (context && BOOT_CONTEXTS.has(context)) return;
+    super.log(message, context);
+  }
+}
+
+/**
+ * Structured JSON logs in the aws profile (one object per line, for log pipelines); compact
+ * single-line logs locally. Both carry ids, never payloads.
+ */
 export function createLogger(config: Pick<AppConfig, 'app' | 'logFormat'>): LoggerService {
   return config.logFormat === 'json'
     ? new ConsoleLogger({ json: true, prefix: config.app })
-    : new ConsoleLogger({ prefix: config.app, colors: process.stdout.isTTY, timestamp: false });
+    : new PrettyLogger({
+        prefix: config.app,
+        colors: false,
+        compact: true,
+        breakLength: Infinity,
+        timestamp: false,
+      });
 }
 
 /**
