@@ -4,18 +4,31 @@
  */
 import { randomBytes } from 'node:crypto';
 import { syntheticRecord } from '@app/contracts';
-import { EnvelopeCipher, KeyUseMonitor, localKeyProvider, type AlgorithmSuiteChoice } from '@app/crypto-messaging';
+import {
+  EnvelopeCipher,
+  KeyUseMonitor,
+  localKeyProvider,
+  type AlgorithmSuiteChoice,
+} from '@app/crypto-messaging';
 import { fmt, progress, table } from './support';
 
 const OPERATIONS = Number(process.env.BENCH_CRYPTO_OPS ?? 2_000);
-const CONTEXT = { topic: 'clinic-patient-records', 'event-type': 'patient-record.created', 'schema-version': '1' };
+const CONTEXT = {
+  topic: 'clinic-patient-records',
+  'event-type': 'patient-record.created',
+  'schema-version': '1',
+};
 
 export async function runCryptoBench(): Promise<boolean> {
   const body = Buffer.from(JSON.stringify({ id: crypto.randomUUID(), data: syntheticRecord() }));
   const rows: string[][] = [];
   for (const algorithm of ['committing', 'committing-signed'] as AlgorithmSuiteChoice[]) {
     const monitor = new KeyUseMonitor('bench');
-    const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'bench', monitor), monitor, algorithm });
+    const cipher = new EnvelopeCipher({
+      keys: localKeyProvider(randomBytes(32), 'bench', monitor),
+      monitor,
+      algorithm,
+    });
     const ops = algorithm === 'committing' ? OPERATIONS : Math.ceil(OPERATIONS / 10);
     for (let i = 0; i < 100; i++) await cipher.decrypt(await cipher.encrypt(body, CONTEXT), CONTEXT);
     const sealed: Buffer[] = [];
@@ -36,7 +49,10 @@ export async function runCryptoBench(): Promise<boolean> {
     ]);
   }
   console.log(
-    table(['suite', 'body B', 'overhead B', 'encrypt ms', 'decrypt ms', 'ms per record (1 enc + 3 dec)'], rows),
+    table(
+      ['suite', 'body B', 'overhead B', 'encrypt ms', 'decrypt ms', 'ms per record (1 enc + 3 dec)'],
+      rows,
+    ),
   );
   console.log('\nA record fans out to three consumers: one encrypt at the EMR, one decrypt at each system.');
   return true;

@@ -2,18 +2,21 @@
  * `npm run bench [-- <scenario>...]`: benchmarks that print the figures the issues name.
  *   crypto      the envelope's CPU cost per message, per algorithm suite
  *   messaging   the library's publish -> fan-out -> consume throughput, encryption on/off, raw ceiling
+ *   clinic      the four apps as processes: end-to-end records/s and latency p50/p99 at 50 records/s
  * Bounded in count and time; loopback only. Misses are printed as MISSED; with --strict the
  * exit code is 1 when a target is missed.
  */
 import 'reflect-metadata';
 import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
+import { reportClinicBench, runClinicBench } from './clinic.bench';
 import { runCryptoBench } from './crypto.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
 
 const SCENARIOS: Record<string, () => Promise<boolean>> = {
   crypto: runCryptoBench,
   messaging: async () => reportMessagingBench(await runMessagingBench()),
+  clinic: async () => reportClinicBench(await runClinicBench()),
 };
 
 async function main(): Promise<number> {

@@ -72,7 +72,11 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
   };
   // Every record is billable and orders medication, so each reaches all three queues.
   const records = Array.from({ length: RECORDS }, () => syntheticRecord());
-  const requests = records.map((r) => ({ event: PatientRecordCreatedV1Event, data: r, attributes: routingAttributesOf(r) }));
+  const requests = records.map((r) => ({
+    event: PatientRecordCreatedV1Event,
+    data: r,
+    attributes: routingAttributesOf(r),
+  }));
 
   try {
     progress(`broker on ${broker.endpoint}; ${RECORDS} records per mode, 3 queues each`);
@@ -95,7 +99,12 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  async function libraryRun(prefix: string, provisioned: ProvisionReport, encryption: 'on' | 'off', batch: typeof requests) {
+  async function libraryRun(
+    prefix: string,
+    provisioned: ProvisionReport,
+    encryption: 'on' | 'off',
+    batch: typeof requests,
+  ) {
     const publisherRuntime = runtimeFor(prefix, 'emr');
     const topicName = publisherRuntime.topology.topic.name;
     const publisher =
@@ -140,7 +149,8 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
     const expected = batch.length * CONSUMERS.length;
     const started = process.hrtime.bigint();
     const chunks: Array<typeof batch> = [];
-    for (let i = 0; i < batch.length; i += RECORDS_PER_PUBLISH_CALL) chunks.push(batch.slice(i, i + RECORDS_PER_PUBLISH_CALL));
+    for (let i = 0; i < batch.length; i += RECORDS_PER_PUBLISH_CALL)
+      chunks.push(batch.slice(i, i + RECORDS_PER_PUBLISH_CALL));
     let failed = 0;
     await Promise.all(
       Array.from({ length: PUBLISH_PARALLEL_BATCHES }, async () => {
@@ -156,9 +166,12 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
     const sample = JSON.stringify({ data: batch[0].data });
     const sealed =
       encryption === 'on'
-        ? (await (await publisherRuntime.cipher()).encrypt(Buffer.from(sample), { topic: topicName })).toString('base64').length
+        ? (
+            await (await publisherRuntime.cipher()).encrypt(Buffer.from(sample), { topic: topicName })
+          ).toString('base64').length
         : sample.length;
-    if (prefix !== 'bench-warmup') progress(`${measurement.name}: ${fmt(measurement.recordsPerSecond)} records/s`);
+    if (prefix !== 'bench-warmup')
+      progress(`${measurement.name}: ${fmt(measurement.recordsPerSecond)} records/s`);
     return {
       measurement,
       publisherKeys: publisherRuntime.monitor.snapshot(),
@@ -179,7 +192,12 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
         const QueueUrl = provisioned.queues[consumer].url;
         while (!stop) {
           const out = await sqs.send(
-            new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }),
+            new ReceiveMessageCommand({
+              QueueUrl,
+              MaxNumberOfMessages: 10,
+              WaitTimeSeconds: 1,
+              MessageAttributeNames: ['All'],
+            }),
           );
           const messages = out.Messages ?? [];
           if (messages.length === 0) continue;
@@ -197,10 +215,11 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
     const bodies = requests.map((r) => ({
       body: JSON.stringify({ id: crypto.randomUUID(), data: r.data }),
       attributes: Object.fromEntries(
-        Object.entries({ ...r.attributes, 'event-type': 'patient-record.created', 'schema-version': '1' }).map(([k, v]) => [
-          k,
-          { DataType: 'String', StringValue: v },
-        ]),
+        Object.entries({
+          ...r.attributes,
+          'event-type': 'patient-record.created',
+          'schema-version': '1',
+        }).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
       ),
     }));
     const chunks: Array<typeof bodies> = [];
@@ -211,7 +230,11 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
           await sns.send(
             new PublishBatchCommand({
               TopicArn: provisioned.topicArn,
-              PublishBatchRequestEntries: chunk.map((b, i) => ({ Id: String(i), Message: b.body, MessageAttributes: b.attributes })),
+              PublishBatchRequestEntries: chunk.map((b, i) => ({
+                Id: String(i),
+                Message: b.body,
+                MessageAttributes: b.attributes,
+              })),
             }),
           );
         }
@@ -240,9 +263,15 @@ export function reportMessagingBench(result: MessagingBenchResult): boolean {
   const encRatio = on.recordsPerSecond / off.recordsPerSecond;
   const libRatio = on.recordsPerSecond / raw.recordsPerSecond;
   console.log('');
-  console.log(`encryption on / off:        ${fmt(encRatio * 100, 1)} %   (target >= 85 %)  ${encRatio >= 0.85 ? 'met' : 'MISSED'}`);
-  console.log(`library (encrypted) / raw:  ${fmt(libRatio * 100, 1)} %   (target >= 50 %)  ${libRatio >= 0.5 ? 'met' : 'MISSED'}`);
-  console.log(`body size, one record:      ${fmt(result.bodyBytes.plain)} B plaintext -> ${fmt(result.bodyBytes.encrypted)} B envelope (base64)`);
+  console.log(
+    `encryption on / off:        ${fmt(encRatio * 100, 1)} %   (target >= 85 %)  ${encRatio >= 0.85 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `library (encrypted) / raw:  ${fmt(libRatio * 100, 1)} %   (target >= 50 %)  ${libRatio >= 0.5 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `body size, one record:      ${fmt(result.bodyBytes.plain)} B plaintext -> ${fmt(result.bodyBytes.encrypted)} B envelope (base64)`,
+  );
   const p = result.publisherKeys;
   console.log(
     `key use, publisher:         ${p.generateDataKey} data key(s) generated for ${fmt(p.encryptions)} messages (${fmt(p.encryptCacheHits)} cache hits)`,
@@ -252,6 +281,8 @@ export function reportMessagingBench(result: MessagingBenchResult): boolean {
       `key use, ${CONSUMERS[i].padEnd(12)}        ${c.decryptDataKey} data key(s) decrypted for ${fmt(c.decryptions)} messages (${fmt(c.decryptCacheHits)} cache hits)`,
     ),
   );
-  console.log('(embedded profile: each data-key operation is one local AES unwrap; on AWS it is one KMS call)');
+  console.log(
+    '(embedded profile: each data-key operation is one local AES unwrap; on AWS it is one KMS call)',
+  );
   return encRatio >= 0.85 && libRatio >= 0.5;
 }

@@ -247,11 +247,17 @@ describe('IAM (least privilege)', () => {
   });
 
   it.each(['billing', 'scheduling', 'prescription'] as const)(
-    '%s: consume its own queue and decrypt, nothing else',
+    '%s: consume its own queue, dead-letter into its own DLQ and decrypt, nothing else',
     (app) => {
       const statements = policiesOf(app);
       const own = stack.messaging.consumers.find((c) => c.declaration.consumer === app)!;
-      const sqs = statements.find((s) => actions(s).some((a) => a.startsWith('sqs:')))!;
+      const dlq = statements.find((s) => s.Sid === 'DeadLetterOwnPoison')!;
+      expect(actions(dlq).sort()).toEqual(['sqs:GetQueueUrl', 'sqs:SendMessage']);
+      expect(dlq.Resource).toEqual(ref(own.deadLetterQueue));
+      const sealing = statements.find((s) => s.Sid === 'SqsSealsDeadLetters')!;
+      expect(actions(sealing)).toEqual(['kms:GenerateDataKey']);
+      expect(json(sealing.Condition)).toContain('kms:ViaService');
+      const sqs = statements.find((s) => s.Sid === 'ConsumeOwnQueue')!;
       expect(actions(sqs).sort()).toEqual(
         [
           'sqs:ChangeMessageVisibility',
@@ -262,7 +268,7 @@ describe('IAM (least privilege)', () => {
         ].sort(),
       );
       expect(sqs.Resource).toEqual(ref(own.queue));
-      const kms = statements.find((s) => actions(s).some((a) => a.startsWith('kms:')))!;
+      const kms = statements.find((s) => s.Sid === 'DecryptOwnQueue')!;
       expect(actions(kms).sort()).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
       expect(kms.Resource).toEqual(recordsKeyArn());
       expect(statements.flatMap(actions).some((a) => a.startsWith('sns:'))).toBe(false);

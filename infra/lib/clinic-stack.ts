@@ -10,6 +10,14 @@ import { ClinicNetwork } from './network';
 import { ClinicServices, type ImageSource } from './services';
 
 /** The consumer-side SQS actions: poll, acknowledge, extend, inspect its own queue. */
+/**
+ * What a consumer needs on its own dead-letter queue: the transport copies a message that can
+ * never succeed there (with the reason) before deleting it from the queue.
+ */
+export const DEAD_LETTER_QUEUE_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueUrl'] as const;
+/** SQS encrypts the dead-lettered copy with a data key it asks KMS for on the sender's behalf. */
+export const DEAD_LETTER_KEY_ACTIONS = ['kms:GenerateDataKey'] as const;
+
 export const CONSUMER_QUEUE_ACTIONS = [
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
@@ -192,6 +200,11 @@ export class ClinicStack extends Stack {
           [...CONSUMER_KEY_ACTIONS, ...DESCRIBE_KEY_ACTIONS],
         );
       }
+      // A poison message is copied to the (encrypted) dead-letter queue: SQS needs a data key
+      // on the consumer's behalf. Only through SQS, so the consumer cannot seal envelopes itself.
+      keyOf(q.keyRef).allow(`${pascal(q.consumer)}DeadLettersViaSqs`, [role], [...DEAD_LETTER_KEY_ACTIONS], {
+        StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` },
+      });
     }
 
     // Without this SNS cannot deliver to an encrypted queue, and drops messages silently.
@@ -325,6 +338,17 @@ export class ClinicStack extends Stack {
             sid: 'ConsumeOwnQueue',
             actions: [...CONSUMER_QUEUE_ACTIONS],
             resources: [c.queue.queueArn],
+          }),
+          new iam.PolicyStatement({
+            sid: 'DeadLetterOwnPoison',
+            actions: [...DEAD_LETTER_QUEUE_ACTIONS],
+            resources: [c.deadLetterQueue.queueArn],
+          }),
+          new iam.PolicyStatement({
+            sid: 'SqsSealsDeadLetters',
+            actions: [...DEAD_LETTER_KEY_ACTIONS],
+            resources: [keyOf(c.declaration.keyRef).key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
           }),
           new iam.PolicyStatement({
             sid: 'DecryptOwnQueue',

@@ -1,6 +1,10 @@
 /**
- * `npm run clinic -- <command>`: the clinic's command-line tool.
+ * `npm run clinic -- <command>`: the clinic's command-line tool (`npm start` and `npm run demo`
+ * are its `start` and `demo`).
+ *   start       the whole clinic: embedded stack, provisioning, migrations, the four apps
+ *   demo        the clinic scenario end to end, narrated
  *   provision   create or verify the encrypted topic, queues, keys and subscriptions
+ *   migrate     apply every app's pending database migrations
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
  */

@@ -1,7 +1,9 @@
 import {
   Global,
   Inject,
+  Logger,
   Module,
+  type OnApplicationBootstrap,
   type DynamicModule,
   type ModuleMetadata,
   type OnApplicationShutdown,
@@ -27,10 +29,22 @@ export interface PlatformOptions {
   readonly probeImports?: ModuleMetadata['imports'];
 }
 
-/** Releases the SDK clients when the app shuts down (after the transport drained). */
-class RuntimeCloser implements OnApplicationShutdown {
+/**
+ * Logs every master-key operation (the local mirror of CloudTrail's KMS entries: operation, key,
+ * app, outcome; never payloads), and releases the SDK clients when the app shuts down.
+ */
+class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('KeyAudit');
+  private unsubscribe?: () => void;
+
   constructor(@Inject(MessagingRuntime) private readonly runtime: MessagingRuntime) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.runtime.monitor.onAudit((event) => this.logger.log({ msg: 'key use', ...event }));
+  }
+
   onApplicationShutdown(): void {
+    this.unsubscribe?.();
     this.runtime.close();
   }
 }
@@ -51,7 +65,7 @@ export class PlatformModule {
         useFactory: () => MessagingRuntime.create(options.config.messaging, options.config.app),
       },
       { provide: MessagingProbe, useClass: options.probe },
-      RuntimeCloser,
+      RuntimeLifecycle,
     ];
     return {
       module: PlatformModule,

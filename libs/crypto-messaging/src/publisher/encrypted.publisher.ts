@@ -18,6 +18,11 @@ import { assertNoPhi } from './phi-guard';
 
 /** SNS's limit for one message, body and attributes together; also for one whole batch. */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
+/**
+ * SQS takes at most 10 message attributes, and raw delivery passes SNS's through; one more is
+ * kept free for the consumer's `dead-letter-reason` on a dead-lettered copy.
+ */
+export const MAX_ATTRIBUTES = 9;
 const SNS_MAX_BATCH_ENTRIES = 10;
 
 /** One event to publish. */
@@ -50,7 +55,7 @@ export interface EncryptedPublisherOptions {
   /** Topic name: part of the encryption context. */
   topicName: string;
   cipher: BodyCipher;
-  /** Attribute names that may be sent. Default: the clinic's routing attributes. */
+  /** Routing attribute names that may be sent (event type, version and id always may). Default: the clinic's. */
   allowedAttributes?: ReadonlySet<string>;
   /** Retries of batch entries SNS failed on its side (throttling, 5xx), with backoff. Default 5. */
   maxEntryAttempts?: number;
@@ -76,7 +81,13 @@ export class EncryptedPublisher {
   private readonly allowed: ReadonlySet<string>;
 
   constructor(private readonly options: EncryptedPublisherOptions) {
-    this.allowed = options.allowedAttributes ?? ALLOWED_ATTRIBUTES;
+    // The identity attributes are the library's own: always allowed.
+    this.allowed = new Set([
+      ...(options.allowedAttributes ?? ALLOWED_ATTRIBUTES),
+      ATTRIBUTE.eventType,
+      ATTRIBUTE.schemaVersion,
+      ATTRIBUTE.eventId,
+    ]);
   }
 
   /** The encryption context for an event type: fixed and low-cardinality, never PHI. */
@@ -205,6 +216,12 @@ export class EncryptedPublisher {
       [ATTRIBUTE.schemaVersion]: String(event.version),
       [ATTRIBUTE.eventId]: eventId,
     };
+    if (Object.keys(attributes).length > MAX_ATTRIBUTES) {
+      throw new MessagingError(
+        MessagingErrorCode.InvalidEvent,
+        `Event ${eventId} has ${Object.keys(attributes).length} message attributes; at most ${MAX_ATTRIBUTES} fit (SQS takes 10, one is kept for the dead-letter reason).`,
+      );
+    }
     assertNoPhi({ attributes, subject: request.subject, context }, this.allowed);
 
     const envelope: EventEnvelope<T> = {

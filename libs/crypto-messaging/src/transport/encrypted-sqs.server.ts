@@ -344,10 +344,13 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
       // Not copied, or copied but not deleted: SQS redelivers, and its redrive policy still
       // moves it to the dead-letter queue after maxReceiveCount. Nothing is lost.
       this.logger.error({
-        msg: 'dead-lettering failed',
+        msg: 'dead-lettering failed; the message will be redelivered',
         messageId: base.messageId,
+        code,
         error: (error as Error).name,
       });
+      this.report({ ...base, outcome: 'retry', code });
+      return;
     }
     this.logger.warn({ msg: 'dead-lettered', messageId: base.messageId, eventId: base.eventId, code });
     this.report({ ...base, outcome: 'dead-lettered', code });

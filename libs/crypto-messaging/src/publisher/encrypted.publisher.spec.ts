@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { z } from 'zod';
+import { EnvelopeCipher } from '../crypto/envelope.cipher';
+import { MessagingErrorCode } from '../errors/messaging.error';
+import { defineEvent } from '../events/event-definition';
+import { localKeyProvider } from '../keys/key-provider';
+import { KeyUseMonitor } from '../keys/key-use.monitor';
+import { EncryptedPublisher, SNS_MAX_MESSAGE_BYTES } from './encrypted.publisher';
+import { PhiRefusedError } from './phi-guard';
+
+const TestEvent = defineEvent(
+  'test-thing.happened',
+  1,
+  z.object({ text: z.string(), count: z.number().int() }),
+);
+
+/** A unit-level fake of SNS: records calls, fails batch entries as told. */
+class FakeSns {
+  readonly calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  failNext: Array<{ index: number; senderFault: boolean }> = [];
+  send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
+    this.calls.push({ name: command.constructor.name, input: command.input });
+    if (command.constructor.name === 'PublishCommand')
+      return Promise.resolve({ MessageId: `m-${this.calls.length}` });
+    const entries = command.input.PublishBatchRequestEntries as Array<{ Id: string }>;
+    const failing = this.failNext.splice(0);
+    const failed = entries.filter((_, i) => failing.some((f) => f.index === i));
+    return Promise.resolve({
+      Successful: entries
+        .filter((e) => !failed.includes(e))
+        .map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+      Failed: failed.map((e) => ({
+        Id: e.Id,
+        Code: 'InternalError',
+        SenderFault: failing.find((f) => entries[f.index] === e)!.senderFault,
+      })),
+    });
+  }
+}
+
+function publisherWith(sns: FakeSns) {
+  const monitor = new KeyUseMonitor('test');
+  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
+  return new EncryptedPublisher({
+    sns: sns as unknown as SNSClient,
+    topicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+    topicName: 't',
+    cipher,
+    allowedAttributes: new Set(['billable']),
+    retryBaseDelayMs: 1,
+  });
+}
+
+describe('EncryptedPublisher', () => {
+  it('sends ciphertext with the standard attributes plus the allowed ones', async () => {
+    const sns = new FakeSns();
+    const result = await publisherWith(sns).publish({
+      event: TestEvent,
+      data: { text: 'secret', count: 1 },
+      attributes: { billable: 'true' },
+    });
+    const input = sns.calls[0].input as {
+      Message: string;
+      MessageAttributes: Record<string, { StringValue: string }>;
+    };
+    expect(Buffer.from(input.Message, 'base64').includes(Buffer.from('secret'))).toBe(false);
+    expect(Object.keys(input.MessageAttributes).sort()).toEqual([
+      'billable',
+      'event-id',
+      'event-type',
+      'schema-version',
+    ]);
+    expect(input.MessageAttributes['event-id'].StringValue).toBe(result.eventId);
+  });
+
+  it('refuses an invalid payload naming the path, not the value, before any call', async () => {
+    const sns = new FakeSns();
+    const error = await publisherWith(sns)
+      .publish({ event: TestEvent, data: { text: 'Jane Roe', count: 'many' } as never })
+      .then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (e: unknown) => e as Error & { code: string },
+      );
+    expect(error.code).toBe(MessagingErrorCode.InvalidEvent);
+    expect(error.message).toContain('count');
+    expect(error.message).not.toContain('Jane');
+    expect(sns.calls).toHaveLength(0);
+  });
+
+  it('refuses PHI in attributes before any call', async () => {
+    const sns = new FakeSns();
+    await expect(
+      publisherWith(sns).publish({
+        event: TestEvent,
+        data: { text: 'x', count: 1 },
+        attributes: { billable: 'Jane Roe' },
+      }),
+    ).rejects.toBeInstanceOf(PhiRefusedError);
+    expect(sns.calls).toHaveLength(0);
+  });
+
+  it("refuses a message over SNS's size limit with the size and the limit", async () => {
+    const sns = new FakeSns();
+    const error = await publisherWith(sns)
+      .publish({ event: TestEvent, data: { text: 'x'.repeat(SNS_MAX_MESSAGE_BYTES), count: 1 } })
+      .then(
+        () => {
+          throw new Error('expected a refusal');
+        },
+        (e: unknown) => e as Error & { code: string },
+      );
+    expect(error.code).toBe(MessagingErrorCode.MessageTooLarge);
+    expect(error.message).toContain('262144 bytes');
+    expect(sns.calls).toHaveLength(0);
+  });
+
+  it('batches by ten, retries entries SNS failed on its side, and fails sender faults alone', async () => {
+    const sns = new FakeSns();
+    sns.failNext = [
+      { index: 2, senderFault: false },
+      { index: 5, senderFault: true },
+    ];
+    const requests = Array.from({ length: 10 }, (_, i) => ({
+      event: TestEvent,
+      data: { text: `t${i}`, count: i },
+    }));
+    const outcomes = await publisherWith(sns).publishBatch(requests);
+    expect(sns.calls.map((c) => c.name)).toEqual(['PublishBatchCommand', 'PublishBatchCommand']);
+    expect((sns.calls[1].input.PublishBatchRequestEntries as unknown[]).length).toBe(1);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, true, true, false, true, true, true, true]);
+    const failed = outcomes[5];
+    expect(!failed.ok && failed.error.code).toBe(MessagingErrorCode.InvalidEvent);
+  });
+
+  it('splits more than ten events into several batches, keeping the order of outcomes', async () => {
+    const sns = new FakeSns();
+    const outcomes = await publisherWith(sns).publishBatch(
+      Array.from({ length: 23 }, (_, i) => ({
+        event: TestEvent,
+        data: { text: 'x', count: i },
+        id: crypto.randomUUID(),
+      })),
+    );
+    expect(sns.calls).toHaveLength(3);
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+  });
+});
