@@ -11,7 +11,7 @@ import {
   type ProvisionReport,
 } from '@app/crypto-messaging';
 import { startLocalStack, type LocalStack } from '@app/local-stack';
-import { loadAppConfig, runMigrations } from '@app/platform';
+import { embeddedDatabaseUrl, runMigrations, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 
 /** Where a command writes for people. Injected so tests can capture it. */
@@ -85,7 +85,7 @@ export async function startEmbeddedStack(config: MessagingConfig, out: Output): 
   try {
     await provision(config, out);
     out.line("Migrating the apps' databases");
-    await migrate(out);
+    await migrate(config, out);
   } catch (error) {
     await stack.stop();
     throw error;
@@ -106,14 +106,29 @@ function explainUnreachable(error: unknown, config: MessagingConfig): unknown {
   return error;
 }
 
+/**
+ * The database an app gets when the tools run it: `CLINIC_<APP>_DATABASE_URL` if set, else its
+ * database on the embedded PostgreSQL (which `npm start` runs in both profiles).
+ */
+export function databaseUrlOf(
+  app: ClinicApp,
+  config: MessagingConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return env[`CLINIC_${app.toUpperCase()}_DATABASE_URL`] || embeddedDatabaseUrl(config.postgresPort, app);
+}
+
 /** `migrate`: apply every app's pending migrations to its own database. */
-export async function migrate(out: Output, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function migrate(
+  config: MessagingConfig,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   for (const { app, database } of APPS) {
-    const config = loadAppConfig(app, env);
-    const applied = await runMigrations(config.databaseUrl, database).catch((error: unknown) => {
+    const applied = await runMigrations(databaseUrlOf(app, config, env), database).catch((error: unknown) => {
       throw new MessagingError(
         MessagingErrorCode.Config,
-        `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack") and DATABASE_URL right?`,
+        `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
         { cause: error },
       );
     });

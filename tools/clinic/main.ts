@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       await provision(config, out);
       return 0;
     case 'migrate':
-      await migrate(out);
+      await migrate(config, out);
       return 0;
     case 'doctor':
       return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;

@@ -4,7 +4,7 @@ import { startLocalStack, startPostgres, type LocalStack, type EmbeddedPostgres 
 import type { ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 import { startAppProcess, type AppProcess } from './app-processes';
-import { APP_DATABASES, migrate, provision, type Output } from './commands';
+import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
 
 /** The clinic running locally: infrastructure plus app processes. */
 export interface RunningClinic {
@@ -54,7 +54,7 @@ export async function startClinic(
       );
     }
     out.line("Migrating the apps' databases");
-    await migrate(out);
+    await migrate(config, out);
     const clinic: RunningClinic = {
       apps: running,
       async startApps(names) {
@@ -63,7 +63,12 @@ export async function startClinic(
           const registered = APPS.find((a) => a.app === name);
           if (!registered) throw new Error(`Unknown app "${name}"`);
           out.line(`Starting ${name}...`);
-          const process = await startAppProcess(registered, out, undefined, appLogs);
+          const process = await startAppProcess(
+            registered,
+            out,
+            { ...globalThis.process.env, DATABASE_URL: databaseUrlOf(name, config) },
+            appLogs,
+          );
           running.push(process);
           started.push(process);
         }
