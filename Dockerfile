@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for the four clinic apps (EMR, Billing, Scheduling, Prescription) and the clinic CLI.
-# Which app runs is chosen by the command: `node dist/apps/<app>/main.js` (see docker-compose.yml
+# Which app runs is chosen by the command: `node dist/apps/<app>/src/main.js` (see docker-compose.yml
 # and infra/lib/services.ts). Build: docker build -t clinic .
 
 # Node 22 is the maintained LTS the project is moving to (Node 20 is end of life); override with
@@ -33,15 +33,12 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
-# The clinic CLI (`npm run clinic -- provision|doctor`) runs from its TypeScript sources through
-# tools/register.js (SWC, a production dependency), so those sources ship too.
-COPY --chown=root:root package.json tsconfig.json ./
-COPY --chown=root:root tools ./tools
-COPY --chown=root:root libs ./libs
+# The clinic CLI runs compiled too: node dist/tools/clinic/main.js provision|doctor|migrate.
+COPY --chown=root:root package.json ./
 # Files stay owned by root and read-only to the app user: a compromised app cannot rewrite itself.
 USER node
 EXPOSE 3000 3001 3002 3003
 # Every app answers GET /health on $PORT; Node 20+ has fetch, so no curl in the image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/apps/emr/main.js"]
+CMD ["node", "dist/apps/emr/src/main.js"]

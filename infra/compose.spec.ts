@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadMessagingConfig } from '@app/crypto-messaging/config/messaging.config';
-import { APP_PORTS, type AppName, appEntrypoint } from './lib/apps';
+import { APP_PORTS, type AppName, appStartCommand, CLI_ENTRYPOINT } from './lib/apps';
 
 /** docker-compose.yml and the Dockerfile, checked as data: no Docker daemon needed. */
 const ROOT = path.resolve(__dirname, '..');
@@ -34,7 +34,7 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(apps)('%s: runs its entry point and publishes its port', (app) => {
-    expect(services[app].command).toEqual(['node', appEntrypoint(app)]);
+    expect(services[app].command).toEqual(['sh', '-c', appStartCommand(app)]);
     expect(services[app].ports).toEqual([`${APP_PORTS[app]}:${APP_PORTS[app]}`]);
   });
 
@@ -79,7 +79,7 @@ describe('docker-compose.yml', () => {
 
   it('a one-shot service provisions with CLINIC_PROFILE=aws before the apps start', () => {
     const p = services.provision;
-    expect(p.command).toEqual(['npm', 'run', 'clinic', '--', 'provision']);
+    expect(p.command).toEqual(['node', CLI_ENTRYPOINT, 'provision']);
     expect(loadMessagingConfig(p.environment).profile).toBe('aws');
     expect((p as { restart?: string }).restart).toBe('no');
   });

@@ -12,9 +12,20 @@ export type AppName = keyof typeof APP_PORTS;
 /** Every app answers this on its port; the container health check and compose use it. */
 export const HEALTH_PATH = '/health';
 
-/** The command the image runs for an app (built by `npm run build` into dist/). */
+/** An app's compiled entry point (built by `npm run build` into dist/). */
 export function appEntrypoint(app: AppName): string {
-  return `dist/apps/${app}/main.js`;
+  return `dist/apps/${app}/src/main.js`;
+}
+
+/** The compiled clinic CLI (`provision`, `doctor`, `migrate` ...). */
+export const CLI_ENTRYPOINT = 'dist/tools/clinic/main.js';
+
+/**
+ * The shell command a container runs for an app: its own reviewed migrations first (never
+ * `synchronize`), then the app. Needs DATABASE_URL.
+ */
+export function appStartCommand(app: AppName): string {
+  return `node ${CLI_ENTRYPOINT} migrate --app ${app} && exec node ${appEntrypoint(app)}`;
 }
 
 /**

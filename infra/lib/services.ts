@@ -10,7 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { APP_PORTS, type AppName, appEntrypoint, nodeHealthCheckScript } from './apps';
+import { APP_PORTS, type AppName, appStartCommand, nodeHealthCheckScript } from './apps';
 import { pascal } from './messaging';
 
 /** The repository root: the Docker build context of the one image all four apps run from. */
@@ -153,7 +153,7 @@ export class ClinicServices extends Construct {
     const withDatabaseUrl = (then: string) => [
       'sh',
       '-c',
-      'export DATABASE_URL="postgres://$DB_USER:$DB_PASSWORD@$DB_HOST:$DB_PORT/$DB_NAME?sslmode=require" && exec ' +
+      'export DATABASE_URL="postgres://$DB_USER:$DB_PASSWORD@$DB_HOST:$DB_PORT/$DB_NAME?sslmode=require" && ' +
         then,
     ];
 
@@ -172,7 +172,7 @@ export class ClinicServices extends Construct {
       });
       task.addContainer('app', {
         image: this.image,
-        command: withDatabaseUrl(`node ${appEntrypoint(app)}`),
+        command: withDatabaseUrl(appStartCommand(app)),
         environment: { ...props.environment, PORT: String(port), DB_NAME: app },
         secrets: dbSecrets,
         portMappings: [{ containerPort: port }],
@@ -234,7 +234,9 @@ export class ClinicServices extends Construct {
       "if(!r.rowCount){await c.query('create database '+d);console.log('created '+d)}}await c.end()})().catch(e=>{console.error(e.message);process.exit(1)})";
     this.dbInitTask.addContainer('db-init', {
       image: this.image,
-      command: withDatabaseUrl(`node -e "${createDatabases.replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`),
+      command: withDatabaseUrl(
+        `exec node -e "${createDatabases.replace(/"/g, '\\"').replace(/\$/g, '\\$')}"`,
+      ),
       environment: { DB_NAME: 'postgres' },
       secrets: dbSecrets,
       readonlyRootFilesystem: true,

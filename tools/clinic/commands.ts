@@ -118,14 +118,25 @@ export function databaseUrlOf(
   return env[`CLINIC_${app.toUpperCase()}_DATABASE_URL`] || embeddedDatabaseUrl(config.postgresPort, app);
 }
 
-/** `migrate`: apply every app's pending migrations to its own database. */
+/**
+ * `migrate`: apply every app's pending migrations to its own database; with `only`, one app's,
+ * to DATABASE_URL when set (a container migrating its own database before it starts).
+ */
 export async function migrate(
   config: MessagingConfig,
   out: Output,
   env: NodeJS.ProcessEnv = process.env,
+  only?: string,
 ): Promise<void> {
-  for (const { app, database } of APPS) {
-    const applied = await runMigrations(databaseUrlOf(app, config, env), database).catch((error: unknown) => {
+  if (only !== undefined && !APPS.some((a) => a.app === only)) {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      `Unknown app "${only}" for --app: one of ${APPS.map((a) => a.app).join(', ')}`,
+    );
+  }
+  for (const { app, database } of APPS.filter((a) => only === undefined || a.app === only)) {
+    const url = (only !== undefined && env.DATABASE_URL) || databaseUrlOf(app, config, env);
+    const applied = await runMigrations(url, database).catch((error: unknown) => {
       throw new MessagingError(
         MessagingErrorCode.Config,
         `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,

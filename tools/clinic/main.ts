@@ -23,7 +23,7 @@ Commands:
                      four apps as separate processes. Ctrl-C stops everything.
   demo               Play the clinic scenario end to end and print what each system did.
   provision          Create or verify every resource of the topology (idempotent).
-  migrate            Apply every app's pending database migrations.
+  migrate [--app A]  Apply every app's (or app A's) pending database migrations.
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
@@ -46,9 +46,11 @@ async function main(argv: string[]): Promise<number> {
     case 'provision':
       await provision(config, out);
       return 0;
-    case 'migrate':
-      await migrate(config, out);
+    case 'migrate': {
+      const at = rest.indexOf('--app');
+      await migrate(config, out, process.env, at >= 0 ? (rest[at + 1] ?? '') : undefined);
       return 0;
+    }
     case 'doctor':
       return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;
     case 'start': {
