@@ -9,6 +9,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { syntheticRecordRequest } from '@app/contracts';
 import { loadMessagingConfig, MessagingRuntime, provisionTopology } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startBroker, startPostgres } from '@app/local-stack';
@@ -39,24 +40,7 @@ function record() {
   };
 }
 
-const RECORD = {
-  physicianId: 'phy-001',
-  visit: { type: 'office-visit-established', date: '2027-01-04T09:30:00Z' },
-  diagnoses: [{ icd10: 'J06.9' }],
-  medications: [
-    {
-      rxnorm: '308182',
-      dose: '500 mg',
-      frequency: 'every 8 hours',
-      quantity: 21,
-      refills: 0,
-      pharmacyId: 'pharm-001',
-    },
-  ],
-  labOrders: [{ loinc: '6690-2' }],
-  followUpDays: 14,
-  note: 'synthetic',
-};
+const RECORD = syntheticRecordRequest();
 
 export interface ClinicBenchResult {
   throughput: {

@@ -2,6 +2,7 @@
  * The whole clinic under test: a private environment with the four apps in-process (or a
  * consumer as a real process, to kill it), and small HTTP helpers.
  */
+import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { freePort } from '@app/crypto-messaging/testing';
@@ -86,32 +87,5 @@ export async function eventually<T>(
   }
 }
 
-export const samplePatient = {
-  givenName: 'Alex',
-  familyName: 'Testpatient',
-  dateOfBirth: '1980-01-01',
-  phone: '555-0100',
-};
-
-/** A record with every part the three systems act on; override to vary. */
-export function sampleRecord(overrides: Record<string, unknown> = {}) {
-  return {
-    physicianId: 'phy-001',
-    visit: { type: 'office-visit-established', date: '2026-11-27T09:30:00Z' },
-    diagnoses: [{ icd10: 'J06.9' }],
-    medications: [
-      {
-        rxnorm: '308182',
-        dose: '500 mg',
-        frequency: 'every 8 hours',
-        quantity: 21,
-        refills: 0,
-        pharmacyId: 'pharm-001',
-      },
-    ],
-    labOrders: [{ loinc: '6690-2' }],
-    followUpDays: 14,
-    note: 'synthetic note',
-    ...overrides,
-  };
-}
+export const samplePatient = SYNTHETIC_PATIENT_REQUEST;
+export const sampleRecord = syntheticRecordRequest;

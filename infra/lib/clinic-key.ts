@@ -2,28 +2,14 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { KEY_ADMIN_ACTIONS } from '@app/crypto-messaging/provisioning/policies';
 
 /**
  * Key-management actions only: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt. Whoever
- * administers a key must not be able to read what it protects (separation of duties).
+ * administers a key must not be able to read what it protects (separation of duties). The same
+ * list the library's provisioning writes into key policies, so the two cannot drift.
  */
-export const KEY_ADMIN_ACTIONS = [
-  'kms:Create*',
-  'kms:Describe*',
-  'kms:Enable*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Update*',
-  'kms:Revoke*',
-  'kms:Disable*',
-  'kms:Get*',
-  'kms:Delete*',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-  'kms:RotateKeyOnDemand',
-] as const;
+export { KEY_ADMIN_ACTIONS };
 
 /** What a publisher needs on the topic key: SNS encrypts with a data key it asks KMS for. */
 export const PUBLISHER_KEY_ACTIONS = ['kms:GenerateDataKey*', 'kms:Decrypt'] as const;

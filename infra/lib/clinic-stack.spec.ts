@@ -391,7 +391,12 @@ describe('apps', () => {
         RequiresCompatibilities: ['FARGATE'],
         ContainerDefinitions: [
           Match.objectLike({
-            Command: ['sh', '-c', Match.stringLikeRegexp(`node dist/apps/${app}/main\\.js$`)],
+            // Its own migrations first, then the app.
+            Command: [
+              'sh',
+              '-c',
+              Match.stringLikeRegexp(`migrate --app ${app} && exec node dist/apps/${app}/src/main\\.js$`),
+            ],
             Environment: Match.arrayWith([
               { Name: 'CLINIC_PROFILE', Value: 'aws' },
               { Name: 'PORT', Value: String(port) },

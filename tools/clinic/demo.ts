@@ -11,6 +11,7 @@ import {
   type MessagingConfig,
 } from '@app/crypto-messaging';
 import { catalogue } from '@app/catalogue';
+import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import type { Output } from './commands';
 import { startClinic, type RunningClinic } from './start';
 
@@ -19,25 +20,8 @@ const STEPS = 6;
 
 /** What the physician enters: a visit, a diagnosis, a medication, a lab order, a follow-up. */
 const SCENARIO = {
-  patient: { givenName: 'Alex', familyName: 'Testpatient', dateOfBirth: '1980-01-01', phone: '555-0100' },
-  record: {
-    physicianId: 'phy-001',
-    visit: { type: 'office-visit-established', date: justNow() },
-    diagnoses: [{ icd10: 'J06.9' }],
-    medications: [
-      {
-        rxnorm: '308182',
-        dose: '500 mg',
-        frequency: 'every 8 hours',
-        quantity: 21,
-        refills: 0,
-        pharmacyId: 'pharm-001',
-      },
-    ],
-    labOrders: [{ loinc: '6690-2' }],
-    followUpDays: 14,
-    note: 'Synthetic note: sore throat for three days. Stays in the EMR; never published.',
-  },
+  patient: SYNTHETIC_PATIENT_REQUEST,
+  record: syntheticRecordRequest({ visit: { type: 'office-visit-established', date: justNow() } }),
 };
 
 /** Runs the demo; resolves true on success. Any failure is reported with what failed. */

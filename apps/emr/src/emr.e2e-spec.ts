@@ -3,37 +3,19 @@
  * the Scheduling queue (which takes every record) observes delivery. The EMR reaches the broker
  * through a proxy the test can cut.
  */
-import { PatientRecordCreatedV1Event } from '@app/contracts';
+import {
+  PatientRecordCreatedV1Event,
+  SYNTHETIC_PATIENT_REQUEST,
+  syntheticRecordRequest,
+} from '@app/contracts';
 import type { EncryptedSqsServer } from '@app/crypto-messaging';
 import { HandlerSpy } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
 
-const patient = {
-  givenName: 'Alex',
-  familyName: 'Testpatient',
-  dateOfBirth: '1980-01-01',
-  phone: '555-0100',
-};
-const record = {
-  physicianId: 'phy-001',
-  visit: { type: 'office-visit-established', date: '2026-11-27T09:30:00Z' },
-  diagnoses: [{ icd10: 'J06.9' }],
-  medications: [
-    {
-      rxnorm: '308182',
-      dose: '500 mg',
-      frequency: 'every 8 hours',
-      quantity: 21,
-      refills: 0,
-      pharmacyId: 'pharm-001',
-    },
-  ],
-  labOrders: [{ loinc: '6690-2' }],
-  followUpDays: 14,
-  note: 'synthetic note',
-};
+const patient = SYNTHETIC_PATIENT_REQUEST;
+const record = syntheticRecordRequest({ note: 'synthetic note' });
 
 describe('EMR (embedded)', () => {
   let env: ClinicTestEnv;

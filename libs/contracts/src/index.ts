@@ -2,3 +2,4 @@
 export * from './patient-record/patient-record-created.event';
 export * from './patient-record/routing-attributes';
 export * from './synthetic/synthetic-record';
+export * from './synthetic/synthetic-requests';

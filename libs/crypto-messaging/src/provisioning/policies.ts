@@ -38,6 +38,7 @@ export const KEY_ADMIN_ACTIONS: readonly string[] = [
   'kms:UntagResource',
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
 ];
 
 /**
