@@ -12,6 +12,7 @@ import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
 import {
+  contextFor,
   EncryptedPublisher,
   EncryptedSqsServer,
   loadMessagingConfig,
@@ -167,7 +168,9 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
     const sealed =
       encryption === 'on'
         ? (
-            await (await publisherRuntime.cipher()).encrypt(Buffer.from(sample), { topic: topicName })
+            await (
+              await publisherRuntime.cipher()
+            ).encrypt(Buffer.from(sample), contextFor(topicName, PatientRecordCreatedV1Event))
           ).toString('base64').length
         : sample.length;
     if (prefix !== 'bench-warmup')
