@@ -39,7 +39,10 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     maxAttempts: 4,
   };
   const sns = new SNSClient(common);
-  const sqs = new SQSClient(common);
+  // Send to the endpoint the SDK resolved (the target's, AWS_ENDPOINT_URL's or the regional one),
+  // not to the host inside a queue URL: emulators hand out URLs such as
+  // http://sqs.us-east-1.localhost:4566/... whose host does not resolve everywhere.
+  const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: false });
   const kms = new KMS(common);
   return {
     sns,
