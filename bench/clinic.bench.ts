@@ -114,7 +114,6 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
     );
     await waitCommitted(clients, 50);
 
-    const baseline = await committedCounts(clients);
     const started = process.hrtime.bigint();
     let next = 0;
     const eventIds: string[] = [];
@@ -134,7 +133,6 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const integrity = await checkExactlyOnce(clients, eventIds);
     progress(`throughput: ${fmt(THROUGHPUT_RECORDS / seconds)} records/s end to end`);
-    void baseline;
 
     // Latency at steady rates: the one the issue names, and one below capacity.
     let sentSoFar = 50 + THROUGHPUT_RECORDS;
@@ -213,17 +211,15 @@ async function committedCounts(clients: Map<ClinicApp, Client>): Promise<number[
 
 async function waitCommitted(clients: Map<ClinicApp, Client>, expected: number): Promise<void> {
   let counts: number[] = [];
-  const check = async () => {
-    counts = await committedCounts(clients);
-    return counts.every((n) => n >= expected);
-  };
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`bench: consumers committed ${counts.join('/')} of ${expected}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  void until;
+  await until(
+    async () => {
+      counts = await committedCounts(clients);
+      return counts.every((n) => n >= expected);
+    },
+    TIMEOUT_MS,
+    () => `consumers committed ${counts.join('/')} of ${expected}:`,
+    50,
+  );
 }
 
 /** Every event's effect exists exactly once in each consumer. */

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
 import {
   contextFor,
   EncryptedPublisher,
@@ -73,11 +73,7 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
   };
   // Every record is billable and orders medication, so each reaches all three queues.
   const records = Array.from({ length: RECORDS }, () => syntheticRecord());
-  const requests = records.map((r) => ({
-    event: PatientRecordCreatedV1Event,
-    data: r,
-    attributes: routingAttributesOf(r),
-  }));
+  const requests = records.map((r) => recordCreated(r));
 
   try {
     progress(`broker on ${broker.endpoint}; ${RECORDS} records per mode, 3 queues each`);
@@ -219,7 +215,7 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
       body: JSON.stringify({ id: crypto.randomUUID(), data: r.data }),
       attributes: Object.fromEntries(
         Object.entries({
-          ...r.attributes,
+          ...(r.attributes ?? {}),
           'event-type': 'patient-record.created',
           'schema-version': '1',
         }).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),

@@ -26,11 +26,23 @@ export const fmt = (n: number, digits = 0) =>
 /** Progress on stderr, so that stdout stays the report. */
 export const progress = (text: string) => process.stderr.write(`  ... ${text}\n`);
 
-/** Resolves when `condition` holds; rejects after `timeoutMs` (benchmarks are bounded). */
-export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Resolves when `condition` holds; rejects after `timeoutMs` (benchmarks are bounded). `what`
+ * is read at the time of failure, so it can report the progress made.
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string | (() => string),
+  pollMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`bench: ${what} not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `bench: ${typeof what === 'string' ? what : what()} not reached within ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -3,7 +3,7 @@
  * a billable record becomes one invoice, whatever the number of copies of its event.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { syntheticRecord, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { billingBlueprint } from './billing.blueprint';
 import { billingDatabase } from './database/billing.database';
@@ -26,11 +26,7 @@ describe('Billing (embedded)', () => {
   it('invoices a billable record with lines from the fee schedule', async () => {
     const record = syntheticRecord({ procedures: [{ cptCode: '36415' }] });
     const publisher = await env.publisher();
-    const { eventId } = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-    });
+    const { eventId } = await publisher.publish(recordCreated(record));
     await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
     const { status, body } = await get(`/patients/${record.patient.patientId}/invoices`);
     expect(status).toBe(200);
@@ -51,17 +47,8 @@ describe('Billing (embedded)', () => {
   it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
     const record = syntheticRecord();
     const publisher = await env.publisher();
-    const first = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-    });
-    const copy = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-      id: first.eventId,
-    });
+    const first = await publisher.publish(recordCreated(record));
+    const copy = await publisher.publish(recordCreated(record, { id: first.eventId }));
     expect(copy.messageId).not.toBe(first.messageId);
     await billing.spy!.waitForCount((o) => o.eventId === first.eventId && o.outcome === 'acked', 2);
     const { body } = await get(`/patients/${record.patient.patientId}/invoices`);
@@ -71,11 +58,7 @@ describe('Billing (embedded)', () => {
   it('dead-letters a record with a code the fee schedule lacks, without an invoice', async () => {
     const record = syntheticRecord({ procedures: [{ cptCode: '99999' }] });
     const publisher = await env.publisher();
-    const { eventId } = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-    });
+    const { eventId } = await publisher.publish(recordCreated(record));
     const outcome = await billing.spy!.waitFor((o) => o.eventId === eventId);
     expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNPRICED_CODE' });
     expect((await get(`/patients/${record.patient.patientId}/invoices`)).body).toEqual([]);

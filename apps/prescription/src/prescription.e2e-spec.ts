@@ -3,7 +3,7 @@
  * each medication of a record becomes one prescription, sent or rejected with its reason,
  * whatever the number of copies of its event; pharmacies report fills against them.
  */
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { syntheticRecord, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { prescriptionDatabase } from './database/prescription.database';
 import { prescriptionBlueprint } from './prescription.blueprint';
@@ -70,11 +70,7 @@ describe('Prescription (embedded)', () => {
   const prescribe = async (medications = [amoxicillin, amlodipine]) => {
     const record = syntheticRecord({ medications });
     const publisher = await env.publisher();
-    const { eventId } = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-    });
+    const { eventId } = await publisher.publish(recordCreated(record));
     await prescription.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
     return { record, eventId, prescriptions: await prescriptionsOf(record.patient.patientId) };
   };
@@ -125,17 +121,8 @@ describe('Prescription (embedded)', () => {
   it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
     const record = syntheticRecord({ medications: [amoxicillin, amlodipine] });
     const publisher = await env.publisher();
-    const first = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-    });
-    const copy = await publisher.publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-      id: first.eventId,
-    });
+    const first = await publisher.publish(recordCreated(record));
+    const copy = await publisher.publish(recordCreated(record, { id: first.eventId }));
     expect(copy.messageId).not.toBe(first.messageId);
     await prescription.spy!.waitForCount((o) => o.eventId === first.eventId && o.outcome === 'acked', 2);
     expect(await prescriptionsOf(record.patient.patientId)).toHaveLength(2);

@@ -4,12 +4,7 @@
  * and handlers booking at the same moment never share a slot.
  */
 import { OPENING_HOURS } from '@app/catalogue';
-import {
-  PatientRecordCreatedV1Event,
-  routingAttributesOf,
-  syntheticRecord,
-  type PatientRecordCreatedV1,
-} from '@app/contracts';
+import { syntheticRecord, type PatientRecordCreatedV1, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { openSlots } from './appointments/slots';
 import { schedulingDatabase } from './database/scheduling.database';
@@ -53,12 +48,7 @@ describe('Scheduling (embedded)', () => {
   const remindersOf = async (record: PatientRecordCreatedV1) =>
     (await get<ReminderBody[]>(`/patients/${record.patient.patientId}/reminders`)).body;
   const publish = async (record: PatientRecordCreatedV1, id?: string) =>
-    (await env.publisher()).publish({
-      event: PatientRecordCreatedV1Event,
-      data: record,
-      attributes: routingAttributesOf(record),
-      id,
-    });
+    (await env.publisher()).publish(recordCreated(record, { id }));
 
   // Each test books on its own dates, so that none depends on what another booked.
   it('books the follow-up and the labs, and plans the reminders, from a record', async () => {

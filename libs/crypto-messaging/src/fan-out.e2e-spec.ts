@@ -14,9 +14,9 @@ import {
 import { randomBytes } from 'node:crypto';
 import {
   PatientRecordCreatedV1Event,
-  routingAttributesOf,
   syntheticRecord,
   type PatientRecordCreatedV1,
+  recordCreated,
 } from '@app/contracts';
 import {
   ATTRIBUTE,
@@ -108,12 +108,7 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       await stack?.stop();
     });
 
-    const publish = (record: PatientRecordCreatedV1) =>
-      publisher.publish({
-        event: PatientRecordCreatedV1Event,
-        data: record,
-        attributes: routingAttributesOf(record),
-      });
+    const publish = (record: PatientRecordCreatedV1) => publisher.publish(recordCreated(record));
     const acked = (eventId: string) => (o: { eventId?: string; outcome: string }) =>
       o.eventId === eventId && o.outcome === 'acked';
 
@@ -247,11 +242,7 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const outcomes = await publisher.publishBatch(
         Array.from({ length: 30 }, () => {
           const record = syntheticRecord();
-          return {
-            event: PatientRecordCreatedV1Event,
-            data: record,
-            attributes: routingAttributesOf(record),
-          };
+          return recordCreated(record);
         }),
       );
       const ids = new Set(outcomes.map((o) => o.eventId));

@@ -3,7 +3,7 @@
  * consumer decrypts it once; a concurrent cold start still makes one key call. On moto the
  * counts are the KMS API calls our KMS client actually sent.
  */
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
 import { findMotoServer, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
 
 const MESSAGES = 1_050;
@@ -39,13 +39,7 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
       );
       const records = Array.from({ length: MESSAGES }, () => syntheticRecord());
       for (let i = 0; i < records.length; i += 100) {
-        const outcomes = await publisher.publishBatch(
-          records.slice(i, i + 100).map((r) => ({
-            event: PatientRecordCreatedV1Event,
-            data: r,
-            attributes: routingAttributesOf(r),
-          })),
-        );
+        const outcomes = await publisher.publishBatch(records.slice(i, i + 100).map((r) => recordCreated(r)));
         expect(outcomes.filter((o) => !o.ok)).toEqual([]);
       }
       // At-least-once: a redelivered copy may be handled twice, so count distinct events.
@@ -78,11 +72,7 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
       await Promise.all(
         Array.from({ length: 20 }, () => {
           const r = syntheticRecord();
-          return publisher.publish({
-            event: PatientRecordCreatedV1Event,
-            data: r,
-            attributes: routingAttributesOf(r),
-          });
+          return publisher.publish(recordCreated(r));
         }),
       );
       expect(runtime.monitor.snapshot().generateDataKey).toBe(1);

@@ -1,5 +1,5 @@
-import { ATTRIBUTE } from '@app/crypto-messaging';
-import type { PatientRecordCreatedV1 } from './patient-record-created.event';
+import { ATTRIBUTE, type PublishRequest } from '@app/crypto-messaging';
+import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from './patient-record-created.event';
 
 /**
  * The plaintext routing facts of a record: flags the filter policies route on. Derived, never
@@ -12,5 +12,21 @@ export function routingAttributesOf(record: PatientRecordCreatedV1): Record<stri
     [ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
     [ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
     [ATTRIBUTE.billable]: String(record.billable),
+  };
+}
+
+/**
+ * What to publish for a record: the versioned event, the record as its payload, and its
+ * derived routing attributes. `id` re-sends an event under its own id (a duplicate).
+ */
+export function recordCreated(
+  record: PatientRecordCreatedV1,
+  options: { id?: string } = {},
+): PublishRequest<PatientRecordCreatedV1> {
+  return {
+    event: PatientRecordCreatedV1Event,
+    data: record,
+    attributes: routingAttributesOf(record),
+    ...(options.id ? { id: options.id } : {}),
   };
 }

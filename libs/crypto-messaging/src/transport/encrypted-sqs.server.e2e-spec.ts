@@ -2,7 +2,7 @@
  * Transport behaviour on the embedded stack: retries with backoff, the visibility heartbeat,
  * concurrency beyond SQS's 10 per receive, and handler-signalled dead-lettering.
  */
-import { PatientRecordCreatedV1Event, routingAttributesOf, syntheticRecord } from '@app/contracts';
+import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
 import { DeadLetterException, type EncryptedPublisher, type EncryptedSqsServer } from '@app/crypto-messaging';
 import { HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
 import type { ConsumerTuning } from '../messaging.runtime';
@@ -37,13 +37,7 @@ describe('EncryptedSqsServer on the embedded stack', () => {
 
   const publishOne = async () => {
     const record = syntheticRecord();
-    return (
-      await publisher.publish({
-        event: PatientRecordCreatedV1Event,
-        data: record,
-        attributes: routingAttributesOf(record),
-      })
-    ).eventId;
+    return (await publisher.publish(recordCreated(record))).eventId;
   };
 
   it('retries a failed handler later with backoff, then acks it', async () => {
@@ -92,13 +86,7 @@ describe('EncryptedSqsServer on the embedded stack', () => {
       { concurrency: 25 },
     );
     const records = Array.from({ length: 25 }, () => syntheticRecord());
-    await publisher.publishBatch(
-      records.map((r) => ({
-        event: PatientRecordCreatedV1Event,
-        data: r,
-        attributes: routingAttributesOf(r),
-      })),
-    );
+    await publisher.publishBatch(records.map((r) => recordCreated(r)));
     const deadline = Date.now() + 15_000;
     while (peak < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     release();
