@@ -71,21 +71,7 @@ export async function api<T>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
-/** Polls `read` until `done(value)`; fails after `timeoutMs` naming what it waited for. */
-export async function eventually<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (v: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from '@app/crypto-messaging/testing';
 
 export const samplePatient = SYNTHETIC_PATIENT_REQUEST;
 export const sampleRecord = syntheticRecordRequest;

@@ -9,7 +9,7 @@ import {
   syntheticRecordRequest,
 } from '@app/contracts';
 import type { EncryptedSqsServer } from '@app/crypto-messaging';
-import { HandlerSpy } from '@app/crypto-messaging/testing';
+import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
@@ -165,23 +165,23 @@ describe('EMR (embedded)', () => {
     );
     expect(created.map((c) => c.status)).toEqual([201, 201, 201, 201, 201]);
     const health = await fetch(`${emr.url}/health`);
-    await waitFor(
+    await eventually(
+      'the EMR to report its messaging degraded',
       async () =>
         ((await (await fetch(`${emr.url}/health`)).json()) as { status: string }).status === 'degraded',
+      undefined,
+      20_000,
     );
     expect([200, 503]).toContain(health.status);
     await proxy.open();
     for (const { body } of created) {
       await delivered.waitFor((o) => o.eventId === body.eventId && o.outcome === 'acked', 30_000);
     }
-    await waitFor(async () => (await fetch(`${emr.url}/health`)).status === 200);
+    await eventually(
+      'the EMR to be healthy again',
+      async () => (await fetch(`${emr.url}/health`)).status === 200,
+      undefined,
+      20_000,
+    );
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -25,7 +25,13 @@ import {
   SqsContext,
   type EncryptedPublisher,
 } from '@app/crypto-messaging';
-import { findMotoServer, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import {
+  eventually,
+  findMotoServer,
+  HandlerSpy,
+  startTestStack,
+  type TestStack,
+} from '@app/crypto-messaging/testing';
 
 const SINK = Symbol('sink');
 interface Delivery {
@@ -248,7 +254,7 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const ids = new Set(outcomes.map((o) => o.eventId));
       expect(outcomes.every((o) => o.ok)).toBe(true);
       // Wait until handlers are busy, then close while they are in flight.
-      await waitUntil(() => c.server.inFlightCount > 0);
+      await eventually('handlers in flight', () => c.server.inFlightCount > 0, undefined, 15_000);
       const closing = c.app.close();
       release();
       await closing;
@@ -257,13 +263,15 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       // Whatever was not received before the close is still in the queue: a new consumer gets it.
       const next = await startConsumer(stack, 'prescription');
       consumers.prescription = next;
-      await waitUntil(
+      await eventually(
+        'every event handled by the old or the new consumer',
         () =>
           new Set(
             [...c.sink.deliveries, ...next.sink.deliveries]
               .filter((d) => ids.has(d.eventId))
               .map((d) => d.eventId),
           ).size === ids.size,
+        undefined,
         20_000,
       );
     });
@@ -323,12 +331,4 @@ async function foreignPublisher(stack: TestStack, profile: 'embedded' | 'aws') {
   const kms = stack.runtime('attacker-kms').clients.kms;
   const other = await kms.createKey({ Description: 'foreign key for the tamper test' });
   return new EnvelopeCipher({ keys: await kmsKeyProvider(kms, other.KeyMetadata!.Arn!, monitor), monitor });
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
