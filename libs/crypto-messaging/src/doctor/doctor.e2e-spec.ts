@@ -6,9 +6,9 @@ import { SID, type PolicyDocument } from '../provisioning/policies';
 import { clinicTopology } from '../topology/clinic.topology';
 import {
   MOTO_CREDENTIALS,
-  MOTO_REGION,
   describeWithMoto,
-  startMotoServer,
+  startMotoWithClients,
+  type MotoWithClients,
   type MotoServer,
 } from '../testing/moto-server';
 import { runDoctor, type DoctorReport } from './doctor';
@@ -29,20 +29,12 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
   const setQueue = (url: string, Attributes: Record<string, string>) =>
     clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes }));
 
+  let running: MotoWithClients | undefined;
   beforeAll(async () => {
-    const started = await startMotoServer();
-    if (!started) throw new Error('moto_server vanished between the availability check and the start');
-    moto = started;
-    clients = createAwsClients({
-      region: MOTO_REGION,
-      endpoint: moto.endpoint,
-      credentials: MOTO_CREDENTIALS,
-    });
+    running = await startMotoWithClients();
+    ({ moto, clients } = running);
   });
-  afterAll(async () => {
-    clients?.destroy();
-    await moto?.stop();
-  });
+  afterAll(() => running?.stop());
 
   it('fails everything as missing before provisioning, naming the fix', async () => {
     const report = await doctor();

@@ -9,9 +9,9 @@ import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { clinicTopology } from '../topology/clinic.topology';
 import {
   MOTO_CREDENTIALS,
-  MOTO_REGION,
   describeWithMoto,
-  startMotoServer,
+  startMotoWithClients,
+  type MotoWithClients,
   type MotoServer,
 } from '../testing/moto-server';
 import { queueAttributes } from './lookups';
@@ -60,20 +60,12 @@ describeWithMoto()('provisioning on moto (aws profile)', () => {
   const provision = (onProgress?: (row: ProvisionRow) => void) =>
     provisionTopology({ topology, clients, profile: 'aws', endpoint: moto.endpoint, onProgress });
 
+  let running: MotoWithClients | undefined;
   beforeAll(async () => {
-    const started = await startMotoServer();
-    if (!started) throw new Error('moto_server vanished between the availability check and the start');
-    moto = started;
-    clients = createAwsClients({
-      region: MOTO_REGION,
-      endpoint: moto.endpoint,
-      credentials: MOTO_CREDENTIALS,
-    });
+    running = await startMotoWithClients();
+    ({ moto, clients } = running);
   });
-  afterAll(async () => {
-    clients?.destroy();
-    await moto?.stop();
-  });
+  afterAll(() => running?.stop());
 
   let first: ProvisionReport;
   it('creates every resource, reporting progress as it goes', async () => {

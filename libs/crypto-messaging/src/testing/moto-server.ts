@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import { createAwsClients, type AwsClients } from '../config/aws-clients';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -181,4 +182,33 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A private moto server with SDK clients pointed at it; nothing provisioned yet. */
+export interface MotoWithClients {
+  readonly moto: MotoServer;
+  readonly clients: AwsClients;
+  stop(): Promise<void>;
+}
+
+/**
+ * For suites already gated on moto's presence (`describeWithMoto`): starts moto and its clients,
+ * and fails loudly if moto vanished since the check.
+ */
+export async function startMotoWithClients(): Promise<MotoWithClients> {
+  const moto = await startMotoServer();
+  if (!moto) throw new Error('moto_server vanished between the availability check and the start');
+  const clients = createAwsClients({
+    region: MOTO_REGION,
+    endpoint: moto.endpoint,
+    credentials: MOTO_CREDENTIALS,
+  });
+  return {
+    moto,
+    clients,
+    async stop() {
+      clients.destroy();
+      await moto.stop();
+    },
+  };
 }
