@@ -15,6 +15,13 @@ import { EncryptedSqsServer, type EncryptedSqsServerOptions } from './transport/
 /** Credentials the embedded broker accepts (it checks none). Never used against AWS. */
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'embedded', secretAccessKey: 'embedded' };
 
+/** The embedded broker on loopback, or AWS_ENDPOINT_URL; `undefined` is AWS itself. */
+function endpointOf(config: MessagingConfig): string | undefined {
+  return config.profile === 'embedded'
+    ? (config.endpoint ?? `http://127.0.0.1:${config.brokerPort}`)
+    : config.endpoint;
+}
+
 /** Consumer tuning that callers may set; the rest comes from the topology. */
 export type ConsumerTuning = Pick<
   EncryptedSqsServerOptions,
@@ -43,20 +50,17 @@ export class MessagingRuntime {
   /** Builds the runtime for an app (`emr`, `billing` ...). No network calls yet. */
   static create(config: MessagingConfig, app: string): MessagingRuntime {
     const topology = clinicTopology({ prefix: config.prefix, maxReceiveCount: config.maxReceiveCount });
-    const embedded = config.profile === 'embedded';
     const clients = createAwsClients({
       region: config.region,
-      endpoint: embedded ? (config.endpoint ?? `http://127.0.0.1:${config.brokerPort}`) : config.endpoint,
-      credentials: embedded ? EMBEDDED_CREDENTIALS : undefined,
+      endpoint: endpointOf(config),
+      credentials: config.profile === 'embedded' ? EMBEDDED_CREDENTIALS : undefined,
     });
     return new MessagingRuntime(config, app, topology, clients);
   }
 
   /** The endpoint the SDK talks to, for messages and the doctor. */
   get endpoint(): string | undefined {
-    return this.config.profile === 'embedded'
-      ? (this.config.endpoint ?? `http://127.0.0.1:${this.config.brokerPort}`)
-      : this.config.endpoint;
+    return endpointOf(this.config);
   }
 
   /** The process's envelope cipher (created on first use; resolves the KMS key once). */

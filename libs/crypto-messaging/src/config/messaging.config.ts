@@ -116,6 +116,12 @@ const schema = z.object({
   CLINIC_CONSUMER_ARNS_PRESCRIPTION: arnList('CLINIC_CONSUMER_ARNS_PRESCRIPTION'),
 });
 
+/** A {@link ConfigError} listing every variable a schema refused, one per line, with why. */
+export function configErrorOf(title: string, error: z.ZodError): ConfigError {
+  const lines = error.issues.map((i) => `  - ${String(i.path[0])}: ${i.message}`);
+  return new ConfigError(`${title}:\n${lines.join('\n')}`);
+}
+
 /** The repository root, where the git-ignored `.clinic/` state folder lives by default. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
@@ -125,10 +131,7 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
  */
 export function loadMessagingConfig(env: NodeJS.ProcessEnv = process.env): MessagingConfig {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) throw configErrorOf('Invalid configuration', parsed.error);
   const e = parsed.data;
   const region = e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1';
   return {

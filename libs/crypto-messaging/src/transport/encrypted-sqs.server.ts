@@ -247,6 +247,7 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
       await this.deleter.delete(message.ReceiptHandle!);
       this.report({ ...base, outcome: 'acked', pattern: info.pattern });
     } catch (error) {
+      // Before the message's visibility is changed below: a late beat would undo a retry delay.
       clearInterval(heartbeat);
       const pattern = info?.pattern;
       if (isPoison(error)) {
@@ -254,8 +255,6 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
       } else {
         await this.retryLater(message, error, { ...base, pattern }, stage);
       }
-    } finally {
-      clearInterval(heartbeat);
     }
   }
 

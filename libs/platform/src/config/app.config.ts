@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
+import { ConfigError, configErrorOf, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
 
 /** The four apps of the clinic. */
 export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';
@@ -44,10 +44,7 @@ const schema = z.object({
 export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): AppConfig {
   const messaging = loadMessagingConfig(env);
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration of the ${app} app:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) throw configErrorOf(`Invalid configuration of the ${app} app`, parsed.error);
   const e = parsed.data;
   let databaseUrl = e.DATABASE_URL;
   if (!databaseUrl) {
