@@ -35,19 +35,6 @@ See README.md, "Configuration", for every variable.`;
 
 const out: Output = { line: (text) => process.stdout.write(`${text}\n`) };
 
-// The AWS SDK warns on Node 20 in the middle of the output, in nine lines. Say it once, briefly,
-// and let every other warning through as usual.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (`${warning.name} ${warning.message}`.includes('NodeVersionSupportWarning')) {
-    process.stderr.write(
-      `note: the AWS SDK will require Node.js 22 or later from January 2027; this is ${process.version}.\n`,
-    );
-  } else {
-    process.stderr.write(`${warning.name}: ${warning.message}\n`);
-  }
-});
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {

@@ -1,5 +1,44 @@
-import { startBroker } from './broker';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { startBroker, type Broker } from './broker';
 import { PortInUseError } from './launch';
+
+/** Local addresses (hex, as /proc/net/tcp writes them) of sockets listening on `port`. */
+function listeningAddresses(port: number): string[] {
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (!local || state !== '0A') continue; // 0A = LISTEN
+      const [address, localPort] = local.split(':');
+      if (localPort === portHex) found.push(address);
+    }
+  }
+  return found;
+}
+
+function sqsOf(broker: Broker): SQSClient {
+  return new SQSClient({
+    endpoint: broker.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+}
 
 describe('the embedded broker', () => {
   it('answers its health check on loopback, refuses a taken port by name, and stops cleanly', async () => {
@@ -16,4 +55,57 @@ describe('the embedded broker', () => {
     }
     expect(await broker.healthy()).toBe(false);
   });
+
+  it('listens on 127.0.0.1 only, never on every address', async () => {
+    const broker = await startBroker({ port: 0 });
+    try {
+      // 0100007F is 127.0.0.1 in /proc/net/tcp's byte order; 00000000 would be 0.0.0.0.
+      expect(listeningAddresses(broker.port)).toEqual(['0100007F']);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('with a data folder, keeps waiting messages through kill -9 and delivers each once', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-durable-'));
+    let broker = await startBroker({ port: 0, dataDir });
+    try {
+      let sqs = sqsOf(broker);
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'durable' }));
+      const bodies = Array.from({ length: 25 }, (_, i) => `message-${i}`);
+      for (const body of bodies) await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+      // One message is received (in flight) when the broker dies: it must come back, not vanish.
+      const inFlight = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: 2 }),
+      );
+      expect(inFlight.Messages).toHaveLength(1);
+      sqs.destroy();
+
+      process.kill(broker.pid, 'SIGKILL');
+      await broker.exited;
+      broker = await startBroker({ port: broker.port, dataDir });
+      sqs = sqsOf(broker);
+
+      const received: string[] = [];
+      for (let attempt = 0; attempt < 20 && received.length < bodies.length; attempt++) {
+        const out = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 60,
+          }),
+        );
+        for (const m of out.Messages ?? []) {
+          received.push(m.Body!);
+          await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }));
+        }
+      }
+      sqs.destroy();
+      expect(received.sort()).toEqual([...bodies].sort());
+    } finally {
+      await broker.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -7,6 +7,8 @@ import { createInterface } from 'node:readline';
 export interface LaunchedProcess {
   readonly port: number;
   readonly child: ChildProcess;
+  /** Resolves when the process has ended. */
+  readonly exited: Promise<void>;
   /** Stops the process and waits for it to exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
 }
@@ -96,6 +98,7 @@ export async function launch(
   return {
     port,
     child,
+    exited,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -33,8 +33,9 @@ export async function startLocalStack(
   const say = options.onProgress ?? (() => undefined);
   const key = loadOrCreateLocalMasterKey(config.stateDir);
   say(key.created ? `generated the local master key ${key.path}` : `using the local master key ${key.path}`);
-  const broker = await startBroker({ port: config.brokerPort, region: config.region });
-  say(`SNS/SQS broker (fauxqs) on ${broker.endpoint}`);
+  const brokerDir = path.join(config.stateDir, 'broker');
+  const broker = await startBroker({ port: config.brokerPort, region: config.region, dataDir: brokerDir });
+  say(`SNS/SQS broker (fauxqs) on ${broker.endpoint}, messages kept in ${brokerDir}`);
   let postgres: EmbeddedPostgres | undefined;
   if (options.databases) {
     try {

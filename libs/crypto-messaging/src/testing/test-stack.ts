@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startBroker } from '@app/local-stack';
+import { startBroker, type Broker } from '@app/local-stack';
 import { loadMessagingConfig, type MessagingConfig } from '../config/messaging.config';
 import { MessagingRuntime } from '../messaging.runtime';
 import { provisionTopology, type ProvisionReport } from '../provisioning';
@@ -15,6 +15,13 @@ export interface TestStack {
   readonly env: Readonly<Record<string, string>>;
   readonly endpoint: string;
   readonly provisioned: ProvisionReport;
+  /**
+   * Embedded only: kills the broker with SIGKILL (a crash, not a shutdown). Its SQLite store in
+   * the state folder keeps what it had acknowledged.
+   */
+  killBroker(): Promise<void>;
+  /** Embedded only: starts the broker again on the same port and data folder. */
+  restartBroker(): Promise<void>;
   /** A runtime for one app, closed by `stop()`. */
   runtime(app: string): MessagingRuntime;
   stop(): Promise<void>;
@@ -33,10 +40,12 @@ export async function startTestStack(
   let endpoint: string;
   let stopServer: () => Promise<void>;
   let stackEnv: Record<string, string>;
+  let broker: Broker | undefined;
+  const brokerDir = path.join(stateDir, 'broker');
   if (profile === 'embedded') {
-    const broker = await startBroker({ port: 0 });
+    broker = await startBroker({ port: 0, dataDir: brokerDir });
     endpoint = broker.endpoint;
-    stopServer = () => broker.stop();
+    stopServer = () => broker!.stop();
     stackEnv = {
       CLINIC_PROFILE: 'embedded',
       CLINIC_BROKER_PORT: String(broker.port),
@@ -80,6 +89,15 @@ export async function startTestStack(
     endpoint,
     provisioned,
     runtime,
+    async killBroker() {
+      if (!broker) throw new Error('killBroker() needs the embedded profile');
+      process.kill(broker.pid, 'SIGKILL');
+      await broker.exited;
+    },
+    async restartBroker() {
+      if (!broker) throw new Error('restartBroker() needs the embedded profile');
+      broker = await startBroker({ port: broker.port, dataDir: brokerDir });
+    },
     async stop() {
       for (const r of runtimes) r.close();
       await stopServer();

@@ -105,4 +105,32 @@ describe('EncryptedSqsServer on the embedded stack', () => {
     expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNKNOWN_PHARMACY' });
     expect(calls).toBe(1);
   });
+
+  it('keeps polling through a broker crash and consumes what was waiting once it is back', async () => {
+    const handled = new Set<string>();
+    let calls = 0;
+    const { spy } = await consumer(
+      async (data) => {
+        calls++;
+        handled.add((data as { recordId: string }).recordId);
+      },
+      { visibilityTimeoutS: 5 },
+    );
+    const before = await publishOne();
+    await spy.waitFor((o) => o.eventId === before && o.outcome === 'acked');
+
+    // Published, then the broker dies at once: the message waits in its store on disk.
+    const waiting = await publishOne();
+    await stack.killBroker();
+    // Long enough for several receives to fail. The bug this guards: the first failure threw
+    // from the poll loop and ended it (and, unhandled, the app's process).
+    await new Promise((r) => setTimeout(r, 2_500));
+    await stack.restartBroker();
+    const outcome = await spy.waitFor((o) => o.eventId === waiting && o.outcome === 'acked', 30_000);
+    expect(outcome.outcome).toBe('acked');
+    const after = await publishOne();
+    await spy.waitFor((o) => o.eventId === after && o.outcome === 'acked', 30_000);
+    expect(handled.size).toBe(3);
+    expect(calls).toBeGreaterThanOrEqual(3);
+  }, 90_000);
 });

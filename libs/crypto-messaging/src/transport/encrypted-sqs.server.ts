@@ -61,7 +61,8 @@ type ServerEvents = { outcome: (outcome: MessageOutcome) => void; error: (error:
 const MAX_RECEIVE_BATCH = 10;
 const DEFAULT_CLOSE_GRACE_MS = 2_000;
 const POLL_ERROR_BACKOFF_MS = 1000;
-const POLL_ERROR_BACKOFF_MAX_MS = 30_000;
+/** A broker or network fault is retried at most this far apart, for as long as it lasts. */
+const POLL_ERROR_BACKOFF_MAX_MS = 10_000;
 /** Attribute set on dead-lettered copies: an error code, never a message. */
 export const DEAD_LETTER_REASON_ATTRIBUTE = 'dead-letter-reason';
 
@@ -183,7 +184,9 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
           error: (error as Error).name,
           retryInMs: errorBackoffMs,
         });
-        this.emitter.emit('error', error);
+        // An 'error' event with no listener would throw here and end this loop (and, unhandled,
+        // the process): report it only to those who listen, and keep polling.
+        if (this.emitter.listenerCount('error') > 0) this.emitter.emit('error', error);
         await sleep(errorBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
         errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
         continue;

@@ -3,26 +3,45 @@
 // tests that use it (and gives it the second core).
 // Protocol with the parent: one JSON line on stdout, {"ready":true,"port":N} or
 // {"error":"...","code":"..."}; SIGTERM, SIGINT or a lost parent (IPC disconnect) stop it.
-import { buildApp } from 'fauxqs';
+//
+// Durability: with BROKER_DATA_DIR set, fauxqs 2.x writes every queue, topic, subscription and
+// message through to SQLite (node:sqlite, WAL) in that folder before it answers the request, so
+// a message the broker acknowledged survives kill -9 and is delivered after a restart.
+import net from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { startFauxqs } from 'fauxqs';
 
 const port = Number(process.env.BROKER_PORT ?? 4566);
 const region = process.env.BROKER_REGION ?? 'us-east-1';
+const dataDir = process.env.BROKER_DATA_DIR || undefined;
 
-// startFauxqs() listens on 0.0.0.0; a developer's broker has no business on the LAN.
-const app = buildApp({ logger: false, defaultRegion: region });
+// startFauxqs() listens on 0.0.0.0 and has no option to change that; a developer's broker has no
+// business on the LAN. In this process, and only here, any listen on the wildcard address is
+// turned into a listen on 127.0.0.1 (the e2e test checks the broker is not on other addresses).
+const listen = net.Server.prototype.listen;
+net.Server.prototype.listen = function loopbackOnly(...args) {
+  const [first] = args;
+  if (first && typeof first === 'object' && (first.host === '0.0.0.0' || first.host === '::')) {
+    args[0] = { ...first, host: '127.0.0.1' };
+  }
+  return listen.apply(this, args);
+};
+
+let server;
 try {
-  await app.listen({ port, host: '127.0.0.1' });
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  server = await startFauxqs({ port, logger: false, defaultRegion: region, dataDir });
 } catch (error) {
   process.stdout.write(JSON.stringify({ error: error.message, code: error.code }) + '\n');
   process.exit(1);
 }
-process.stdout.write(JSON.stringify({ ready: true, port: app.server.address().port }) + '\n');
+process.stdout.write(JSON.stringify({ ready: true, port: server.port, durable: Boolean(dataDir) }) + '\n');
 
 let stopping = false;
 async function stop() {
   if (stopping) return;
   stopping = true;
-  await app.close().catch(() => undefined);
+  await server.stop().catch(() => undefined);
   process.exit(0);
 }
 process.on('SIGTERM', stop);

@@ -1,0 +1,13 @@
+// The fault-injection suite (`npm run test:faults`): each scenario drives real processes (the
+// clinic's apps, the broker, PostgreSQL, moto) through a crash, a pause or a cut connection, and
+// checks that every record's effects happen exactly once. Scenarios run one at a time: each one
+// owns the machine's two cores while it measures recovery.
+const base = require('./jest.config');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+  testTimeout: 600_000,
+  maxWorkers: 1,
+};
