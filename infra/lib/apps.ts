@@ -29,7 +29,7 @@ export function appStartCommand(app: AppName): string {
 }
 
 /**
- * A container health check that needs nothing but Node (no curl in a slim image): Node 20 has
+ * A container health check that needs nothing but Node (no curl in a slim image): Node has
  * `fetch`. Exit code 0 is healthy.
  */
 export function nodeHealthCheckScript(): string {
