@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { assertPortFree, launch } from './launch';
+import { assertPortFree, launch, type ProcessExit } from './launch';
 
 /** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */
 export interface EmbeddedPostgres {
@@ -11,6 +11,10 @@ export interface EmbeddedPostgres {
   readonly password: string;
   /** Connection URL of one database: `postgres://user:password@127.0.0.1:port/<database>`. */
   url(database: string): string;
+  /** The launcher process; it ends when the PostgreSQL server ends (`npm start` restarts it). */
+  readonly pid: number;
+  /** Resolves when the server (and its launcher) has ended, whatever ended it. */
+  readonly exited: Promise<ProcessExit>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +108,8 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
     user: USER,
     password: PASSWORD,
     url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${launched.port}/${database}`,
+    pid: launched.child.pid!,
+    exited: launched.exited,
     stop: () => launched.stop(30_000),
   };
 }
