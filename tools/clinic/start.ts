@@ -153,6 +153,9 @@ export async function runClinic(
     clinic.crashLoop,
   ]);
   for (const s of signals) process.removeListener(s, onSignal);
+  if (ended !== 'signal' && apps.includes(ended.process as ClinicApp)) {
+    out.line(`Look at its own lines above (prefixed "${ended.process}") for the reason.`);
+  }
   out.line('\nStopping the apps (draining in-flight messages), then the embedded stack...');
   await clinic.stop();
   out.line(ended === 'signal' ? 'clinic stopped' : `clinic stopped (${ended.process} kept crashing)`);

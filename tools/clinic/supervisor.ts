@@ -89,7 +89,7 @@ export class CrashLoopError extends Error {
   ) {
     super(
       `${process} crashed ${crashes} times within ${windowMs / 1000} s (last: ${lastExit}); ` +
-        'it is not restarted again. Its log lines above say why it stops.',
+        'it is not restarted again.',
     );
     this.name = 'CrashLoopError';
   }
