@@ -32,7 +32,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
   const runtime = MessagingRuntime.create(config, 'demo');
   try {
     progress('Starting the embedded stack: broker, PostgreSQL, local master key; provisioning; migrations');
-    clinic = await startClinic(config, out, [], 'problems');
+    clinic = await startClinic(config, out, [], { appLogs: 'problems' });
 
     progress('Starting the EMR (the three systems stay off for now, so the record waits in their queues)');
     const [emr] = await clinic.startApps(['emr']);

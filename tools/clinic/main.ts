@@ -11,16 +11,16 @@
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { PortInUseError } from '@app/local-stack';
-import { CLINIC_APPS } from '@app/platform';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
-import { startClinic } from './start';
+import { runClinic } from './start';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
 
 Commands:
   start              Start the whole clinic: embedded stack, provisioning, migrations and the
-                     four apps as separate processes. Ctrl-C stops everything.
+                     four apps as separate processes. A process that stops unexpectedly is
+                     restarted; Ctrl-C stops everything.
   demo               Play the clinic scenario end to end and print what each system did.
   provision          Create or verify every resource of the topology (idempotent).
   migrate [--app A]  Apply every app's (or app A's) pending database migrations.
@@ -53,25 +53,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'doctor':
       return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;
-    case 'start': {
-      const clinic = await startClinic(config, out, CLINIC_APPS);
-      out.line('');
-      out.line('The clinic is running:');
-      for (const app of clinic.apps)
-        out.line(`  ${app.app.padEnd(13)} ${app.url}   (API docs: ${app.url}/docs)`);
-      out.line('Press Ctrl-C to stop everything.');
-      const stopped = await Promise.race([
-        new Promise<'signal'>((resolve) => {
-          process.once('SIGINT', () => resolve('signal'));
-          process.once('SIGTERM', () => resolve('signal'));
-        }),
-        ...clinic.apps.map((a) => a.exited.then(() => a.app)),
-      ]);
-      if (stopped !== 'signal') out.line(`\nThe ${stopped} app exited unexpectedly; stopping everything.`);
-      out.line('Stopping the apps (draining in-flight messages), then the embedded stack...');
-      await clinic.stop();
-      return stopped === 'signal' ? 0 : 1;
-    }
+    case 'start':
+      return runClinic(config, out);
     case 'demo':
       return (await runDemo(config, out)) ? 0 : 1;
     case 'stack': {

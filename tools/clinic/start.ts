@@ -1,54 +1,84 @@
 import * as path from 'node:path';
-import type { MessagingConfig } from '@app/crypto-messaging';
-import { startLocalStack, startPostgres, type LocalStack, type EmbeddedPostgres } from '@app/local-stack';
-import type { ClinicApp } from '@app/platform';
+import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
+import { startBroker, startPostgres, type Broker } from '@app/local-stack';
+import { CLINIC_APPS, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 import { startAppProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
+import { Supervisor, type CrashLoopError, type RestartPolicyOptions, type Supervisable } from './supervisor';
 
-/** The clinic running locally: infrastructure plus app processes. */
+/** Shutdown order of the supervisor: apps drain first, then the broker, PostgreSQL last. */
+const TIER = { postgres: 0, broker: 1, app: 2 } as const;
+
+/** The clinic running locally: infrastructure plus app processes, all supervised. */
 export interface RunningClinic {
+  /** The apps, each entry replaced by the new process when the supervisor restarts one. */
   readonly apps: AppProcess[];
+  /** The embedded broker now running (embedded profile); a new one after a restart. */
+  readonly broker: () => Broker | undefined;
+  /** Resolves when a process crash-loops: the caller should stop the clinic. */
+  readonly crashLoop: Promise<CrashLoopError>;
   /** Starts more apps (the demo starts the consumers after the EMR). */
   startApps(apps: readonly ClinicApp[]): Promise<AppProcess[]>;
-  /** Stops the apps (they drain), then the infrastructure. */
+  /** Stops the apps (they drain), then the infrastructure. Nothing restarts from then on. */
   stop(): Promise<void>;
+}
+
+export interface StartClinicOptions {
+  /** App log lines to show: all, or warnings and errors only (the demo). */
+  appLogs?: 'all' | 'problems';
+  /** Overrides of the restart rule (tests). */
+  restartPolicy?: Partial<RestartPolicyOptions>;
 }
 
 /**
  * Starts the infrastructure for the profile, provisions (embedded) and migrates, then the given
  * apps as separate processes. Embedded: broker + PostgreSQL + local key. aws: PostgreSQL only;
  * messaging is whatever AWS_ENDPOINT_URL / AWS_REGION point at, provisioned beforehand.
+ * A process that ends unexpectedly is restarted (see {@link Supervisor}); the broker on the same
+ * port and data folder, so that the messages waiting in it are still there.
  */
 export async function startClinic(
   config: MessagingConfig,
   out: Output,
   apps: readonly ClinicApp[],
-  appLogs: 'all' | 'problems' = 'all',
+  options: StartClinicOptions = {},
 ): Promise<RunningClinic> {
-  let stack: LocalStack | undefined;
-  let postgres: EmbeddedPostgres | undefined;
+  const supervisor = new Supervisor({
+    log: (line) => out.line(`${'supervisor'.padEnd(12)}| ${line}`),
+    policy: options.restartPolicy,
+  });
   const running: AppProcess[] = [];
-  const stop = async () => {
-    await Promise.all(running.splice(0).map((p) => p.stop()));
-    await stack?.stop();
-    await postgres?.stop();
-  };
+  let broker: Broker | undefined;
   try {
     out.line(`Starting the clinic (${config.profile} profile)`);
+    const postgresDir = path.join(config.stateDir, 'postgres');
+    let postgresPort = config.postgresPort;
+    const startPg = async () => {
+      const pg = await startPostgres({ dataDir: postgresDir, port: postgresPort, databases: APP_DATABASES });
+      postgresPort = pg.port;
+      return pg;
+    };
     if (config.profile === 'embedded') {
-      stack = await startLocalStack(config, {
-        databases: APP_DATABASES,
-        onProgress: (l) => out.line(`  ${l}`),
-      });
+      const key = loadOrCreateLocalMasterKey(config.stateDir);
+      out.line(`  ${key.created ? 'generated' : 'using'} the local master key ${key.path}`);
+      const brokerDir = path.join(config.stateDir, 'broker');
+      let brokerPort = config.brokerPort;
+      const startBrokerHere = async () => {
+        // Same port and the same SQLite store on every restart: the apps find it where it was,
+        // and the messages it had acknowledged are still waiting.
+        broker = await startBroker({ port: brokerPort, region: config.region, dataDir: brokerDir });
+        brokerPort = broker.port;
+        return broker;
+      };
+      await supervisor.supervise('broker', startBrokerHere, { tier: TIER.broker });
+      out.line(`  SNS/SQS broker (fauxqs) on ${broker!.endpoint}, messages kept in ${brokerDir}`);
+      const pg = await supervisor.supervise('postgres', startPg, { tier: TIER.postgres });
+      out.line(`  PostgreSQL on 127.0.0.1:${pg.port} (databases: ${APP_DATABASES.join(', ')})`);
       await provision(config, out);
     } else {
-      postgres = await startPostgres({
-        dataDir: path.join(config.stateDir, 'postgres'),
-        port: config.postgresPort,
-        databases: APP_DATABASES,
-      });
-      out.line(`  PostgreSQL on 127.0.0.1:${postgres.port}`);
+      const pg = await supervisor.supervise('postgres', startPg, { tier: TIER.postgres });
+      out.line(`  PostgreSQL on 127.0.0.1:${pg.port}`);
       out.line(
         `  messaging: ${config.endpoint ?? `AWS ${config.region}`} (run "npm run clinic -- provision" there first)`,
       );
@@ -57,29 +87,77 @@ export async function startClinic(
     await migrate(config, out);
     const clinic: RunningClinic = {
       apps: running,
+      broker: () => broker,
+      crashLoop: supervisor.crashLoop,
       async startApps(names) {
         const started: AppProcess[] = [];
         for (const name of names) {
           const registered = APPS.find((a) => a.app === name);
           if (!registered) throw new Error(`Unknown app "${name}"`);
           out.line(`Starting ${name}...`);
-          const process = await startAppProcess(
-            registered,
-            out,
-            { ...globalThis.process.env, DATABASE_URL: databaseUrlOf(name, config) },
-            appLogs,
-          );
-          running.push(process);
-          started.push(process);
+          const env = { ...globalThis.process.env, DATABASE_URL: databaseUrlOf(name, config) };
+          let current: AppProcess | undefined;
+          const startApp = async () =>
+            appSupervisable((current = await startAppProcess(registered, out, env, options.appLogs)));
+          await supervisor.supervise(name, startApp, {
+            tier: TIER.app,
+            onRestarted: () => {
+              const at = running.findIndex((a) => a.app === name);
+              if (at >= 0 && current) running[at] = current;
+            },
+          });
+          running.push(current!);
+          started.push(current!);
         }
         return started;
       },
-      stop,
+      stop: () => supervisor.stop(),
     };
     await clinic.startApps(apps);
     return clinic;
   } catch (error) {
-    await stop();
+    await supervisor.stop();
     throw error;
   }
+}
+
+/** An app process as the supervisor sees it: the exit code or signal, and a draining stop. */
+function appSupervisable(app: AppProcess): Supervisable {
+  return {
+    exited: app.exited.then((code) => ({ code, signal: app.child.signalCode })),
+    stop: () => app.stop(),
+  };
+}
+
+/**
+ * `npm start`: the clinic until Ctrl-C or SIGTERM (exit 0), or until a process crash-loops
+ * (exit 1). Whatever ends it, the apps drain first, then the infrastructure stops.
+ */
+export async function runClinic(
+  config: MessagingConfig,
+  out: Output,
+  apps: readonly ClinicApp[] = CLINIC_APPS,
+): Promise<number> {
+  const clinic = await startClinic(config, out, apps);
+  out.line('');
+  out.line('The clinic is running:');
+  for (const app of clinic.apps) out.line(`  ${app.app.padEnd(13)} ${app.url}   (API docs: ${app.url}/docs)`);
+  out.line('A process that stops unexpectedly is restarted. Press Ctrl-C to stop everything.');
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let onSignal: () => void = () => undefined;
+  const ended = await Promise.race([
+    new Promise<'signal'>((resolve) => {
+      onSignal = () => resolve('signal');
+      for (const s of signals) process.once(s, onSignal);
+    }),
+    clinic.crashLoop,
+  ]);
+  for (const s of signals) process.removeListener(s, onSignal);
+  if (ended !== 'signal' && apps.includes(ended.process as ClinicApp)) {
+    out.line(`Look at its own lines above (prefixed "${ended.process}") for the reason.`);
+  }
+  out.line('\nStopping the apps (draining in-flight messages), then the embedded stack...');
+  await clinic.stop();
+  out.line(ended === 'signal' ? 'clinic stopped' : `clinic stopped (${ended.process} kept crashing)`);
+  return ended === 'signal' ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-import { assertPortFree, launch, PortInUseError } from './launch';
+import { assertPortFree, launch, PortInUseError, type ProcessExit } from './launch';
 
 /** The in-process-tree SNS/SQS broker (fauxqs), speaking the real AWS wire protocols. */
 export interface Broker {
@@ -8,7 +8,7 @@ export interface Broker {
   /** The broker process (fault tests kill it; `npm start` watches it). */
   readonly pid: number;
   /** Resolves when the broker process ends, whatever ended it. */
-  readonly exited: Promise<void>;
+  readonly exited: Promise<ProcessExit>;
   /** Resolves true when the broker answers its health check. */
   healthy(): Promise<boolean>;
   stop(): Promise<void>;

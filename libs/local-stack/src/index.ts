@@ -2,4 +2,4 @@
 export * from './local-stack';
 export * from './broker';
 export * from './postgres';
-export { assertPortFree, PortInUseError } from './launch';
+export { assertPortFree, PortInUseError, type ProcessExit } from './launch';

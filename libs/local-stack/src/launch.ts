@@ -3,12 +3,18 @@ import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
+/** How a process of the stack ended: its exit code, or the signal that ended it. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
 /** A service of the embedded stack running in a process of its own. */
 export interface LaunchedProcess {
   readonly port: number;
   readonly child: ChildProcess;
-  /** Resolves when the process has ended. */
-  readonly exited: Promise<void>;
+  /** Resolves when the process has ended (`npm start` restarts it when nobody asked). */
+  readonly exited: Promise<ProcessExit>;
   /** Stops the process and waits for it to exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
 }
@@ -59,7 +65,9 @@ export async function launch(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<ProcessExit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const report = await new Promise<{ ready?: boolean; port?: number; error?: string; code?: string }>(
     (resolve, reject) => {

@@ -1,7 +1,7 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { assertPortFree, launch } from './launch';
+import { assertPortFree, launch, type ProcessExit } from './launch';
 
 /** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */
 export interface EmbeddedPostgres {
@@ -11,6 +11,10 @@ export interface EmbeddedPostgres {
   readonly password: string;
   /** Connection URL of one database: `postgres://user:password@127.0.0.1:port/<database>`. */
   url(database: string): string;
+  /** The launcher process; it ends when the PostgreSQL server ends (`npm start` restarts it). */
+  readonly pid: number;
+  /** Resolves when the server (and its launcher) has ended, whatever ended it. */
+  readonly exited: Promise<ProcessExit>;
   stop(): Promise<void>;
 }
 
@@ -78,8 +82,47 @@ function prepareForRoot(dataDir: string): void {
   chownTree(dataDir);
 }
 
+const ORPHAN_STOP_TIMEOUT_MS = 30_000;
+
+const readProc = (pid: number, file: string): string | undefined => {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined; // not running (or not Linux)
+  }
+};
+
+/**
+ * A launcher killed with SIGKILL cannot stop its PostgreSQL server, which then keeps the port
+ * and the data folder, so no new server could start there. Stops such an orphan (fast shutdown,
+ * which is safe: the next start runs crash recovery from the WAL). Only a postgres process
+ * serving this very folder whose parent is not a live launcher is touched: the PID in
+ * postmaster.pid may have been reused, and another `npm start` may own the folder.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
+  if (!argv.some((a) => a.endsWith('postgres')) || !argv.includes(dataDir)) return;
+  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+  const ppid = Number(readProc(pid, 'stat')?.split(') ')[1]?.split(' ')[1]);
+  if (readProc(ppid, 'cmdline')?.includes('postgres.mjs')) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + ORPHAN_STOP_TIMEOUT_MS;
+  // A zombie (ended, not yet reaped by its new parent) has an empty command line: it is gone.
+  while (readProc(pid, 'cmdline') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Starts (initialising on first run) embedded PostgreSQL and creates the databases. */
 export async function startPostgres(options: PostgresOptions): Promise<EmbeddedPostgres> {
+  await stopOrphanedServer(options.dataDir);
   await assertPortFree(options.port, options.portSetting ?? 'CLINIC_POSTGRES_PORT', 'PostgreSQL server');
   // The state folder only needs to be enterable (not listable) by the postgres user.
   if (!existsSync(options.dataDir)) {
@@ -104,6 +147,8 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
     user: USER,
     password: PASSWORD,
     url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${launched.port}/${database}`,
+    pid: launched.child.pid!,
+    exited: launched.exited,
     stop: () => launched.stop(30_000),
   };
 }

@@ -50,6 +50,13 @@ try {
 process.stdout.write(JSON.stringify({ ready: true, port }) + '\n');
 
 let stopping = false;
+// A server that ends without being asked to (killed, crashed) ends this launcher too, so the
+// parent sees the exit and can start PostgreSQL again on the same data folder (crash recovery).
+pg.process?.once('exit', (code, signal) => {
+  if (stopping) return;
+  process.stderr.write(`PostgreSQL server exited unexpectedly (${signal ?? `exit code ${code}`})\n`);
+  process.exit(1);
+});
 async function stop() {
   if (stopping) return;
   stopping = true;

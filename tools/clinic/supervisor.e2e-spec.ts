@@ -1,0 +1,390 @@
+/**
+ * `npm start` under faults, as a person runs it: the real entry point in a process of its own,
+ * every port and the state folder private to the test. Billing and then the broker are killed
+ * with SIGKILL; each comes back on its own, the other processes never stop, and every record
+ * posted before, during and after the outage takes effect exactly once in each consumer.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { syntheticRecordRequest } from '@app/contracts';
+import { eventually, freePort } from '@app/crypto-messaging/testing';
+import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const APPS = ['emr', 'billing', 'scheduling', 'prescription'] as const;
+type App = (typeof APPS)[number];
+type Listed = Array<{ recordId: string }>;
+
+/** The PID of the process listening on 127.0.0.1:`port`, found through /proc (Linux). */
+function pidListeningOn(port: number): number | undefined {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // fields: sl local remote st ... uid timeout inode; 0A = LISTEN
+      if (fields[1]?.endsWith(portHex) && fields[3] === '0A') inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The parent PID of a process, from /proc/<pid>/stat ("pid (comm) state ppid ..."). */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+}
+
+async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** GET that treats "not answering" (the app is restarting) as "nothing yet". */
+const listOr = (url: string) => () => api<Listed>('GET', url).catch(() => [] as Listed);
+
+const countBy = (list: Listed) =>
+  list.reduce<Record<string, number>>((n, x) => ({ ...n, [x.recordId]: (n[x.recordId] ?? 0) + 1 }), {});
+
+type Port = App | 'broker' | 'postgres';
+
+/** `npm start` as a person runs it (the real entry point), on private ports and state. */
+interface NpmStart {
+  readonly ports: Record<Port, number>;
+  readonly process: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  url(app: App): string;
+  /** SIGTERM, then (only if that hangs) SIGKILL to it and to whatever still holds its ports. */
+  cleanUp(): Promise<void>;
+}
+
+async function startNpmStart(): Promise<NpmStart> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'clinic-supervised-'));
+  // As root, PostgreSQL runs as the postgres user, which must be able to enter the state folder.
+  chmodSync(stateDir, 0o711);
+  const ports = {} as Record<Port, number>;
+  for (const name of ['broker', 'postgres', ...APPS] as const) ports[name] = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(env))
+    if (key.startsWith('CLINIC_') || key.startsWith('AWS_')) delete env[key];
+  Object.assign(env, {
+    CLINIC_PROFILE: 'embedded',
+    CLINIC_STATE_DIR: stateDir,
+    CLINIC_BROKER_PORT: String(ports.broker),
+    CLINIC_POSTGRES_PORT: String(ports.postgres),
+    ...Object.fromEntries(APPS.map((a) => [`CLINIC_${a.toUpperCase()}_PORT`, String(ports[a])])),
+  });
+  const child = spawn(process.execPath, ['-r', './tools/register.js', 'tools/clinic/main.ts', 'start'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const running: NpmStart = {
+    ports,
+    process: child,
+    exited,
+    output: () => output,
+    url: (app) => `http://127.0.0.1:${ports[app]}`,
+    async cleanUp() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      for (const port of Object.values(ports)) {
+        const leftover = pidListeningOn(port);
+        if (leftover) process.kill(leftover, 'SIGKILL');
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+  await eventually(
+    'npm start to report the clinic running',
+    () => output.includes('Press Ctrl-C') || child.exitCode !== null,
+    Boolean,
+    180_000,
+  );
+  if (!output.includes('Press Ctrl-C')) {
+    await running.cleanUp();
+    throw new Error(`npm start failed:\n${output.slice(-3000)}`);
+  }
+  return running;
+}
+
+describe('npm start supervises its processes', () => {
+  let clinic: NpmStart;
+  const canaries: PhiCanary[] = [];
+  let patientId: string;
+  const url = (app: App) => clinic.url(app);
+  /** The PIDs of the processes that must never be restarted in a scenario. */
+  const pids = () => Object.fromEntries(APPS.map((a) => [a, pidListeningOn(clinic.ports[a])]));
+  const postRecord = async () =>
+    (
+      await api<{ id: string }>(
+        'POST',
+        `${url('emr')}/patients/${patientId}/records`,
+        syntheticRecordRequest(),
+      )
+    ).id;
+  const linesMatching = (pattern: RegExp) =>
+    clinic
+      .output()
+      .split('\n')
+      .filter((l) => pattern.test(l));
+
+  beforeAll(async () => {
+    clinic = await startNpmStart();
+    const canary = canaryPatient();
+    const patient = await api<{ id: string; mrn: string }>('POST', `${url('emr')}/patients`, canary);
+    canaries.push({ ...canary, mrn: patient.mrn });
+    patientId = patient.id;
+  }, 240_000);
+
+  afterAll(async () => {
+    await clinic?.cleanUp();
+  }, 90_000);
+
+  it('restarts Billing after kill -9; records posted during and after the gap are invoiced once; nothing else stops', async () => {
+    const before = pids();
+    expect(Object.values(before).every((p) => p !== undefined)).toBe(true);
+
+    process.kill(before.billing!, 'SIGKILL');
+    const duringGap = await postRecord();
+    await eventually(
+      'the supervisor to restart Billing',
+      () => clinic.output().includes('billing is running again (restart 1)'),
+      Boolean,
+      60_000,
+    );
+    const afterGap = await postRecord();
+
+    const invoices = await eventually(
+      'both records invoiced',
+      listOr(`${url('billing')}/patients/${patientId}/invoices`),
+      (l) => l.some((i) => i.recordId === duringGap) && l.some((i) => i.recordId === afterGap),
+      60_000,
+    );
+    // The other consumers acted on both as well (so any duplicate delivery had its chance).
+    for (const app of ['scheduling', 'prescription'] as const) {
+      const path = app === 'scheduling' ? 'appointments' : 'prescriptions';
+      await eventually(
+        `${app} to act on both records`,
+        listOr(`${url(app)}/patients/${patientId}/${path}`),
+        (l) => [duringGap, afterGap].every((id) => l.some((x) => x.recordId === id)),
+        60_000,
+      );
+    }
+    expect(countBy(invoices)).toEqual({ [duringGap]: 1, [afterGap]: 1 });
+    expect(countBy(await listOr(`${url('billing')}/patients/${patientId}/invoices`)())).toEqual({
+      [duringGap]: 1,
+      [afterGap]: 1,
+    });
+
+    const after = pids();
+    expect(after.billing).toBeDefined();
+    expect(after.billing).not.toBe(before.billing);
+    expect({ ...after, billing: 0 }).toEqual({ ...before, billing: 0 }); // the others never stopped
+    expect(linesMatching(/exited unexpectedly/)).toEqual([
+      expect.stringMatching(
+        /^supervisor +\| billing exited unexpectedly \(signal SIGKILL\); restart 1 in 0\.5 s$/,
+      ),
+    ]);
+  }, 180_000);
+
+  it('restarts the broker after kill -9 on the same port with its messages; every consumer acts once on each record', async () => {
+    const before = pids();
+    const brokerPid = pidListeningOn(clinic.ports.broker);
+    expect(brokerPid).toBeDefined();
+
+    const beforeKill = await postRecord();
+    process.kill(brokerPid!, 'SIGKILL');
+    const duringOutage = await postRecord();
+    await eventually(
+      'the supervisor to restart the broker',
+      () => clinic.output().includes('broker is running again (restart 1)'),
+      Boolean,
+      60_000,
+    );
+    const newBroker = pidListeningOn(clinic.ports.broker);
+    expect(newBroker).toBeDefined();
+    expect(newBroker).not.toBe(brokerPid);
+    const afterRestart = await postRecord();
+    const records = [beforeKill, duringOutage, afterRestart];
+
+    const effects = {
+      billing: ['invoices', 1],
+      scheduling: ['appointments', 2], // a follow-up and a lab appointment per record
+      prescription: ['prescriptions', 1],
+    } as const;
+    for (const [app, [what, perRecord]] of Object.entries(effects) as Array<
+      [keyof typeof effects, (typeof effects)[keyof typeof effects]]
+    >) {
+      const list = await eventually(
+        `${app} to act on the records posted before, during and after the broker outage`,
+        listOr(`${url(app)}/patients/${patientId}/${what}`),
+        (l) => records.every((id) => (countBy(l)[id] ?? 0) >= perRecord),
+        120_000,
+      );
+      const counts = countBy(list);
+      expect(records.map((id) => counts[id])).toEqual(records.map(() => perRecord));
+    }
+    expect(pids()).toEqual(before); // no app was restarted: they rode out the outage
+    expect(linesMatching(/broker exited unexpectedly/)).toEqual([
+      expect.stringMatching(
+        /^supervisor +\| broker exited unexpectedly \(signal SIGKILL\); restart 1 in 0\.5 s$/,
+      ),
+    ]);
+  }, 240_000);
+
+  it('restarts PostgreSQL after its server is killed, and after its launcher is killed; records then flow once', async () => {
+    const effects = {
+      billing: ['invoices', 1],
+      scheduling: ['appointments', 2],
+      prescription: ['prescriptions', 1],
+    } as const;
+    /** Posts a record once the EMR's database answers again, and waits for its three effects. */
+    const recordFlowsOnce = async () => {
+      const id = await eventually(
+        'the EMR to take a record again',
+        () => postRecord().catch(() => undefined),
+        Boolean,
+        60_000,
+      );
+      for (const [app, [what, perRecord]] of Object.entries(effects) as Array<
+        [keyof typeof effects, (typeof effects)[keyof typeof effects]]
+      >) {
+        const list = await eventually(
+          `${app} to act on the record posted after PostgreSQL came back`,
+          listOr(`${url(app)}/patients/${patientId}/${what}`),
+          (l) => (countBy(l)[id!] ?? 0) >= perRecord,
+          120_000,
+        );
+        expect(countBy(list)[id!]).toBe(perRecord);
+      }
+    };
+
+    const server = pidListeningOn(clinic.ports.postgres);
+    expect(server).toBeDefined();
+    process.kill(server!, 'SIGKILL');
+    await eventually(
+      'the supervisor to restart PostgreSQL',
+      () => clinic.output().includes('postgres is running again (restart 1)'),
+      Boolean,
+      60_000,
+    );
+    await recordFlowsOnce();
+
+    // Killing the launcher leaves its server running, holding the port and the data folder:
+    // the restart must stop that orphan, not fail on a taken port until it crash-loops.
+    const orphan = pidListeningOn(clinic.ports.postgres)!;
+    const launcher = parentOf(orphan);
+    expect(readFileSync(`/proc/${launcher}/cmdline`, 'utf8')).toContain('postgres.mjs');
+    process.kill(launcher, 'SIGKILL');
+    await eventually(
+      'the supervisor to restart PostgreSQL a second time',
+      () => clinic.output().includes('postgres is running again (restart 2)'),
+      Boolean,
+      60_000,
+    );
+    const restarted = pidListeningOn(clinic.ports.postgres);
+    expect(restarted).toBeDefined();
+    expect(restarted).not.toBe(orphan);
+    await recordFlowsOnce();
+    expect(linesMatching(/postgres (exited|did not come back)/)).toEqual([
+      expect.stringMatching(
+        /^supervisor +\| postgres exited unexpectedly \(exit code 1\); restart 1 in 0\.5 s$/,
+      ),
+      expect.stringMatching(
+        /^supervisor +\| postgres exited unexpectedly \(signal SIGKILL\); restart 2 in 1 s$/,
+      ),
+    ]);
+  }, 300_000);
+
+  it('stops cleanly on SIGTERM: apps drain, then the stack, a final line, exit 0, no PHI in the output', async () => {
+    clinic.process.kill('SIGTERM');
+    expect(await clinic.exited).toEqual({ code: 0, signal: null });
+    const output = clinic.output();
+    expect(output.trimEnd().split('\n').slice(-2)).toEqual([
+      'Stopping the apps (draining in-flight messages), then the embedded stack...',
+      'clinic stopped',
+    ]);
+    expect(output).not.toContain('keeps crashing');
+    for (const port of Object.values(clinic.ports)) expect(pidListeningOn(port)).toBeUndefined();
+    const hits = scanForPhi([{ source: 'npm start output', text: output }], canaries);
+    expect(describeHits(hits)).toBe(describeHits([]));
+  }, 120_000);
+});
+
+describe('npm start and a process that keeps crashing', () => {
+  let clinic: NpmStart;
+  beforeAll(async () => {
+    clinic = await startNpmStart();
+  }, 240_000);
+  afterAll(() => clinic?.cleanUp(), 90_000);
+
+  it('gives up on the sixth crash of Billing within a minute: says which and why, stops everything, exits 1', async () => {
+    const billingUp = () => pidListeningOn(clinic.ports.billing);
+    const before = pidListeningOn(clinic.ports.emr);
+    for (let crash = 1; crash <= 6; crash++) {
+      const pid = await eventually(`Billing to be up before crash ${crash}`, billingUp, Boolean, 60_000);
+      process.kill(pid!, 'SIGKILL');
+      if (crash < 6) {
+        await eventually(
+          `Billing to be restarted after crash ${crash}`,
+          () => clinic.output().includes(`billing is running again (restart ${crash})`),
+          Boolean,
+          60_000,
+        );
+      }
+    }
+    expect(await clinic.exited).toEqual({ code: 1, signal: null });
+    const output = clinic.output();
+    expect(output).toMatch(
+      /supervisor +\| billing keeps crashing: billing crashed 6 times within 60 s \(last: signal SIGKILL\); it is not restarted again/,
+    );
+    expect(output.trimEnd().split('\n').slice(-1)).toEqual(['clinic stopped (billing kept crashing)']);
+    expect(output).not.toContain('billing is running again (restart 6)');
+    expect(pidListeningOn(clinic.ports.emr)).toBeUndefined(); // the rest was stopped, not left behind
+    expect(before).toBeDefined();
+    for (const port of Object.values(clinic.ports)) expect(pidListeningOn(port)).toBeUndefined();
+  }, 240_000);
+});
