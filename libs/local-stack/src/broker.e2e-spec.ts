@@ -16,7 +16,7 @@ function listeningAddresses(port: number): string[] {
   const portHex = port.toString(16).toUpperCase().padStart(4, '0');
   const found: string[] = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {
