@@ -9,7 +9,8 @@ import {
   MessagingRuntime,
   type EncryptedPublisher,
 } from '@app/crypto-messaging';
-import { OutboxEvent } from './outbox-event.entity';
+import { LegacyOutboxSealer } from './legacy-outbox.sealer';
+import { OutboxEvent, sealedEventOf } from './outbox-event.entity';
 
 /** Rows published per transaction (PublishBatch sends them ten at a time). */
 const BATCH_SIZE = 100;
@@ -28,9 +29,10 @@ export interface RelayStatus {
 
 /**
  * Publishes outbox rows through the encrypted publisher: rows claimed with
- * `FOR UPDATE SKIP LOCKED` (several EMR instances share the work), published in batches,
- * marked published in the same transaction. A failure leaves the row for a later attempt with
- * backoff: at-least-once, nothing lost, consumers dedupe on the event id.
+ * `FOR UPDATE SKIP LOCKED` (several EMR instances share the work), sent in batches exactly as
+ * they were sealed in the record's transaction (ADR 0007: the relay never sees plaintext and
+ * never needs the key), marked published in the same transaction. A failure leaves the row for
+ * a later attempt with backoff: at-least-once, nothing lost, consumers dedupe on the event id.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,11 +43,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Rows written before ADR 0007 are sealed once per process, before anything is published. */
+  private legacySealed = false;
   status?: RelayStatus;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly runtime: MessagingRuntime,
+    private readonly legacy: LegacyOutboxSealer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,9 +85,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     do {
       this.again = false;
       try {
+        if (!this.legacySealed) {
+          await this.legacy.sealAll(this.events);
+          this.legacySealed = true;
+        }
         while (!this.stopped && (await this.publishDue()) === BATCH_SIZE);
       } catch (error) {
-        this.logger.error({ msg: 'outbox relay failed; will retry', error: (error as Error).name });
+        this.logger.error({ msg: 'outbox relay failed; will retry', error: codeOf(error) });
       }
     } while (this.again && !this.stopped);
   }
@@ -94,7 +103,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         .createQueryBuilder(OutboxEvent, 'o')
         .setLock('pessimistic_write')
         .setOnLocked('skip_locked')
-        .where('o.published_at IS NULL AND o.next_attempt_at <= now()')
+        .where('o.published_at IS NULL AND o.next_attempt_at <= now() AND o.body IS NOT NULL')
         .orderBy('o.created_at', 'ASC')
         .limit(BATCH_SIZE)
         .getMany();
@@ -106,15 +115,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         await this.failed(manager, rows, codeOf(error));
         return 0;
       }
-      const outcomes = await publisher.publishBatch(
-        rows.map((row) => ({
-          event: this.events.find(row.eventType, row.schemaVersion)!,
-          data: row.payload,
-          id: row.id,
-          occurredAt: row.createdAt,
-          attributes: row.attributes,
-        })),
-      );
+      const outcomes = await publisher.sendBatch(rows.map(sealedEventOf));
       const published = rows.filter((_, i) => outcomes[i].ok);
       const failed = rows
         .map((row, i) => ({ row, outcome: outcomes[i] }))
