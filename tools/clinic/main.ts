@@ -7,6 +7,7 @@
  *   migrate     apply every app's pending database migrations
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
+ *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids)
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
@@ -14,6 +15,7 @@ import { PortInUseError } from '@app/local-stack';
 import { CLINIC_APPS } from '@app/platform';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
+import { outboxCommand } from './outbox';
 import { startClinic } from './start';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
@@ -27,6 +29,10 @@ Commands:
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
+  outbox replay --since T [--until T] [--event-type TYPE] [--dry-run]
+                     Publish again the EMR's events created in a time window, as sealed (same
+                     event ids: consumers apply each once). For a purged queue or a restored
+                     consumer database.
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -72,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       await clinic.stop();
       return stopped === 'signal' ? 0 : 1;
     }
+    case 'outbox':
+      return outboxCommand(config, out, rest);
     case 'demo':
       return (await runDemo(config, out)) ? 0 : 1;
     case 'stack': {

@@ -1,0 +1,128 @@
+/**
+ * `clinic outbox replay` end to end, on both profiles: Billing "restored from a backup" (its
+ * invoices and processed-event keys deleted) gets the window's events back and applies them
+ * once; Scheduling and Prescription, which already had them, take no second effect; an event
+ * outside the window is not replayed; --dry-run publishes nothing; the output carries no PHI.
+ */
+import { DataSource } from 'typeorm';
+import { findMotoServer } from '@app/crypto-messaging/testing';
+import { api, eventually, sampleRecord, startClinicUnderTest, type Clinic } from '../../test/clinic-harness';
+import { canaryPatient, describeHits, scanForPhi } from '../../test/support/phi-scan';
+import { replayOutbox } from './outbox';
+
+type Listed = Array<Record<string, unknown>>;
+
+const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
+  ['embedded', describe],
+  ['aws', findMotoServer() ? describe : describe.skip],
+];
+
+describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
+  run('after a consumer lost events', () => {
+    let clinic: Clinic;
+    beforeAll(async () => {
+      clinic = (await startClinicUnderTest(profile))!;
+    }, 120_000);
+    afterAll(() => clinic?.stop());
+
+    it('re-publishes the window as stored; each consumer ends with each effect exactly once', async () => {
+      const emr = clinic.apps.emr.url;
+      const canary = canaryPatient();
+      const patient = await api<{ id: string; mrn: string }>('POST', `${emr}/patients`, canary);
+      const patientId = patient.body.id;
+      const list = (app: 'billing' | 'scheduling' | 'prescription', what: string) => async () =>
+        (await api<Listed>('GET', `${clinic.apps[app].url}/patients/${patientId}/${what}`)).body;
+      const post = async () =>
+        (
+          await api<{ id: string; eventId: string }>(
+            'POST',
+            `${emr}/patients/${patientId}/records`,
+            sampleRecord(),
+          )
+        ).body;
+      const everywhere = async (eventId: string, times = 1) => {
+        for (const app of ['billing', 'scheduling', 'prescription'] as const) {
+          await clinic.apps[app].spy!.waitForCount(
+            (o) => o.eventId === eventId && o.outcome === 'acked',
+            times,
+            30_000,
+          );
+        }
+      };
+
+      const before = await post();
+      await everywhere(before.eventId);
+      const since = new Date();
+      const inWindow = [await post(), await post()];
+      for (const r of inWindow) await everywhere(r.eventId);
+      expect(await list('billing', 'invoices')()).toHaveLength(3);
+      const appointments = (await list('scheduling', 'appointments')()).length;
+      expect(appointments).toBe(6);
+
+      // Billing restored from a backup taken before these records: their effects and keys are gone.
+      const billingDb = await new DataSource({
+        type: 'postgres',
+        url: clinic.env.postgres.url('billing'),
+      }).initialize();
+      try {
+        const ids = [before, ...inWindow].map((r) => r.eventId);
+        await billingDb.query('DELETE FROM invoices WHERE event_id = ANY($1)', [ids]);
+        await billingDb.query('DELETE FROM processed_events WHERE event_id = ANY($1)', [ids]);
+      } finally {
+        await billingDb.destroy();
+      }
+      expect(await list('billing', 'invoices')()).toHaveLength(0);
+
+      const lines: string[] = [];
+      const out = { line: (text: string) => lines.push(text) };
+      const env = { CLINIC_EMR_DATABASE_URL: clinic.env.postgres.url('emr') };
+      const config = clinic.env.messaging.config;
+      const dry = await replayOutbox(config, out, { since, until: new Date(), dryRun: true }, env);
+      expect(dry).toMatchObject({ matched: 2, replayed: 0, failed: 0 });
+      expect(lines.join('\n')).toContain('Dry run: 2 event(s) would be replayed');
+
+      const summary = await replayOutbox(
+        config,
+        out,
+        { since, until: new Date(), dryRun: false, pageSize: 1 },
+        env,
+      );
+      expect(summary).toMatchObject({ matched: 2, replayed: 2, failed: 0, pending: 0, unsealed: 0 });
+      expect(lines).toEqual(expect.arrayContaining(['  replayed 1 of 2', '  replayed 2 of 2']));
+
+      // Billing gets the window's invoices back, once each; the record before the window stays lost.
+      const invoices = await eventually(
+        'the replayed invoices',
+        list('billing', 'invoices'),
+        (l) => l.length >= 2,
+      );
+      expect(new Set(invoices.map((i) => i.recordId))).toEqual(new Set(inWindow.map((r) => r.id)));
+      // Scheduling and Prescription received each replayed event a second time and did nothing.
+      for (const r of inWindow) await everywhere(r.eventId, 2);
+      expect(await list('billing', 'invoices')()).toHaveLength(2);
+      expect(await list('scheduling', 'appointments')()).toHaveLength(appointments);
+      expect(await list('prescription', 'prescriptions')()).toHaveLength(3);
+      // Exactly one replay reached the consumers: the dry run published nothing.
+      for (const r of inWindow) {
+        const acks = clinic.apps.scheduling.spy!.outcomes.filter(
+          (o) => o.eventId === r.eventId && o.outcome === 'acked',
+        );
+        expect(acks).toHaveLength(2);
+      }
+      expect(
+        clinic.apps.billing.spy!.outcomes.filter(
+          (o) => o.eventId === before.eventId && o.outcome === 'acked',
+        ),
+      ).toHaveLength(1);
+
+      expect(
+        describeHits(
+          scanForPhi(
+            [{ source: 'replay output', text: lines.join('\n') }],
+            [{ ...canary, mrn: patient.body.mrn }],
+          ),
+        ),
+      ).toBe('');
+    }, 120_000);
+  });
+});
