@@ -19,12 +19,15 @@ interface LegacyRow {
 
 /**
  * Seals outbox rows written before ADR 0007 (plaintext `payload`, no `body`), pending and
- * published alike, and clears their plaintext. The relay runs it before publishing anything,
- * so a pending legacy event is still published (sealed), and a published one can be replayed.
+ * published alike, and clears their plaintext. The relay runs it before each publishing pass
+ * (an empty partial index makes that one cheap lookup), so a pending legacy event is still
+ * published, sealed, and so are rows an old EMR instance writes during a rolling deploy.
  */
 @Injectable()
 export class LegacyOutboxSealer {
   private readonly logger = new Logger('Outbox');
+  /** Rows whose event no longer validates: left for an operator, not retried every pass. */
+  private readonly refused = new Set<string>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -38,7 +41,13 @@ export class LegacyOutboxSealer {
    */
   async sealAll(events: EventRegistry): Promise<number> {
     let sealed = 0;
-    const refused = new Set<string>();
+    const refused = this.refused;
+    // The common case, once the upgrade is done: one lookup on an empty partial index.
+    const any = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM outbox_events WHERE payload IS NOT NULL AND NOT (id = ANY($1)) LIMIT 1',
+      [[...refused]],
+    );
+    if (any.length === 0) return 0;
     for (;;) {
       const done = await this.dataSource.transaction(async (manager) => {
         const rows = await manager.query<LegacyRow[]>(

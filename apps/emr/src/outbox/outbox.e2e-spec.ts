@@ -219,9 +219,15 @@ describe('the sealed outbox (embedded)', () => {
         'POST',
         record,
       );
-    // Warm both: each has resolved the key and sealed once.
-    expect((await post(cached, a.id)).status).toBe(201);
+    // Warm both: each has resolved the key and sealed. The cached one seals 20 records in
+    // parallel on one data key: one GenerateDataKey for all of them (cache + single flight).
+    const warm = await Promise.all(Array.from({ length: 20 }, () => post(cached, a.id)));
+    expect(warm.every((r) => r.status === 201)).toBe(true);
     expect((await post(uncached, b.id)).status).toBe(201);
+    const keyUse = (
+      await call<{ kmsApiCalls: Record<string, number>; encryptions: number }>(`${cached.url}/key-use`, 'GET')
+    ).body;
+    expect(keyUse).toMatchObject({ encryptions: 20, kmsApiCalls: { GenerateDataKey: 1 } });
     const outboxBefore = Number(
       (await db.query<[{ n: string }]>('SELECT count(*) AS n FROM outbox_events'))[0].n,
     );
@@ -241,7 +247,7 @@ describe('the sealed outbox (embedded)', () => {
     );
     expect(outboxAfter).toBe(outboxBefore + 1);
     expect((await call<unknown[]>(`${uncached.url}/patients/${b.id}/records`, 'GET')).body).toHaveLength(1);
-    expect((await call<unknown[]>(`${cached.url}/patients/${a.id}/records`, 'GET')).body).toHaveLength(2);
+    expect((await call<unknown[]>(`${cached.url}/patients/${a.id}/records`, 'GET')).body).toHaveLength(21);
 
     // KMS and SNS back: the retried request succeeds, and what was accepted is delivered.
     await proxy.open();

@@ -10,6 +10,7 @@ import {
   type EncryptedPublisher,
 } from '@app/crypto-messaging';
 import { LegacyOutboxSealer } from './legacy-outbox.sealer';
+import { OutboxSealError } from './outbox-seal.error';
 import { OutboxEvent, sealedEventOf } from './outbox-event.entity';
 
 /** Rows published per transaction (PublishBatch sends them ten at a time). */
@@ -43,8 +44,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
-  /** Rows written before ADR 0007 are sealed once per process, before anything is published. */
-  private legacySealed = false;
   status?: RelayStatus;
 
   constructor(
@@ -85,12 +84,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     do {
       this.again = false;
       try {
-        if (!this.legacySealed) {
-          await this.legacy.sealAll(this.events);
-          this.legacySealed = true;
-        }
+        await this.legacy.sealAll(this.events);
         while (!this.stopped && (await this.publishDue()) === BATCH_SIZE);
       } catch (error) {
+        this.status = { at: new Date(), ok: false, code: codeOf(error) };
         this.logger.error({ msg: 'outbox relay failed; will retry', error: codeOf(error) });
       }
     } while (this.again && !this.stopped);
@@ -157,5 +154,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 function codeOf(error: unknown): string {
+  if (error instanceof OutboxSealError) return error.code;
   return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
 }
