@@ -4,11 +4,33 @@
  * once; Scheduling and Prescription, which already had them, take no second effect; an event
  * outside the window is not replayed; --dry-run publishes nothing; the output carries no PHI.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { api, eventually, sampleRecord, startClinicUnderTest, type Clinic } from '../../test/clinic-harness';
 import { canaryPatient, describeHits, scanForPhi } from '../../test/support/phi-scan';
 import { replayOutbox } from './outbox';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Runs `npm run clinic -- <args>` as a user would (the same node command), bounded in time. */
+function clinicCli(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-r', './tools/register.js', 'tools/clinic/main.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`the clinic CLI did not run: ${error.message}`));
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
 
 type Listed = Array<Record<string, unknown>>;
 
@@ -77,9 +99,14 @@ describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
       const out = { line: (text: string) => lines.push(text) };
       const env = { CLINIC_EMR_DATABASE_URL: clinic.env.postgres.url('emr') };
       const config = clinic.env.messaging.config;
-      const dry = await replayOutbox(config, out, { since, until: new Date(), dryRun: true }, env);
-      expect(dry).toMatchObject({ matched: 2, replayed: 0, failed: 0 });
-      expect(lines.join('\n')).toContain('Dry run: 2 event(s) would be replayed');
+      // The dry run through the real CLI: `npm run clinic -- outbox replay ... --dry-run`.
+      const dry = await clinicCli(['outbox', 'replay', '--since', since.toISOString(), '--dry-run'], {
+        ...clinic.env.env,
+        ...env,
+      });
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('Dry run: 2 event(s) would be replayed');
+      lines.push(dry.stdout, dry.stderr);
 
       const summary = await replayOutbox(
         config,
@@ -124,5 +151,15 @@ describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
         ),
       ).toBe('');
     }, 120_000);
+
+    it('refuses bad input through the CLI with exit code 2, naming the flag', async () => {
+      const env = { ...clinic.env.env, CLINIC_EMR_DATABASE_URL: clinic.env.postgres.url('emr') };
+      const bad = await clinicCli(['outbox', 'replay', '--since', 'last tuesday'], env);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--since "last tuesday" is not an ISO-8601 time');
+      const type = await clinicCli(['outbox', 'replay', '--since', '2026-01-01', '--event-type', 'x.y'], env);
+      expect(type.code).toBe(2);
+      expect(type.stderr).toContain('--event-type "x.y"');
+    }, 60_000);
   });
 });

@@ -15,7 +15,6 @@ import {
   MessagingErrorCode,
   MessagingRuntime,
   sizeOf,
-  type BodyCipher,
   type MessagingConfig,
   type SealedEvent,
 } from '@app/crypto-messaging';
@@ -45,11 +44,14 @@ export interface ReplayOptions {
 }
 
 export interface ReplaySummary {
-  /** Sealed, published events in the window: what was (or would be) replayed. */
+  /** Sealed events in the window: what was (or would be) replayed. */
   readonly matched: number;
   readonly replayed: number;
   readonly failed: number;
-  /** Events in the window the relay has not published yet: it will, replay leaves them. */
+  /**
+   * Of those, events the relay had not published yet. Replayed too: the relay sends them as
+   * well, and consumers apply the event once whichever copy comes first.
+   */
   readonly pending: number;
   /** Rows from before ADR 0007 not sealed yet: the EMR's relay seals them when it starts. */
   readonly unsealed: number;
@@ -114,13 +116,6 @@ function parseTime(flag: string, value: string): Date {
   return time;
 }
 
-/** Replay never encrypts: the stored events are already sealed. It never needs the key either. */
-const NO_KEY: BodyCipher = {
-  keyId: 'none (replay sends stored ciphertext)',
-  encrypt: () => Promise.reject(new Error('outbox replay never encrypts')),
-  decrypt: () => Promise.reject(new Error('outbox replay never decrypts')),
-};
-
 interface Row {
   id: string;
   event_type: string;
@@ -131,7 +126,7 @@ interface Row {
   cursor: string;
 }
 
-/** `outbox replay`: re-publishes the window's sealed, published events; prints progress and a summary. */
+/** `outbox replay`: re-publishes the window's sealed events; prints progress and a summary. */
 export async function replayOutbox(
   config: MessagingConfig,
   out: Output,
@@ -152,7 +147,7 @@ export async function replayOutbox(
     const window: unknown[] = [options.since, options.until, options.eventType ?? null];
     const where = 'created_at >= $1 AND created_at < $2 AND ($3::text IS NULL OR event_type = $3)';
     const [counts] = await db.query<Array<{ matched: number; pending: number; unsealed: number }>>(
-      `SELECT count(*) FILTER (WHERE body IS NOT NULL AND published_at IS NOT NULL)::int AS matched,
+      `SELECT count(*) FILTER (WHERE body IS NOT NULL)::int AS matched,
               count(*) FILTER (WHERE body IS NOT NULL AND published_at IS NULL)::int AS pending,
               count(*) FILTER (WHERE body IS NULL)::int AS unsealed
          FROM outbox_events WHERE ${where}`,
@@ -161,8 +156,8 @@ export async function replayOutbox(
     const { matched, pending, unsealed } = counts;
     out.line(
       `Outbox events created from ${options.since.toISOString()} to ${options.until.toISOString()}` +
-        `${options.eventType ? ` of type ${options.eventType}` : ''}: ${matched} published` +
-        `${pending ? `, ${pending} not yet published (the relay will)` : ''}` +
+        `${options.eventType ? ` of type ${options.eventType}` : ''}: ${matched} sealed` +
+        `${pending ? ` (${pending} not yet published by the relay)` : ''}` +
         `${unsealed ? `, ${unsealed} written before ADR 0007 and not sealed yet (start the EMR once: its relay seals them)` : ''}.`,
     );
     if (options.dryRun || matched === 0) {
@@ -173,11 +168,11 @@ export async function replayOutbox(
       );
       return { matched, replayed: 0, failed: 0, pending, unsealed };
     }
-    const publisher = new EncryptedPublisher({
+    // Send-only: replay ships the stored ciphertext; it never needs the key.
+    const publisher = EncryptedPublisher.sendOnly({
       sns: runtime.clients.sns,
       topicArn: await runtime.topicArn(),
       topicName: runtime.topology.topic.name,
-      cipher: NO_KEY,
     });
     let replayed = 0;
     let failed = 0;
@@ -186,7 +181,7 @@ export async function replayOutbox(
       // Keyset pages in creation order: stable while the relay adds rows behind us.
       const rows = await db.query<Row[]>(
         `SELECT id, event_type, schema_version, body, attributes, created_at::text AS cursor FROM outbox_events
-          WHERE ${where} AND body IS NOT NULL AND published_at IS NOT NULL
+          WHERE ${where} AND body IS NOT NULL
             AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
           ORDER BY created_at, id LIMIT ${options.pageSize ?? PAGE_SIZE}`,
         [...window, after?.cursor ?? null, after?.id ?? null],

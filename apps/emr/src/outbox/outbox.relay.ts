@@ -7,7 +7,7 @@ import {
   EventRegistry,
   MessagingError,
   MessagingRuntime,
-  type EncryptedPublisher,
+  EncryptedPublisher,
 } from '@app/crypto-messaging';
 import { LegacyOutboxSealer } from './legacy-outbox.sealer';
 import { OutboxSealError } from './outbox-seal.error';
@@ -147,8 +147,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.logger.warn({ msg: 'publishing failed; events kept for retry', events: rows.length, code });
   }
 
+  /** Send-only: the relay ships stored ciphertext and needs `sns:Publish`, never the key. */
   private async getPublisher(): Promise<EncryptedPublisher> {
-    this.publisher ??= await this.runtime.publisher();
+    this.publisher ??= EncryptedPublisher.sendOnly({
+      sns: this.runtime.clients.sns,
+      topicArn: await this.runtime.topicArn(),
+      topicName: this.runtime.topology.topic.name,
+    });
     return this.publisher;
   }
 }

@@ -193,4 +193,24 @@ describe('EncryptedPublisher', () => {
     const message = (sns.calls[0].input.PublishBatchRequestEntries as Array<{ Message: string }>)[0].Message;
     expect(outcome.ok && outcome.bytes).toBeGreaterThan(Buffer.byteLength(message));
   });
+
+  it('has a send-only form that sends sealed events and refuses to seal', async () => {
+    const sealed = await publisherWith(new FakeSns()).sealer.seal({
+      event: TestEvent,
+      data: { text: 'x', count: 1 },
+    });
+    const sns = new FakeSns();
+    const sendOnly = EncryptedPublisher.sendOnly({
+      sns: sns as unknown as SNSClient,
+      topicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+      topicName: 't',
+    });
+    expect((await sendOnly.sendBatch([sealed]))[0].ok).toBe(true);
+    await expect(sendOnly.publish({ event: TestEvent, data: { text: 'x', count: 1 } })).rejects.toMatchObject(
+      {
+        code: MessagingErrorCode.Config,
+      },
+    );
+    expect(sns.calls).toHaveLength(1);
+  });
 });

@@ -17,6 +17,16 @@ export * from './event.sealer';
 
 const SNS_MAX_BATCH_ENTRIES = 10;
 
+const noKey = () =>
+  Promise.reject(
+    new MessagingError(
+      MessagingErrorCode.Config,
+      'This publisher is send-only (EncryptedPublisher.sendOnly): it has no key and cannot seal events.',
+    ),
+  );
+/** The cipher of a send-only publisher: every use is refused. */
+const NO_KEY: BodyCipher = { keyId: 'none (send-only publisher)', encrypt: noKey, decrypt: noKey };
+
 export interface PublishResult {
   readonly eventId: string;
   readonly messageId: string;
@@ -54,6 +64,14 @@ export class EncryptedPublisher {
 
   constructor(private readonly options: EncryptedPublisherOptions) {
     this.sealer = new EventSealer(options);
+  }
+
+  /**
+   * A publisher that only sends events sealed earlier ({@link sendBatch}): it holds no key, so
+   * it needs `sns:Publish` alone and can seal nothing (`publish` fails with CONFIG).
+   */
+  static sendOnly(options: Omit<EncryptedPublisherOptions, 'cipher'>): EncryptedPublisher {
+    return new EncryptedPublisher({ ...options, cipher: NO_KEY });
   }
 
   /** The encryption context for an event type: fixed and low-cardinality, never PHI. */
