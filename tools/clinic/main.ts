@@ -7,7 +7,7 @@
  *   migrate     apply every app's pending database migrations
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
- *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids)
+ *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
@@ -33,6 +33,9 @@ Commands:
                      Publish again the EMR's events created in a time window, as sealed (same
                      event ids: consumers apply each once). For a purged queue or a restored
                      consumer database.
+  outbox purge [--older-than-days N]
+                     Delete events published more than N days ago (default 30, or
+                     CLINIC_OUTBOX_RETENTION_DAYS); pending events are never deleted.
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any

@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { api, eventually, sampleRecord, startClinicUnderTest, type Clinic } from '../../test/clinic-harness';
 import { canaryPatient, describeHits, scanForPhi } from '../../test/support/phi-scan';
-import { replayOutbox } from './outbox';
+import { purgeOutbox, replayOutbox } from './outbox';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -151,6 +151,62 @@ describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
         ),
       ).toBe('');
     }, 120_000);
+
+    it('purges events published before the retention, never pending ones, however old', async () => {
+      const emr = clinic.apps.emr.url;
+      const patient = await api<{ id: string }>('POST', `${emr}/patients`, canaryPatient());
+      const records = [];
+      for (let i = 0; i < 3; i++) {
+        records.push(
+          (
+            await api<{ eventId: string }>(
+              'POST',
+              `${emr}/patients/${patient.body.id}/records`,
+              sampleRecord(),
+            )
+          ).body,
+        );
+      }
+      const db = await new DataSource({ type: 'postgres', url: clinic.env.postgres.url('emr') }).initialize();
+      try {
+        const ids = records.map((r) => r.eventId);
+        await eventually(
+          'the records published',
+          () =>
+            db.query<unknown[]>(
+              'SELECT 1 FROM outbox_events WHERE id = ANY($1) AND published_at IS NOT NULL',
+              [ids],
+            ),
+          (rows) => rows.length === 3,
+        );
+        // Age them: two published 40 days ago, one of them made pending again (say, after a failed
+        // publish), one published 10 days ago.
+        await db.query(
+          `UPDATE outbox_events SET created_at = now() - interval '40 days', published_at = now() - interval '40 days' WHERE id = ANY($1)`,
+          [ids.slice(0, 2)],
+        );
+        await db.query(
+          `UPDATE outbox_events SET published_at = NULL, next_attempt_at = now() + interval '1 hour' WHERE id = $1`,
+          [ids[1]],
+        );
+        await db.query(`UPDATE outbox_events SET published_at = now() - interval '10 days' WHERE id = $1`, [
+          ids[2],
+        ]);
+        const lines: string[] = [];
+        const env = { CLINIC_EMR_DATABASE_URL: clinic.env.postgres.url('emr') };
+        await purgeOutbox(clinic.env.messaging.config, { line: (t) => lines.push(t) }, 30, env);
+        const left = await db.query<Array<{ id: string }>>(
+          'SELECT id FROM outbox_events WHERE id = ANY($1)',
+          [ids],
+        );
+        expect(new Set(left.map((r) => r.id))).toEqual(new Set(ids.slice(1)));
+        expect(lines.join('\n')).toMatch(
+          /^Deleted \d+ outbox event\(s\) published more than 30 day\(s\) ago/,
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
 
     it('refuses bad input through the CLI with exit code 2, naming the flag', async () => {
       const env = { ...clinic.env.env, CLINIC_EMR_DATABASE_URL: clinic.env.postgres.url('emr') };

@@ -1,5 +1,5 @@
 import { MessagingErrorCode, type MessagingError } from '@app/crypto-messaging';
-import { parseReplayArgs } from './outbox';
+import { parsePurgeArgs, parseReplayArgs } from './outbox';
 
 const refusal = (args: string[]) => {
   try {
@@ -48,5 +48,22 @@ describe('outbox replay arguments', () => {
     const error = refusal(args);
     expect(error.code).toBe(MessagingErrorCode.Config);
     expect(error.message).toContain(message);
+  });
+});
+
+describe('outbox purge arguments', () => {
+  it('takes --older-than-days, else CLINIC_OUTBOX_RETENTION_DAYS, else 30', () => {
+    expect(parsePurgeArgs([], {})).toBe(30);
+    expect(parsePurgeArgs([], { CLINIC_OUTBOX_RETENTION_DAYS: '7' })).toBe(7);
+    expect(parsePurgeArgs(['--older-than-days', '90'], { CLINIC_OUTBOX_RETENTION_DAYS: '7' })).toBe(90);
+  });
+
+  it.each([
+    [['--older-than-days', '0'], {}, '--older-than-days "0" must be a whole number of days'],
+    [['--older-than-days', '1.5'], {}, '--older-than-days "1.5"'],
+    [[], { CLINIC_OUTBOX_RETENTION_DAYS: 'forever' }, 'CLINIC_OUTBOX_RETENTION_DAYS "forever"'],
+    [['--days', '3'], {}, 'Unknown option "--days"'],
+  ])('refuses %j %j naming the flag or variable', (args, env, message) => {
+    expect(() => parsePurgeArgs(args, env)).toThrow(message);
   });
 });

@@ -24,15 +24,21 @@ import { databaseUrlOf, type Output } from './commands';
 const OUTBOX_EVENTS = new EventRegistry([PatientRecordCreatedV1Event]);
 /** Rows read and published per round (PublishBatch sends them ten at a time). */
 const PAGE_SIZE = 100;
+/** Default of `outbox purge`: published events are kept this many days (replay reaches back as far). */
+export const DEFAULT_RETENTION_DAYS = 30;
 
 export const OUTBOX_USAGE = `Usage: npm run clinic -- outbox replay --since <time> [--until <time>] [--event-type <type>] [--dry-run]
+       npm run clinic -- outbox purge [--older-than-days N]
 
   Publishes again every outbox event created in [--since, --until) (--until defaults to now),
   as stored: same ciphertext, same event id; consumers apply each event once. Times are
   ISO-8601: 2026-11-29T17:00:00Z (without a zone: local time), or 2026-11-29 (midnight UTC).
   --event-type narrows to one type (${OUTBOX_EVENTS.all()
     .map((e) => e.type)
-    .join(', ')}). --dry-run counts without publishing.`;
+    .join(', ')}). --dry-run counts without publishing.
+
+  purge deletes events published more than N days ago (default CLINIC_OUTBOX_RETENTION_DAYS,
+  else ${DEFAULT_RETENTION_DAYS}); pending events are never deleted. Replay reaches back as far.`;
 
 export interface ReplayOptions {
   readonly since: Date;
@@ -133,15 +139,7 @@ export async function replayOutbox(
   options: ReplayOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReplaySummary> {
-  const url = databaseUrlOf('emr', config, env);
-  const db = new DataSource({ type: 'postgres', url });
-  await db.initialize().catch((error: unknown) => {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
-      `Cannot open the EMR database (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_EMR_DATABASE_URL right if set?`,
-      { cause: error },
-    );
-  });
+  const db = await openEmrDatabase(config, env);
   const runtime = MessagingRuntime.create(config, 'outbox-replay');
   try {
     const window: unknown[] = [options.since, options.until, options.eventType ?? null];
@@ -223,6 +221,63 @@ function sealedEventOf(row: Row): SealedEvent {
   };
 }
 
+/**
+ * `outbox purge`'s retention: `--older-than-days N`, else CLINIC_OUTBOX_RETENTION_DAYS, else 30.
+ * A bad value is a CONFIG error (exit 2) naming the flag or the variable.
+ */
+export function parsePurgeArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+  let source = 'CLINIC_OUTBOX_RETENTION_DAYS';
+  let value = env.CLINIC_OUTBOX_RETENTION_DAYS || String(DEFAULT_RETENTION_DAYS);
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--older-than-days') throw usageError(`Unknown option "${args[i]}" for outbox purge.`);
+    if (args[i + 1] === undefined) throw usageError('--older-than-days needs a value.');
+    source = '--older-than-days';
+    value = args[++i];
+  }
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 3650) {
+    throw usageError(`${source} "${value}" must be a whole number of days from 1 to 3650.`);
+  }
+  return Number(value);
+}
+
+/**
+ * `outbox purge`: deletes outbox rows published more than `days` ago (ciphertext only since
+ * ADR 0007; kept for replay until then). Pending rows are never deleted, however old.
+ */
+export async function purgeOutbox(
+  config: MessagingConfig,
+  out: Output,
+  days: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const db = await openEmrDatabase(config, env);
+  try {
+    // TypeORM answers a DELETE on PostgreSQL with [rows, affected count].
+    const [, deleted] = await db.query<[unknown, number]>(
+      `DELETE FROM outbox_events WHERE published_at IS NOT NULL AND published_at < now() - make_interval(days => $1)`,
+      [days],
+    );
+    out.line(
+      `Deleted ${deleted} outbox event(s) published more than ${days} day(s) ago; pending events are kept. ` +
+        `Replay reaches back ${days} day(s).`,
+    );
+    return deleted;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function openEmrDatabase(config: MessagingConfig, env: NodeJS.ProcessEnv): Promise<DataSource> {
+  const db = new DataSource({ type: 'postgres', url: databaseUrlOf('emr', config, env) });
+  return db.initialize().catch((error: unknown) => {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      `Cannot open the EMR database (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_EMR_DATABASE_URL right if set?`,
+      { cause: error },
+    );
+  });
+}
+
 /** `outbox <subcommand>`: the exit code. */
 export async function outboxCommand(
   config: MessagingConfig,
@@ -230,6 +285,10 @@ export async function outboxCommand(
   args: readonly string[],
 ): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'purge') {
+    await purgeOutbox(config, out, parsePurgeArgs(rest));
+    return 0;
+  }
   if (sub !== 'replay') {
     throw usageError(
       sub === undefined ? 'outbox needs a subcommand.' : `Unknown outbox subcommand "${sub}".`,
