@@ -2,7 +2,7 @@
  * The clinic end to end: HTTP into the EMR, three effects out, on the embedded stack and on
  * moto (real KMS semantics). Filter policies, duplicates, and a consumer killed mid-batch.
  */
-import { PatientRecordCreatedV1Event } from '@app/contracts';
+import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import {
   api,
@@ -115,14 +115,10 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
           (o) => o.eventId === created.body.eventId && o.outcome === 'acked',
         );
       }
-      const payload = await eventPayload(clinic, created.body.eventId);
+      const sealed = await sealedEvent(clinic, created.body.eventId);
       const publisher = await clinic.env.publisher();
-      await publisher.publish({
-        event: PatientRecordCreatedV1Event,
-        data: payload.data,
-        attributes: payload.attributes,
-        id: created.body.eventId,
-      });
+      const [resent] = await publisher.sendBatch([sealed]);
+      expect(resent.ok).toBe(true);
       for (const app of ['billing', 'scheduling', 'prescription'] as const) {
         await clinic.apps[app].spy!.waitForCount(
           (o) => o.eventId === created.body.eventId && o.outcome === 'acked',
@@ -173,17 +169,23 @@ describe('a consumer killed in the middle of a batch (embedded)', () => {
   }, 150_000);
 });
 
-/** The published payload and attributes of an event, as the EMR's outbox holds them. */
-async function eventPayload(clinic: Clinic, eventId: string) {
+/** The sealed event as the EMR's outbox holds it (ciphertext and attributes, ADR 0007). */
+async function sealedEvent(clinic: Clinic, eventId: string): Promise<SealedEvent> {
   const { DataSource } = await import('typeorm');
   const source = new DataSource({ type: 'postgres', url: clinic.env.postgres.url('emr') });
   await source.initialize();
   try {
-    const [row] = await source.query<Array<{ payload: never; attributes: Record<string, string> }>>(
-      'SELECT payload, attributes FROM outbox_events WHERE id = $1',
-      [eventId],
-    );
-    return { data: row.payload, attributes: row.attributes };
+    const [row] = await source.query<
+      Array<{ event_type: string; schema_version: number; body: Buffer; attributes: Record<string, string> }>
+    >('SELECT event_type, schema_version, body, attributes FROM outbox_events WHERE id = $1', [eventId]);
+    return {
+      eventId,
+      eventType: row.event_type,
+      schemaVersion: row.schema_version,
+      body: row.body,
+      attributes: row.attributes,
+      bytes: sizeOf(row.body, row.attributes),
+    };
   } finally {
     await source.destroy();
   }

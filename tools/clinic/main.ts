@@ -7,12 +7,14 @@
  *   migrate     apply every app's pending database migrations
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
+ *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { PortInUseError } from '@app/local-stack';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
+import { outboxCommand } from './outbox';
 import { runClinic } from './start';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
@@ -27,6 +29,13 @@ Commands:
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
+  outbox replay --since T [--until T] [--event-type TYPE] [--dry-run]
+                     Publish again the EMR's events created in a time window, as sealed (same
+                     event ids: consumers apply each once). For a purged queue or a restored
+                     consumer database.
+  outbox purge [--older-than-days N]
+                     Delete events published more than N days ago (default 30, or
+                     CLINIC_OUTBOX_RETENTION_DAYS); pending events are never deleted.
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -55,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
       return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;
     case 'start':
       return runClinic(config, out);
+    case 'outbox':
+      return outboxCommand(config, out, rest);
     case 'demo':
       return (await runDemo(config, out)) ? 0 : 1;
     case 'stack': {

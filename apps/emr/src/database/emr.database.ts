@@ -3,9 +3,10 @@ import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { Patient } from '../patients/patient.entity';
 import { MedicalRecord } from '../records/medical-record.entity';
 import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
+import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-outbox';
 
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
   entities: [Patient, MedicalRecord, OutboxEvent],
-  migrations: [InitialSchema1764320000000],
+  migrations: [InitialSchema1764320000000, SealedOutbox1795970000000],
 };

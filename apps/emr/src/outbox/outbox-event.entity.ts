@@ -1,8 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
 
 /**
  * An event waiting to be published, written in the same transaction as the record it
- * announces (transactional outbox): if the broker or the key is down, nothing is lost.
+ * announces (transactional outbox): if the broker is down, nothing is lost. The event is
+ * sealed before it is written (ADR 0007): the row holds ciphertext and PHI-free routing
+ * attributes, never the payload in plaintext, and is sent (or replayed) exactly as stored.
  */
 @Entity({ name: 'outbox_events' })
 @Index('outbox_pending_idx', ['nextAttemptAt'], { where: 'published_at IS NULL' })
@@ -17,10 +20,16 @@ export class OutboxEvent {
   @Column('integer', { name: 'schema_version' })
   schemaVersion!: number;
 
-  @Column('jsonb')
-  payload!: unknown;
+  /**
+   * The sealed event: an AWS Encryption SDK message of the envelope (id, type, version,
+   * occurredAt, data) under the topic's fixed encryption context. NULL only on a row written
+   * before ADR 0007, whose legacy `payload` column (not mapped here: no code path writes
+   * plaintext) the relay seals first.
+   */
+  @Column('bytea', { nullable: true })
+  body!: Buffer | null;
 
-  /** Plaintext routing facts (PHI-free; checked again by the publisher's guard). */
+  /** Every message attribute, identity ones included; PHI-free (checked by the sealer's guard). */
   @Column('jsonb')
   attributes!: Record<string, string>;
 
@@ -39,4 +48,17 @@ export class OutboxEvent {
 
   @Column('timestamptz', { name: 'published_at', nullable: true })
   publishedAt!: Date | null;
+}
+
+/** A sealed row as the publisher sends it: the stored ciphertext and attributes, untouched. */
+export function sealedEventOf(row: OutboxEvent): SealedEvent {
+  if (!row.body) throw new TypeError(`Outbox row ${row.id} is not sealed yet`);
+  return {
+    eventId: row.id,
+    eventType: row.eventType,
+    schemaVersion: row.schemaVersion,
+    body: row.body,
+    attributes: row.attributes,
+    bytes: sizeOf(row.body, row.attributes),
+  };
 }

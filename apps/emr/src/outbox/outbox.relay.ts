@@ -7,9 +7,11 @@ import {
   EventRegistry,
   MessagingError,
   MessagingRuntime,
-  type EncryptedPublisher,
+  EncryptedPublisher,
 } from '@app/crypto-messaging';
-import { OutboxEvent } from './outbox-event.entity';
+import { LegacyOutboxSealer } from './legacy-outbox.sealer';
+import { OutboxSealError } from './outbox-seal.error';
+import { OutboxEvent, sealedEventOf } from './outbox-event.entity';
 
 /** Rows published per transaction (PublishBatch sends them ten at a time). */
 const BATCH_SIZE = 100;
@@ -28,9 +30,10 @@ export interface RelayStatus {
 
 /**
  * Publishes outbox rows through the encrypted publisher: rows claimed with
- * `FOR UPDATE SKIP LOCKED` (several EMR instances share the work), published in batches,
- * marked published in the same transaction. A failure leaves the row for a later attempt with
- * backoff: at-least-once, nothing lost, consumers dedupe on the event id.
+ * `FOR UPDATE SKIP LOCKED` (several EMR instances share the work), sent in batches exactly as
+ * they were sealed in the record's transaction (ADR 0007: the relay never sees plaintext and
+ * never needs the key), marked published in the same transaction. A failure leaves the row for
+ * a later attempt with backoff: at-least-once, nothing lost, consumers dedupe on the event id.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,6 +49,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly runtime: MessagingRuntime,
+    private readonly legacy: LegacyOutboxSealer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,9 +84,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     do {
       this.again = false;
       try {
+        await this.legacy.sealAll(this.events);
         while (!this.stopped && (await this.publishDue()) === BATCH_SIZE);
       } catch (error) {
-        this.logger.error({ msg: 'outbox relay failed; will retry', error: (error as Error).name });
+        this.status = { at: new Date(), ok: false, code: codeOf(error) };
+        this.logger.error({ msg: 'outbox relay failed; will retry', error: codeOf(error) });
       }
     } while (this.again && !this.stopped);
   }
@@ -94,7 +100,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         .createQueryBuilder(OutboxEvent, 'o')
         .setLock('pessimistic_write')
         .setOnLocked('skip_locked')
-        .where('o.published_at IS NULL AND o.next_attempt_at <= now()')
+        .where('o.published_at IS NULL AND o.next_attempt_at <= now() AND o.body IS NOT NULL')
         .orderBy('o.created_at', 'ASC')
         .limit(BATCH_SIZE)
         .getMany();
@@ -106,15 +112,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         await this.failed(manager, rows, codeOf(error));
         return 0;
       }
-      const outcomes = await publisher.publishBatch(
-        rows.map((row) => ({
-          event: this.events.find(row.eventType, row.schemaVersion)!,
-          data: row.payload,
-          id: row.id,
-          occurredAt: row.createdAt,
-          attributes: row.attributes,
-        })),
-      );
+      const outcomes = await publisher.sendBatch(rows.map(sealedEventOf));
       const published = rows.filter((_, i) => outcomes[i].ok);
       const failed = rows
         .map((row, i) => ({ row, outcome: outcomes[i] }))
@@ -149,12 +147,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.logger.warn({ msg: 'publishing failed; events kept for retry', events: rows.length, code });
   }
 
+  /** Send-only: the relay ships stored ciphertext and needs `sns:Publish`, never the key. */
   private async getPublisher(): Promise<EncryptedPublisher> {
-    this.publisher ??= await this.runtime.publisher();
+    this.publisher ??= EncryptedPublisher.sendOnly({
+      sns: this.runtime.clients.sns,
+      topicArn: await this.runtime.topicArn(),
+      topicName: this.runtime.topology.topic.name,
+    });
     return this.publisher;
   }
 }
 
 function codeOf(error: unknown): string {
+  if (error instanceof OutboxSealError) return error.code;
   return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
 }

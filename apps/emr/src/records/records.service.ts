@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { catalogue } from '@app/catalogue';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
-import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { OutboxRelay } from '../outbox/outbox.relay';
+import { OutboxWriter } from '../outbox/outbox.writer';
 import { Patient } from '../patients/patient.entity';
 import type { CreateRecordDto } from './dto/create-record.dto';
 import { MedicalRecord } from './medical-record.entity';
@@ -17,11 +17,15 @@ export class RecordsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
+    private readonly outbox: OutboxWriter,
   ) {}
 
   /**
    * Saves a record and its `patient-record.created.v1` outbox row in one transaction, then
-   * nudges the relay. The broker being down never fails this: the relay catches up later.
+   * nudges the relay. The event is sealed (encrypted) into the row in that transaction, so no
+   * plaintext PHI waits in the outbox (ADR 0007). The broker being down never fails this: the
+   * relay catches up later. The key being out of reach (KMS down and no cached data key) fails
+   * it with 503 and Retry-After, before anything is committed.
    */
   async create(patientId: string, dto: CreateRecordDto): Promise<MedicalRecord> {
     const problems = catalogueProblems(dto);
@@ -73,11 +77,11 @@ export class RecordsService {
         }),
       );
       const event = recordCreatedEvent(record, patient);
-      await manager.insert(OutboxEvent, {
+      await this.outbox.add(manager, {
+        event: PatientRecordCreatedV1Event,
+        data: event.payload,
         id: eventId,
-        eventType: PatientRecordCreatedV1Event.type,
-        schemaVersion: PatientRecordCreatedV1Event.version,
-        payload: event.payload,
+        occurredAt: record.createdAt,
         attributes: event.attributes,
       });
       return record;

@@ -7,6 +7,7 @@ import { defineEvent } from '../events/event-definition';
 import { localKeyProvider } from '../keys/key-provider';
 import { KeyUseMonitor } from '../keys/key-use.monitor';
 import { EncryptedPublisher, SNS_MAX_MESSAGE_BYTES } from './encrypted.publisher';
+import { EventSealer, sizeOf } from './event.sealer';
 import { PhiRefusedError } from './phi-guard';
 
 const TestEvent = defineEvent(
@@ -146,5 +147,70 @@ describe('EncryptedPublisher', () => {
     );
     expect(sns.calls).toHaveLength(3);
     expect(outcomes.every((o) => o.ok)).toBe(true);
+  });
+
+  it('seals without the broker, and sends the stored ciphertext as is without using the key', async () => {
+    const monitor = new KeyUseMonitor('test');
+    const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
+    const sealer = new EventSealer({ topicName: 't', cipher, allowedAttributes: new Set(['billable']) });
+    const sealed = await sealer.seal({
+      event: TestEvent,
+      data: { text: 'secret', count: 7 },
+      attributes: { billable: 'true' },
+    });
+    expect(sealed.body.includes(Buffer.from('secret'))).toBe(false);
+    expect(sealed.attributes).toMatchObject({ 'event-id': sealed.eventId, billable: 'true' });
+    // A stored copy (as bytea comes back from the database) goes out byte for byte, twice.
+    const stored = { ...sealed, body: Buffer.from(sealed.body) };
+    const encrypt = jest.spyOn(cipher, 'encrypt');
+    const sns = new FakeSns();
+    const publisher = new EncryptedPublisher({
+      sns: sns as unknown as SNSClient,
+      topicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+      topicName: 't',
+      cipher,
+    });
+    const first = await publisher.sendBatch([stored]);
+    const again = await publisher.sendBatch([stored]);
+    expect([first[0].ok, again[0].ok]).toEqual([true, true]);
+    expect(encrypt).not.toHaveBeenCalled();
+    const sent = sns.calls.map(
+      (c) => (c.input.PublishBatchRequestEntries as Array<{ Message: string }>)[0].Message,
+    );
+    expect(sent).toEqual([sealed.body.toString('base64'), sealed.body.toString('base64')]);
+    const envelope = JSON.parse(
+      (await cipher.decrypt(Buffer.from(sent[0], 'base64'), sealer.contextFor(TestEvent))).toString(),
+    ) as { id: string; data: unknown };
+    expect(envelope).toMatchObject({ id: sealed.eventId, data: { text: 'secret', count: 7 } });
+  });
+
+  it('counts the size SNS will see when sealing (base64 body plus attributes)', async () => {
+    const sns = new FakeSns();
+    const publisher = publisherWith(sns);
+    const sealed = await publisher.sealer.seal({ event: TestEvent, data: { text: 'x', count: 1 } });
+    expect(sealed.bytes).toBe(sizeOf(sealed.body, sealed.attributes));
+    const [outcome] = await publisher.sendBatch([sealed]);
+    const message = (sns.calls[0].input.PublishBatchRequestEntries as Array<{ Message: string }>)[0].Message;
+    expect(outcome.ok && outcome.bytes).toBeGreaterThan(Buffer.byteLength(message));
+  });
+
+  it('has a send-only form that sends sealed events and refuses to seal', async () => {
+    const sealed = await publisherWith(new FakeSns()).sealer.seal({
+      event: TestEvent,
+      data: { text: 'x', count: 1 },
+    });
+    const sns = new FakeSns();
+    const sendOnly = EncryptedPublisher.sendOnly({
+      sns: sns as unknown as SNSClient,
+      topicArn: 'arn:aws:sns:us-east-1:000000000000:t',
+      topicName: 't',
+    });
+    expect((await sendOnly.sendBatch([sealed]))[0].ok).toBe(true);
+    await expect(sendOnly.publish({ event: TestEvent, data: { text: 'x', count: 1 } })).rejects.toMatchObject(
+      {
+        code: MessagingErrorCode.Config,
+      },
+    );
+    expect(sns.calls).toHaveLength(1);
   });
 });

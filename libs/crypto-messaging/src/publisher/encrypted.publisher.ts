@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   PublishBatchCommand,
@@ -9,34 +8,24 @@ import {
 } from '@aws-sdk/client-sns';
 import type { BodyCipher, EncryptionContext } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
-import type { EventDefinition, EventEnvelope } from '../events/event-definition';
-import { EventRegistry } from '../events/event-definition';
+import type { EventDefinition } from '../events/event-definition';
 import { toKmsError } from '../keys/key-provider';
-import { contextFor } from '../events/encryption-context';
-import { ALLOWED_ATTRIBUTES, ATTRIBUTE } from '../topology/message-attributes';
-import { assertNoPhi } from './phi-guard';
+import { EventSealer, SNS_MAX_MESSAGE_BYTES, type PublishRequest, type SealedEvent } from './event.sealer';
 
-/** SNS's limit for one message, body and attributes together; also for one whole batch. */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
-/**
- * SQS takes at most 10 message attributes, and raw delivery passes SNS's through; one more is
- * kept free for the consumer's `dead-letter-reason` on a dead-lettered copy.
- */
-export const MAX_ATTRIBUTES = 9;
+// The sealing half lives in its own file; the package's public API takes it from here.
+export * from './event.sealer';
+
 const SNS_MAX_BATCH_ENTRIES = 10;
 
-/** One event to publish. */
-export interface PublishRequest<T = unknown> {
-  readonly event: EventDefinition<T>;
-  readonly data: T;
-  /** The event's own id (idempotency key downstream). Default: a random UUID. */
-  readonly id?: string;
-  readonly occurredAt?: Date;
-  /** Extra routing facts: only allowlisted names, checked by the PHI guard. */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** Optional SNS subject; checked by the PHI guard. Not delivered with raw delivery. */
-  readonly subject?: string;
-}
+const noKey = () =>
+  Promise.reject(
+    new MessagingError(
+      MessagingErrorCode.Config,
+      'This publisher is send-only (EncryptedPublisher.sendOnly): it has no key and cannot seal events.',
+    ),
+  );
+/** The cipher of a send-only publisher: every use is refused. */
+const NO_KEY: BodyCipher = { keyId: 'none (send-only publisher)', encrypt: noKey, decrypt: noKey };
 
 export interface PublishResult {
   readonly eventId: string;
@@ -63,41 +52,36 @@ export interface EncryptedPublisherOptions {
   retryBaseDelayMs?: number;
 }
 
-interface PreparedMessage {
-  readonly eventId: string;
-  readonly body: string;
-  readonly attributes: Record<string, MessageAttributeValue>;
-  readonly subject?: string;
-  readonly bytes: number;
-}
-
 /**
- * Publishes versioned events to the encrypted topic: validates the payload against its schema,
- * encrypts it with the envelope cipher (bound to a PHI-free context), guards the plaintext
- * attributes and subject, checks the size, and retries what SNS fails on its side.
+ * Publishes versioned events to the encrypted topic in two halves: "seal" ({@link EventSealer}:
+ * schema, PHI guard, envelope encryption under a PHI-free context, size) and "send" (Publish /
+ * PublishBatch, retrying what SNS fails on its side). `publish`/`publishBatch` do both;
+ * `sendBatch` sends events sealed earlier (the EMR's outbox rows), as they were stored.
  */
 export class EncryptedPublisher {
-  private readonly registry = new EventRegistry();
-  private readonly allowed: ReadonlySet<string>;
+  /** The sealing half, for callers that seal now and send later. */
+  readonly sealer: EventSealer;
 
   constructor(private readonly options: EncryptedPublisherOptions) {
-    // The identity attributes are the library's own: always allowed.
-    this.allowed = new Set([
-      ...(options.allowedAttributes ?? ALLOWED_ATTRIBUTES),
-      ATTRIBUTE.eventType,
-      ATTRIBUTE.schemaVersion,
-      ATTRIBUTE.eventId,
-    ]);
+    this.sealer = new EventSealer(options);
+  }
+
+  /**
+   * A publisher that only sends events sealed earlier ({@link sendBatch}): it holds no key, so
+   * it needs `sns:Publish` alone and can seal nothing (`publish` fails with CONFIG).
+   */
+  static sendOnly(options: Omit<EncryptedPublisherOptions, 'cipher'>): EncryptedPublisher {
+    return new EncryptedPublisher({ ...options, cipher: NO_KEY });
   }
 
   /** The encryption context for an event type: fixed and low-cardinality, never PHI. */
   contextFor(event: EventDefinition): EncryptionContext {
-    return contextFor(this.options.topicName, event);
+    return this.sealer.contextFor(event);
   }
 
-  /** Publishes one event. Throws a typed {@link MessagingError} on failure. */
+  /** Seals and publishes one event. Throws a typed {@link MessagingError} on failure. */
   async publish<T>(request: PublishRequest<T>): Promise<PublishResult> {
-    const message = await this.prepare(request);
+    const message = prepared(await this.sealer.seal(request));
     try {
       const out = await this.options.sns.send(
         new PublishCommand({
@@ -114,26 +98,47 @@ export class EncryptedPublisher {
   }
 
   /**
-   * Publishes many events with PublishBatch (10 per call, within SNS's batch size limit).
-   * Returns one outcome per request, in order; a bad request fails alone, not its batch.
+   * Seals and publishes many events with PublishBatch (10 per call, within SNS's batch size
+   * limit). Returns one outcome per request, in order; a bad request fails alone, not its batch.
    */
   async publishBatch(requests: readonly PublishRequest[]): Promise<BatchPublishOutcome[]> {
     const outcomes: BatchPublishOutcome[] = new Array<BatchPublishOutcome>(requests.length);
-    const prepared: Array<{ index: number; message: PreparedMessage }> = [];
+    const ready: Array<{ index: number; message: PreparedMessage }> = [];
     await Promise.all(
       requests.map(async (request, index) => {
         try {
-          prepared.push({ index, message: await this.prepare(request) });
+          ready.push({ index, message: prepared(await this.sealer.seal(request)) });
         } catch (error) {
           outcomes[index] = { ok: false, eventId: request.id ?? '', error: this.toPublishError(error) };
         }
       }),
     );
-    prepared.sort((a, b) => a.index - b.index);
-    const chunks: Array<typeof prepared> = [];
-    let current: typeof prepared = [];
+    await this.sendPrepared(ready, outcomes);
+    return outcomes;
+  }
+
+  /**
+   * Sends events sealed earlier, exactly as sealed (same ciphertext, same event id), with
+   * PublishBatch. Never sees plaintext: the key is not used. One outcome per event, in order.
+   */
+  async sendBatch(events: readonly SealedEvent[]): Promise<BatchPublishOutcome[]> {
+    const outcomes: BatchPublishOutcome[] = new Array<BatchPublishOutcome>(events.length);
+    await this.sendPrepared(
+      events.map((event, index) => ({ index, message: prepared(event) })),
+      outcomes,
+    );
+    return outcomes;
+  }
+
+  private async sendPrepared(
+    items: Array<{ index: number; message: PreparedMessage }>,
+    outcomes: BatchPublishOutcome[],
+  ): Promise<void> {
+    items.sort((a, b) => a.index - b.index);
+    const chunks: Array<typeof items> = [];
+    let current: typeof items = [];
     let currentBytes = 0;
-    for (const item of prepared) {
+    for (const item of items) {
       if (
         current.length === SNS_MAX_BATCH_ENTRIES ||
         currentBytes + item.message.bytes > SNS_MAX_MESSAGE_BYTES
@@ -147,7 +152,6 @@ export class EncryptedPublisher {
     }
     if (current.length) chunks.push(current);
     await Promise.all(chunks.map((chunk) => this.sendChunk(chunk, outcomes)));
-    return outcomes;
   }
 
   private async sendChunk(
@@ -205,50 +209,6 @@ export class EncryptedPublisher {
     }
   }
 
-  private async prepare<T>(request: PublishRequest<T>): Promise<PreparedMessage> {
-    const { event } = request;
-    const data = this.registry.validate(event, request.data);
-    const eventId = request.id ?? randomUUID();
-    const context = this.contextFor(event);
-    const attributes: Record<string, string> = {
-      ...request.attributes,
-      [ATTRIBUTE.eventType]: event.type,
-      [ATTRIBUTE.schemaVersion]: String(event.version),
-      [ATTRIBUTE.eventId]: eventId,
-    };
-    if (Object.keys(attributes).length > MAX_ATTRIBUTES) {
-      throw new MessagingError(
-        MessagingErrorCode.InvalidEvent,
-        `Event ${eventId} has ${Object.keys(attributes).length} message attributes; at most ${MAX_ATTRIBUTES} fit (SQS takes 10, one is kept for the dead-letter reason).`,
-      );
-    }
-    assertNoPhi({ attributes, subject: request.subject, context }, this.allowed);
-
-    const envelope: EventEnvelope<T> = {
-      id: eventId,
-      type: event.type,
-      version: event.version,
-      occurredAt: (request.occurredAt ?? new Date()).toISOString(),
-      data,
-    };
-    const sealed = await this.options.cipher.encrypt(Buffer.from(JSON.stringify(envelope)), context);
-    const body = sealed.toString('base64');
-    const snsAttributes: Record<string, MessageAttributeValue> = {};
-    let bytes = Buffer.byteLength(body) + Buffer.byteLength(request.subject ?? '');
-    for (const [name, value] of Object.entries(attributes)) {
-      snsAttributes[name] = { DataType: 'String', StringValue: value };
-      bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
-    }
-    if (bytes > SNS_MAX_MESSAGE_BYTES) {
-      throw new MessagingError(
-        MessagingErrorCode.MessageTooLarge,
-        `Event ${eventId} (${event.pattern}) is ${bytes} bytes once encrypted and encoded, over SNS's limit of ` +
-          `${SNS_MAX_MESSAGE_BYTES} bytes including attributes. Send less in the event, or store the large part and send a reference.`,
-      );
-    }
-    return { eventId, body, attributes: snsAttributes, subject: request.subject, bytes };
-  }
-
   private toPublishError(error: unknown): MessagingError {
     if (error instanceof MessagingError) return error;
     const name = error instanceof Error ? error.name : '';
@@ -266,6 +226,29 @@ export class EncryptedPublisher {
       { cause: error },
     );
   }
+}
+
+interface PreparedMessage {
+  readonly eventId: string;
+  readonly body: string;
+  readonly attributes: Record<string, MessageAttributeValue>;
+  readonly subject?: string;
+  readonly bytes: number;
+}
+
+/** A sealed event in the shape SNS takes: base64 body, typed String attributes. */
+function prepared(event: SealedEvent): PreparedMessage {
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(event.attributes)) {
+    attributes[name] = { DataType: 'String', StringValue: value };
+  }
+  return {
+    eventId: event.eventId,
+    body: event.body.toString('base64'),
+    attributes,
+    subject: event.subject,
+    bytes: event.bytes,
+  };
 }
 
 /** Exponential backoff with full jitter, capped at 10 s. */

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  EventSealer,
+  MessagingError,
+  MessagingErrorCode,
+  MessagingRuntime,
+  type PublishRequest,
+  type SealedEvent,
+} from '@app/crypto-messaging';
+import { OutboxEvent } from './outbox-event.entity';
+import { OutboxSealError } from './outbox-seal.error';
+
+/**
+ * Bound on sealing inside the record's transaction. With a cached data key sealing takes under a
+ * millisecond; only a data-key miss calls KMS (the SDK retries 4 times). Past this the key is
+ * deemed unavailable, the transaction rolls back and the client is told to retry.
+ */
+const SEAL_TIMEOUT_MS = 10_000;
+
+/**
+ * Writes outbox rows sealed (ADR 0007): the event is validated, PHI-guarded, encrypted and
+ * size-checked here, in the caller's transaction, so the row never holds the payload in
+ * plaintext. If sealing fails nothing is written and the transaction rolls back.
+ */
+@Injectable()
+export class OutboxWriter {
+  private sealer?: Promise<EventSealer>;
+
+  constructor(private readonly runtime: MessagingRuntime) {}
+
+  /** Seals `request` and inserts its row with `manager` (the record's transaction). */
+  async add<T>(manager: EntityManager, request: PublishRequest<T> & { id: string }): Promise<SealedEvent> {
+    const sealed = await this.seal(request);
+    await manager.insert(OutboxEvent, {
+      id: sealed.eventId,
+      eventType: sealed.eventType,
+      schemaVersion: sealed.schemaVersion,
+      body: sealed.body,
+      attributes: { ...sealed.attributes },
+    });
+    return sealed;
+  }
+
+  /** Seals an event; failures become an {@link OutboxSealError} (503 when the key is out of reach). */
+  async seal<T>(request: PublishRequest<T>): Promise<SealedEvent> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new MessagingError(
+              MessagingErrorCode.KmsUnavailable,
+              `Sealing an event took longer than ${SEAL_TIMEOUT_MS} ms.`,
+            ),
+          ),
+        SEAL_TIMEOUT_MS,
+      );
+    });
+    try {
+      return await Promise.race([this.getSealer().then((sealer) => sealer.seal(request)), timeout]);
+    } catch (error) {
+      throw OutboxSealError.from(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The sealer needs the key (the process's one cipher and data-key cache), not the broker. */
+  private getSealer(): Promise<EventSealer> {
+    this.sealer ??= this.runtime
+      .cipher()
+      .then((cipher) => new EventSealer({ topicName: this.runtime.topology.topic.name, cipher }));
+    // Not cached on failure: KMS may be back for the next record.
+    this.sealer.catch(() => (this.sealer = undefined));
+    return this.sealer;
+  }
+}
