@@ -7,6 +7,7 @@
  *   migrate     apply every app's pending database migrations
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
+ *   dlq         list, show, redrive or purge dead-lettered messages
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
@@ -14,6 +15,7 @@ import { PortInUseError } from '@app/local-stack';
 import { CLINIC_APPS } from '@app/platform';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
+import { processDlqIo, runDlq } from './dlq';
 import { startClinic } from './start';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
@@ -27,6 +29,8 @@ Commands:
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
+  dlq <list|show|redrive|purge>  Dead-lettered messages: what and why, redrive, purge
+                     ("dlq --help" for details).
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -85,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       await stack.stop();
       return 0;
     }
+    case 'dlq':
+      return runDlq(rest, config, processDlqIo());
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;
