@@ -3,7 +3,12 @@
  * dead-lettered the two real ways (SQS's redrive after maxReceiveCount, and the transport on a
  * handler's DeadLetterException), then listed, shown, decrypted (audited), redriven and purged.
  */
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { PatientRecordCreatedV1Event, recordCreated, syntheticRecord } from '@app/contracts';
 import {
   DeadLetterError,
@@ -201,22 +206,35 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     ).toEqual([maxReceives, unknownPharmacy[1]].sort());
   });
 
-  it('loses nothing when it dies between sending back and deleting (a failing delete)', async () => {
+  it('loses nothing when a send fails, or when it dies between sending back and deleting (a failing delete)', async () => {
     const second = unknownPharmacy[1];
     poison.delete(recordOf.get(second)!);
     const sqs = runtime.clients.sqs;
-    const crashing = {
-      send: (command: unknown, ...rest: unknown[]) =>
-        command instanceof DeleteMessageCommand
-          ? Promise.reject(Object.assign(new Error('simulated crash'), { name: 'SimulatedCrash' }))
-          : (sqs.send as (...a: unknown[]) => Promise<unknown>)(command, ...rest),
-    } as unknown as SQSClient;
-    const dying = DeadLetterQueues.fromRuntime(runtime, {
-      actor: 'test-actor',
-      audit: () => undefined,
-      sqs: crashing,
-    });
-    const result = await dying.redrive('scheduling', { ids: [second] });
+    const failing = (what: new (...args: never[]) => unknown) =>
+      ({
+        send: (command: unknown, ...rest: unknown[]) =>
+          command instanceof what
+            ? Promise.reject(Object.assign(new Error('simulated crash'), { name: 'SimulatedCrash' }))
+            : (sqs.send as (...a: unknown[]) => Promise<unknown>)(command, ...rest),
+      }) as unknown as SQSClient;
+    const withFailing = (what: new (...args: never[]) => unknown) =>
+      DeadLetterQueues.fromRuntime(runtime, {
+        actor: 'test-actor',
+        audit: () => undefined,
+        sqs: failing(what),
+      });
+
+    // The send fails: nothing was deleted, the message stays where it was.
+    const unsent = await withFailing(SendMessageCommand).redrive('scheduling', { ids: [second] });
+    expect(unsent.queues[0]).toMatchObject({ moved: 0, sentNotDeleted: 0, failed: 1 });
+    await eventually(
+      'the unsent message to stay',
+      () => eventIdsIn('scheduling'),
+      (ids) => ids.includes(second),
+    );
+
+    // The delete fails after the send (a crash in between).
+    const result = await withFailing(DeleteMessageCommand).redrive('scheduling', { ids: [second] });
     expect(result.queues[0]).toMatchObject({ moved: 0, sentNotDeleted: 1, failed: 0 });
     // Sent: the consumer gets it ...
     await spy.waitFor((o) => o.eventId === second && o.outcome === 'acked');
