@@ -8,12 +8,14 @@
  *   doctor      check the live configuration for what emulators do not enforce
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
  *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
+ *   dlq         list, show, redrive or purge dead-lettered messages
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { PortInUseError } from '@app/local-stack';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
+import { processDlqIo, runDlq } from './dlq';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
 
@@ -36,6 +38,8 @@ Commands:
   outbox purge [--older-than-days N]
                      Delete events published more than N days ago (default 30, or
                      CLINIC_OUTBOX_RETENTION_DAYS); pending events are never deleted.
+  dlq <list|show|redrive|purge>  Dead-lettered messages: what and why, redrive, purge
+                     ("dlq --help" for details).
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -79,6 +83,8 @@ async function main(argv: string[]): Promise<number> {
       await stack.stop();
       return 0;
     }
+    case 'dlq':
+      return runDlq(rest, config, processDlqIo());
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;

@@ -5,8 +5,10 @@
  */
 import { syntheticRecord, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { EntityManager } from 'typeorm';
 import { prescriptionDatabase } from './database/prescription.database';
 import { prescriptionBlueprint } from './prescription.blueprint';
+import { FillRequest } from './prescriptions/fill-request.entity';
 
 type Json = Record<string, unknown>;
 
@@ -55,10 +57,10 @@ describe('Prescription (embedded)', () => {
     const response = await fetch(`${prescription.url}${path}`);
     return { status: response.status, body: (await response.json()) as Json };
   };
-  const post = async (path: string, body: unknown) => {
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${prescription.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Json };
@@ -195,6 +197,103 @@ describe('Prescription (embedded)', () => {
     });
     expect((await get(`/prescriptions/${sent.id}/fills`)).body).toEqual([]);
     expect((await get(`/prescriptions/${rejected.id}/fills`)).body).toEqual([]);
+  });
+
+  describe('fill reports with an Idempotency-Key', () => {
+    const fillsOf = async (id: string) =>
+      (await get(`/prescriptions/${id}/fills`)).body as unknown as unknown[];
+    const report = () => ({ pharmacyId: 'pharm-001', quantity: 7, filledAt: now() });
+    const key = () => ({ 'Idempotency-Key': crypto.randomUUID() });
+
+    it('answers a retry with the first answer and records one fill', async () => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const [body, headers] = [report(), key()];
+      const first = await post(`/prescriptions/${sent.id}/fills`, body, headers);
+      expect(first).toMatchObject({ status: 201, body: { prescriptionId: sent.id, quantity: 7 } });
+      const retry = await post(`/prescriptions/${sent.id}/fills`, body, headers);
+      expect(retry).toEqual(first);
+      expect(await fillsOf(sent.id)).toHaveLength(1);
+      // Another key is another report.
+      expect((await post(`/prescriptions/${sent.id}/fills`, body, key())).status).toBe(201);
+      expect(await fillsOf(sent.id)).toHaveLength(2);
+    });
+
+    it('records one fill for 10 concurrent retries, all answered alike', async () => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const [body, headers] = [report(), key()];
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => post(`/prescriptions/${sent.id}/fills`, body, headers)),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+      expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+      expect(await fillsOf(sent.id)).toHaveLength(1);
+      expect((await get(`/prescriptions/${sent.id}`)).body).toMatchObject({ filledUnits: 7 });
+    });
+
+    it('refuses the same key with a different body (422 naming the header), recording nothing', async () => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const [body, headers] = [report(), key()];
+      expect((await post(`/prescriptions/${sent.id}/fills`, body, headers)).status).toBe(201);
+      const other = await post(`/prescriptions/${sent.id}/fills`, { ...body, quantity: 8 }, headers);
+      expect(other).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+      expect(other.body.message).toContain('Idempotency-Key');
+      expect(await fillsOf(sent.id)).toHaveLength(1);
+    });
+
+    it('keeps one fill when two requests pass the lock together: the key constraint rolls the loser back', async () => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const [body, headers] = [report(), key()];
+      const first = await post(`/prescriptions/${sent.id}/fills`, body, headers);
+      // The retry's look-up misses the key once, as if the first request committed just after
+      // it: its fill and key row are inserted, the primary key refuses the key row, the whole
+      // transaction (fill included) rolls back, and the retry replays the committed answer.
+      const findOne = EntityManager.prototype.findOne;
+      let missed = 0;
+      const spy = jest.spyOn(EntityManager.prototype, 'findOne').mockImplementation(function (
+        this: EntityManager,
+        target,
+        options,
+      ) {
+        if (target === FillRequest && missed++ === 0) return Promise.resolve(null);
+        return findOne.call(this, target, options);
+      });
+      try {
+        expect(await post(`/prescriptions/${sent.id}/fills`, body, headers)).toEqual(first);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(missed).toBe(2);
+      expect(await fillsOf(sent.id)).toHaveLength(1);
+    });
+
+    it('replays a refusal too: same status, same body', async () => {
+      const [sent] = (await prescribe([{ ...amoxicillin, quantity: 5, refills: 0 }])).prescriptions;
+      const [body, headers] = [{ ...report(), quantity: 6 }, key()];
+      const first = await post(`/prescriptions/${sent.id}/fills`, body, headers);
+      expect(first).toMatchObject({ status: 409, body: { code: 'FILL_EXCEEDS_REMAINING' } });
+      expect(await post(`/prescriptions/${sent.id}/fills`, body, headers)).toEqual(first);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['too long', 'k'.repeat(256)],
+      ['with a space', 'my key'],
+      ['not ASCII', 'cl\u00e9'],
+    ])('answers 400 naming the header for a key that is %s', async (_case, value) => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const response = await post(`/prescriptions/${sent.id}/fills`, report(), { 'Idempotency-Key': value });
+      expect(response.status).toBe(400);
+      expect(response.body.message).toEqual([expect.stringContaining('Idempotency-Key header')]);
+      expect(await fillsOf(sent.id)).toEqual([]);
+    });
+
+    it('accepts 255 visible ASCII characters', async () => {
+      const [sent] = (await prescribe([amoxicillin])).prescriptions;
+      const response = await post(`/prescriptions/${sent.id}/fills`, report(), {
+        'Idempotency-Key': '!~'.repeat(127) + 'x',
+      });
+      expect(response.status).toBe(201);
+    });
   });
 
   const valid = { pharmacyId: 'pharm-001', quantity: 1, filledAt: '2026-01-01T09:00:00Z' };

@@ -23,3 +23,4 @@ export * from './messaging.runtime';
 export * from './provisioning';
 export * from './transport/dead-letter.exception';
 export * from './doctor';
+export * from './dlq';

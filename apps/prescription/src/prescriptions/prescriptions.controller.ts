@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -11,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
 import { RecordFillDto } from './dto/record-fill.dto';
+import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
 import { PrescriptionsService } from './prescriptions.service';
 
 /** Read API of prescriptions, and the endpoint where pharmacies report fills. */
@@ -43,17 +45,31 @@ export class PrescriptionsController {
 
   @Post('prescriptions/:id/fills')
   @ApiOperation({ summary: 'A pharmacy reports that it dispensed (part of) a prescription' })
-  @ApiCreatedResponse({ description: 'The fill, recorded' })
-  @ApiBadRequestResponse({ description: 'Invalid body: the message names each field at fault' })
+  @ApiHeader({
+    name: IDEMPOTENCY_KEY_HEADER,
+    required: false,
+    description:
+      'Send one (a UUID, 1-255 visible ASCII characters) per fill report and reuse it on every retry: ' +
+      'a retry then gets the first answer and records no second fill. Without it a retried report is recorded twice.',
+  })
+  @ApiCreatedResponse({ description: 'The fill, recorded (or, for a retried key, the answer it first got)' })
+  @ApiBadRequestResponse({
+    description: 'Invalid body (the message names each field at fault) or Idempotency-Key header',
+  })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
   @ApiConflictResponse({
     description:
       'PRESCRIPTION_REJECTED (never transmitted) or FILL_EXCEEDS_REMAINING (quantity * (1 + refills))',
   })
   @ApiUnprocessableEntityResponse({
-    description: 'PHARMACY_MISMATCH (not the pharmacy prescribed) or FILLED_BEFORE_TRANSMISSION',
+    description:
+      'PHARMACY_MISMATCH (not the pharmacy prescribed), FILLED_BEFORE_TRANSMISSION, or IDEMPOTENCY_KEY_REUSED (the key came with a different body)',
   })
-  recordFill(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Body() report: RecordFillDto) {
-    return this.prescriptions.recordFill(id, report);
+  recordFill(
+    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Body() report: RecordFillDto,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+  ) {
+    return this.prescriptions.recordFill(id, report, idempotencyKey);
   }
 }

@@ -1,16 +1,19 @@
+import { createHash } from 'node:crypto';
 import {
-  ConflictException,
+  HttpException,
   Injectable,
   Logger,
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import { claimEvent } from '@app/platform';
 import type { RecordFillDto } from './dto/record-fill.dto';
 import { Fill } from './fill.entity';
+import { FillRequest } from './fill-request.entity';
+import { IDEMPOTENCY_KEY_HEADER } from './idempotency-key.pipe';
 import { Prescription } from './prescription.entity';
 import {
   checkFill,
@@ -22,6 +25,16 @@ import {
 
 /** A fill as the API returns it. */
 export type FillView = Omit<Fill, 'prescription'>;
+
+/** `POST /prescriptions/:id/fills`'s answer as JSON: a fill, first-hand or replayed. */
+export type FillAnswer = Record<string, unknown>;
+
+/** An answer as stored under an idempotency key. */
+interface StoredAnswer {
+  readonly status: number;
+  readonly body: FillAnswer;
+  readonly replayed: boolean;
+}
 
 /** A prescription as the API returns it: with its fill history and the state derived from it. */
 export type PrescriptionView = Omit<Prescription, 'fills'> & {
@@ -116,35 +129,99 @@ export class PrescriptionsService {
    * Records a pharmacy's fill. The prescription row is locked (`SELECT ... FOR UPDATE`) while
    * the remaining units are computed and the fill inserted, so concurrent reports for the same
    * prescription are serialised and can never together exceed what it authorises.
+   *
+   * With an idempotency key, the answer (the fill, or a 409 / 422 refusal) is stored under
+   * (prescription, key) in the same transaction as the fill: a retry gets the first answer and
+   * records nothing more; the same key with a different body is refused (422). The primary key
+   * on (prescription, key) backs this up should two requests ever pass the lock together.
    */
-  async recordFill(prescriptionId: string, report: RecordFillDto): Promise<FillView> {
-    const fill = await this.dataSource.transaction(async (manager) => {
+  async recordFill(
+    prescriptionId: string,
+    report: RecordFillDto,
+    idempotencyKey?: string,
+  ): Promise<FillAnswer> {
+    try {
+      return await this.recordFillOnce(prescriptionId, report, idempotencyKey);
+    } catch (error) {
+      // Lost a race on the key: the winner's answer is committed now; replay it.
+      if (idempotencyKey !== undefined && isUniqueViolation(error, FILL_REQUEST_KEY_CONSTRAINT)) {
+        return this.recordFillOnce(prescriptionId, report, idempotencyKey);
+      }
+      throw error;
+    }
+  }
+
+  private async recordFillOnce(
+    prescriptionId: string,
+    report: RecordFillDto,
+    idempotencyKey: string | undefined,
+  ): Promise<FillAnswer> {
+    const requestHash = fingerprint(report);
+    const answer = await this.dataSource.transaction(async (manager): Promise<StoredAnswer> => {
       const prescription = await manager.findOne(Prescription, {
         where: { id: prescriptionId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!prescription) throw notFound(prescriptionId);
+      if (idempotencyKey !== undefined) {
+        const previous = await manager.findOne(FillRequest, { where: { prescriptionId, idempotencyKey } });
+        if (previous) {
+          if (previous.requestHash !== requestHash) throw keyReused(prescriptionId);
+          return { status: previous.responseStatus, body: previous.responseBody, replayed: true };
+        }
+      }
       const filledAt = new Date(report.filledAt);
       const refusal = checkFill(prescription, await this.filledUnits(manager, prescriptionId), {
         pharmacyId: report.pharmacyId,
         quantity: report.quantity,
         filledAt,
       });
+      let stored: StoredAnswer;
+      let fillId: string | null = null;
       if (refusal) {
         this.logger.warn({ msg: 'fill refused', prescriptionId, code: refusal.code });
-        throw refusalException(refusal);
+        stored = { status: refusal.conflict ? 409 : 422, body: refusalBody(refusal), replayed: false };
+      } else {
+        const fill = await manager.save(
+          manager.create(Fill, {
+            prescriptionId,
+            pharmacyId: report.pharmacyId,
+            quantity: report.quantity,
+            filledAt,
+          }),
+        );
+        fillId = fill.id;
+        // As JSON: what the client gets now is exactly what a retry gets later.
+        stored = {
+          status: 201,
+          body: JSON.parse(JSON.stringify(fillView(fill))) as FillAnswer,
+          replayed: false,
+        };
       }
-      return manager.save(
-        manager.create(Fill, {
-          prescriptionId,
-          pharmacyId: report.pharmacyId,
-          quantity: report.quantity,
-          filledAt,
-        }),
-      );
+      if (idempotencyKey !== undefined) {
+        // A plain INSERT, never an upsert: a second request under the key must fail, not overwrite.
+        await manager.query(
+          `INSERT INTO prescription_fill_requests
+             (prescription_id, idempotency_key, request_hash, response_status, response_body, fill_id)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [prescriptionId, idempotencyKey, requestHash, stored.status, JSON.stringify(stored.body), fillId],
+        );
+      }
+      return stored;
     });
-    this.logger.log({ msg: 'fill recorded', prescriptionId, fillId: fill.id, quantity: fill.quantity });
-    return fillView(fill);
+    if (answer.replayed) {
+      this.logger.log({ msg: 'fill request replayed', prescriptionId, status: answer.status });
+    } else if (answer.status === 201) {
+      this.logger.log({
+        msg: 'fill recorded',
+        prescriptionId,
+        fillId: answer.body.id,
+        quantity: answer.body.quantity,
+        idempotent: idempotencyKey !== undefined,
+      });
+    }
+    if (answer.status !== 201) throw new HttpException(answer.body, answer.status);
+    return answer.body;
   }
 
   /** A patient's prescriptions, newest record first, each with its fills in the order dispensed. */
@@ -193,20 +270,35 @@ function notFound(id: string): NotFoundException {
 }
 
 /** State conflicts (may differ for a concurrent request) are 409; reports that can never fit, 422. */
-function refusalException(refusal: FillRefusal): ConflictException | UnprocessableEntityException {
+function refusalBody(refusal: FillRefusal): Record<string, unknown> {
   return refusal.conflict
-    ? new ConflictException({
-        statusCode: 409,
-        error: 'Conflict',
-        code: refusal.code,
-        message: refusal.message,
-      })
-    : new UnprocessableEntityException({
-        statusCode: 422,
-        error: 'Unprocessable Entity',
-        code: refusal.code,
-        message: refusal.message,
-      });
+    ? { statusCode: 409, error: 'Conflict', code: refusal.code, message: refusal.message }
+    : { statusCode: 422, error: 'Unprocessable Entity', code: refusal.code, message: refusal.message };
+}
+
+function keyReused(prescriptionId: string): UnprocessableEntityException {
+  return new UnprocessableEntityException({
+    statusCode: 422,
+    error: 'Unprocessable Entity',
+    code: 'IDEMPOTENCY_KEY_REUSED',
+    message: `This ${IDEMPOTENCY_KEY_HEADER} header was already used for a different fill report of prescription ${prescriptionId}: send a new key for a new report`,
+  });
+}
+
+/** SHA-256 of the validated body, fields in a fixed order: what "the same request" means. */
+function fingerprint(report: RecordFillDto): string {
+  return createHash('sha256')
+    .update(JSON.stringify([report.pharmacyId, report.quantity, report.filledAt]))
+    .digest('hex');
+}
+
+const FILL_REQUEST_KEY_CONSTRAINT = 'prescription_fill_requests_pkey';
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
 }
 
 function fillView({ prescription: _prescription, ...fill }: Fill): FillView {

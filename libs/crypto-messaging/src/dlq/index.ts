@@ -1,0 +1,2 @@
+export * from './dead-letter.error';
+export * from './dead-letter-queues';
