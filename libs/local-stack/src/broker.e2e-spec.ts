@@ -2,6 +2,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
@@ -103,6 +104,38 @@ describe('the embedded broker', () => {
       }
       sqs.destroy();
       expect(received.sort()).toEqual([...bodies].sort());
+    } finally {
+      await broker.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('with a data folder, a message released with visibility 0 is there again at once, and after a crash', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-release-'));
+    let broker = await startBroker({ port: 0, dataDir });
+    try {
+      let sqs = sqsOf(broker);
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'release' }));
+      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'released' }));
+      const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 600 }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: first.Messages![0].ReceiptHandle!,
+          VisibilityTimeout: 0,
+        }),
+      );
+      const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 0 }));
+      expect(again.Messages?.map((m) => m.Body)).toEqual(['released']);
+      sqs.destroy();
+      // The release was stored too: after kill -9 the message is ready, not in flight for 600 s.
+      process.kill(broker.pid, 'SIGKILL');
+      await broker.exited;
+      broker = await startBroker({ port: broker.port, dataDir });
+      sqs = sqsOf(broker);
+      const afterCrash = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+      expect(afterCrash.Messages?.map((m) => m.Body)).toEqual(['released']);
+      sqs.destroy();
     } finally {
       await broker.stop();
       rmSync(dataDir, { recursive: true, force: true });

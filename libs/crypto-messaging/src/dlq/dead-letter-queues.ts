@@ -165,14 +165,6 @@ const DEFAULT_INSPECT_VISIBILITY_S = 60;
 const DEFAULT_MAX_MESSAGES = 1_000;
 const DEFAULT_MOVE_TASK_TIMEOUT_MS = 120_000;
 const MOVE_TASK_POLL_MS = 1_000;
-/**
- * fauxqs 2.4.1 with persistence (the embedded broker) fails ChangeMessageVisibility(0): its
- * SQLite write violates a NOT NULL constraint after it has already dropped the message from
- * its in-flight set, so the message vanishes until the broker restarts. One second avoids that
- * code path; the longer wait lets a long poll see messages a command released just before.
- */
-const EMBEDDED_RELEASE_VISIBILITY_S = 1;
-const EMBEDDED_WAIT_TIME_S = 2;
 
 /** An id we echo (event id, message id): letters, digits and `._:-`, nothing that could be text. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -218,15 +210,11 @@ export class DeadLetterQueues {
     runtime: MessagingRuntime,
     options: Pick<DeadLetterQueuesOptions, 'actor' | 'audit'> & Partial<DeadLetterQueuesOptions>,
   ): DeadLetterQueues {
-    const embedded = runtime.config.profile === 'embedded';
     return new DeadLetterQueues({
       sqs: runtime.clients.sqs,
       topology: runtime.topology,
       queueUrl: (name) => runtime.queueUrl(name),
       cipher: () => runtime.cipher(),
-      ...(embedded
-        ? { releaseVisibilityS: EMBEDDED_RELEASE_VISIBILITY_S, waitTimeS: EMBEDDED_WAIT_TIME_S }
-        : {}),
       ...options,
     });
   }

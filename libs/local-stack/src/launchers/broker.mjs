@@ -8,6 +8,7 @@
 // message through to SQLite (node:sqlite, WAL) in that folder before it answers the request, so
 // a message the broker acknowledged survives kill -9 and is delivered after a restart.
 import net from 'node:net';
+import { URL } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { startFauxqs } from 'fauxqs';
 
@@ -25,6 +26,17 @@ net.Server.prototype.listen = function loopbackOnly(...args) {
     args[0] = { ...first, host: '127.0.0.1' };
   }
   return listen.apply(this, args);
+};
+
+// fauxqs 2.4.1 bug: ChangeMessageVisibility with VisibilityTimeout=0 (release a message now)
+// persists the release by writing NULL into the NOT NULL receive count; the SQLite error comes
+// after the message left the in-flight set, so it vanished until the next restart. Persist the
+// release as what it is: no receipt handle, no deadline, counts kept.
+const { PersistenceManager } = await import(new URL('./persistence.js', import.meta.resolve('fauxqs')));
+PersistenceManager.prototype.updateMessageReady = function updateMessageReady(messageId) {
+  this.db
+    .prepare('UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?')
+    .run(messageId);
 };
 
 let server;
