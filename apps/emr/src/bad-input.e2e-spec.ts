@@ -165,6 +165,12 @@ describe('EMR bad input (embedded)', () => {
       { physicianId: 'phy-001\u0000' },
       'physicianId must not contain control characters',
     ],
+    ['no visit (found by the fuzz)', { visit: undefined }, 'visit must be an object'],
+    [
+      'a list inside a list (found by the fuzz)',
+      { diagnoses: [[{ icd10: 'J06.9' }]] },
+      'each value in diagnoses must be an object',
+    ],
     [
       'JSON nested 5,000 deep',
       `{"note":${deep(5_000)}}`,

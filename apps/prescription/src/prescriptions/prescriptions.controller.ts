@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,6 +12,7 @@ import {
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
 import { RecordFillDto } from './dto/record-fill.dto';
 import { PrescriptionsService } from './prescriptions.service';
+import { uuidParam } from '@app/platform';
 
 /** Read API of prescriptions, and the endpoint where pharmacies report fills. */
 @ApiTags('prescriptions')
@@ -23,21 +24,21 @@ export class PrescriptionsController {
   @ApiOperation({ summary: "A patient's prescriptions, sent and rejected, newest first, with their fills" })
   @ApiOkResponse({ description: 'Prescriptions (possibly none)' })
   @ApiBadRequestResponse({ description: 'The patient id is not a UUID' })
-  byPatient(@Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string) {
+  byPatient(@Param('patientId', uuidParam('patientId')) patientId: string) {
     return this.prescriptions.byPatient(patientId);
   }
 
   @Get('prescriptions/:id')
   @ApiOperation({ summary: 'One prescription with its fill history and remaining units' })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  byId(@Param('id', uuidParam('id')) id: string) {
     return this.prescriptions.byId(id);
   }
 
   @Get('prescriptions/:id/fills')
   @ApiOperation({ summary: 'The fill history of a prescription, in the order dispensed' })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  fills(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  fills(@Param('id', uuidParam('id')) id: string) {
     return this.prescriptions.fills(id);
   }
 
@@ -53,7 +54,7 @@ export class PrescriptionsController {
   @ApiUnprocessableEntityResponse({
     description: 'PHARMACY_MISMATCH (not the pharmacy prescribed) or FILLED_BEFORE_TRANSMISSION',
   })
-  recordFill(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Body() report: RecordFillDto) {
+  recordFill(@Param('id', uuidParam('id')) id: string, @Body() report: RecordFillDto) {
     return this.prescriptions.recordFill(id, report);
   }
 }

@@ -2,3 +2,4 @@ export * from './clinic-exceptions.filter';
 export * from './database-unavailable';
 export * from './json-body';
 export * from './validators';
+export * from './uuid-param';

@@ -98,6 +98,7 @@ const logger = new Logger('HttpBody');
  */
 export function useJsonBody(app: NestExpressApplication): void {
   app.use(assignRequestId);
+  app.use(decodablePath);
   // Nest's typing hides `verify` (it uses it for rawBody, which the apps do not enable).
   app.useBodyParser<Record<string, unknown>>('json', {
     limit: MAX_JSON_BODY_BYTES,
@@ -109,6 +110,26 @@ export function useJsonBody(app: NestExpressApplication): void {
   app.use(objectOnly);
   app.use(bodyErrors);
 }
+
+/**
+ * A path with a broken escape (`/patients/%`) made Express answer "Failed to decode param '%'",
+ * quoting the path: refuse it first, naming what is wrong and quoting nothing.
+ */
+const decodablePath: RequestHandler = (request, response, next) => {
+  try {
+    decodeURIComponent(request.path);
+  } catch {
+    refuse(
+      request,
+      response,
+      400,
+      'path must be valid percent-encoding (% and two hex digits)',
+      'path.malformed',
+    );
+    return;
+  }
+  next();
+};
 
 /** express.json only sets a body for JSON requests, and `strict` already refused bare values. */
 const objectOnly: RequestHandler = (request, response, next) => {

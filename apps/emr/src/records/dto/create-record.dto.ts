@@ -5,6 +5,7 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -132,6 +133,8 @@ export class LabResultDto {
 const list = (type: () => new () => object) => [
   IsArray(),
   ArrayMaxSize(50),
+  // ValidateNested lets a nested list through as an item: each item must be an object.
+  IsObject({ each: true, message: 'each value in $property must be an object' }),
   ValidateNested({ each: true }),
   Type(type),
 ];
@@ -149,6 +152,8 @@ export class CreateRecordDto {
   physicianId!: string;
 
   @ApiProperty({ type: VisitDto })
+  // ValidateNested alone lets a missing visit through (it validates what is there).
+  @IsObject()
   @ValidateNested()
   @Type(() => VisitDto)
   visit!: VisitDto;
