@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InvoicesService } from './invoices.service';
 import { uuidParam } from '@app/platform';
+import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')
 @Controller()

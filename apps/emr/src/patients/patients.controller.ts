@@ -6,11 +6,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { uuidParam } from '@app/platform';
 import { CreateRecordDto } from '../records/dto/create-record.dto';
 import { RecordsService } from '../records/records.service';
 import { CreatePatientDto } from './dto/create-patient.dto';
 import { PatientsService } from './patients.service';
-import { uuidParam } from '@app/platform';
 
 @ApiTags('patients')
 @Controller('patients')

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RecordsService } from './records.service';
 import { uuidParam } from '@app/platform';
+import { RecordsService } from './records.service';
 
 @ApiTags('records')
 @Controller('records')

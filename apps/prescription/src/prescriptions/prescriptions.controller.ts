@@ -10,9 +10,9 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
+import { uuidParam } from '@app/platform';
 import { RecordFillDto } from './dto/record-fill.dto';
 import { PrescriptionsService } from './prescriptions.service';
-import { uuidParam } from '@app/platform';
 
 /** Read API of prescriptions, and the endpoint where pharmacies report fills. */
 @ApiTags('prescriptions')
