@@ -207,7 +207,7 @@ describe('PHI scan of the apps as processes (embedded)', () => {
     const scanned = texts.reduce((n, t) => n + t.text.length, 0);
     const appOutput = APP_NAMES.reduce((n, app) => n + output[app].join('\n').length, 0);
     // The scan read something: every app logged, and the broker's store holds the messages.
-    expect(appOutput).toBeGreaterThan(20_000);
+    expect(appOutput).toBeGreaterThan(10_000);
     expect(scanned).toBeGreaterThan(appOutput + 100_000);
     for (const app of APP_NAMES) expect(output[app].length).toBeGreaterThan(10);
     process.stderr.write(
