@@ -48,7 +48,8 @@ See README.md, "Configuration", for every variable.`;
 
 const out: Output = { line: (text) => process.stdout.write(`${text}\n`) };
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command line; resolves the exit code (2 for bad arguments, after the usage). */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     out.line(USAGE);
@@ -91,17 +92,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    // Our errors are written for people and carry no PHI; anything else gets its name only.
-    if (error instanceof MessagingError || error instanceof PortInUseError) {
-      process.stderr.write(`\nerror: ${error.message}\n`);
-    } else {
-      process.stderr.write(
-        `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
-      );
-    }
-    process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
-  },
-);
+// Run only as the program, not when a test imports main().
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      // Our errors are written for people and carry no PHI; anything else gets its name only.
+      if (error instanceof MessagingError || error instanceof PortInUseError) {
+        process.stderr.write(`\nerror: ${error.message}\n`);
+      } else {
+        process.stderr.write(
+          `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
+        );
+      }
+      process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
+    },
+  );
+}

@@ -62,17 +62,17 @@ describe('EMR (embedded)', () => {
     [
       'a malformed birth date',
       { ...patient, dateOfBirth: '01/01/1980' },
-      ['dateOfBirth must be a date such as 1980-01-01'],
+      ['dateOfBirth must be a calendar date such as 1980-01-01'],
     ],
     [
       'an impossible birth date',
       { ...patient, dateOfBirth: '1980-02-31' },
-      ['dateOfBirth must be a valid calendar date'],
+      ['dateOfBirth must be a calendar date such as 1980-01-01'],
     ],
     [
       'a birth date in the future',
       { ...patient, dateOfBirth: '2999-01-01' },
-      ['dateOfBirth must not be in the future'],
+      ['dateOfBirth must be between 1900-01-01 and today'],
     ],
     ['a bad phone', { ...patient, phone: 'call me' }, ['phone must be']],
     [
@@ -104,7 +104,7 @@ describe('EMR (embedded)', () => {
     [
       'a bad visit date',
       { ...record, visit: { ...record.visit, date: 'yesterday' } },
-      'date must be an ISO-8601 date-time',
+      'visit.date must be an ISO-8601 calendar date-time',
     ],
     [
       'an unknown pharmacy',

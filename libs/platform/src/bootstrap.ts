@@ -7,6 +7,7 @@ import {
   type LoggerService,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   MessagingError,
@@ -17,6 +18,8 @@ import {
   type EventDefinition,
 } from '@app/crypto-messaging';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
+import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
+import { useJsonBody } from './http/json-body';
 
 /** How to build one clinic app. */
 export interface AppBlueprint {
@@ -70,19 +73,23 @@ export function createLogger(config: Pick<AppConfig, 'app' | 'logFormat'>): Logg
 }
 
 /**
- * Builds an app, ready to `listen`: JSON HTTP API with a global ValidationPipe (whitelist,
- * forbid unknown, transform), OpenAPI at `/docs`, shutdown hooks, and for consumers the
- * encrypted SQS transport, with the app's pipes, guards and interceptors applied to handlers.
+ * Builds an app, ready to `listen`: JSON HTTP API with bounded bodies (size and depth), a global
+ * ValidationPipe (whitelist, forbid unknown, transform), one exception filter that logs ids and
+ * codes but never values (503 + Retry-After when the database is not answering), OpenAPI at
+ * `/docs`, shutdown hooks, and for consumers the encrypted SQS transport, with the app's pipes,
+ * guards, interceptors and filter applied to handlers.
  */
 export async function createClinicApp(
   blueprint: AppBlueprint,
   config: AppConfig,
   options: { logger?: LoggerService | false } = {},
 ): Promise<ClinicApplication> {
-  const http = await NestFactory.create(blueprint.module(config), {
+  const http = await NestFactory.create<NestExpressApplication>(blueprint.module(config), {
     logger: options.logger ?? createLogger(config),
     abortOnError: false,
   });
+  useJsonBody(http);
+  http.useGlobalFilters(new ClinicExceptionsFilter());
   http.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

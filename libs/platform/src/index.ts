@@ -8,3 +8,4 @@ export * from './messaging/queue.probe';
 export * from './health/health.controller';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './http';

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { uuidParam } from '@app/platform';
 import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')
@@ -10,14 +11,14 @@ export class InvoicesController {
   @Get('patients/:patientId/invoices')
   @ApiOperation({ summary: "A patient's invoices, newest first, with their lines" })
   @ApiOkResponse({ description: 'Invoices (possibly none)' })
-  byPatient(@Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string) {
+  byPatient(@Param('patientId', uuidParam('patientId')) patientId: string) {
     return this.invoices.byPatient(patientId);
   }
 
   @Get('invoices/:id')
   @ApiOperation({ summary: 'One invoice with its lines' })
   @ApiNotFoundResponse({ description: 'No invoice has this id' })
-  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  byId(@Param('id', uuidParam('id')) id: string) {
     return this.invoices.byId(id);
   }
 }

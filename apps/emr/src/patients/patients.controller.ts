@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
@@ -6,6 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { uuidParam } from '@app/platform';
 import { CreateRecordDto } from '../records/dto/create-record.dto';
 import { RecordsService } from '../records/records.service';
 import { CreatePatientDto } from './dto/create-patient.dto';
@@ -31,7 +32,7 @@ export class PatientsController {
   @Get(':id')
   @ApiOperation({ summary: 'One patient' })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  byId(@Param('id', uuidParam('id')) id: string) {
     return this.patients.byId(id);
   }
 
@@ -47,14 +48,14 @@ export class PatientsController {
     description: 'Validation messages, including unknown codes, physicians or pharmacies by name',
   })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  createRecord(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string, @Body() dto: CreateRecordDto) {
+  createRecord(@Param('id', uuidParam('id')) id: string, @Body() dto: CreateRecordDto) {
     return this.recordsService.create(id, dto);
   }
 
   @Get(':id/records')
   @ApiOperation({ summary: "A patient's records, newest visit first" })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  records(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  records(@Param('id', uuidParam('id')) id: string) {
     return this.recordsService.byPatient(id);
   }
 }

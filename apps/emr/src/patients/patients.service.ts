@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { CreatePatientDto } from './dto/create-patient.dto';
@@ -8,11 +8,8 @@ import { Patient } from './patient.entity';
 export class PatientsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Registers a patient and assigns the next MRN (`SYN-000001` ...). */
+  /** Registers a patient (validated by its DTO) and assigns the next MRN (`SYN-000001` ...). */
   async create(dto: CreatePatientDto): Promise<Patient> {
-    if (dto.dateOfBirth > new Date().toISOString().slice(0, 10)) {
-      throw new BadRequestException(['dateOfBirth must not be in the future']);
-    }
     const [{ next }] = await this.dataSource.query<Array<{ next: string }>>(
       "SELECT nextval('patient_mrn_seq') AS next",
     );

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { uuidParam } from '@app/platform';
 import { RecordsService } from './records.service';
 
 @ApiTags('records')
@@ -10,7 +11,7 @@ export class RecordsController {
   @Get(':id')
   @ApiOperation({ summary: 'One medical record' })
   @ApiNotFoundResponse({ description: 'No record has this id' })
-  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  byId(@Param('id', uuidParam('id')) id: string) {
     return this.records.byId(id);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -11,6 +11,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
+import { uuidParam } from '@app/platform';
 import { RecordFillDto } from './dto/record-fill.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
 import { PrescriptionsService } from './prescriptions.service';
@@ -25,21 +26,21 @@ export class PrescriptionsController {
   @ApiOperation({ summary: "A patient's prescriptions, sent and rejected, newest first, with their fills" })
   @ApiOkResponse({ description: 'Prescriptions (possibly none)' })
   @ApiBadRequestResponse({ description: 'The patient id is not a UUID' })
-  byPatient(@Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string) {
+  byPatient(@Param('patientId', uuidParam('patientId')) patientId: string) {
     return this.prescriptions.byPatient(patientId);
   }
 
   @Get('prescriptions/:id')
   @ApiOperation({ summary: 'One prescription with its fill history and remaining units' })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  byId(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  byId(@Param('id', uuidParam('id')) id: string) {
     return this.prescriptions.byId(id);
   }
 
   @Get('prescriptions/:id/fills')
   @ApiOperation({ summary: 'The fill history of a prescription, in the order dispensed' })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  fills(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string) {
+  fills(@Param('id', uuidParam('id')) id: string) {
     return this.prescriptions.fills(id);
   }
 
@@ -66,7 +67,7 @@ export class PrescriptionsController {
       'PHARMACY_MISMATCH (not the pharmacy prescribed), FILLED_BEFORE_TRANSMISSION, or IDEMPOTENCY_KEY_REUSED (the key came with a different body)',
   })
   recordFill(
-    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Param('id', uuidParam('id')) id: string,
     @Body() report: RecordFillDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
   ) {

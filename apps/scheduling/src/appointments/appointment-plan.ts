@@ -6,6 +6,31 @@ import { addDays, nextOpening, startOfUtcDay } from './slots';
 /** How far ahead of its earliest start a booking searches before giving up, in days. */
 export const SEARCH_HORIZON_DAYS = 730;
 
+/**
+ * The visit dates Scheduling can act on: from 1900 to this many days ahead of now. The EMR
+ * accepts visits up to 366 days ahead; a record beyond (a bug or another publisher) would put
+ * follow-ups, lab slots and reminders past what anyone can book or store.
+ */
+export const MAX_VISIT_DAYS_AHEAD = 730;
+const EARLIEST_VISIT_MS = Date.UTC(1900, 0, 1);
+const MS_PER_DAY = 86_400_000;
+
+/** A visit dated where no appointment or reminder can be planned: the record can never be booked. */
+export class VisitOutOfRangeError extends Error {
+  constructor() {
+    super(`The visit date is before 1900 or more than ${MAX_VISIT_DAYS_AHEAD} days ahead`);
+    this.name = 'VisitOutOfRangeError';
+  }
+}
+
+/** Throws {@link VisitOutOfRangeError} unless the record's visit date is schedulable. */
+export function assertSchedulableVisit(record: PatientRecordCreatedV1, now = Date.now()): void {
+  const visit = Date.parse(record.visit.date);
+  if (Number.isNaN(visit) || visit < EARLIEST_VISIT_MS || visit > now + MAX_VISIT_DAYS_AHEAD * MS_PER_DAY) {
+    throw new VisitOutOfRangeError();
+  }
+}
+
 /** An appointment to book: the first free slot of `resource` at or after `from`. */
 export interface AppointmentRequest {
   readonly kind: AppointmentKind;

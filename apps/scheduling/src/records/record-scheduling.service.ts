@@ -6,8 +6,10 @@ import { DeadLetterException } from '@app/crypto-messaging';
 import { claimEvent } from '@app/platform';
 import {
   appointmentRequests,
+  assertSchedulableVisit,
   NoFreeSlotError,
   UnknownLabTestError,
+  VisitOutOfRangeError,
   type AppointmentRequest,
 } from '../appointments/appointment-plan';
 import { AppointmentsService } from '../appointments/appointments.service';
@@ -19,6 +21,7 @@ export enum SchedulingErrorCode {
   UnknownLabTest = 'UNKNOWN_LAB_TEST',
   UnknownFrequency = 'UNKNOWN_FREQUENCY',
   NoFreeSlot = 'NO_FREE_SLOT',
+  VisitOutOfRange = 'VISIT_DATE_OUT_OF_RANGE',
 }
 
 /** Maps the planning errors to a dead-letter; anything else is left to retry. */
@@ -31,6 +34,9 @@ function deadLetterFor(error: unknown): DeadLetterException | undefined {
   }
   if (error instanceof NoFreeSlotError) {
     return new DeadLetterException(SchedulingErrorCode.NoFreeSlot, error.message);
+  }
+  if (error instanceof VisitOutOfRangeError) {
+    return new DeadLetterException(SchedulingErrorCode.VisitOutOfRange, error.message);
   }
   return undefined;
 }
@@ -56,6 +62,9 @@ export class RecordSchedulingService {
     let planned: PlannedReminder[];
     try {
       // Planning first, outside the transaction: a record that can never succeed costs no lock.
+      // A visit dated in 9999 would fail every retry in the database (dates past year 9999),
+      // then dead-letter: refuse it here, at once, with a code.
+      assertSchedulableVisit(record);
       requests = appointmentRequests(record);
       planned = planReminders(record);
     } catch (error) {

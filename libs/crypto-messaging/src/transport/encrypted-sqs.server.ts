@@ -279,12 +279,21 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
       Buffer.from(message.Body ?? '', 'base64'),
       contextFor(this.options.topicName, definition),
     );
-    let envelope: EventEnvelope;
+    let parsed: unknown;
     try {
-      envelope = JSON.parse(plaintext.toString('utf8')) as EventEnvelope;
+      parsed = JSON.parse(plaintext.toString('utf8'));
     } catch {
       throw new PoisonMessageError(MessagingErrorCode.InvalidEvent, 'Decrypted body is not JSON.');
     }
+    // JSON that is not an object (`null`, a number, a list) once threw a TypeError below, which
+    // counts as "retry later": a message that can never succeed was retried until redrive.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new PoisonMessageError(
+        MessagingErrorCode.InvalidEvent,
+        'Decrypted body is not an event envelope.',
+      );
+    }
+    const envelope = parsed as EventEnvelope;
     if (
       envelope.id !== attributes[ATTRIBUTE.eventId] ||
       envelope.type !== type ||

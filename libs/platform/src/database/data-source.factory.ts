@@ -1,4 +1,13 @@
-import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { Logger as NestLogger } from '@nestjs/common';
+import { Client, type ClientConfig } from 'pg';
+import {
+  DataSource,
+  type DataSourceOptions,
+  type EntitySchema,
+  type Logger as TypeOrmLogger,
+  type MixedList,
+} from 'typeorm';
+import { safeErrorFields } from '../http/clinic-exceptions.filter';
 
 /** What an app's database consists of: its entities and its reviewed migrations. */
 export interface AppDatabase {
@@ -8,8 +17,95 @@ export interface AppDatabase {
   readonly migrations: MixedList<Function | string>;
 }
 
-/** TypeORM options for an app: never `synchronize`; migrations run by a command. */
-export function dataSourceOptions(url: string, database: AppDatabase): DataSourceOptions {
+/**
+ * How long a request waits for a connection (a new one, or a free one from a full pool) before
+ * it is answered 503, in ms. A stopped or paused PostgreSQL must never hold requests for minutes.
+ */
+export const DB_CONNECT_TIMEOUT_MS = 3_000;
+/** The server cancels a statement running longer than this, in ms (SQLSTATE 57014, a 503). */
+export const DB_STATEMENT_TIMEOUT_MS = 2_500;
+/**
+ * The client gives up on a statement the server has not answered after this, in ms: a paused
+ * server cancels nothing. Longer than the statement timeout, so a live server answers first.
+ */
+export const DB_QUERY_TIMEOUT_MS = 3_000;
+/** A session idle inside a transaction this long is ended by the server (its locks freed), in ms. */
+export const DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
+ * A pg client that closes its connection when a statement times out on the client side. The
+ * statement may still run once the server wakes up (a paused server keeps the bytes), so the
+ * connection's state is unknown: a `BEGIN` that lands late would leave the next borrower of
+ * this connection inside a transaction nobody commits, and a record answered 201 would then
+ * vanish. Closing it makes the pool drop it; the server rolls back whatever it held.
+ */
+export class DeadlineClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+  }
+
+  override query(...args: unknown[]): never {
+    const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
+    if (result && typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<unknown>).then(undefined, (error: unknown) => {
+        if ((error as Error | undefined)?.message === 'Query read timeout') this.abandon();
+      });
+    }
+    return result as never;
+  }
+
+  private abandon(): void {
+    (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  }
+}
+
+/**
+ * TypeORM's logging, without values. TypeORM's own loggers print a failed statement with its
+ * parameters (names, birth dates, notes); this one logs a failure's SQLSTATE, table and
+ * constraint, and nothing of the statement.
+ */
+export class SafeTypeOrmLogger implements TypeOrmLogger {
+  private readonly logger = new NestLogger('Database');
+
+  logQuery(): void {
+    // Statements are never logged: their parameters are PHI.
+  }
+
+  logQueryError(error: string | Error): void {
+    this.logger.warn({ msg: 'query failed', ...safeErrorFields(error) });
+  }
+
+  logQuerySlow(time: number): void {
+    this.logger.warn({ msg: 'slow query', ms: time });
+  }
+
+  logSchemaBuild(): void {
+    // Never called: no synchronize.
+  }
+
+  logMigration(message: string): void {
+    this.logger.log({ msg: 'migration', detail: message });
+  }
+
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    // TypeORM's own notices (pool errors, deprecations): its fixed text only, cut short, since a
+    // driver error's text could quote a value.
+    const text = typeof message === 'string' ? message.split(/[.:]/)[0].slice(0, 80) : 'notice';
+    if (level === 'warn') this.logger.warn({ msg: 'typeorm', detail: text });
+    else this.logger.log({ msg: 'typeorm', detail: text });
+  }
+}
+
+/**
+ * TypeORM options for an app: never `synchronize`; migrations run by a command; bounded waits
+ * for connections and statements (so an unavailable database is a quick 503, never a hang);
+ * logs without values. `timeouts: false` is for migrations, which may legitimately run long.
+ */
+export function dataSourceOptions(
+  url: string,
+  database: AppDatabase,
+  { timeouts = true }: { timeouts?: boolean } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -18,15 +114,26 @@ export function dataSourceOptions(url: string, database: AppDatabase): DataSourc
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: false,
+    logging: ['error', 'warn', 'migration'],
+    logger: new SafeTypeOrmLogger(),
+    maxQueryExecutionTime: DB_STATEMENT_TIMEOUT_MS,
     // Pool sized for the consumer's concurrency plus the HTTP API.
-    extra: { max: 30, connectionTimeoutMillis: 5_000 },
+    extra: timeouts
+      ? {
+          max: 30,
+          Client: DeadlineClient,
+          connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
+          statement_timeout: DB_STATEMENT_TIMEOUT_MS,
+          query_timeout: DB_QUERY_TIMEOUT_MS,
+          idle_in_transaction_session_timeout: DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        }
+      : { max: 2, connectionTimeoutMillis: 30_000 },
   };
 }
 
 /** Runs an app's pending migrations; returns the names it applied. */
 export async function runMigrations(url: string, database: AppDatabase): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(url, database));
+  const dataSource = new DataSource(dataSourceOptions(url, database, { timeouts: false }));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -5,7 +5,7 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
-  IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -15,18 +15,27 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsCalendarDate, IsCalendarDateTime, IsPlainText } from '@app/platform';
+
+/**
+ * How far ahead a visit may be dated, in days: a record is entered for a visit that happened or
+ * is booked; a year ahead covers any booking, and keeps derived dates (follow-ups, lab slots,
+ * reminders) inside what every downstream system can store.
+ */
+export const VISIT_MAX_DAYS_AHEAD = 366;
 
 export class VisitDto {
   @ApiProperty({ example: 'office-visit-established', description: 'A visit type of the catalogue' })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   type!: string;
 
-  @ApiProperty({ example: '2026-11-28T09:30:00Z' })
-  @IsISO8601(
-    { strict: true },
-    { message: 'date must be an ISO-8601 date-time, such as 2026-11-28T09:30:00Z' },
-  )
+  @ApiProperty({
+    example: '2026-11-28T09:30:00Z',
+    description: `RFC 3339 date-time with offset, from 1900 to ${VISIT_MAX_DAYS_AHEAD} days ahead`,
+  })
+  @IsCalendarDateTime('2026-11-28T09:30:00Z', { maxDaysAhead: VISIT_MAX_DAYS_AHEAD })
   date!: string;
 }
 
@@ -52,11 +61,13 @@ export class MedicationDto {
   @ApiProperty({ example: '500 mg' })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   dose!: string;
 
   @ApiProperty({ example: 'every 8 hours', description: 'A frequency of the catalogue' })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   frequency!: string;
 
   @ApiProperty({ example: 21 })
@@ -74,6 +85,7 @@ export class MedicationDto {
   @ApiProperty({ example: 'pharm-001', description: "The patient's chosen pharmacy" })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   pharmacyId!: string;
 }
 
@@ -82,8 +94,8 @@ export class ImmunizationDto {
   @Matches(/^\d{1,3}$/, { message: 'cvx must be a CVX code (digits)' })
   cvx!: string;
 
-  @ApiProperty({ example: '2026-11-28' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'date must be a date such as 2026-11-28' })
+  @ApiProperty({ example: '2026-11-28', description: 'Calendar date, from 1900-01-01 to today' })
+  @IsCalendarDate('2026-11-28')
   date!: string;
 }
 
@@ -101,23 +113,28 @@ export class LabResultDto {
   @ApiProperty({ example: '98' })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   value!: string;
 
   @ApiProperty({ example: 'mg/dL' })
   @IsString()
   @Length(1, 32)
+  @IsPlainText()
   unit!: string;
 
   @ApiPropertyOptional({ example: 'N' })
   @IsOptional()
   @IsString()
   @Length(1, 8)
+  @IsPlainText()
   flag?: string;
 }
 
 const list = (type: () => new () => object) => [
   IsArray(),
   ArrayMaxSize(50),
+  // ValidateNested lets a nested list through as an item: each item must be an object.
+  IsObject({ each: true, message: 'each value in $property must be an object' }),
   ValidateNested({ each: true }),
   Type(type),
 ];
@@ -131,9 +148,12 @@ export class CreateRecordDto {
   @ApiProperty({ example: 'phy-001', description: 'A physician of the catalogue' })
   @IsString()
   @Length(1, 64)
+  @IsPlainText()
   physicianId!: string;
 
   @ApiProperty({ type: VisitDto })
+  // ValidateNested alone lets a missing visit through (it validates what is there).
+  @IsObject()
   @ValidateNested()
   @Type(() => VisitDto)
   visit!: VisitDto;
@@ -178,6 +198,7 @@ export class CreateRecordDto {
   @IsOptional()
   @IsString()
   @MaxLength(10_000)
+  @IsPlainText({ multiline: true })
   note?: string;
 
   @ApiPropertyOptional({ example: true, description: 'Default: true (telehealth too)' })

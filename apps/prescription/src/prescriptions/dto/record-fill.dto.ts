@@ -11,6 +11,7 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
+import { IsCalendarDateTime, IsPlainText } from '@app/platform';
 import { CLOCK_SKEW_MS } from '../prescription-rules';
 
 /**
@@ -45,6 +46,7 @@ export class RecordFillDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
+  @IsPlainText()
   pharmacyId!: string;
 
   @ApiProperty({ example: 21, minimum: 1, maximum: MAX_FILL_UNITS, description: 'Units dispensed' })
@@ -58,6 +60,8 @@ export class RecordFillDto {
     description: 'When it was dispensed: RFC 3339 date-time with offset, not in the future',
   })
   @IsRFC3339()
+  // A real day of the calendar from 1900 (RFC 3339's pattern admits 2026-02-31).
+  @IsCalendarDateTime('2026-11-28T15:04:05Z')
   @IsNotInFuture()
   filledAt!: string;
 }

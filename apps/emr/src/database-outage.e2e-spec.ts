@@ -1,0 +1,105 @@
+/**
+ * PostgreSQL paused (SIGSTOP of the server and its backends, as a frozen host) for about 10 s
+ * while physicians keep entering records: the EMR answers 503 with Retry-After within a few
+ * seconds, never a 500 and never a hang; once PostgreSQL resumes, records are saved again; and
+ * every record ever answered 201 is in the database.
+ */
+import { syntheticRecordRequest } from '@app/contracts';
+import { eventually } from '@app/crypto-messaging/testing';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { pausePostgres } from '../../../test/support/pause-postgres';
+import { emrDatabase } from './database/emr.database';
+import { emrBlueprint } from './emr.blueprint';
+
+const PAUSE_MS = 10_000;
+/** The slowest answer accepted while the database is paused: connect/read timeouts plus slack. */
+const MAX_ANSWER_MS = 8_000;
+const patient = { givenName: 'Alex', familyName: 'Testpatient', dateOfBirth: '1980-01-01' };
+
+interface Outcome {
+  readonly kind: 'patient' | 'record';
+  readonly status: number;
+  readonly ms: number;
+  readonly retryAfter: string | null;
+  readonly id?: string;
+}
+
+describe('EMR with PostgreSQL paused (embedded)', () => {
+  let env: ClinicTestEnv;
+  let emr: AppUnderTest;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    emr = await env.startApp(emrBlueprint, emrDatabase);
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  const post = async (path: string, body: unknown): Promise<Outcome> => {
+    const started = Date.now();
+    const response = await fetch(`${emr.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      // A hang is a failure: far longer than the bound, short of the test's timeout.
+      signal: AbortSignal.timeout(30_000),
+    });
+    const json = (await response.json()) as { id?: string };
+    return {
+      kind: path === '/patients' ? 'patient' : 'record',
+      status: response.status,
+      ms: Date.now() - started,
+      retryAfter: response.headers.get('retry-after'),
+      id: json.id,
+    };
+  };
+
+  it('answers 503 + Retry-After while paused, 201 after, and keeps every 201', async () => {
+    const patientId = (await post('/patients', patient)).id!;
+    const created: string[] = [];
+    const during: Outcome[] = [];
+    const record = () => post(`/patients/${patientId}/records`, syntheticRecordRequest({ note: 'outage' }));
+    const before = await record();
+    expect(before.status).toBe(201);
+    created.push(before.id!);
+
+    const resume = pausePostgres(env.postgres.port);
+    const pausedAt = Date.now();
+    try {
+      // Three physicians at once, each entering records back to back, for the whole pause.
+      await Promise.all(
+        Array.from({ length: 3 }, async (_, i) => {
+          while (Date.now() - pausedAt < PAUSE_MS - MAX_ANSWER_MS / 2) {
+            during.push(await (i === 2 ? post('/patients', patient) : record()));
+          }
+        }),
+      );
+    } finally {
+      const left = PAUSE_MS - (Date.now() - pausedAt);
+      if (left > 0) await new Promise((r) => setTimeout(r, left)); // the pause's length is the scenario
+      resume();
+    }
+
+    expect(during.length).toBeGreaterThanOrEqual(3);
+    expect(during.filter((o) => o.status === 503).length).toBeGreaterThanOrEqual(3);
+    for (const outcome of during) {
+      expect([201, 503]).toContain(outcome.status);
+      expect(outcome.ms).toBeLessThan(MAX_ANSWER_MS);
+      if (outcome.status === 503) expect(outcome.retryAfter).toMatch(/^\d+$/);
+      if (outcome.status === 201 && outcome.kind === 'record') created.push(outcome.id!);
+    }
+
+    const after = await eventually(
+      'a record saved once PostgreSQL resumes',
+      () => record(),
+      (o) => o.status === 201,
+      20_000,
+    );
+    created.push(after.id!);
+    for (const id of created) {
+      const response = await fetch(`${emr.url}/records/${id}`);
+      expect({ id, status: response.status }).toEqual({ id, status: 200 });
+    }
+  }, 90_000);
+});
