@@ -103,9 +103,12 @@ export class ClinicExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof HttpException) {
-      // A 5xx the app chose to answer: its body was written for the client.
+      // A 5xx the app chose to answer: its body was written for the client. One that says when
+      // to come back (a key service out of reach) gets its Retry-After header.
       const status = exception.getStatus();
       this.logger.error({ msg: 'request failed', status, ...safeErrorFields(exception), ...where });
+      const retryAfterS = (exception as { retryAfterS?: unknown }).retryAfterS;
+      if (typeof retryAfterS === 'number') response.setHeader('Retry-After', String(retryAfterS));
       const body = exception.getResponse();
       response
         .status(status)
