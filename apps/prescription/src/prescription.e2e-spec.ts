@@ -266,12 +266,21 @@ describe('Prescription (embedded)', () => {
       expect(await fillsOf(sent.id)).toHaveLength(1);
     });
 
-    it('replays a refusal too: same status, same body', async () => {
+    it("replays a refusal too: same status, same body (the request id is the retry's own)", async () => {
       const [sent] = (await prescribe([{ ...amoxicillin, quantity: 5, refills: 0 }])).prescriptions;
       const [body, headers] = [{ ...report(), quantity: 6 }, key()];
       const first = await post(`/prescriptions/${sent.id}/fills`, body, headers);
       expect(first).toMatchObject({ status: 409, body: { code: 'FILL_EXCEEDS_REMAINING' } });
-      expect(await post(`/prescriptions/${sent.id}/fills`, body, headers)).toEqual(first);
+      const retry = await post(`/prescriptions/${sent.id}/fills`, body, headers);
+      // The request id names the HTTP request for the logs, so each request has its own.
+      const { requestId: firstId, ...firstAnswer } = first.body as Record<string, unknown>;
+      const { requestId: retryId, ...retryAnswer } = retry.body as Record<string, unknown>;
+      expect({ status: retry.status, body: retryAnswer }).toEqual({
+        status: first.status,
+        body: firstAnswer,
+      });
+      expect(typeof firstId).toBe('string');
+      expect(retryId).not.toEqual(firstId);
     });
 
     it.each([
