@@ -52,7 +52,10 @@ const BOOT_CONTEXTS = new Set([
 class PrettyLogger extends ConsoleLogger {
   override log(message: unknown, context?: string): void {
     if (context && BOOT_CONTEXTS.has(context)) return;
-    super.log(message, context);
+    // Passed on as an explicit `undefined`, a missing context is printed as a second message
+    // ("LOG undefined" after every context-less line).
+    if (context === undefined) super.log(message);
+    else super.log(message, context);
   }
 }
 
