@@ -14,11 +14,11 @@ import {
 import * as path from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
-import { queueOf, type MessagingRuntime } from '@app/crypto-messaging';
+import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
 import type { ClinicApp } from '@app/platform';
-import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
-import { sampleRecord, startAppAsProcess } from '../clinic-harness';
+import { BLUEPRINTS, databaseOf, sampleRecord, startAppAsProcess } from '../clinic-harness';
 import { canaryPatient, type PhiCanary } from '../support/phi-scan';
 
 /** Where the run's logs, state copies, canaries and results go (set by the global setup). */
@@ -121,6 +121,7 @@ export async function postRetrying<T>(
 /** A whole clinic for one scenario, its apps as real processes with their logs kept. */
 export class FaultClinic {
   readonly procs: Partial<Record<ClinicApp, AppProcess>> = {};
+  readonly inProcess: Partial<Record<ClinicApp, AppUnderTest>> = {};
   private readonly ports: Partial<Record<ClinicApp, number>> = {};
   private readonly logs: WriteStream[] = [];
   private readonly canaries: PhiCanary[] = [];
@@ -133,6 +134,7 @@ export class FaultClinic {
     readonly dir: string,
   ) {}
 
+  /** The environment and the given apps as processes (all four by default). */
   static async start(name: string, apps: readonly ClinicApp[] = ['emr', ...CONSUMERS]): Promise<FaultClinic> {
     const env = (await startClinicTestEnv('embedded'))!;
     const dir = path.join(OUT_DIR, name);
@@ -161,10 +163,27 @@ export class FaultClinic {
     return proc;
   }
 
+  /**
+   * Starts a consumer in this process instead (its transport observable through a spy, its
+   * tuning adjustable), on the same environment.
+   */
+  async startInProcess(consumer: Consumer, tuning: ConsumerTuning = {}): Promise<AppUnderTest> {
+    const blueprint = BLUEPRINTS[consumer];
+    const app = await this.env.startApp(
+      {
+        ...blueprint,
+        consumer: { ...blueprint.consumer!, tuning: { ...blueprint.consumer!.tuning, ...tuning } },
+      },
+      databaseOf(consumer),
+    );
+    this.inProcess[consumer] = app;
+    return app;
+  }
+
   url(app: ClinicApp): string {
-    const proc = this.procs[app];
-    if (!proc) throw new Error(`${app} is not running`);
-    return proc.url;
+    const url = this.procs[app]?.url ?? this.inProcess[app]?.url;
+    if (!url) throw new Error(`${app} is not running`);
+    return url;
   }
 
   /** kill -9: a crash, no shutdown hooks. */
