@@ -8,6 +8,7 @@ import {
   cpSync,
   createWriteStream,
   mkdirSync,
+  readdirSync,
   readFileSync,
   type WriteStream,
 } from 'node:fs';
@@ -243,6 +244,39 @@ export class FaultClinic {
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(100);
     }
+  }
+
+  /**
+   * Pauses PostgreSQL (SIGSTOP to the postmaster and every backend): connections stay open and
+   * hang, new ones wait. Resolves with the function that resumes it (SIGCONT).
+   */
+  pausePostgres(): () => void {
+    const postmaster = Number(
+      readFileSync(path.join(this.env.postgresDataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    const children = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
+    const all = [postmaster, ...children];
+    for (const pid of all) process.kill(pid, 'SIGSTOP');
+    return () => {
+      for (const pid of all) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // a backend that ended meanwhile
+        }
+      }
+    };
   }
 
   /** Runs a query on an app's own database. */
