@@ -1,0 +1,61 @@
+/**
+ * Fault 10: a long run (10,000 records by default; FAULTS_BULK_RECORDS to change it) during which
+ * every consumer is restarted twice: once with SIGTERM (a deploy), once with kill -9 (a crash).
+ * Every record takes effect exactly once, within a bounded time.
+ */
+import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
+
+const RECORDS = Number(process.env.FAULTS_BULK_RECORDS ?? 10_000);
+/** Generous bound on the whole run: measured throughput (see docs/reliability.md) plus restarts. */
+const RUN_BOUND_MS = 60_000 + RECORDS * 50;
+
+describe(`fault 10: ${RECORDS} records, consumers restarted twice`, () => {
+  let clinic: FaultClinic;
+  beforeAll(async () => {
+    clinic = await FaultClinic.start('10-bulk-with-restarts');
+  });
+  afterAll(() => clinic?.stop());
+
+  it('takes every record into effect exactly once', async () => {
+    const t0 = Date.now();
+    const patient = await clinic.canaryPatient();
+    const burst = clinic.burst(patient, RECORDS, { concurrency: 8, deadlineMs: RUN_BOUND_MS });
+    const billed = async () =>
+      Number((await clinic.query<{ n: string }>('billing', 'SELECT count(*) AS n FROM invoices'))[0].n);
+
+    await clinic.waitUntil('a third billed', async () => (await billed()) >= RECORDS / 3, RUN_BOUND_MS);
+    await Promise.all(CONSUMERS.map((c) => clinic.procs[c]!.stop())); // SIGTERM: a deploy
+    await Promise.all(CONSUMERS.map((c) => clinic.startApp(c)));
+    await clinic.waitUntil(
+      'two thirds billed',
+      async () => (await billed()) >= (2 * RECORDS) / 3,
+      RUN_BOUND_MS,
+    );
+    await Promise.all(CONSUMERS.map((c) => clinic.kill(c))); // kill -9: a crash
+    await Promise.all(CONSUMERS.map((c) => clinic.startApp(c)));
+    const lastRestartAt = Date.now();
+
+    const done = await burst;
+    const posted = Date.now() - t0;
+    const tally = await clinic.waitForEffects(done.accepted, RUN_BOUND_MS);
+    const recoveryMs = Date.now() - lastRestartAt;
+    const runMs = Date.now() - t0;
+    const left = await clinic.waitQuiet();
+    const final = await clinic.tally(done.accepted);
+    recordResult(
+      resultOf(
+        clinic,
+        `10. ${RECORDS} records, consumers restarted twice`,
+        final,
+        recoveryMs,
+        `posted in ${posted} ms, all effects in ${runMs} ms (${((RECORDS * 1000) / runMs).toFixed(0)} records/s)`,
+      ),
+    );
+
+    expect(done.refused).toEqual([]);
+    expect(tally.observed).toBe(tally.expected);
+    expect(final).toMatchObject({ records: RECORDS, lost: 0, duplicated: 0, acceptedButMissing: 0 });
+    expect(left).toEqual({ queued: 0, deadLettered: 0 });
+    expect(runMs).toBeLessThan(RUN_BOUND_MS);
+  });
+});
