@@ -135,9 +135,20 @@ export class FaultClinic {
     readonly dir: string,
   ) {}
 
-  /** The environment and the given apps as processes (all four by default). */
-  static async start(name: string, apps: readonly ClinicApp[] = ['emr', ...CONSUMERS]): Promise<FaultClinic> {
-    const env = (await startClinicTestEnv('embedded'))!;
+  /** Environment every app process gets on top of the clinic's (a proxy's endpoint, say). */
+  appEnv: Record<string, string> = {};
+
+  /**
+   * The environment and the given apps as processes (all four by default). The aws profile
+   * needs moto (callers skip with `findMotoServer()` outside CI, as the e2e suites do).
+   */
+  static async start(
+    name: string,
+    apps: readonly ClinicApp[] = ['emr', ...CONSUMERS],
+    profile: 'embedded' | 'aws' = 'embedded',
+  ): Promise<FaultClinic> {
+    const env = await startClinicTestEnv(profile);
+    if (!env) throw new Error('moto_server is not installed: the aws profile cannot run');
     const dir = path.join(OUT_DIR, name);
     mkdirSync(path.join(dir, 'logs'), { recursive: true });
     const clinic = new FaultClinic(name, env, dir);
@@ -156,7 +167,7 @@ export class FaultClinic {
     this.logs.push(log);
     const proc = await startAppAsProcess(this.env, app, {
       line: (line) => log.write(`${line}\n`),
-      env,
+      env: { ...this.appEnv, ...env },
       port: this.ports[app],
     });
     this.ports[app] = Number(new URL(proc.url).port);

@@ -1,0 +1,69 @@
+/**
+ * Fault 5 (aws profile, moto): KMS unavailable for 20 s while records flow, SNS and SQS up. The
+ * apps reach moto through a proxy that drops every KMS connection during the outage. Data keys
+ * live 1 s here (CLINIC_DATA_KEY_MAX_AGE_S), so the EMR needs GenerateDataKey and the consumers
+ * need Decrypt during the outage: the EMR keeps records in its outbox (or answers 503 and the
+ * client retries), consumers retry later; after KMS is back every record takes effect once and
+ * nothing is dead-lettered.
+ */
+import { findMotoServer } from '@app/crypto-messaging/testing';
+import { AwsFaultProxy } from '@app/platform/testing';
+import { FaultClinic, recordResult, resultOf } from './fault-harness';
+
+const OUTAGE_MS = 20_000;
+const run = findMotoServer() ? describe : describe.skip;
+
+run('fault 5: KMS unavailable for 20 s (aws profile), then back', () => {
+  let clinic: FaultClinic;
+  let proxy: AwsFaultProxy;
+  beforeAll(async () => {
+    clinic = await FaultClinic.start('05-kms-outage', [], 'aws');
+    proxy = await new AwsFaultProxy(clinic.env.messaging.endpoint).open();
+    clinic.appEnv = { AWS_ENDPOINT_URL: proxy.url, CLINIC_DATA_KEY_MAX_AGE_S: '1' };
+    for (const app of ['emr', 'billing', 'scheduling', 'prescription'] as const) await clinic.startApp(app);
+  });
+  afterAll(async () => {
+    await clinic?.stop();
+    await proxy?.close();
+  });
+
+  it('holds every record through the outage and delivers each once after it', async () => {
+    const patient = await clinic.canaryPatient();
+    const before = await clinic.burst(patient, 30);
+    // Cut KMS while Billing is under way: queued messages now need a Decrypt that fails.
+    await clinic.waitUntil('billing under way', async () => (await clinic.effectRows('billing')).size >= 1);
+    proxy.kms = 'down';
+    const cutAt = Date.now();
+    const during = clinic.burst(patient, 20, { concurrency: 2 });
+    await clinic.waitUntil(
+      'the outage',
+      () => Promise.resolve(Date.now() - cutAt >= OUTAGE_MS),
+      OUTAGE_MS * 2,
+    );
+    proxy.kms = 'up';
+    const restoredAt = Date.now();
+    const second = await during;
+    const accepted = [...before.accepted, ...second.accepted];
+    const tally = await clinic.waitForEffects(accepted, 180_000);
+    const recoveryMs = Date.now() - restoredAt;
+    const left = await clinic.waitQuiet(120_000);
+    const final = await clinic.tally(accepted);
+    const hit = Object.fromEntries(proxy.refused);
+    recordResult(
+      resultOf(
+        clinic,
+        '5. KMS down 20 s (aws/moto)',
+        final,
+        recoveryMs,
+        `KMS calls dropped: ${JSON.stringify(hit)}; client retries ${second.retries}`,
+      ),
+    );
+
+    expect(hit.GenerateDataKey ?? 0).toBeGreaterThan(0); // the EMR met the outage
+    expect(hit.Decrypt ?? 0).toBeGreaterThan(0); // so did the consumers
+    expect([...before.refused, ...second.refused]).toEqual([]);
+    expect(tally.observed).toBe(tally.expected);
+    expect(final).toMatchObject({ records: 50, lost: 0, duplicated: 0, acceptedButMissing: 0 });
+    expect(left).toEqual({ queued: 0, deadLettered: 0 });
+  });
+});
