@@ -18,7 +18,6 @@ describe('fault 2: PostgreSQL paused for 10 s during a burst', () => {
 
   it('never loses an accepted record; the retrying client gets every record in', async () => {
     const patient = await clinic.canaryPatient();
-    let accepted = 0;
     let reachedHalf!: () => void;
     const half = new Promise<void>((resolve) => (reachedHalf = resolve));
     const burst = clinic.burst(patient, RECORDS, {
@@ -39,7 +38,7 @@ describe('fault 2: PostgreSQL paused for 10 s during a burst', () => {
     }
     const resumedAt = Date.now();
     const done = await burst;
-    accepted = done.accepted.length;
+    const accepted = done.accepted.length;
     const tally = await clinic.waitForEffects(done.accepted, 120_000);
     const recoveryMs = Date.now() - resumedAt;
     const left = await clinic.waitQuiet();
