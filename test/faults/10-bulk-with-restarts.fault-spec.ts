@@ -1,11 +1,14 @@
 /**
- * Fault 10: a long run (10,000 records by default; FAULTS_BULK_RECORDS to change it) during which
+ * Fault 10: a long run (2,000 records by default, FAULTS_BULK_RECORDS=10000 for the full count;
+ * see docs/reliability.md for why and the figures of both) during which
  * every consumer is restarted twice: once with SIGTERM (a deploy), once with kill -9 (a crash).
  * Every record takes effect exactly once, within a bounded time.
  */
 import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
 
-const RECORDS = Number(process.env.FAULTS_BULK_RECORDS ?? 10_000);
+// 10,000 took about 20 min on a shared 2-core machine (Scheduling's slot search is the
+// bottleneck): over the suite's 20 min budget, so CI runs 2,000 and the full count is opt-in.
+const RECORDS = Number(process.env.FAULTS_BULK_RECORDS ?? 2_000);
 /** Generous bound on the whole run: measured throughput (see docs/reliability.md) plus restarts. */
 const RUN_BOUND_MS = 60_000 + RECORDS * 50;
 
