@@ -223,7 +223,13 @@ export class FaultClinic {
   async burst(
     patientId: string,
     count: number,
-    options: { concurrency?: number; deadlineMs?: number; onAccepted?: (n: number) => void } = {},
+    options: {
+      concurrency?: number;
+      deadlineMs?: number;
+      onAccepted?: (n: number) => void;
+      /** The i-th record's body (default: the synthetic record). */
+      body?: (i: number) => unknown;
+    } = {},
   ): Promise<{ accepted: string[]; refused: number[]; retries: number }> {
     const accepted: string[] = [];
     const refused: number[] = [];
@@ -231,10 +237,10 @@ export class FaultClinic {
     let next = 0;
     const worker = async () => {
       while (next < count) {
-        next++;
+        const i = next++;
         const answer = await postRetrying<{ id: string }>(
           `${this.url('emr')}/patients/${patientId}/records`,
-          sampleRecord(),
+          options.body ? options.body(i) : sampleRecord(),
           options.deadlineMs,
         );
         retries += answer.attempts - 1;
