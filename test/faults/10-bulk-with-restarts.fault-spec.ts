@@ -17,13 +17,14 @@ const RECORDS = Number(process.env.FAULTS_BULK_RECORDS ?? 2_000);
 const RUN_BOUND_MS = 60_000 + RECORDS * 100;
 
 /**
- * Visits spread over the past year, as a clinic's are: the clinic has about 9,400 follow-up slots in
- * Scheduling's two-year horizon, so 10,000 visits on one day could not all be booked (they would
- * be dead-lettered NO_FREE_SLOT, by design), and each booking would scan ever more taken slots.
+ * Visits spread over the past two years, about 14 a day, as a clinic's are. The clinic books 18
+ * follow-ups a weekday within a two-year horizon, so 10,000 visits on one day (or crowded into
+ * one year) could not all be booked: they would be dead-lettered NO_FREE_SLOT, by design.
  */
 function visitDate(i: number): string {
-  // The year before the sample visit (2026-11-27): past dates only.
-  return new Date(Date.UTC(2025, 10, 27, 9, 30) + (i % 365) * 86_400_000).toISOString().replace('.000Z', 'Z');
+  // Up to the day before the sample visit (2026-11-27): past dates only.
+  const first = Date.UTC(2024, 10, 28, 9, 30);
+  return new Date(first + (i % 730) * 86_400_000).toISOString().replace('.000Z', 'Z');
 }
 
 describe(`fault 10: ${RECORDS} records, consumers restarted twice`, () => {
