@@ -17,14 +17,15 @@ const RECORDS = Number(process.env.FAULTS_BULK_RECORDS ?? 2_000);
 const RUN_BOUND_MS = 60_000 + RECORDS * 100;
 
 /**
- * Visits spread over the past two years, about 14 a day, as a clinic's are. The clinic books 18
- * follow-ups a weekday within a two-year horizon, so 10,000 visits on one day (or crowded into
- * one year) could not all be booked: they would be dead-lettered NO_FREE_SLOT, by design.
+ * Visits spread over the past three years (about 9 a day, 64 a week), as a clinic's are. The
+ * clinic books 90 follow-ups a week (18 a weekday) within a two-year horizon: 10,000 visits on
+ * one day, or crowded into two years (96 a week), overbook it, and the overflow is dead-lettered
+ * NO_FREE_SLOT, by design (measured: 8 of 10,000 at two years, 43 at one).
  */
 function visitDate(i: number): string {
   // Up to the day before the sample visit (2026-11-27): past dates only.
-  const first = Date.UTC(2024, 10, 28, 9, 30);
-  return new Date(first + (i % 730) * 86_400_000).toISOString().replace('.000Z', 'Z');
+  const first = Date.UTC(2023, 10, 29, 9, 30);
+  return new Date(first + (i % 1095) * 86_400_000).toISOString().replace('.000Z', 'Z');
 }
 
 describe(`fault 10: ${RECORDS} records, consumers restarted twice`, () => {
