@@ -11,6 +11,7 @@ import { AwsFaultProxy } from '@app/platform/testing';
 import { FaultClinic, recordResult, resultOf } from './fault-harness';
 
 const OUTAGE_MS = 20_000;
+const DATA_KEY_MAX_AGE_S = 1;
 const run = findMotoServer() ? describe : describe.skip;
 
 run('fault 5: KMS unavailable for 20 s (aws profile), then back', () => {
@@ -19,7 +20,7 @@ run('fault 5: KMS unavailable for 20 s (aws profile), then back', () => {
   beforeAll(async () => {
     clinic = await FaultClinic.start('05-kms-outage', [], 'aws');
     proxy = await new AwsFaultProxy(clinic.env.messaging.endpoint).open();
-    clinic.appEnv = { AWS_ENDPOINT_URL: proxy.url, CLINIC_DATA_KEY_MAX_AGE_S: '1' };
+    clinic.appEnv = { AWS_ENDPOINT_URL: proxy.url, CLINIC_DATA_KEY_MAX_AGE_S: String(DATA_KEY_MAX_AGE_S) };
     for (const app of ['emr', 'billing', 'scheduling', 'prescription'] as const) await clinic.startApp(app);
   });
   afterAll(async () => {
@@ -34,6 +35,10 @@ run('fault 5: KMS unavailable for 20 s (aws profile), then back', () => {
     await clinic.waitUntil('billing under way', async () => (await clinic.effectRows('billing')).size >= 1);
     proxy.kms = 'down';
     const cutAt = Date.now();
+    // Records posted once the EMR's cached data key has expired need a GenerateDataKey.
+    await clinic.waitUntil('the cached data key to expire', () =>
+      Promise.resolve(Date.now() - cutAt > 2 * DATA_KEY_MAX_AGE_S * 1000),
+    );
     const during = clinic.burst(patient, 20, { concurrency: 2 });
     await clinic.waitUntil(
       'the outage',
