@@ -2,13 +2,14 @@
  * Fault 5 (aws profile, moto): KMS unavailable for 20 s while records flow, SNS and SQS up. The
  * apps reach moto through a proxy that drops every KMS connection during the outage. Data keys
  * live 1 s here (CLINIC_DATA_KEY_MAX_AGE_S), so the EMR needs GenerateDataKey and the consumers
- * need Decrypt during the outage: the EMR keeps records in its outbox (or answers 503 and the
+ * need Decrypt during the outage (they are paused while the first records are published, so
+ * those wait under data keys they have not seen): the EMR keeps records in its outbox (or answers 503 and the
  * client retries), consumers retry later; after KMS is back every record takes effect once and
  * nothing is dead-lettered.
  */
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { AwsFaultProxy } from '@app/platform/testing';
-import { FaultClinic, recordResult, resultOf } from './fault-harness';
+import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
 
 const OUTAGE_MS = 20_000;
 const DATA_KEY_MAX_AGE_S = 1;
@@ -30,10 +31,23 @@ run('fault 5: KMS unavailable for 20 s (aws profile), then back', () => {
 
   it('holds every record through the outage and delivers each once after it', async () => {
     const patient = await clinic.canaryPatient();
-    const before = await clinic.burst(patient, 30);
-    // Cut KMS while Billing is under way: queued messages now need a Decrypt that fails.
-    await clinic.waitUntil('billing under way', async () => (await clinic.effectRows('billing')).size >= 1);
-    proxy.kms = 'down';
+    // The consumers are paused (SIGSTOP) while the first records are published, so that their
+    // messages wait in the queues, under data keys no consumer has decrypted yet.
+    for (const c of CONSUMERS) clinic.procs[c]!.child.kill('SIGSTOP');
+    let before;
+    try {
+      before = await clinic.burst(patient, 30);
+      await clinic.waitUntil('the first records published', async () => {
+        const [row] = await clinic.query<{ n: string }>(
+          'emr',
+          'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
+        );
+        return row.n === '0';
+      });
+      proxy.kms = 'down';
+    } finally {
+      for (const c of CONSUMERS) clinic.procs[c]!.child.kill('SIGCONT');
+    }
     const cutAt = Date.now();
     // Records posted once the EMR's cached data key has expired need a GenerateDataKey.
     await clinic.waitUntil('the cached data key to expire', () =>
