@@ -39,6 +39,11 @@ describe('fault 11: SIGTERM with messages in flight', () => {
         };
       }),
     );
+    // Drained: every message the consumers had received is deleted, none left hidden to come
+    // back after its visibility timeout.
+    const hiddenAfterExit = await Promise.all(
+      CONSUMERS.map((c) => clinic.hidden(clinic.queueNames(c).queue)),
+    );
     await Promise.all(CONSUMERS.map((c) => clinic.startApp(c)));
     const restartedAt = Date.now();
     const tally = await clinic.waitForEffects(burst.accepted, 120_000);
@@ -51,7 +56,7 @@ describe('fault 11: SIGTERM with messages in flight', () => {
         '11. SIGTERM consumers mid-burst',
         final,
         recoveryMs,
-        `exit: ${JSON.stringify(exits)}`,
+        `exit: ${JSON.stringify(exits)}; hidden after exit: ${hiddenAfterExit.join('/')}`,
       ),
     );
 
@@ -61,6 +66,7 @@ describe('fault 11: SIGTERM with messages in flight', () => {
       expect(exits[consumer].ms).toBeLessThan(25_000);
       expect(exits[consumer].effects).toBeLessThan(RECORDS);
     }
+    expect(hiddenAfterExit).toEqual([0, 0, 0]);
     expect(tally.observed).toBe(tally.expected);
     // Drained, not abandoned: a message a dying consumer had taken would stay hidden for its
     // visibility timeout (30 s) before anyone could finish it.

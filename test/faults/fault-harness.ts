@@ -381,6 +381,18 @@ export class FaultClinic {
     );
   }
 
+  /** Messages of a queue received by someone and neither deleted nor returned yet. */
+  async hidden(queueName: string): Promise<number> {
+    const url = await this.runtime().queueUrl(queueName);
+    const out = await this.runtime().clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+
   queueNames(consumer: Consumer): { queue: string; dlq: string } {
     const q = queueOf(this.runtime().topology, consumer);
     return { queue: q.name, dlq: q.deadLetterQueueName };
