@@ -40,20 +40,32 @@ export async function startClinicUnderTest(
   return { env, apps: started, stop: () => env.stop() };
 }
 
+/** Where a process's log lines go, extra environment, and a fixed port (to restart in place). */
+export interface AppProcessOptions {
+  readonly line?: (line: string) => void;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly port?: number;
+}
+
 /** Starts an app as a real process against the environment (so a test can SIGKILL it). */
-export async function startAppAsProcess(env: ClinicTestEnv, app: ClinicApp): Promise<AppProcess> {
+export async function startAppAsProcess(
+  env: ClinicTestEnv,
+  app: ClinicApp,
+  options: AppProcessOptions = {},
+): Promise<AppProcess> {
   const databaseUrl = env.postgres.url(app);
   await runMigrations(databaseUrl, databaseOf(app));
   const registered = APPS.find((a) => a.app === app)!;
   return startAppProcess(
     registered,
-    { line: () => undefined },
+    { line: options.line ?? (() => undefined) },
     {
       ...process.env,
       ...env.env,
       DATABASE_URL: databaseUrl,
-      [`CLINIC_${app.toUpperCase()}_PORT`]: String(await freePort()),
+      [`CLINIC_${app.toUpperCase()}_PORT`]: String(options.port ?? (await freePort())),
       LOG_FORMAT: 'json',
+      ...options.env,
     },
   );
 }

@@ -21,6 +21,8 @@ export interface AppUnderTest extends ClinicApplication {
 export interface ClinicTestEnv {
   readonly messaging: TestStack;
   readonly postgres: EmbeddedPostgres;
+  /** PostgreSQL's data folder (fault tests read its postmaster.pid to pause the server). */
+  readonly postgresDataDir: string;
   /** The environment apps read (profile, endpoints, database port). */
   readonly env: Readonly<Record<string, string>>;
   configFor(blueprint: AppBlueprint): AppConfig;
@@ -71,6 +73,7 @@ export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<C
   return {
     messaging,
     postgres,
+    postgresDataDir: path.join(dataDir, 'data'),
     env,
     configFor: (blueprint) => configFor(blueprint),
     async startApp(blueprint, database, extra = {}) {
