@@ -2,9 +2,11 @@
  * Fault 6 (aws profile, moto): the topic's KMS key is disabled while the clinic runs. moto 5.2.1
  * keeps serving GenerateDataKey and Decrypt for a disabled key, so the apps reach moto through
  * AwsFaultProxy in `enforce-key-state` mode, which checks DescribeKey and answers what real KMS
- * answers (DisabledException, HTTP 400). Expected: the EMR's publishes fail with the typed
- * KMS_KEY_DISABLED code and nothing is published; `clinic doctor` names the key and its state;
- * once the key is enabled again, every accepted record takes effect exactly once.
+ * answers (DisabledException, HTTP 400). Expected: the EMR seals each record's event in the
+ * record's transaction (ADR 0007), so a record it cannot seal is refused, typed: 503 with
+ * `Retry-After` and the code KMS_KEY_DISABLED, and nothing is saved or published; `clinic doctor`
+ * names the key and its state; once the key is enabled again, the clients' retries are accepted
+ * and every accepted record takes effect exactly once.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +14,8 @@ import * as path from 'node:path';
 import { keyOf } from '@app/crypto-messaging';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { AwsFaultProxy } from '@app/platform/testing';
-import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
+import { sampleRecord } from '../clinic-harness';
+import { FaultClinic, recordResult, resultOf } from './fault-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** Runs `npm run clinic -- <args>` as a user would, capturing its output. */
@@ -61,48 +64,38 @@ run('fault 6: a disabled key (aws profile)', () => {
     expect((await clinic.waitForEffects(before.accepted, 60_000)).lost).toBe(0);
 
     await admin.clients.kms.disableKey({ KeyId: keyId });
+    const recordsUrl = `${clinic.url('emr')}/patients/${patient}/records`;
+    const postOnce = async () => {
+      const response = await fetch(recordsUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sampleRecord()),
+      });
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: (await response.json()) as { id?: string; code?: string },
+      };
+    };
+    const count = async (sql: string) => Number((await clinic.query<{ n: string }>('emr', sql))[0].n);
     // A data key cached before the disable stays usable for its age (1 s here, 5 min by
     // default), as with real KMS: probe with single records until one meets the disabled key.
-    const outboxOf = async (recordId: string) =>
-      (
-        await clinic.query<{ published: boolean; last_error: string | null }>(
-          'emr',
-          `SELECT o.published_at IS NOT NULL AS published, o.last_error
-             FROM medical_records r JOIN outbox_events o ON o.id = r.event_id WHERE r.id = $1`,
-          [recordId],
-        )
-      )[0];
     const probes: string[] = [];
     await clinic.waitUntil(
       'the EMR to meet the disabled key',
       async () => {
-        const [probe] = (await clinic.burst(patient, 1)).accepted;
-        probes.push(probe);
-        let row = await outboxOf(probe);
-        for (let i = 0; i < 100 && !row.published && !row.last_error; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          row = await outboxOf(probe);
-        }
-        return row.last_error === 'KMS_KEY_DISABLED';
+        const answer = await postOnce();
+        if (answer.status === 201) probes.push(answer.body.id!);
+        return answer.status === 503 && answer.body.code === 'KMS_KEY_DISABLED';
       },
       30_000,
     );
-    const during = await clinic.burst(patient, 10, { concurrency: 2, deadlineMs: 15_000 });
-    // The relay has tried, and failed typed, more than once.
-    await clinic.waitUntil(
-      'the outbox to report the disabled key',
-      async () => {
-        const rows = await Promise.all(during.accepted.map(outboxOf));
-        return rows.every((r) => !r.published && r.last_error === 'KMS_KEY_DISABLED');
-      },
-      60_000,
-    );
-    const effectsWhileDisabled = await Promise.all(
-      CONSUMERS.map(async (c) => {
-        const rows = await clinic.effectRows(c);
-        return during.accepted.filter((id) => rows.has(id)).length;
-      }),
-    );
+    const recordsBefore = await count('SELECT count(*) AS n FROM medical_records');
+    const outboxBefore = await count('SELECT count(*) AS n FROM outbox_events');
+    const refusals = [];
+    for (let i = 0; i < 10; i++) refusals.push(await postOnce());
+    const recordsWhileDisabled = (await count('SELECT count(*) AS n FROM medical_records')) - recordsBefore;
+    const outboxWhileDisabled = (await count('SELECT count(*) AS n FROM outbox_events')) - outboxBefore;
 
     // The doctor, as a user runs it, through the same KMS view.
     // Asynchronously: the proxy runs in this process and must keep answering.
@@ -117,7 +110,9 @@ run('fault 6: a disabled key (aws profile)', () => {
 
     await admin.clients.kms.enableKey({ KeyId: keyId });
     const enabledAt = Date.now();
-    const accepted = [...before.accepted, ...probes, ...during.accepted];
+    // The ten refused requests, sent again as a client honouring Retry-After would.
+    const after = await clinic.burst(patient, 10, { concurrency: 2 });
+    const accepted = [...before.accepted, ...probes, ...after.accepted];
     const tally = await clinic.waitForEffects(accepted, 90_000);
     const recoveryMs = Date.now() - enabledAt;
     const left = await clinic.waitQuiet();
@@ -132,16 +127,18 @@ run('fault 6: a disabled key (aws profile)', () => {
       ),
     );
 
-    expect(during.accepted).toHaveLength(10); // the outbox takes records; only publishing waits
     expect(proxy.refused.get('GenerateDataKey') ?? 0).toBeGreaterThan(0);
-    // Nothing published while disabled: every row waits, typed, and no consumer acted.
-    expect(effectsWhileDisabled).toEqual([0, 0, 0]);
+    // Refused, typed, with a time to come back; nothing saved, nothing published.
+    expect(refusals.map((r) => [r.status, r.body.code])).toEqual(Array(10).fill([503, 'KMS_KEY_DISABLED']));
+    expect(refusals.every((r) => Number(r.retryAfter) > 0)).toBe(true);
+    expect([recordsWhileDisabled, outboxWhileDisabled]).toEqual([0, 0]);
     // The doctor fails and names the key and its state.
     expect(doctor.status).toBe(1);
     expect(doctor.stdout).toMatch(/key state is Disabled/);
     expect(doctor.stdout).toContain(keyId);
     // Recovery: each record once.
     expect(tally.observed).toBe(tally.expected);
+    expect(after.accepted).toHaveLength(10);
     expect(final).toMatchObject({
       records: 15 + probes.length,
       lost: 0,

@@ -3,7 +3,7 @@
  * publisher retry or an SNS redelivery looks like). Each consumer acknowledges every copy and
  * acts once: the event id is claimed in the same transaction as the effect.
  */
-import { PatientRecordCreatedV1Event } from '@app/contracts';
+import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
 import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
 
 const COPIES = 100;
@@ -26,20 +26,29 @@ describe('fault 9: the same event delivered 100 times', () => {
       [recordId],
     );
     expect((await clinic.waitForEffects(burst.accepted)).observed).toBe(CONSUMERS.length);
-    const [row] = await clinic.query<{ payload: never; attributes: Record<string, string> }>(
-      'emr',
-      'SELECT payload, attributes FROM outbox_events WHERE id = $1',
-      [eventId],
-    );
+    // The event exactly as the EMR's outbox holds it, sealed (ADR 0007): the same ciphertext,
+    // attributes and event id, sent again as new SQS messages.
+    const [row] = await clinic.query<{
+      event_type: string;
+      schema_version: number;
+      body: Buffer;
+      attributes: Record<string, string>;
+    }>('emr', 'SELECT event_type, schema_version, body, attributes FROM outbox_events WHERE id = $1', [
+      eventId,
+    ]);
+    const sealed: SealedEvent = {
+      eventId,
+      eventType: row.event_type,
+      schemaVersion: row.schema_version,
+      body: row.body,
+      attributes: row.attributes,
+      bytes: sizeOf(row.body, row.attributes),
+    };
     const publisher = await clinic.env.publisher();
     const t0 = Date.now();
-    for (let i = 0; i < COPIES; i++) {
-      await publisher.publish({
-        event: PatientRecordCreatedV1Event,
-        data: row.payload,
-        attributes: row.attributes,
-        id: eventId,
-      });
+    for (let sent = 0; sent < COPIES; sent += 10) {
+      const outcomes = await publisher.sendBatch(Array(Math.min(10, COPIES - sent)).fill(sealed));
+      expect(outcomes.every((o) => o.ok)).toBe(true);
     }
     for (const consumer of CONSUMERS) {
       await clinic.inProcess[consumer]!.spy!.waitForCount(

@@ -10,7 +10,12 @@ export class BillingModule {
     return {
       module: BillingModule,
       imports: [
-        PlatformModule.forApp({ config, database: billingDatabase, probe: QueueProbe }),
+        PlatformModule.forApp({
+          config,
+          database: billingDatabase,
+          probe: QueueProbe,
+          databaseDeadlines: 'messages',
+        }),
         InvoicesModule,
       ],
     };

@@ -10,7 +10,12 @@ export class PrescriptionModule {
     return {
       module: PrescriptionModule,
       imports: [
-        PlatformModule.forApp({ config, database: prescriptionDatabase, probe: QueueProbe }),
+        PlatformModule.forApp({
+          config,
+          database: prescriptionDatabase,
+          probe: QueueProbe,
+          databaseDeadlines: 'messages',
+        }),
         PrescriptionsModule,
       ],
     };

@@ -12,7 +12,12 @@ export class SchedulingModule {
     return {
       module: SchedulingModule,
       imports: [
-        PlatformModule.forApp({ config, database: schedulingDatabase, probe: QueueProbe }),
+        PlatformModule.forApp({
+          config,
+          database: schedulingDatabase,
+          probe: QueueProbe,
+          databaseDeadlines: 'messages',
+        }),
         AppointmentsModule,
         RemindersModule,
         RecordsModule,

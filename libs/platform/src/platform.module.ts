@@ -12,7 +12,7 @@ import {
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingRuntime } from '@app/crypto-messaging';
 import type { AppConfig } from './config/app.config';
-import { dataSourceOptions, type AppDatabase } from './database/data-source.factory';
+import { dataSourceOptions, type AppDatabase, type DatabaseDeadlines } from './database/data-source.factory';
 import { HealthController } from './health/health.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
@@ -27,6 +27,8 @@ export interface PlatformOptions {
   readonly probe: new (...args: never[]) => MessagingProbe;
   /** Modules that export what the probe needs (the EMR's outbox relay). */
   readonly probeImports?: ModuleMetadata['imports'];
+  /** `messages` for consumers: their handlers' statements may run longer. Default `requests`. */
+  readonly databaseDeadlines?: Exclude<DatabaseDeadlines, false>;
 }
 
 /**
@@ -70,7 +72,11 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        TypeOrmModule.forRoot(dataSourceOptions(options.config.databaseUrl, options.database)),
+        TypeOrmModule.forRoot(
+          dataSourceOptions(options.config.databaseUrl, options.database, {
+            deadlines: options.databaseDeadlines ?? 'requests',
+          }),
+        ),
         ...(options.probeImports ?? []),
       ],
       controllers: [HealthController, KeyUseController],

@@ -29,6 +29,20 @@ export const DB_STATEMENT_TIMEOUT_MS = 2_500;
  * server cancels nothing. Longer than the statement timeout, so a live server answers first.
  */
 export const DB_QUERY_TIMEOUT_MS = 3_000;
+/**
+ * A consumer's statements may wait this long, in ms (a lock held by another transaction, a busy
+ * server): nobody waits on the answer, and the transport's visibility heartbeat keeps the message
+ * meanwhile. Cancelling sooner would turn a slow moment into retries, and a long one into
+ * dead letters (each retry spends one of the queue's receives).
+ */
+export const DB_MESSAGE_STATEMENT_TIMEOUT_MS = 30_000;
+
+/**
+ * Whom the database answers: `requests`, people waiting on an HTTP answer (an unavailable
+ * database is a 503 within about 3 s); `messages`, a consumer's handlers (slow statements finish,
+ * bounded at 30 s). `false`: migrations, which may legitimately run long.
+ */
+export type DatabaseDeadlines = 'requests' | 'messages' | false;
 /** A session idle inside a transaction this long is ended by the server (its locks freed), in ms. */
 export const DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 
@@ -99,13 +113,15 @@ export class SafeTypeOrmLogger implements TypeOrmLogger {
 /**
  * TypeORM options for an app: never `synchronize`; migrations run by a command; bounded waits
  * for connections and statements (so an unavailable database is a quick 503, never a hang);
- * logs without values. `timeouts: false` is for migrations, which may legitimately run long.
+ * logs without values.
  */
 export function dataSourceOptions(
   url: string,
   database: AppDatabase,
-  { timeouts = true }: { timeouts?: boolean } = {},
+  { deadlines = 'requests' }: { deadlines?: DatabaseDeadlines } = {},
 ): DataSourceOptions {
+  const statementTimeoutMs =
+    deadlines === 'messages' ? DB_MESSAGE_STATEMENT_TIMEOUT_MS : DB_STATEMENT_TIMEOUT_MS;
   return {
     type: 'postgres',
     url,
@@ -116,16 +132,19 @@ export function dataSourceOptions(
     migrationsRun: false,
     logging: ['error', 'warn', 'migration'],
     logger: new SafeTypeOrmLogger(),
-    maxQueryExecutionTime: DB_STATEMENT_TIMEOUT_MS,
+    maxQueryExecutionTime: statementTimeoutMs,
     // Pool sized for the consumer's concurrency plus the HTTP API.
-    extra: timeouts
+    extra: deadlines
       ? {
           max: 30,
           Client: DeadlineClient,
           connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
-          statement_timeout: DB_STATEMENT_TIMEOUT_MS,
-          query_timeout: DB_QUERY_TIMEOUT_MS,
-          idle_in_transaction_session_timeout: DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+          statement_timeout: statementTimeoutMs,
+          query_timeout: statementTimeoutMs + (DB_QUERY_TIMEOUT_MS - DB_STATEMENT_TIMEOUT_MS),
+          idle_in_transaction_session_timeout: Math.max(
+            DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+            statementTimeoutMs,
+          ),
         }
       : { max: 2, connectionTimeoutMillis: 30_000 },
   };
@@ -133,7 +152,7 @@ export function dataSourceOptions(
 
 /** Runs an app's pending migrations; returns the names it applied. */
 export async function runMigrations(url: string, database: AppDatabase): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(url, database, { timeouts: false }));
+  const dataSource = new DataSource(dataSourceOptions(url, database, { deadlines: false }));
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
