@@ -110,9 +110,10 @@ describe('EncryptedSqsServer on the embedded stack', () => {
     const handled = new Set<string>();
     let calls = 0;
     const { spy } = await consumer(
-      async (data) => {
+      (data) => {
         calls++;
         handled.add((data as { recordId: string }).recordId);
+        return Promise.resolve();
       },
       { visibilityTimeoutS: 5 },
     );
