@@ -54,9 +54,14 @@ function pidListeningOn(port: number): number | undefined {
   return undefined;
 }
 
-/** The parent PID of a process, from /proc/<pid>/stat ("pid (comm) state ppid ..."). */
+/** The parent PID of a process, from /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."). */
 function parentOf(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+}
+
+/** The process group of a process: the group a terminal's Ctrl-C is sent to. */
+function groupOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
 }
 
 async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
@@ -106,10 +111,12 @@ async function startNpmStart(): Promise<NpmStart> {
     CLINIC_POSTGRES_PORT: String(ports.postgres),
     ...Object.fromEntries(APPS.map((a) => [`CLINIC_${a.toUpperCase()}_PORT`, String(ports[a])])),
   });
+  // A process group of its own, as a terminal gives `npm start`: the Ctrl-C test signals it whole.
   const child = spawn(process.execPath, ['-r', './tools/register.js', 'tools/clinic/main.ts', 'start'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -339,8 +346,14 @@ describe('npm start supervises its processes', () => {
     ]);
   }, 300_000);
 
-  it('stops cleanly on SIGTERM: apps drain, then the stack, a final line, exit 0, no PHI in the output', async () => {
-    clinic.process.kill('SIGTERM');
+  it('stops cleanly on Ctrl-C: apps drain, then the stack, a final line, exit 0, no PHI in the output', async () => {
+    // A terminal's Ctrl-C reaches every process of the foreground group. The broker and
+    // PostgreSQL are not in it: they must outlive the apps' drain (their deletes and commits),
+    // and the supervisor stops them after the apps.
+    const group = groupOf(clinic.process.pid!);
+    expect(groupOf(pidListeningOn(clinic.ports.broker)!)).not.toBe(group);
+    expect(groupOf(pidListeningOn(clinic.ports.postgres)!)).not.toBe(group);
+    process.kill(-group, 'SIGINT');
     expect(await clinic.exited).toEqual({ code: 0, signal: null });
     const output = clinic.output();
     expect(output.trimEnd().split('\n').slice(-2)).toEqual([

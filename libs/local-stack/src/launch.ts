@@ -60,6 +60,10 @@ export async function launch(
   const child = spawn(process.execPath, [path.join(LAUNCHERS_DIR, `${name}.mjs`)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Out of the terminal's process group: a Ctrl-C meant for `npm start` must not stop the
+    // broker or PostgreSQL while the apps are still draining into them. We stop them ourselves,
+    // last; a lost parent still stops them (IPC disconnect).
+    detached: true,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
