@@ -2,12 +2,14 @@
  * The clinic end to end: HTTP into the EMR, three effects out, on the embedded stack and on
  * moto (real KMS semantics). Filter policies, duplicates, and a consumer killed mid-batch.
  */
-import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
+import type { SealedEvent } from '@app/crypto-messaging';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import {
   api,
   eventually,
+  SEALED_EVENT_COLUMNS,
   sampleRecord,
+  sealedEventOf,
   samplePatient,
   startAppAsProcess,
   startClinicUnderTest,
@@ -169,23 +171,17 @@ describe('a consumer killed in the middle of a batch (embedded)', () => {
   }, 150_000);
 });
 
-/** The sealed event as the EMR's outbox holds it (ciphertext and attributes, ADR 0007). */
+/** The sealed event as the EMR's outbox holds it. */
 async function sealedEvent(clinic: Clinic, eventId: string): Promise<SealedEvent> {
   const { DataSource } = await import('typeorm');
   const source = new DataSource({ type: 'postgres', url: clinic.env.postgres.url('emr') });
   await source.initialize();
   try {
-    const [row] = await source.query<
-      Array<{ event_type: string; schema_version: number; body: Buffer; attributes: Record<string, string> }>
-    >('SELECT event_type, schema_version, body, attributes FROM outbox_events WHERE id = $1', [eventId]);
-    return {
-      eventId,
-      eventType: row.event_type,
-      schemaVersion: row.schema_version,
-      body: row.body,
-      attributes: row.attributes,
-      bytes: sizeOf(row.body, row.attributes),
-    };
+    const [row] = await source.query<Array<Parameters<typeof sealedEventOf>[0]>>(
+      `SELECT ${SEALED_EVENT_COLUMNS} FROM outbox_events WHERE id = $1`,
+      [eventId],
+    );
+    return sealedEventOf(row);
   } finally {
     await source.destroy();
   }

@@ -3,7 +3,7 @@
  * publisher retry or an SNS redelivery looks like). Each consumer acknowledges every copy and
  * acts once: the event id is claimed in the same transaction as the effect.
  */
-import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
+import { SEALED_EVENT_COLUMNS, sealedEventOf } from '../clinic-harness';
 import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
 
 const COPIES = 100;
@@ -28,22 +28,12 @@ describe('fault 9: the same event delivered 100 times', () => {
     expect((await clinic.waitForEffects(burst.accepted)).observed).toBe(CONSUMERS.length);
     // The event exactly as the EMR's outbox holds it, sealed (ADR 0007): the same ciphertext,
     // attributes and event id, sent again as new SQS messages.
-    const [row] = await clinic.query<{
-      event_type: string;
-      schema_version: number;
-      body: Buffer;
-      attributes: Record<string, string>;
-    }>('emr', 'SELECT event_type, schema_version, body, attributes FROM outbox_events WHERE id = $1', [
-      eventId,
-    ]);
-    const sealed: SealedEvent = {
-      eventId,
-      eventType: row.event_type,
-      schemaVersion: row.schema_version,
-      body: row.body,
-      attributes: row.attributes,
-      bytes: sizeOf(row.body, row.attributes),
-    };
+    const [row] = await clinic.query<Parameters<typeof sealedEventOf>[0]>(
+      'emr',
+      `SELECT ${SEALED_EVENT_COLUMNS} FROM outbox_events WHERE id = $1`,
+      [eventId],
+    );
+    const sealed = sealedEventOf(row);
     const publisher = await clinic.env.publisher();
     const t0 = Date.now();
     for (let sent = 0; sent < COPIES; sent += 10) {

@@ -5,64 +5,18 @@
  * posted before, during and after the outage takes effect exactly once in each consumer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { syntheticRecordRequest } from '@app/contracts';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
+import { groupOf, parentOf, pidListeningOn } from '../../test/support/proc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APPS = ['emr', 'billing', 'scheduling', 'prescription'] as const;
 type App = (typeof APPS)[number];
 type Listed = Array<{ recordId: string }>;
-
-/** The PID of the process listening on 127.0.0.1:`port`, found through /proc (Linux). */
-function pidListeningOn(port: number): number | undefined {
-  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const inodes = new Set<string>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      // fields: sl local remote st ... uid timeout inode; 0A = LISTEN
-      if (fields[1]?.endsWith(portHex) && fields[3] === '0A') inodes.add(fields[9]);
-    }
-  }
-  if (inodes.size === 0) return undefined;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue; // ended meanwhile
-    }
-    for (const fd of fds) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
-  return undefined;
-}
-
-/** The parent PID of a process, from /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."). */
-function parentOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
-}
-
-/** The process group of a process: the group a terminal's Ctrl-C is sent to. */
-function groupOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
-}
 
 async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {

@@ -1,4 +1,4 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -9,29 +9,9 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { listeningSockets } from '../../../test/support/proc';
 import { startBroker, type Broker } from './broker';
 import { PortInUseError } from './launch';
-
-/** Local addresses (hex, as /proc/net/tcp writes them) of sockets listening on `port`. */
-function listeningAddresses(port: number): string[] {
-  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
-  const found: string[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/);
-      if (!local || state !== '0A') continue; // 0A = LISTEN
-      const [address, localPort] = local.split(':');
-      if (localPort === portHex) found.push(address);
-    }
-  }
-  return found;
-}
 
 function sqsOf(broker: Broker): SQSClient {
   return new SQSClient({
@@ -61,7 +41,7 @@ describe('the embedded broker', () => {
     const broker = await startBroker({ port: 0 });
     try {
       // 0100007F is 127.0.0.1 in /proc/net/tcp's byte order; 00000000 would be 0.0.0.0.
-      expect(listeningAddresses(broker.port)).toEqual(['0100007F']);
+      expect(listeningSockets(broker.port).map((s) => s.address)).toEqual(['0100007F']);
     } finally {
       await broker.stop();
     }

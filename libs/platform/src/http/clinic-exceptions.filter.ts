@@ -47,6 +47,17 @@ function routeOf(request: Request): string {
   return typeof path === 'string' ? path : '(no route)';
 }
 
+/** Writes an HttpException's own answer (written for the client), with the request id. */
+function answerAsThrown(response: Response, exception: HttpException, requestId: string): void {
+  const status = exception.getStatus();
+  const body = exception.getResponse();
+  response
+    .status(status)
+    .json(
+      typeof body === 'object' ? { ...body, requestId } : { statusCode: status, message: body, requestId },
+    );
+}
+
 /**
  * The apps' one exception filter, for HTTP and message handlers alike. It replaces Nest's
  * default, which logs an unexpected error whole (message, stack and every property, so a failed
@@ -73,14 +84,7 @@ export class ClinicExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
       this.logger.warn({ msg: 'request refused', status, ...where });
-      const body = exception.getResponse();
-      response
-        .status(status)
-        .json(
-          typeof body === 'object'
-            ? { ...body, requestId }
-            : { statusCode: status, message: body, requestId },
-        );
+      answerAsThrown(response, exception, requestId);
       return;
     }
     if (isBodyError(exception)) {
@@ -109,14 +113,7 @@ export class ClinicExceptionsFilter implements ExceptionFilter {
       this.logger.error({ msg: 'request failed', status, ...safeErrorFields(exception), ...where });
       const retryAfterS = (exception as { retryAfterS?: unknown }).retryAfterS;
       if (typeof retryAfterS === 'number') response.setHeader('Retry-After', String(retryAfterS));
-      const body = exception.getResponse();
-      response
-        .status(status)
-        .json(
-          typeof body === 'object'
-            ? { ...body, requestId }
-            : { statusCode: status, message: body, requestId },
-        );
+      answerAsThrown(response, exception, requestId);
       return;
     }
     this.logger.error({ msg: 'request failed', status: 500, ...safeErrorFields(exception), ...where });

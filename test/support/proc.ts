@@ -1,0 +1,58 @@
+/**
+ * What Linux's /proc says about sockets and processes, for tests that check where a server
+ * listens, which process holds a port, and which process group it is in.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** Listening TCP sockets on `port`: local address as /proc writes it (hex) and socket inode. */
+export function listeningSockets(port: number): Array<{ address: string; inode: string }> {
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const found: Array<{ address: string; inode: string }> = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // fields: sl local remote st ... uid timeout inode; 0A = LISTEN
+      const fields = line.trim().split(/\s+/);
+      const [address, localPort] = (fields[1] ?? '').split(':');
+      if (localPort === portHex && fields[3] === '0A') found.push({ address, inode: fields[9] });
+    }
+  }
+  return found;
+}
+
+/** The PID of the process listening on `port`, if any. */
+export function pidListeningOn(port: number): number | undefined {
+  const inodes = new Set(listeningSockets(port).map((s) => s.inode));
+  if (inodes.size === 0) return undefined;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // ended meanwhile
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.startsWith('socket:[') && inodes.has(target.slice(8, -1))) return Number(pid);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Fields of /proc/<pid>/stat after the command name: "state ppid pgrp ...". */
+const statOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+
+/** The parent PID of a process. */
+export const parentOf = (pid: number): number => Number(statOf(pid)[1]);
+
+/** The process group of a process: the group a terminal's Ctrl-C is sent to. */
+export const groupOf = (pid: number): number => Number(statOf(pid)[2]);
