@@ -16,16 +16,17 @@ describe('fault 3: a consumer killed mid-batch (kill -9), restarted', () => {
   it('has every record take effect exactly once in all three consumers', async () => {
     const RECORDS = 150;
     const patient = await clinic.canaryPatient();
-    const burst = await clinic.burst(patient, RECORDS);
+    // The burst goes on while the consumers die: all three are killed at once, as soon as each
+    // has begun, so the kill lands mid-way whichever consumer is fastest.
+    const posting = clinic.burst(patient, RECORDS);
     const atKill: Record<string, number> = {};
-    for (const consumer of CONSUMERS) {
-      await clinic.waitUntil(
-        `${consumer} under way`,
-        async () => (await clinic.effectRows(consumer)).size >= 5,
-      );
-      await clinic.kill(consumer);
-      atKill[consumer] = (await clinic.effectRows(consumer)).size;
-    }
+    await clinic.waitUntil('every consumer under way', async () => {
+      const sizes = await Promise.all(CONSUMERS.map(async (c) => (await clinic.effectRows(c)).size));
+      return sizes.every((n) => n >= 5);
+    });
+    await Promise.all(CONSUMERS.map((c) => clinic.kill(c)));
+    for (const consumer of CONSUMERS) atKill[consumer] = (await clinic.effectRows(consumer)).size;
+    const burst = await posting;
     await Promise.all(CONSUMERS.map((c) => clinic.startApp(c)));
     const restartedAt = Date.now();
     // In-flight messages at the kill reappear after the visibility timeout (30 s).

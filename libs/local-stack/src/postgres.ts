@@ -93,6 +93,33 @@ const readProc = (pid: number, file: string): string | undefined => {
 };
 
 /**
+ * Whether `pid` is a PostgreSQL server (the `postgres` binary, `-D` this very folder) run by
+ * the folder's owner (PostgreSQL runs only as its data folder's owner), whose parent is not a
+ * live launcher. The folder's path alone proves nothing: any process can carry it in its
+ * arguments (a `tar` or `du` of the state folder), and postmaster.pid is writable by the server's
+ * user. Linux only: elsewhere nothing is ever stopped.
+ */
+export function isOrphanedServerOf(pid: number, dataDir: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
+  if (path.basename(argv[0] ?? '') !== 'postgres') return false;
+  const folder = argv.indexOf('-D');
+  if (folder === -1 || path.resolve(argv[folder + 1] ?? '') !== path.resolve(dataDir)) return false;
+  const uid = Number(/^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '')?.[1]);
+  let owner: number;
+  try {
+    owner = statSync(dataDir).uid;
+  } catch {
+    return false;
+  }
+  if (uid !== owner) return false;
+  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold ') ', so split after the last.
+  const stat = readProc(pid, 'stat') ?? '';
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return !readProc(ppid, 'cmdline')?.includes('postgres.mjs');
+}
+
+/**
  * A launcher killed with SIGKILL cannot stop its PostgreSQL server, which then keeps the port
  * and the data folder, so no new server could start there. Stops such an orphan (fast shutdown,
  * which is safe: the next start runs crash recovery from the WAL). Only a postgres process
@@ -106,13 +133,12 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
   } catch {
     return;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
-  if (!argv.some((a) => a.endsWith('postgres')) || !argv.includes(dataDir)) return;
-  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-  const ppid = Number(readProc(pid, 'stat')?.split(') ')[1]?.split(' ')[1]);
-  if (readProc(ppid, 'cmdline')?.includes('postgres.mjs')) return;
-  process.kill(pid, 'SIGINT');
+  if (!isOrphanedServerOf(pid, dataDir)) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // gone meanwhile, or not ours to signal: then it is not in our way either
+  }
   const deadline = Date.now() + ORPHAN_STOP_TIMEOUT_MS;
   // A zombie (ended, not yet reaped by its new parent) has an empty command line: it is gone.
   while (readProc(pid, 'cmdline') && Date.now() < deadline) {

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { eventually } from '@app/crypto-messaging/testing';
+import { isOrphanedServerOf } from './postgres';
+
+/** A process with the given argv[0] and arguments, alive until killed. */
+function processWith(argv0: string, args: string[]): ChildProcess {
+  return spawn(
+    'bash',
+    [
+      '-c',
+      `exec -a ${argv0} "${process.execPath}" -e 'setTimeout(() => {}, 60000)' -- "$@"`,
+      'bash',
+      ...args,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+/** Resolves once bash has exec'd into the named process. */
+async function started(child: ChildProcess): Promise<ChildProcess> {
+  const argv0 = () => {
+    try {
+      return readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0')[0];
+    } catch {
+      return '';
+    }
+  };
+  await eventually('the process to start', argv0, (name) => name !== '' && name !== 'bash', 5_000);
+  return child;
+}
+
+describe('isOrphanedServerOf: which process the leftover-server clean-up may stop', () => {
+  let dir: string;
+  const children: ChildProcess[] = [];
+  beforeEach(() => {
+    dir = path.join(mkdtempSync(path.join(tmpdir(), 'orphan-')), 'postgres');
+    mkdirSync(dir);
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it('never a stranger that merely names the data folder (a tar or du of the state folder)', async () => {
+    const stranger = await started(processWith('tar', ['-czf', '/dev/null', dir]));
+    children.push(stranger);
+    expect(isOrphanedServerOf(stranger.pid!, dir)).toBe(false);
+    // Even one whose arguments end with "postgres" (the folder's own name).
+    const du = await started(processWith('du', [dir]));
+    children.push(du);
+    expect(isOrphanedServerOf(du.pid!, dir)).toBe(false);
+  });
+
+  it('not a postgres server of another folder', async () => {
+    const other = await started(processWith('postgres', ['-D', path.join(tmpdir(), 'elsewhere')]));
+    children.push(other);
+    expect(isOrphanedServerOf(other.pid!, dir)).toBe(false);
+  });
+
+  it('a postgres server of this folder, run by its owner, with no launcher above it', async () => {
+    const orphan = await started(processWith('postgres', ['-D', dir, '-p', '5999']));
+    children.push(orphan);
+    expect(isOrphanedServerOf(orphan.pid!, dir)).toBe(true);
+    expect(isOrphanedServerOf(999_999_999, dir)).toBe(false);
+  });
+});
