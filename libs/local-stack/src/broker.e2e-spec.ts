@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
@@ -49,6 +49,7 @@ describe('the embedded broker', () => {
 
   it('with a data folder, keeps waiting messages through kill -9 and delivers each once', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'broker-durable-'));
+    chmodSync(dataDir, 0o755); // as an earlier version may have left it
     let broker = await startBroker({ port: 0, dataDir });
     try {
       let sqs = sqsOf(broker);
@@ -84,6 +85,11 @@ describe('the embedded broker', () => {
       }
       sqs.destroy();
       expect(received.sort()).toEqual([...bodies].sort());
+      // The store is the owner's alone: the folder and every file in it.
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      const files = readdirSync(dataDir);
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) expect(statSync(path.join(dataDir, file)).mode & 0o077).toBe(0);
     } finally {
       await broker.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 // a message the broker acknowledged survives kill -9 and is delivered after a restart.
 import net from 'node:net';
 import { URL } from 'node:url';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { startFauxqs } from 'fauxqs';
 
 const port = Number(process.env.BROKER_PORT ?? 4566);
@@ -39,9 +39,16 @@ PersistenceManager.prototype.updateMessageReady = function updateMessageReady(me
     .run(messageId);
 };
 
+// The store holds ciphertext bodies and plaintext routing attributes: the owner's alone, the
+// folder (even one made by an earlier version) and every file SQLite creates in it.
+process.umask(0o077);
+
 let server;
 try {
-  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+  }
   server = await startFauxqs({ port, logger: false, defaultRegion: region, dataDir });
 } catch (error) {
   process.stdout.write(JSON.stringify({ error: error.message, code: error.code }) + '\n');
