@@ -3,7 +3,7 @@
 # Which app runs is chosen by the command: `node dist/apps/<app>/src/main.js` (see docker-compose.yml
 # and infra/lib/services.ts). Build: docker build -t clinic .
 
-# Node 24, the current LTS (see docs/adr/0008-node-floor.md); the floor is 22.12. Override with
+# Node 24, the current LTS (see docs/adr/0008-node-floor.md); the floor is 22.13. Override with
 # --build-arg NODE_VERSION=22 to try the floor. Pin a digest in your registry for releases.
 ARG NODE_VERSION=24
 
