@@ -16,6 +16,7 @@ import {
   type MessagingConfig,
 } from '@app/crypto-messaging';
 import type { Output } from './commands';
+import { printable } from './printable';
 
 export const DLQ_USAGE = `Usage: npm run clinic -- dlq <command> [options]
 
@@ -309,9 +310,4 @@ function shortTime(iso: string | null): string {
 /** The audit record as one structured line, in the KeyAudit stream the apps also write. */
 function auditLine(entry: DeadLetterAccessAudit): string {
   return JSON.stringify({ level: 'audit', logger: 'KeyAudit', msg: 'dead-letter body decrypted', ...entry });
-}
-
-/** Echoes user input only when it is short and plain: arguments could hold anything. */
-function printable(value: string | undefined): string {
-  return value && /^[A-Za-z0-9._:-]{1,40}$/.test(value) ? value : '(unprintable)';
 }

@@ -11,6 +11,20 @@ const refusal = (args: string[]) => {
 };
 
 describe('outbox replay arguments', () => {
+  it('names a refused value only when it is a short token, never echoing pasted text', () => {
+    const pasted = 'Qatest Zupatient born 1931-02-17, phone 555-0199'; // as a slip of the clipboard
+    for (const args of [
+      ['--since', pasted],
+      ['--since', '2026-11-28', '--event-type', pasted],
+      [pasted, '--since', '2026-11-28'],
+    ]) {
+      const message = refusal(args).message;
+      expect(message).toContain('(unprintable)');
+      expect(message).not.toContain('Zupatient');
+    }
+    expect(refusal(['--since', 'yesterday']).message).toContain('"yesterday"');
+  });
+
   it('takes a window, a type (or its pattern) and --dry-run; --until defaults to now', () => {
     expect(
       parseReplayArgs(

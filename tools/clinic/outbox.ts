@@ -19,6 +19,7 @@ import {
   type SealedEvent,
 } from '@app/crypto-messaging';
 import { databaseUrlOf, type Output } from './commands';
+import { printable } from './printable';
 
 /** The events the EMR writes to its outbox. */
 const OUTBOX_EVENTS = new EventRegistry([PatientRecordCreatedV1Event]);
@@ -80,7 +81,7 @@ export function parseReplayArgs(args: readonly string[], now = new Date()): Repl
       flags.set(flag, value);
       i++;
     } else {
-      throw usageError(`Unknown option "${flag}" for outbox replay.`);
+      throw usageError(`Unknown option "${printable(flag)}" for outbox replay.`);
     }
   }
   if (!flags.has('--since')) throw usageError('--since is required: the start of the window to replay.');
@@ -97,7 +98,7 @@ export function parseReplayArgs(args: readonly string[], now = new Date()): Repl
     const known = OUTBOX_EVENTS.all().find((e) => e.type === type || e.pattern === type);
     if (!known) {
       throw usageError(
-        `--event-type "${type}" is not an event the EMR publishes: one of ${OUTBOX_EVENTS.all()
+        `--event-type "${printable(type)}" is not an event the EMR publishes: one of ${OUTBOX_EVENTS.all()
           .map((e) => e.type)
           .join(', ')}.`,
       );
@@ -116,7 +117,7 @@ function parseTime(flag: string, value: string): Date {
   const calendar = new Date(Date.UTC(y, m - 1, d));
   if (Number.isNaN(time.getTime()) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== d) {
     throw usageError(
-      `${flag} "${value}" is not an ISO-8601 time: use e.g. 2026-11-29T17:00:00Z, or 2026-11-29.`,
+      `${flag} "${printable(value)}" is not an ISO-8601 time: use e.g. 2026-11-29T17:00:00Z, or 2026-11-29.`,
     );
   }
   return time;
@@ -235,7 +236,7 @@ export function parsePurgeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     value = args[++i];
   }
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 3650) {
-    throw usageError(`${source} "${value}" must be a whole number of days from 1 to 3650.`);
+    throw usageError(`${source} "${printable(value)}" must be a whole number of days from 1 to 3650.`);
   }
   return Number(value);
 }
