@@ -108,6 +108,39 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
     expect(calls).toContain('ReceiveMessage');
   });
 
+  it('sends a poison message back once per run, though the consumer dead-letters it again meanwhile', async () => {
+    // The DLQ as a consumer that still cannot process the event leaves it: each copy sent back
+    // is dead-lettered again at once, as a new message with the same event id.
+    let next = 0;
+    const dlq: Array<Record<string, unknown>> = [];
+    const deadLetter = () =>
+      dlq.push({
+        MessageId: `m-${++next}`,
+        ReceiptHandle: `r-${next}`,
+        Body: 'AYADeJ...',
+        MessageAttributes: { 'event-id': { DataType: 'String', StringValue: 'e-poison' } },
+      });
+    deadLetter();
+    const sent: unknown[] = [];
+    const { sqs } = fakeSqs({
+      ...arns,
+      StartMessageMoveTask: () => {
+        throw Object.assign(new Error('unknown action'), { name: 'UnsupportedOperation' });
+      },
+      ReceiveMessage: () => ({ Messages: dlq.splice(0, 10) }),
+      SendMessage: (input) => {
+        sent.push(input);
+        deadLetter();
+        return { MessageId: 'x' };
+      },
+      DeleteMessage: () => ({}),
+      ChangeMessageVisibilityBatch: () => ({}),
+    });
+    const result = await queues(sqs).redrive('billing');
+    expect(sent).toHaveLength(1);
+    expect(result.queues).toEqual([expect.objectContaining({ method: 'copy', moved: 1 })]);
+  });
+
   it('copies when asked for ids (a move task cannot select messages)', async () => {
     const { sqs, calls } = fakeSqs({ ...arns, ReceiveMessage: () => ({ Messages: [] }) });
     const result = await queues(sqs).redrive('billing', { ids: ['e-1'] });

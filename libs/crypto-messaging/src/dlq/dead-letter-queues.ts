@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -446,8 +447,17 @@ export class DeadLetterQueues {
     let moved = 0;
     let sentNotDeleted = 0;
     let failed = 0;
+    // A redriven message the consumer still cannot process (poison) is dead-lettered again as a
+    // new message while this scan runs: sent back once per run, the copy is then left alone.
+    const redriven = new Set<string>();
     await this.scan(target, async (message) => {
       const eventId = message.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue;
+      const identity =
+        eventId ??
+        createHash('sha256')
+          .update(message.Body ?? '')
+          .digest('hex');
+      if (redriven.has(identity)) return 'hold';
       const matched = !ids
         ? 'all'
         : eventId && ids.has(eventId)
@@ -493,6 +503,7 @@ export class DeadLetterQueues {
         return 'hold';
       }
       moved++;
+      redriven.add(identity);
       this.logger.log({ msg: 'redriven', ...log, actor: this.options.actor });
       return 'gone';
     });
