@@ -101,7 +101,7 @@ export class ClinicExceptionsFilter implements ExceptionFilter {
         .json({
           statusCode: 503,
           error: 'Service Unavailable',
-          message: `The database is not answering; nothing was saved. Retry after ${DATABASE_RETRY_AFTER_S} s.`,
+          message: `The database did not answer in time. Retry after ${DATABASE_RETRY_AFTER_S} s; a request that creates something may have been saved just as the database came back, so look for it before sending it again.`,
           requestId,
         });
       return;

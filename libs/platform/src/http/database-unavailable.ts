@@ -1,7 +1,9 @@
 /**
  * Which errors mean "the database is not answering right now" (stopped, paused, restarting,
  * out of connections) rather than "this request is wrong" or "this code is wrong". Those are
- * answered 503 with Retry-After: the client may try again, and nothing was saved.
+ * answered 503 with Retry-After. Usually nothing was saved; but a COMMIT the client gave up on
+ * (a paused server keeps the bytes) may still take effect when the server resumes, so the
+ * answer does not promise it.
  */
 
 /** How long a client should wait before retrying when the database is unavailable, in seconds. */

@@ -4,8 +4,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * ADR 0007: outbox rows hold the event sealed (Encryption SDK message, `body`), not the
  * plaintext payload. The key is not available to a migration, so existing plaintext rows are
  * kept and marked legacy (`payload` set, `body` NULL): the relay seals each of them, pending or
- * published, before it publishes anything (`LegacyOutboxSealer`), and clears its payload. Nothing
- * pending is lost, and no plaintext outlives the EMR's next start with a usable key.
+ * published, at each pass (`LegacyOutboxSealer`), and clears its payload. Nothing pending is
+ * lost, and no plaintext outlives the EMR's next start with a usable key, except a row the
+ * sealer refuses (its payload no longer matches the event's schema): that row keeps its
+ * payload, is logged by event id, and waits for a person.
  */
 export class SealedOutbox1795970000000 implements MigrationInterface {
   name = 'SealedOutbox1795970000000';
