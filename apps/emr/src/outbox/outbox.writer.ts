@@ -12,9 +12,9 @@ import { OutboxEvent } from './outbox-event.entity';
 import { OutboxSealError } from './outbox-seal.error';
 
 /**
- * Bound on sealing inside the record's transaction. With a cached data key sealing takes under a
- * millisecond; only a data-key miss calls KMS (the SDK retries 4 times). Past this the key is
- * deemed unavailable, the transaction rolls back and the client is told to retry.
+ * Bound on sealing a record's event. With a cached data key sealing takes under a millisecond;
+ * only a data-key miss calls KMS (the SDK retries 4 times). Past this the key is deemed
+ * unavailable, nothing is written and the client is told to retry.
  */
 const SEAL_TIMEOUT_MS = 10_000;
 
@@ -31,7 +31,14 @@ export class OutboxWriter {
 
   /** Seals `request` and inserts its row with `manager` (the record's transaction). */
   async add<T>(manager: EntityManager, request: PublishRequest<T> & { id: string }): Promise<SealedEvent> {
-    const sealed = await this.seal(request);
+    return this.insert(manager, await this.seal(request));
+  }
+
+  /**
+   * Inserts an event sealed earlier with `manager` (the record's transaction). Sealing first,
+   * outside the transaction, keeps a data-key miss from holding a connection while KMS answers.
+   */
+  async insert(manager: EntityManager, sealed: SealedEvent): Promise<SealedEvent> {
     await manager.insert(OutboxEvent, {
       id: sealed.eventId,
       eventType: sealed.eventType,

@@ -22,69 +22,71 @@ export class RecordsService {
 
   /**
    * Saves a record and its `patient-record.created.v1` outbox row in one transaction, then
-   * nudges the relay. The event is sealed (encrypted) into the row in that transaction, so no
-   * plaintext PHI waits in the outbox (ADR 0007). The broker being down never fails this: the
-   * relay catches up later. The key being out of reach (KMS down and no cached data key) fails
-   * it with 503 and Retry-After, before anything is committed.
+   * nudges the relay. The event is sealed (encrypted) before the transaction opens, so no
+   * plaintext PHI ever waits in the outbox (ADR 0007) and a data-key miss waits on KMS without
+   * holding a database connection. The broker being down never fails this: the relay catches up
+   * later. The key being out of reach (KMS down and no cached data key) fails it with 503 and
+   * Retry-After, before anything is written.
    */
   async create(patientId: string, dto: CreateRecordDto): Promise<MedicalRecord> {
     const problems = catalogueProblems(dto);
     if (problems.length > 0) throw new BadRequestException(problems);
+    const patient = await this.dataSource.getRepository(Patient).findOne({ where: { id: patientId } });
+    if (!patient) throw new NotFoundException(`Patient ${patientId} does not exist`);
     const eventId = randomUUID();
+    const record = this.dataSource.getRepository(MedicalRecord).create({
+      id: randomUUID(),
+      patientId,
+      physicianId: dto.physicianId,
+      visitType: dto.visit.type,
+      cptCode: catalogue.visitType(dto.visit.type)!.cptCode,
+      visitDate: new Date(dto.visit.date),
+      procedures: (dto.procedures ?? []).map((p) => ({ cptCode: p.cptCode })),
+      diagnoses: dto.diagnoses.map((d) => ({
+        icd10: d.icd10,
+        description: catalogue.diagnosis(d.icd10)!.description,
+      })),
+      medications: (dto.medications ?? []).map((m) => ({
+        rxnorm: m.rxnorm,
+        name: catalogue.medication(m.rxnorm)!.name,
+        dose: m.dose,
+        frequency: m.frequency,
+        quantity: m.quantity,
+        refills: m.refills,
+        pharmacyId: m.pharmacyId,
+      })),
+      immunizations: (dto.immunizations ?? []).map((v) => ({
+        cvx: v.cvx,
+        name: catalogue.immunization(v.cvx)!.name,
+        date: v.date,
+      })),
+      labOrders: (dto.labOrders ?? []).map((l) => ({
+        loinc: l.loinc,
+        name: catalogue.labTest(l.loinc)!.name,
+      })),
+      labResults: (dto.labResults ?? []).map((l) => ({
+        loinc: l.loinc,
+        value: l.value,
+        unit: l.unit,
+        ...(l.flag ? { flag: l.flag } : {}),
+      })),
+      followUpDays: dto.followUpDays ?? null,
+      note: dto.note ?? '',
+      billable: dto.billable ?? true,
+      eventId,
+    });
+    const event = recordCreatedEvent(record, patient);
+    const sealed = await this.outbox.seal({
+      event: PatientRecordCreatedV1Event,
+      data: event.payload,
+      id: eventId,
+      occurredAt: new Date(),
+      attributes: event.attributes,
+    });
     const saved = await this.dataSource.transaction(async (manager) => {
-      const patient = await manager.findOne(Patient, { where: { id: patientId } });
-      if (!patient) throw new NotFoundException(`Patient ${patientId} does not exist`);
-      const record = await manager.save(
-        manager.create(MedicalRecord, {
-          patientId,
-          physicianId: dto.physicianId,
-          visitType: dto.visit.type,
-          cptCode: catalogue.visitType(dto.visit.type)!.cptCode,
-          visitDate: new Date(dto.visit.date),
-          procedures: (dto.procedures ?? []).map((p) => ({ cptCode: p.cptCode })),
-          diagnoses: dto.diagnoses.map((d) => ({
-            icd10: d.icd10,
-            description: catalogue.diagnosis(d.icd10)!.description,
-          })),
-          medications: (dto.medications ?? []).map((m) => ({
-            rxnorm: m.rxnorm,
-            name: catalogue.medication(m.rxnorm)!.name,
-            dose: m.dose,
-            frequency: m.frequency,
-            quantity: m.quantity,
-            refills: m.refills,
-            pharmacyId: m.pharmacyId,
-          })),
-          immunizations: (dto.immunizations ?? []).map((v) => ({
-            cvx: v.cvx,
-            name: catalogue.immunization(v.cvx)!.name,
-            date: v.date,
-          })),
-          labOrders: (dto.labOrders ?? []).map((l) => ({
-            loinc: l.loinc,
-            name: catalogue.labTest(l.loinc)!.name,
-          })),
-          labResults: (dto.labResults ?? []).map((l) => ({
-            loinc: l.loinc,
-            value: l.value,
-            unit: l.unit,
-            ...(l.flag ? { flag: l.flag } : {}),
-          })),
-          followUpDays: dto.followUpDays ?? null,
-          note: dto.note ?? '',
-          billable: dto.billable ?? true,
-          eventId,
-        }),
-      );
-      const event = recordCreatedEvent(record, patient);
-      await this.outbox.add(manager, {
-        event: PatientRecordCreatedV1Event,
-        data: event.payload,
-        id: eventId,
-        occurredAt: record.createdAt,
-        attributes: event.attributes,
-      });
-      return record;
+      const inserted = await manager.save(record);
+      await this.outbox.insert(manager, sealed);
+      return inserted;
     });
     this.relay.nudge();
     return saved;
