@@ -5,7 +5,6 @@
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
-import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { runMigrations, type ClinicApp } from '@app/platform';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
@@ -86,26 +85,8 @@ export async function api<T>(
 
 export { eventually } from '@app/crypto-messaging/testing';
 
-/** The columns of an `outbox_events` row that make up the sealed event. */
-export const SEALED_EVENT_COLUMNS = 'id, event_type, schema_version, body, attributes';
-
-/** The sealed event as the EMR's outbox holds it (ciphertext and attributes, ADR 0007). */
-export function sealedEventOf(row: {
-  id: string;
-  event_type: string;
-  schema_version: number;
-  body: Buffer;
-  attributes: Record<string, string>;
-}): SealedEvent {
-  return {
-    eventId: row.id,
-    eventType: row.event_type,
-    schemaVersion: row.schema_version,
-    body: row.body,
-    attributes: row.attributes,
-    bytes: sizeOf(row.body, row.attributes),
-  };
-}
+/** The sealed event as the EMR's outbox holds it: the replay command's own reading of a row. */
+export { SEALED_EVENT_COLUMNS, sealedEventOf } from '../tools/clinic/outbox';
 
 export const samplePatient = SYNTHETIC_PATIENT_REQUEST;
 export const sampleRecord = syntheticRecordRequest;

@@ -123,12 +123,19 @@ function parseTime(flag: string, value: string): Date {
   return time;
 }
 
-interface Row {
+/** The columns of an `outbox_events` row that make up its sealed event. */
+export const SEALED_EVENT_COLUMNS = 'id, event_type, schema_version, body, attributes';
+
+/** Those columns as `pg` returns them. */
+export interface SealedOutboxRow {
   id: string;
   event_type: string;
   schema_version: number;
   body: Buffer;
   attributes: Record<string, string>;
+}
+
+interface Row extends SealedOutboxRow {
   /** created_at as PostgreSQL prints it: microseconds kept (a JS Date would drop them). */
   cursor: string;
 }
@@ -179,7 +186,7 @@ export async function replayOutbox(
     for (;;) {
       // Keyset pages in creation order: stable while the relay adds rows behind us.
       const rows = await db.query<Row[]>(
-        `SELECT id, event_type, schema_version, body, attributes, created_at::text AS cursor FROM outbox_events
+        `SELECT ${SEALED_EVENT_COLUMNS}, created_at::text AS cursor FROM outbox_events
           WHERE ${where} AND body IS NOT NULL
             AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5::uuid))
           ORDER BY created_at, id LIMIT ${options.pageSize ?? PAGE_SIZE}`,
@@ -211,7 +218,8 @@ export async function replayOutbox(
   }
 }
 
-function sealedEventOf(row: Row): SealedEvent {
+/** The sealed event as the EMR's outbox holds it (ciphertext and attributes, ADR 0007). */
+export function sealedEventOf(row: SealedOutboxRow): SealedEvent {
   return {
     eventId: row.id,
     eventType: row.event_type,
