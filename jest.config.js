@@ -15,13 +15,20 @@ module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{apps,libs,tools,bench,infra,test}/**/*.{spec,e2e-spec}.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  // jose and openid-client ship ES modules only: SWC turns them into CommonJS for jest (Node
+  // itself loads them natively in the apps and the CLI).
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swc],
+    '/node_modules/(jose|openid-client|oauth4webapi)/.+\\.js$': ['@swc/jest', { ...swc, sourceMaps: false }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
   moduleNameMapper: {
     '^@app/crypto-messaging(|/.*)$': '<rootDir>/libs/crypto-messaging/src$1',
     '^@app/local-stack(|/.*)$': '<rootDir>/libs/local-stack/src$1',
     '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
     '^@app/catalogue(|/.*)$': '<rootDir>/libs/catalogue/src$1',
+    '^@app/identity(|/.*)$': '<rootDir>/libs/identity/src$1',
   },
   testTimeout: 60_000,
   // Integration suites start brokers and databases: two workers fit a 2-core machine.

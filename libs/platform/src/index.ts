@@ -9,3 +9,4 @@ export * from './health/health.controller';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './http';
+export * from './auth';

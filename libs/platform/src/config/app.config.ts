@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, configErrorOf, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
+import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
 
 /** The four apps of the clinic. */
 export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';
@@ -22,6 +23,8 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly logFormat: 'pretty' | 'json';
   readonly messaging: MessagingConfig;
+  /** Whose access tokens the app trusts, and how roles are read from them. */
+  readonly identity: IdentityConfig;
 }
 
 const schema = z.object({
@@ -62,7 +65,16 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     databaseUrl,
     logFormat: e.LOG_FORMAT ?? (messaging.profile === 'aws' ? 'json' : 'pretty'),
     messaging,
+    identity: identityOf(env, messaging),
   };
+}
+
+function identityOf(env: NodeJS.ProcessEnv, messaging: MessagingConfig): IdentityConfig {
+  try {
+    return loadIdentityConfig(env, messaging);
+  } catch (error) {
+    throw error instanceof IdentityConfigError ? new ConfigError(error.message) : error;
+  }
 }
 
 /** The embedded PostgreSQL's URL for a database (loopback, local development only). */
