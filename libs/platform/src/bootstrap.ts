@@ -17,6 +17,7 @@ import {
   type EncryptedSqsServer,
   type EventDefinition,
 } from '@app/crypto-messaging';
+import { AuditTrail } from './audit/audit-trail';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
 import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
 import { useJsonBody } from './http/json-body';
@@ -92,7 +93,9 @@ export async function createClinicApp(
     abortOnError: false,
   });
   useJsonBody(http);
-  http.useGlobalFilters(new ClinicExceptionsFilter());
+  // Refused and failed requests to audited routes are recorded by the filter (the interceptor
+  // records the ones that succeed).
+  http.useGlobalFilters(new ClinicExceptionsFilter(http.get(AuditTrail)));
   http.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -9,16 +9,20 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingRuntime } from '@app/crypto-messaging';
+import { AuditController } from './audit/audit.controller';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditTrail } from './audit/audit-trail';
 import type { AppConfig } from './config/app.config';
 import { dataSourceOptions, type AppDatabase, type DatabaseDeadlines } from './database/data-source.factory';
 import { HealthController } from './health/health.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
+import { APP_CONFIG } from './platform.tokens';
 
-/** Injection token of the app's {@link AppConfig}. */
-export const APP_CONFIG = Symbol('APP_CONFIG');
+export { APP_CONFIG };
 
 export interface PlatformOptions {
   readonly config: AppConfig;
@@ -53,8 +57,9 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
 /**
  * What every clinic app shares: its config, its own PostgreSQL database through TypeORM (no
- * `synchronize`), the messaging runtime (one data-key cache per process), `/health` and
- * `/key-use`.
+ * `synchronize`), the messaging runtime (one data-key cache per process), `/health`,
+ * `/key-use`, and the audit trail (`AuditTrail`, the interceptor that records every `@Audited`
+ * request, `GET /audit`).
  */
 @Global()
 @Module({})
@@ -68,6 +73,8 @@ export class PlatformModule {
       },
       { provide: MessagingProbe, useClass: options.probe },
       RuntimeLifecycle,
+      AuditTrail,
+      { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
     ];
     return {
       module: PlatformModule,
@@ -79,9 +86,9 @@ export class PlatformModule {
         ),
         ...(options.probeImports ?? []),
       ],
-      controllers: [HealthController, KeyUseController],
+      controllers: [HealthController, KeyUseController, AuditController],
       providers,
-      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe],
+      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe, AuditTrail],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { ProcessedEvent, type AppDatabase } from '@app/platform';
+import { AuditEntries1796000000000, ProcessedEvent, type AppDatabase } from '@app/platform';
 import { InvoiceLine } from '../invoices/invoice-line.entity';
 import { Invoice } from '../invoices/invoice.entity';
 import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
@@ -6,5 +6,5 @@ import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-s
 /** Billing's own database: entities and reviewed migrations. */
 export const billingDatabase: AppDatabase = {
   entities: [Invoice, InvoiceLine, ProcessedEvent],
-  migrations: [InitialSchema1764320000000],
+  migrations: [InitialSchema1764320000000, AuditEntries1796000000000],
 };

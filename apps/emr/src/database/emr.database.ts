@@ -1,4 +1,4 @@
-import type { AppDatabase } from '@app/platform';
+import { AuditEntries1796000000000, type AppDatabase } from '@app/platform';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
 import { Patient } from '../patients/patient.entity';
 import { MedicalRecord } from '../records/medical-record.entity';
@@ -8,5 +8,5 @@ import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-out
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
   entities: [Patient, MedicalRecord, OutboxEvent],
-  migrations: [InitialSchema1764320000000, SealedOutbox1795970000000],
+  migrations: [InitialSchema1764320000000, SealedOutbox1795970000000, AuditEntries1796000000000],
 };

@@ -1,4 +1,4 @@
-import { ProcessedEvent, type AppDatabase } from '@app/platform';
+import { AuditEntries1796000000000, ProcessedEvent, type AppDatabase } from '@app/platform';
 import { Fill } from '../prescriptions/fill.entity';
 import { FillRequest } from '../prescriptions/fill-request.entity';
 import { Prescription } from '../prescriptions/prescription.entity';
@@ -8,5 +8,5 @@ import { FillIdempotencyKeys1764400000000 } from './migrations/1764400000000-fil
 /** Prescription's own database: entities and reviewed migrations. */
 export const prescriptionDatabase: AppDatabase = {
   entities: [Prescription, Fill, FillRequest, ProcessedEvent],
-  migrations: [InitialSchema1764340000000, FillIdempotencyKeys1764400000000],
+  migrations: [InitialSchema1764340000000, FillIdempotencyKeys1764400000000, AuditEntries1796000000000],
 };

@@ -25,6 +25,11 @@ export interface AppConfig {
   readonly messaging: MessagingConfig;
   /** Whose access tokens the app trusts, and how roles are read from them. */
   readonly identity: IdentityConfig;
+  /**
+   * Behind a reverse proxy or load balancer (`CLINIC_TRUST_PROXY=true`): the audit trail takes the
+   * client address from X-Forwarded-For. Otherwise the socket's peer, which a client cannot forge.
+   */
+  readonly trustProxy: boolean;
 }
 
 const schema = z.object({
@@ -38,6 +43,11 @@ const schema = z.object({
     )
     .optional(),
   LOG_FORMAT: z.enum(['pretty', 'json'], { error: 'LOG_FORMAT must be "pretty" or "json"' }).optional(),
+  CLINIC_TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0', ''], {
+      error: 'CLINIC_TRUST_PROXY must be "true" (behind a proxy that sets X-Forwarded-For) or "false"',
+    })
+    .optional(),
 });
 
 /**
@@ -66,6 +76,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     logFormat: e.LOG_FORMAT ?? (messaging.profile === 'aws' ? 'json' : 'pretty'),
     messaging,
     identity: identityOf(env, messaging),
+    trustProxy: e.CLINIC_TRUST_PROXY === 'true' || e.CLINIC_TRUST_PROXY === '1',
   };
 }
 

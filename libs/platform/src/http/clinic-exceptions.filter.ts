@@ -47,6 +47,19 @@ function routeOf(request: Request): string {
   return typeof path === 'string' ? path : '(no route)';
 }
 
+/** Records the audit entry of a request refused or failed; never throws. */
+export interface FailureAuditor {
+  recordFailure(request: Request, outcome: number): Promise<void>;
+}
+
+/** The status {@link ClinicExceptionsFilter} answers an exception with. */
+function statusOf(exception: unknown): number {
+  if (exception instanceof HttpException) return exception.getStatus();
+  if (isBodyError(exception)) return bodyErrorResponse(exception).status;
+  if (isDatabaseUnavailable(exception)) return HttpStatus.SERVICE_UNAVAILABLE;
+  return HttpStatus.INTERNAL_SERVER_ERROR;
+}
+
 /** Writes an HttpException's own answer (written for the client), with the request id. */
 function answerAsThrown(response: Response, exception: HttpException, requestId: string): void {
   const status = exception.getStatus();
@@ -74,10 +87,24 @@ function answerAsThrown(response: Response, exception: HttpException, requestId:
 export class ClinicExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
+  /** `auditor` records refused and failed requests to audited routes (401, 403, 4xx, 5xx). */
+  constructor(private readonly auditor?: FailureAuditor) {}
+
   catch(exception: unknown, host: ArgumentsHost): void | Observable<never> {
     if (host.getType() === 'rpc') return this.catchRpc(exception, host);
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
+    if (!this.auditor) return this.answer(exception, request, response);
+    // The entry is written before the answer leaves (best effort, bounded by the auditor), so a
+    // client that reads the trail after its 403 finds the entry there.
+    const auditor = this.auditor;
+    void auditor
+      .recordFailure(request, statusOf(exception))
+      .catch(() => undefined)
+      .then(() => this.answer(exception, request, response));
+  }
+
+  private answer(exception: unknown, request: Request, response: Response): void {
     const requestId = requestIdOf(request);
     const where = { method: request.method, route: routeOf(request), requestId };
 
