@@ -9,10 +9,12 @@
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
  *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
  *   dlq         list, show, redrive or purge dead-lettered messages
+ *   audit       verify the audit trail's hash chains, or list its entries
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { PortInUseError } from '@app/local-stack';
+import { auditCommand } from './audit';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
 import { processDlqIo, runDlq } from './dlq';
@@ -40,6 +42,10 @@ Commands:
                      CLINIC_OUTBOX_RETENTION_DAYS); pending events are never deleted.
   dlq <list|show|redrive|purge>  Dead-lettered messages: what and why, redrive, purge
                      ("dlq --help" for details).
+  audit verify [app] Re-compute the audit trail's hash chain of every app (or one); exits 1
+                     naming the first broken entry.
+  audit list [app] [--patient ID] [--subject S] [--limit N]
+                     The newest audit entries: who accessed what, when, from where, outcome.
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -86,6 +92,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'dlq':
       return runDlq(rest, config, processDlqIo());
+    case 'audit':
+      return auditCommand(config, out, rest);
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;

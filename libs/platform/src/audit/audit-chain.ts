@@ -14,6 +14,7 @@ const rowsOf = (result: unknown): Record<string, unknown>[] =>
 /**
  * The columns as the chain hashes them: `seq` as text (a bigint), `at` in UTC with microseconds.
  * Reading through `to_char` rather than a JS Date keeps the microseconds a Date would drop.
+ * Order by `audit_entries.seq`, never by `seq`: that is the text alias, where "10" < "9".
  */
 export const AUDIT_SELECT = `SELECT seq::text AS seq,
     to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
@@ -94,7 +95,10 @@ export async function verifyAuditChain(db: AuditQueryable): Promise<AuditChainRe
   let after = '0';
   for (;;) {
     const page = rowsOf(
-      await db.query(`${AUDIT_SELECT} WHERE seq > $1::bigint ORDER BY seq LIMIT ${VERIFY_PAGE}`, [after]),
+      await db.query(
+        `${AUDIT_SELECT} WHERE seq > $1::bigint ORDER BY audit_entries.seq LIMIT ${VERIFY_PAGE}`,
+        [after],
+      ),
     ).map(auditRowOf);
     for (const row of page) {
       const reason = checker.check(row);
@@ -116,9 +120,11 @@ export interface AuditFilter {
   /** Entries with a seq greater than this (the cursor of the previous page). */
   readonly after?: string;
   readonly limit: number;
+  /** `asc` (default): oldest first, chain order; `desc`: the newest first. */
+  readonly order?: 'asc' | 'desc';
 }
 
-/** Entries matching the filter, oldest first (chain order). */
+/** Entries matching the filter, in seq order. */
 export async function listAuditEntries(db: AuditQueryable, filter: AuditFilter): Promise<AuditRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -132,6 +138,6 @@ export async function listAuditEntries(db: AuditQueryable, filter: AuditFilter):
   if (filter.to !== undefined) add('at < ?', filter.to);
   if (filter.after !== undefined) add('seq > ?::bigint', filter.after);
   params.push(filter.limit);
-  const sql = `${AUDIT_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${params.length}`;
+  const sql = `${AUDIT_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_entries.seq ${filter.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
   return rowsOf(await db.query(sql, params)).map(auditRowOf);
 }
