@@ -46,6 +46,7 @@ import {
   type AppDatabase,
   type AuditSpec,
 } from '@app/platform';
+import { eventually } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
 import { auditCommand } from '../tools/clinic/audit';
 import { LogCapture, startLoggedApp } from './support/log-capture';
@@ -121,6 +122,14 @@ class PatientsController {
     const patient = PatientsController.patients.get(id);
     if (!patient) throw new NotFoundException(['patient not found']);
     return patient;
+  }
+
+  /** Answers an object JSON cannot write (a BigInt): a 500 after the handler succeeded. */
+  @Get(':id/broken')
+  @Allow('physician')
+  @Audited({ resource: 'patient', action: 'read', id: 'param.id', patient: 'param.id' })
+  broken(@Param('id', uuidParam('id')) id: string): { id: string; size: bigint } {
+    return { id, size: 1n };
   }
 
   @Get(':id/visits')
@@ -320,6 +329,15 @@ describe('audit trail (embedded PostgreSQL)', () => {
     ]);
   });
 
+  it('an answer that fails after its entry was written still leaves exactly one entry', async () => {
+    const { id } = await newPatient();
+    const failed = await call('GET', `/patients/${id}/broken`, physician);
+    expect(failed.status).toBe(500);
+    expect(await entriesOf(failed.requestId)).toEqual([
+      expect.objectContaining({ outcome: 200, patientId: id }),
+    ]);
+  });
+
   it('50 concurrent requests give 50 entries and a gap-free valid chain', async () => {
     const { id } = await newPatient();
     const before = Number((await admin.query('SELECT count(*) AS n FROM audit_entries')).rows[0].n);
@@ -341,10 +359,12 @@ describe('audit trail (embedded PostgreSQL)', () => {
     const { id, canary } = await newPatient();
     const locker = new Client({ connectionString: env.postgres.url('emr') });
     await locker.connect();
+    let withheldId = '';
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE audit_entries IN ACCESS EXCLUSIVE MODE');
       const withheld = await call('GET', `/patients/${id}`, physician);
+      withheldId = withheld.requestId;
       expect(withheld.status).toBe(503);
       expect(withheld.json()).toMatchObject({ code: 'AUDIT_UNAVAILABLE', requestId: withheld.requestId });
       expect(scanForPhi([{ source: 'answer', text: withheld.text }], [canary])).toEqual([]);
@@ -352,6 +372,16 @@ describe('audit trail (embedded PostgreSQL)', () => {
       await locker.query('ROLLBACK');
       await locker.end();
     }
+    // The withheld request's 503 is recorded once the table is free again (the refusal path's
+    // append waits on the lock past the answer, and completes).
+    const [entry, ...more] = await eventually(
+      'the entry of the withheld request',
+      () => entriesOf(withheldId),
+      (entries) => entries.length > 0,
+      10_000,
+    );
+    expect(more).toHaveLength(0);
+    expect(entry).toMatchObject({ outcome: 503, patientId: id, subject: PHYSICIAN });
     // The chain goes on where it was: nothing half written.
     const after = await call('GET', `/patients/${id}`, physician);
     expect(after.status).toBe(200);

@@ -50,8 +50,12 @@ export class AuditUnavailableError extends ServiceUnavailableException {
   }
 }
 
-/** Requests whose entry was written or attempted: one entry per request, never two. */
-const attempted = new WeakSet<object>();
+/**
+ * Requests that have their entry (or whose refusal entry is under way): the filter adds none for
+ * them, so an answer that fails after its entry was written (a 500 while serialising) still
+ * leaves exactly one entry.
+ */
+const recorded = new WeakSet<object>();
 
 /** Where a locator points: a route parameter, a query parameter, or a field of the result. */
 function locate(locator: AuditLocator | undefined, request: Request, result?: unknown): string | null {
@@ -138,12 +142,13 @@ export class AuditTrail {
 
   /**
    * The entry of a request that succeeded, written before the answer leaves: if it cannot be
-   * written, the caller gets {@link AuditUnavailableError} (503) instead of the PHI.
+   * written, the caller gets {@link AuditUnavailableError} (503) instead of the PHI, and the
+   * filter then records that 503, best effort (the database may be back by then).
    */
   async recordSuccess(request: Request, spec: AuditSpec, outcome: number, result: unknown): Promise<void> {
-    attempted.add(request);
     try {
       await this.append(this.entryOf(request, spec, outcome, result));
+      recorded.add(request);
     } catch (error) {
       this.logger.error({
         msg: 'audit entry not written; answer withheld',
@@ -158,13 +163,13 @@ export class AuditTrail {
   /**
    * The entry of a request refused or failed (401, 403, 400, 404, 409, 429, 5xx), best effort:
    * the answer carries no PHI, so it is sent even when the entry cannot be written (after at most
-   * 2 s), and the failure is logged. Requests to routes without `@Audited`, and requests whose
-   * entry was already attempted, add nothing.
+   * 2 s; the append goes on), and the failure is logged. Requests to routes without `@Audited`,
+   * and requests that already have their entry, add nothing.
    */
   async recordFailure(request: Request, outcome: number): Promise<void> {
     const spec = clinicContextOf(request).audit;
-    if (!spec || attempted.has(request)) return;
-    attempted.add(request);
+    if (!spec || recorded.has(request)) return;
+    recorded.add(request);
     const written = this.append(this.entryOf(request, spec, outcome, undefined)).then(
       () => undefined,
       (error: unknown) =>
