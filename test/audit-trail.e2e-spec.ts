@@ -210,6 +210,10 @@ describe('audit trail (embedded PostgreSQL)', () => {
     return rows.map(auditRowOf);
   }
 
+  async function countEntries(): Promise<number> {
+    return (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0].n;
+  }
+
   async function newPatient() {
     const canary = canaryPatient();
     canaries.push(canary);
@@ -340,12 +344,12 @@ describe('audit trail (embedded PostgreSQL)', () => {
 
   it('50 concurrent requests give 50 entries and a gap-free valid chain', async () => {
     const { id } = await newPatient();
-    const before = Number((await admin.query('SELECT count(*) AS n FROM audit_entries')).rows[0].n);
+    const before = await countEntries();
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => call('GET', `/patients/${id}`, nurse)),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
-    const { rows } = await admin.query(
+    const { rows } = await admin.query<{ n: number; lo: string; hi: string }>(
       'SELECT count(*)::int AS n, min(seq)::text AS lo, max(seq)::text AS hi FROM audit_entries',
     );
     expect(rows[0].n).toBe(before + 50);
@@ -494,7 +498,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
     const logged = logs
       .entries()
       .filter((e) => e.context === 'Audit' && (e.message as { msg?: string })?.msg === 'audit entry');
-    const count = Number((await admin.query('SELECT count(*) AS n FROM audit_entries')).rows[0].n);
+    const count = await countEntries();
     expect(new Set(logged.map((e) => (e.message as { seq: string }).seq)).size).toBe(count);
   });
 
@@ -510,7 +514,9 @@ describe('audit trail (embedded PostgreSQL)', () => {
       return { code, text: lines.join('\n') };
     };
     const row = async (seq: number) =>
-      auditRowOf((await admin.query(`${AUDIT_SELECT} WHERE seq = $1`, [seq])).rows[0]);
+      auditRowOf(
+        (await admin.query<Record<string, unknown>>(`${AUDIT_SELECT} WHERE seq = $1`, [seq])).rows[0],
+      );
     /** Runs statements with the append-only trigger disabled, as a superuser can. */
     const asSuperuser = async (...statements: Array<[string, unknown[]?]>) => {
       await admin.query('ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete');
@@ -560,7 +566,9 @@ describe('audit trail (embedded PostgreSQL)', () => {
     });
 
     it('a deleted middle entry is named by its successor (seq gap)', async () => {
-      const { rows } = await admin.query('SELECT * FROM audit_entries WHERE seq = 7');
+      const { rows } = await admin.query<Record<string, unknown>>(
+        'SELECT * FROM audit_entries WHERE seq = 7',
+      );
       await asSuperuser(['DELETE FROM audit_entries WHERE seq = 7']);
       try {
         expect(await verifyAuditChain(admin)).toMatchObject({

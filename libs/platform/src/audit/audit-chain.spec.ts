@@ -146,15 +146,15 @@ describe('audit chain check', () => {
     });
     const pages: string[] = [];
     const client: AuditQueryable = {
-      query: async (_sql, params) => {
+      query: (_sql, params) => {
         const after = Number((params as string[])[0]);
         pages.push(String(after));
-        return {
+        return Promise.resolve({
           rows: rows
             .filter((r) => Number(r.seq) > after)
             .slice(0, 1_000)
             .map(toDb),
-        };
+        });
       },
     };
     await expect(verifyAuditChain(client)).resolves.toEqual({ ok: true, entries: 2_500 });

@@ -24,7 +24,9 @@ export const AUDIT_SELECT = `SELECT seq::text AS seq,
 
 /** A row as `pg` returns {@link AUDIT_SELECT}. */
 export function auditRowOf(r: Record<string, unknown>): AuditRow {
-  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  // Text and bigint columns only: pg hands them over as strings.
+  const text = (v: unknown): string | null =>
+    typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'bigint' ? String(v) : null;
   return {
     seq: String(r.seq),
     at: String(r.at),

@@ -98,9 +98,9 @@ export class AuditTrail {
   async append(input: AuditEntryInput): Promise<AuditRow> {
     const row = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-      const [last] = (await manager.query(
+      const [last] = await manager.query<Record<string, unknown>[]>(
         `${AUDIT_SELECT} ORDER BY audit_entries.seq DESC LIMIT 1`,
-      )) as Record<string, unknown>[];
+      );
       const previous = last ? auditRowOf(last) : undefined;
       // Taken inside the lock, so times never go backwards along the chain.
       const unhashed: Omit<AuditRow, 'hash'> = {

@@ -1,0 +1,65 @@
+import type { Request } from 'express';
+import type { DataSource } from 'typeorm';
+import { clinicContextOf } from '../auth/request-context';
+import { loadAppConfig, type AppConfig } from '../config/app.config';
+import { AuditTrail } from './audit-trail';
+
+const PATIENT = '6f1c2d3e-0000-4000-8000-0000000000bb';
+
+function request(extra: Partial<Request> = {}): Request {
+  return {
+    method: 'GET',
+    params: { id: PATIENT },
+    query: {},
+    headers: { 'x-forwarded-for': '10.9.8.7, 10.0.0.1' },
+    socket: { remoteAddress: '127.0.0.1' },
+    route: { path: '/patients/:id' },
+    requestId: 'req-00000001',
+    ...extra,
+  } as unknown as Request;
+}
+
+const trail = (trustProxy: boolean) =>
+  new AuditTrail({} as DataSource, { app: 'emr', trustProxy } as AppConfig);
+
+describe('AuditTrail.entryOf', () => {
+  const spec = { resource: 'patient', action: 'read', id: 'param.id', patient: 'param.id' } as const;
+
+  it('takes the socket peer, not X-Forwarded-For, unless the proxy is trusted', () => {
+    expect(trail(false).entryOf(request(), spec, 200, undefined).clientAddress).toBe('127.0.0.1');
+    expect(trail(true).entryOf(request(), spec, 200, undefined).clientAddress).toBe('10.9.8.7');
+    // A forwarded value that is not an address is not taken (nor stored).
+    const forged = request({ headers: { 'x-forwarded-for': 'Jane Doe' } });
+    expect(trail(true).entryOf(forged, spec, 200, undefined).clientAddress).toBe('127.0.0.1');
+  });
+
+  it('keeps only id-shaped values and code-shaped refusals', () => {
+    const req = request({ params: { id: 'Jane Doe' } });
+    Object.assign(clinicContextOf(req), {
+      principal: { subject: 'Jane Doe <jane@example.org>', roles: ['nurse', 'physician'] },
+      refusal: 'expired because of Jane',
+    });
+    expect(trail(false).entryOf(req, spec, 403, undefined)).toMatchObject({
+      subject: null,
+      roles: ['nurse', 'physician'],
+      resourceId: null,
+      patientId: null,
+      refusal: 'other',
+    });
+  });
+
+  it('reads result locators, but not from a list', () => {
+    const create = { resource: 'patient', action: 'create', id: 'result.id', patient: 'result.id' } as const;
+    const req = request({ params: {} });
+    expect(trail(false).entryOf(req, create, 201, { id: PATIENT })).toMatchObject({ resourceId: PATIENT });
+    expect(trail(false).entryOf(req, create, 200, [{ id: PATIENT }])).toMatchObject({ resourceId: null });
+  });
+});
+
+describe('CLINIC_TRUST_PROXY', () => {
+  it('is off unless set, and a bad value names the setting', () => {
+    expect(loadAppConfig('emr', {}).trustProxy).toBe(false);
+    expect(loadAppConfig('emr', { CLINIC_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(() => loadAppConfig('emr', { CLINIC_TRUST_PROXY: 'yes' })).toThrow(/CLINIC_TRUST_PROXY/);
+  });
+});
