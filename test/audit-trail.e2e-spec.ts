@@ -452,6 +452,12 @@ describe('audit trail (embedded PostgreSQL)', () => {
         entries: unknown[];
       };
       expect(past.entries).toHaveLength(0);
+      const window = (
+        await call('GET', `/audit?patientId=${id}&from=2000-01-01T00:00:00Z&to=2999-01-01T00:00:00Z`, officer)
+      ).json() as {
+        entries: unknown[];
+      };
+      expect(window.entries).toHaveLength(2);
 
       const first = (await call('GET', '/audit?limit=3', officer)).json() as {
         entries: Array<{ seq: string }>;
