@@ -23,6 +23,7 @@ import {
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { IsString, Matches } from 'class-validator';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { loadMessagingConfig } from '@app/crypto-messaging';
 import { isRole } from '@app/identity';
 import {
@@ -31,6 +32,8 @@ import {
   Audited,
   AUDIT_METADATA,
   AuditEntries1796000000000,
+  AuditTrail,
+  dataSourceOptions,
   auditEntryHash,
   auditRowOf,
   AUDIT_SELECT,
@@ -210,6 +213,13 @@ describe('audit trail (embedded PostgreSQL)', () => {
     return rows.map(auditRowOf);
   }
 
+  const extraDataSources: DataSource[] = [];
+  async function secondDataSource(): Promise<DataSource> {
+    const ds = new DataSource(dataSourceOptions(env.postgres.url('emr'), database));
+    extraDataSources.push(ds);
+    return ds.initialize();
+  }
+
   async function countEntries(): Promise<number> {
     return (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_entries')).rows[0].n;
   }
@@ -236,6 +246,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
   afterAll(async () => {
     logs.stop();
     await admin?.end();
+    for (const ds of extraDataSources) await ds.destroy();
     await app?.stop();
     await env?.stop();
   });
@@ -357,6 +368,31 @@ describe('audit trail (embedded PostgreSQL)', () => {
     expect(rows[0].hi).toBe(String(before + 50));
     for (const a of answers) expect(await entriesOf(a.requestId)).toHaveLength(1);
     await expect(verifyAuditChain(admin)).resolves.toEqual({ ok: true, entries: before + 50 });
+  });
+
+  it('two processes of one app append to one valid chain (the advisory lock, not the group commit)', async () => {
+    const before = await countEntries();
+    // A second replica of the app: its own pool and its own group commit.
+    const replicas = [app.http.get(AuditTrail), new AuditTrail(await secondDataSource(), app.config)];
+    const entry = (i: number) => ({
+      subject: PHYSICIAN,
+      roles: ['physician'],
+      action: 'read',
+      resourceType: 'patient',
+      resourceId: null,
+      patientId: null,
+      outcome: 200,
+      refusal: null,
+      clientAddress: '127.0.0.1',
+      requestId: `replica-${i}`,
+      route: '/patients/:id',
+    });
+    // Rounds of 20 per replica at once, so both replicas' commits keep racing for the tail.
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % 2].append(entry(round * 40 + i))));
+    }
+    expect(await countEntries()).toBe(before + 200);
+    await expect(verifyAuditChain(admin)).resolves.toEqual({ ok: true, entries: before + 200 });
   });
 
   it('when the entry cannot be written the caller gets 503 and no PHI', async () => {

@@ -20,6 +20,9 @@ export type AuditEntryInput = Omit<AuditRow, 'seq' | 'at' | 'app' | 'prevHash' |
  */
 export const AUDIT_CHAIN_LOCK = 0x61756469;
 
+/** Most entries one group commit writes (16 parameters each; PostgreSQL allows 65,535). */
+export const AUDIT_BATCH_MAX = 200;
+
 /** How long a refusal's answer waits for its best-effort audit entry, in ms. */
 const REFUSAL_AUDIT_WAIT_MS = 2_000;
 
@@ -90,54 +93,109 @@ export class AuditTrail {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Entries waiting for the next group commit, with their callers. */
+  private pending: Array<{
+    input: AuditEntryInput;
+    resolve: (row: AuditRow) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  private flushing = false;
+
   /**
-   * Appends one entry: under the chain's advisory lock, reads the last (seq, hash), computes the
-   * next seq and the hash over every column and the previous hash, and inserts, in one
-   * transaction. Concurrent appends queue on the lock, so seqs are gap-free.
+   * Appends one entry, resolved once it is committed. Entries that arrive while a commit is under
+   * way are written together by the next one (a group commit: one lock, one read of the tail, one
+   * INSERT, one COMMIT for up to {@link AUDIT_BATCH_MAX}), so concurrent requests do not queue on
+   * the chain's lock one by one. A failed commit fails every entry in it.
    */
-  async append(input: AuditEntryInput): Promise<AuditRow> {
-    const row = await this.dataSource.transaction(async (manager) => {
+  append(input: AuditEntryInput): Promise<AuditRow> {
+    return new Promise<AuditRow>((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, AUDIT_BATCH_MAX);
+        try {
+          const rows = await this.commit(batch.map((b) => b.input));
+          rows.forEach((row, i) => {
+            this.logger.log({ msg: 'audit entry', ...row });
+            batch[i].resolve(row);
+          });
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * Writes entries to the chain in one transaction: takes the chain's advisory lock (other
+   * processes of this app append to the same chain), reads the last (seq, hash) in a statement of
+   * its own (under READ COMMITTED a statement's snapshot predates the lock it waits on), chains
+   * each entry to the one before, and inserts them all. Seqs are gap-free.
+   */
+  private async commit(inputs: readonly AuditEntryInput[]): Promise<AuditRow[]> {
+    return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
       const [last] = await manager.query<Record<string, unknown>[]>(
         `${AUDIT_SELECT} ORDER BY audit_entries.seq DESC LIMIT 1`,
       );
       const previous = last ? auditRowOf(last) : undefined;
+      let seq = previous ? BigInt(previous.seq) : 0n;
+      let prevHash = previous?.hash ?? GENESIS_HASH;
       // Taken inside the lock, so times never go backwards along the chain.
-      const unhashed: Omit<AuditRow, 'hash'> = {
-        ...input,
-        seq: previous ? String(BigInt(previous.seq) + 1n) : '1',
-        at: auditTimeOf(new Date()),
-        app: this.config.app,
-        prevHash: previous?.hash ?? GENESIS_HASH,
-      };
-      const entry: AuditRow = { ...unhashed, hash: auditEntryHash(unhashed) };
+      const at = auditTimeOf(new Date());
+      const rows = inputs.map((input) => {
+        seq += 1n;
+        const unhashed: Omit<AuditRow, 'hash'> = {
+          ...input,
+          seq: String(seq),
+          at,
+          app: this.config.app,
+          prevHash,
+        };
+        const row: AuditRow = { ...unhashed, hash: auditEntryHash(unhashed) };
+        prevHash = row.hash;
+        return row;
+      });
+      const values: unknown[] = [];
+      const tuples = rows.map((r) => {
+        const at0 = values.length;
+        values.push(
+          r.seq,
+          r.at,
+          r.app,
+          r.subject,
+          r.roles,
+          r.action,
+          r.resourceType,
+          r.resourceId,
+          r.patientId,
+          r.outcome,
+          r.refusal,
+          r.clientAddress,
+          r.requestId,
+          r.route,
+          r.prevHash,
+          r.hash,
+        );
+        const p = (k: number) => `$${at0 + k}`;
+        return `(${p(1)}::bigint, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::text[], ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}::smallint, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)}, ${p(15)}, ${p(16)})`;
+      });
       await manager.query(
         `INSERT INTO audit_entries (seq, at, app, subject, roles, action, resource_type, resource_id,
            patient_id, outcome, refusal, client_address, request_id, route, prev_hash, hash)
-         VALUES ($1::bigint, $2::timestamptz, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-        [
-          entry.seq,
-          entry.at,
-          entry.app,
-          entry.subject,
-          entry.roles,
-          entry.action,
-          entry.resourceType,
-          entry.resourceId,
-          entry.patientId,
-          entry.outcome,
-          entry.refusal,
-          entry.clientAddress,
-          entry.requestId,
-          entry.route,
-          entry.prevHash,
-          entry.hash,
-        ],
+         VALUES ${tuples.join(', ')}`,
+        values,
       );
-      return entry;
+      return rows;
     });
-    this.logger.log({ msg: 'audit entry', ...row });
-    return row;
   }
 
   /**
