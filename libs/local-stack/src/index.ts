@@ -3,3 +3,4 @@ export * from './local-stack';
 export * from './broker';
 export * from './postgres';
 export { assertPortFree, PortInUseError, type ProcessExit } from './launch';
+export * from './identity-provider';

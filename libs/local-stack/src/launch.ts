@@ -57,7 +57,30 @@ export async function launch(
   env: Record<string, string>,
   options: { service: string; timeoutMs: number },
 ): Promise<LaunchedProcess> {
-  const child = spawn(process.execPath, [path.join(LAUNCHERS_DIR, `${name}.mjs`)], {
+  return launchProcess([path.join(LAUNCHERS_DIR, `${name}.mjs`)], env, options);
+}
+
+/** tools/register.js: runs TypeScript sources with SWC (as `npm start` does for the apps). */
+const REGISTER = path.resolve(__dirname, '..', '..', '..', 'tools', 'register.js');
+
+/**
+ * Starts a TypeScript entry (a service written with the project's own libs, such as the
+ * identity provider) with the same ready-line and IPC protocol as {@link launch}.
+ */
+export async function launchTypeScript(
+  entry: string,
+  env: Record<string, string>,
+  options: { service: string; timeoutMs: number },
+): Promise<LaunchedProcess> {
+  return launchProcess(['-r', REGISTER, entry], env, options);
+}
+
+async function launchProcess(
+  args: string[],
+  env: Record<string, string>,
+  options: { service: string; timeoutMs: number },
+): Promise<LaunchedProcess> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Out of the terminal's process group: a Ctrl-C meant for `npm start` must not stop the
