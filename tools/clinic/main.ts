@@ -9,6 +9,7 @@
  *   stack       start the embedded stack (broker, PostgreSQL, local key), provision it, wait
  *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
  *   dlq         list, show, redrive or purge dead-lettered messages
+ *   login/token/logout/staff   people signing in (authorization code + PKCE), their tokens
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
@@ -16,6 +17,7 @@ import { PortInUseError } from '@app/local-stack';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
 import { processDlqIo, runDlq } from './dlq';
+import { LOGIN_USAGE, processLoginIo, runLoginCommand } from './login';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
 
@@ -40,6 +42,13 @@ Commands:
                      CLINIC_OUTBOX_RETENTION_DAYS); pending events are never deleted.
   dlq <list|show|redrive|purge>  Dead-lettered messages: what and why, redrive, purge
                      ("dlq --help" for details).
+  login <username> [--print] [--password-stdin]
+                     Sign in as a member of staff (authorization code + PKCE) and keep the
+                     session; --print prints only the access token, for curl:
+                     TOKEN=$(npm run -s clinic -- login physician --print)
+  token <username>   A fresh access token from the kept session (refreshed when needed).
+  logout <username>  Sign out: revoke the refresh token, end the session, delete the file.
+  staff              The synthetic staff: usernames, roles, pharmacy, passwords (embedded).
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -86,6 +95,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'dlq':
       return runDlq(rest, config, processDlqIo());
+    case 'login':
+    case 'token':
+    case 'logout':
+    case 'staff':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        out.line(LOGIN_USAGE);
+        return 0;
+      }
+      return runLoginCommand(command, rest, config, processLoginIo());
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;
