@@ -10,6 +10,7 @@ import {
   type MessagingConfig,
   type ProvisionReport,
 } from '@app/crypto-messaging';
+import { loadIdentityConfig } from '@app/identity';
 import { startLocalStack, type LocalStack } from '@app/local-stack';
 import { embeddedDatabaseUrl, runMigrations, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
@@ -81,6 +82,7 @@ export async function startEmbeddedStack(config: MessagingConfig, out: Output): 
   const stack = await startLocalStack(config, {
     databases: APP_DATABASES,
     onProgress: (line) => out.line(`  ${line}`),
+    identity: loadIdentityConfig(process.env, config),
   });
   try {
     await provision(config, out);

@@ -13,6 +13,7 @@
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
+import { IdentityConfigError } from '@app/identity';
 import { PortInUseError } from '@app/local-stack';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
@@ -116,14 +117,21 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error: unknown) => {
       // Our errors are written for people and carry no PHI; anything else gets its name only.
-      if (error instanceof MessagingError || error instanceof PortInUseError) {
+      if (
+        error instanceof MessagingError ||
+        error instanceof PortInUseError ||
+        error instanceof IdentityConfigError
+      ) {
         process.stderr.write(`\nerror: ${error.message}\n`);
       } else {
         process.stderr.write(
           `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
         );
       }
-      process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
+      const config =
+        (error instanceof MessagingError && error.code === MessagingErrorCode.Config) ||
+        error instanceof IdentityConfigError;
+      process.exit(config ? 2 : 1);
     },
   );
 }

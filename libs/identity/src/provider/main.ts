@@ -33,12 +33,8 @@ async function main(): Promise<void> {
   process.umask(0o077);
   const state = loadOrCreateIdentityState(settings.stateDir);
 
-  let handle:
-    ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
-    if (handle) return handle(req, res);
-    res.writeHead(503, { 'Retry-After': '1' }).end();
-  });
+  // No handler until the provider exists: nobody knows the port before the ready line anyway.
+  const server = createServer();
   // Sign-in forms and token requests are small and quick; a stalled client is cut off.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -53,7 +49,8 @@ async function main(): Promise<void> {
       JSON.stringify({ time: new Date().toISOString(), service: 'identity-provider', event, ...fields }) +
         '\n',
     );
-  handle = createIdentityProvider({ issuer, identity: settings, state, webPort, log: logLine }).handle;
+  const { handle } = createIdentityProvider({ issuer, identity: settings, state, webPort, log: logLine });
+  server.on('request', handle);
   report({ ready: true, port: actualPort, issuer, created: state.created.length });
 
   let stopping = false;

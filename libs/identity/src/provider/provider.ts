@@ -122,23 +122,23 @@ export function createIdentityProvider(options: IdentityProviderOptions): {
     scopes: ['openid', 'profile', 'offline_access'],
     // The display name stays in the provider; tokens carry ids and role names only.
     claims: { openid: ['sub'], profile: ['preferred_username'] },
-    async findAccount(_ctx: unknown, sub: string) {
+    findAccount(_ctx: unknown, sub: string) {
       const member = bySubject.get(sub);
-      if (!member) return undefined;
-      return {
+      if (!member) return Promise.resolve(undefined);
+      return Promise.resolve({
         accountId: sub,
         claims: () => Promise.resolve({ sub, preferred_username: member.username }),
-      };
+      });
     },
-    async extraTokenClaims(_ctx: unknown, token: OidcToken) {
-      if (token.kind !== 'AccessToken') return undefined;
-      const member = token.accountId ? bySubject.get(token.accountId) : undefined;
-      if (!member) return undefined;
-      return {
+    extraTokenClaims(_ctx: unknown, token: OidcToken) {
+      const member =
+        token.kind === 'AccessToken' && token.accountId ? bySubject.get(token.accountId) : undefined;
+      if (!member) return Promise.resolve(undefined);
+      return Promise.resolve({
         roles: [...member.roles],
         ...(member.pharmacyId ? { pharmacy: member.pharmacyId } : {}),
         ...(token.sid ? { sid: token.sid } : {}),
-      };
+      });
     },
     jwks: options.state.jwks,
     cookies: {

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EncryptedPublisher } from '@app/crypto-messaging';
 import { freePort, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
-import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
+import { loadIdentityConfig, readStaffPasswords, STAFF } from '@app/identity';
+import { signIn, type StaffSession } from '@app/identity/client';
+import {
+  startIdentityProvider,
+  startPostgres,
+  type EmbeddedPostgres,
+  type IdentityProvider,
+} from '@app/local-stack';
 import { createClinicApp, startClinicApp, type AppBlueprint, type ClinicApplication } from '../bootstrap';
 import { loadAppConfig, type AppConfig } from '../config/app.config';
 import { runMigrations, type AppDatabase } from '../database/data-source.factory';
@@ -23,7 +30,9 @@ export interface ClinicTestEnv {
   readonly postgres: EmbeddedPostgres;
   /** PostgreSQL's data folder (fault tests read its postmaster.pid to pause the server). */
   readonly postgresDataDir: string;
-  /** The environment apps read (profile, endpoints, database port). */
+  /** The private OpenID Connect provider apps trust (`CLINIC_OIDC_ISSUER`), on a free port. */
+  readonly identityProvider: IdentityProvider;
+  /** The environment apps read (profile, endpoints, database port, issuer). */
   readonly env: Readonly<Record<string, string>>;
   configFor(blueprint: AppBlueprint): AppConfig;
   /** Migrates the app's database, builds it and listens on a free loopback port. */
@@ -34,6 +43,11 @@ export interface ClinicTestEnv {
   ): Promise<AppUnderTest>;
   /** A publisher as the EMR would have. */
   publisher(): Promise<EncryptedPublisher>;
+  /**
+   * Signs a member of staff in on the private provider (code + PKCE, the real form), e.g.
+   * `signIn('physician')`; `session.accessToken` goes in `Authorization: Bearer`.
+   */
+  signIn(username: string): Promise<StaffSession>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +57,10 @@ const DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
  * A whole private clinic environment for a test suite. Resolves `undefined` only for the aws
  * profile when moto is absent outside CI (then the suite skips, loudly).
  */
-export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<ClinicTestEnv | undefined> {
+export async function startClinicTestEnv(
+  profile: 'embedded' | 'aws',
+  options: { identityEnv?: Record<string, string> } = {},
+): Promise<ClinicTestEnv | undefined> {
   const messaging = await startTestStack(profile);
   if (!messaging) return undefined;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'clinic-pg-'));
@@ -60,7 +77,24 @@ export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<C
     await messaging.stop();
     throw error;
   }
-  const env = { ...messaging.env, CLINIC_POSTGRES_PORT: String(postgres.port) };
+  // A private provider in both profiles (the aws profile trusts it as "any OIDC issuer"): its
+  // keys and passwords in this suite's temporary folder. identityEnv sets lifetimes (logoff tests).
+  const identity = loadIdentityConfig({ ...options.identityEnv }, { profile: 'embedded', stateDir: dataDir });
+  let identityProvider: IdentityProvider;
+  try {
+    identityProvider = await startIdentityProvider({ port: 0, identity });
+  } catch (error) {
+    await postgres.stop();
+    await messaging.stop();
+    throw error;
+  }
+  const env = {
+    ...messaging.env,
+    ...options.identityEnv,
+    CLINIC_POSTGRES_PORT: String(postgres.port),
+    CLINIC_IDP_PORT: String(identityProvider.port),
+    CLINIC_OIDC_ISSUER: identityProvider.issuer,
+  };
   const apps: AppUnderTest[] = [];
   const configFor = (blueprint: AppBlueprint, extra: Record<string, string> = {}) =>
     loadAppConfig(blueprint.app, {
@@ -74,6 +108,7 @@ export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<C
     messaging,
     postgres,
     postgresDataDir: path.join(dataDir, 'data'),
+    identityProvider,
     env,
     configFor: (blueprint) => configFor(blueprint),
     async startApp(blueprint, database, extra = {}) {
@@ -96,8 +131,18 @@ export async function startClinicTestEnv(profile: 'embedded' | 'aws'): Promise<C
       return app;
     },
     publisher: () => messaging.runtime('emr').publisher(),
+    async signIn(username) {
+      const password = readStaffPasswords(identity.stateDir)?.[username];
+      if (!password) {
+        throw new Error(
+          `No member of staff "${username}": one of ${STAFF.map((s) => s.username).join(', ')}`,
+        );
+      }
+      return signIn({ issuer: identityProvider.issuer, clientId: identity.clientId, username, password });
+    },
     async stop() {
       for (const app of [...apps].reverse()) await app.stop();
+      await identityProvider.stop();
       await postgres.stop();
       await messaging.stop();
       rmSync(dataDir, { recursive: true, force: true });
