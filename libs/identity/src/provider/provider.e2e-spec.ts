@@ -161,6 +161,7 @@ describe('embedded identity provider (own process)', () => {
       expect(payload.roles).toEqual(member.roles);
       expect(payload.pharmacy).toBe(member.pharmacyId);
       expect(payload.client_id).toBe(CLIENT);
+      expect(typeof payload.sid).toBe('string');
       expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(identity.accessTokenSeconds);
       // Ids and role names only: no display name in the token.
       expect(JSON.stringify(payload)).not.toContain(member.name);

@@ -137,7 +137,14 @@ export function createIdentityProvider(options: IdentityProviderOptions): {
       return Promise.resolve({
         roles: [...member.roles],
         ...(member.pharmacyId ? { pharmacy: member.pharmacyId } : {}),
-        ...(token.sid ? { sid: token.sid } : {}),
+        // The sign-in this token belongs to, stable across refreshes (audit entries carry it):
+        // the provider's session id when it has one for the client, else a digest of the grant id
+        // (never the grant id itself, a handle inside the provider).
+        ...(token.sid
+          ? { sid: token.sid }
+          : token.grantId
+            ? { sid: sha256(`sid:${token.grantId}`).subarray(0, 16).toString('base64url') }
+            : {}),
       });
     },
     jwks: options.state.jwks,
