@@ -100,7 +100,16 @@ export async function startClinic(
       // the signing keys are reused, so tokens issued before a crash still verify.
       await supervisor.supervise(
         'identity-provider',
-        async () => (identityProvider = await startIdentityProvider({ port: identity.idpPort, identity })),
+        async () =>
+          (identityProvider = await startIdentityProvider({
+            port: identity.idpPort,
+            identity,
+            onLog: (line) => {
+              // The demo shows problems only: failed and throttled sign-ins, refused tokens.
+              if (options.appLogs !== 'problems' || /failed|throttled|refused|error/.test(line))
+                out.line(`${'identity'.padEnd(12)}| ${line}`);
+            },
+          })),
         { tier: TIER.identity },
       );
       out.line(

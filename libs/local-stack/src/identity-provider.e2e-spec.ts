@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadMessagingConfig } from '@app/crypto-messaging';
-import { freePort } from '@app/crypto-messaging/testing';
-import { loadIdentityConfig } from '@app/identity';
+import { eventually, freePort } from '@app/crypto-messaging/testing';
+import { loadIdentityConfig, readStaffPasswords } from '@app/identity';
+import { signIn, SignInErrorCode } from '@app/identity/client';
 import { listeningSockets } from '../../../test/support/proc';
 import { startIdentityProvider } from './identity-provider';
 import { PortInUseError } from './launch';
@@ -58,6 +59,41 @@ describe('the embedded identity provider process', () => {
       expect(plain.identityProvider).toBeUndefined();
     } finally {
       await plain.stop();
+    }
+  });
+
+  it('reports sign-ins as structured lines with ids and addresses, never what was typed', async () => {
+    const identity = loadIdentityConfig({}, { profile: 'embedded', stateDir: state });
+    const lines: string[] = [];
+    const idp = await startIdentityProvider({ port: 0, identity, onLog: (line) => lines.push(line) });
+    try {
+      const typed = { username: 'nurse', password: 'Typed-Wrong-Secret-991' };
+      await expect(signIn({ issuer: idp.issuer, clientId: 'clinic-cli', ...typed })).rejects.toMatchObject({
+        code: SignInErrorCode.InvalidCredentials,
+      });
+      const password = readStaffPasswords(identity.stateDir)!.nurse;
+      const session = await signIn({
+        issuer: idp.issuer,
+        clientId: 'clinic-cli',
+        username: 'nurse',
+        password,
+      });
+      const events = await eventually(
+        'the sign-in events',
+        () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+        (e) => e.some((x) => x.event === 'signin.succeeded'),
+        10_000,
+      );
+      expect(events.find((e) => e.event === 'signin.failed')).toMatchObject({
+        address: '127.0.0.1',
+        client: 'clinic-cli',
+      });
+      expect(events.find((e) => e.event === 'signin.succeeded')).toMatchObject({ subject: session.subject });
+      expect(lines.join('\n')).not.toContain(typed.password);
+      expect(lines.join('\n')).not.toContain(password);
+      expect(lines.join('\n')).not.toContain('"username"');
+    } finally {
+      await idp.stop();
     }
   });
 });

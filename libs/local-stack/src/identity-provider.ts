@@ -25,6 +25,11 @@ export interface IdentityProviderOptions {
   portSetting?: string;
   /** The clinic screen's port for the browser client's redirect URIs (default CLINIC_WEB_PORT or 8080). */
   webPort?: number;
+  /**
+   * The provider's structured log lines (JSON: sign-ins succeeded, failed, throttled; tokens
+   * issued and refused), with ids and addresses only, never a typed value.
+   */
+  onLog?: (line: string) => void;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -56,7 +61,11 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   if (options.webPort !== undefined) env.CLINIC_WEB_PORT = String(options.webPort);
   let launched;
   try {
-    launched = await launchTypeScript(ENTRY, env, { service, timeoutMs: START_TIMEOUT_MS });
+    launched = await launchTypeScript(ENTRY, env, {
+      service,
+      timeoutMs: START_TIMEOUT_MS,
+      onLine: options.onLog,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new PortInUseError(options.port, setting, service);

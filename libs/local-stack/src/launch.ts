@@ -70,7 +70,7 @@ const REGISTER = path.resolve(__dirname, '..', '..', '..', 'tools', 'register.js
 export async function launchTypeScript(
   entry: string,
   env: Record<string, string>,
-  options: { service: string; timeoutMs: number },
+  options: { service: string; timeoutMs: number; onLine?: (line: string) => void },
 ): Promise<LaunchedProcess> {
   return launchProcess(['-r', REGISTER, entry], env, options);
 }
@@ -78,7 +78,7 @@ export async function launchTypeScript(
 async function launchProcess(
   args: string[],
   env: Record<string, string>,
-  options: { service: string; timeoutMs: number },
+  options: { service: string; timeoutMs: number; onLine?: (line: string) => void },
 ): Promise<LaunchedProcess> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
@@ -96,6 +96,7 @@ async function launchProcess(
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
 
+  const lines = createInterface({ input: child.stdout! });
   const report = await new Promise<{ ready?: boolean; port?: number; error?: string; code?: string }>(
     (resolve, reject) => {
       const timer = setTimeout(() => {
@@ -104,7 +105,6 @@ async function launchProcess(
           new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()),
         );
       }, options.timeoutMs);
-      const lines = createInterface({ input: child.stdout! });
       lines.once('line', (line) => {
         clearTimeout(timer);
         try {
@@ -127,6 +127,8 @@ async function launchProcess(
     (error as NodeJS.ErrnoException).code = report.code;
     throw error;
   }
+  // The service's own log lines, after the ready line (the identity provider's sign-in events).
+  if (options.onLine) lines.on('line', options.onLine);
   // Our own stdout pipe must not keep the event loop alive once we are done with it.
   child.stdout?.resume();
   const port = report.port;

@@ -13,7 +13,14 @@ import * as path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { startIdentityProvider, type IdentityProvider } from '@app/local-stack';
 import { loadIdentityConfig, STAFF, type IdentityConfig } from '@app/identity';
-import { resumeSession, signIn, SignInError, SignInErrorCode, type StaffSession } from '@app/identity/client';
+import {
+  browserSignIn,
+  resumeSession,
+  signIn,
+  SignInError,
+  SignInErrorCode,
+  type StaffSession,
+} from '@app/identity/client';
 import { COOKIE_KEYS_FILE, JWKS_FILE, STAFF_FILE } from './state';
 
 const CLIENT = 'clinic-cli';
@@ -169,6 +176,72 @@ describe('embedded identity provider (own process)', () => {
       expect(session.roles).toEqual(member.roles);
       expect(session.refreshToken).toBeDefined();
     }
+  });
+
+  it('browserSignIn: prints the authorization URL and takes the code from the loopback redirect', async () => {
+    /** What a person's browser does with the printed URL: follow, fill the form, follow. */
+    const browser = async (start: string) => {
+      const cookies = new Map<string, string>();
+      let url = start;
+      let init: RequestInit = {};
+      for (let hop = 0; hop < 10; hop++) {
+        const response = await fetch(url, {
+          ...init,
+          redirect: 'manual',
+          headers: {
+            ...(init.headers as object),
+            cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          },
+        });
+        for (const cookie of response.headers.getSetCookie()) {
+          const [name, value] = cookie.split(';')[0].split('=');
+          if (value) cookies.set(name, value);
+          else cookies.delete(name);
+        }
+        const location = response.headers.get('location');
+        if (location) {
+          url = new URL(location, url).href;
+          init = {};
+          if (
+            url.startsWith('http://127.0.0.1:') &&
+            new URL(url).pathname === '/callback' &&
+            !url.startsWith(idp.issuer)
+          ) {
+            await (await fetch(url)).text();
+            return;
+          }
+          continue;
+        }
+        const html = await response.text();
+        const action = /<form method="post" action="([^"]+)"/.exec(html)![1];
+        url = new URL(action, idp.issuer).href;
+        init = {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ username: 'nurse', password: passwords.nurse }).toString(),
+        };
+      }
+    };
+    let printed = '';
+    const session = await browserSignIn({
+      issuer: idp.issuer,
+      clientId: CLIENT,
+      promptConsent: true,
+      timeoutMs: 20_000,
+      onUrl: (url) => {
+        printed = url;
+        void browser(url);
+      },
+    });
+    const authorize = new URL(printed);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    expect(session.roles).toEqual(['nurse']);
+    expect(session.refreshToken).toBeDefined();
+    // Nobody comes back: a bounded wait, then a clear error.
+    await expect(
+      browserSignIn({ issuer: idp.issuer, clientId: CLIENT, timeoutMs: 300, onUrl: () => undefined }),
+    ).rejects.toMatchObject({ code: SignInErrorCode.TimedOut });
   });
 
   it('refuses an authorization request without PKCE or with the plain method', async () => {
