@@ -3,7 +3,7 @@
  * embedded identity provider (free port, temporary state folder).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -19,7 +19,11 @@ describe('npm run clinic -- login/token/logout/staff (embedded)', () => {
 
   beforeAll(async () => {
     state = mkdtempSync(path.join(tmpdir(), 'clinic-login-'));
-    identity = loadIdentityConfig({}, { profile: 'embedded', stateDir: state });
+    // Access tokens of 30 s: always under the client's one-minute margin, so `token` refreshes.
+    identity = loadIdentityConfig(
+      { CLINIC_ACCESS_TOKEN_SECONDS: '30' },
+      { profile: 'embedded', stateDir: state },
+    );
     idp = await startIdentityProvider({ port: 0, identity });
   }, 60_000);
 
@@ -99,18 +103,29 @@ describe('npm run clinic -- login/token/logout/staff (embedded)', () => {
     expect(fresh.code).toBe(0);
     const { payload } = await verify(fresh.stdout.trim());
     expect(payload.pharmacy).toBe('pharm-001');
+    // It refreshed: a new access token, and the rotated refresh token was kept (0600 still).
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as { refreshToken: string; accessToken: string };
+    expect(kept.accessToken).toBe(fresh.stdout.trim());
+    expect(kept.refreshToken).not.toBe(stored.refreshToken);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const again = await clinic(['token', 'pharmacist']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).not.toMatchObject({ refreshToken: kept.refreshToken });
 
+    copyFileSync(file, file + '.before-logout');
     const logout = await clinic(['logout', 'pharmacist']);
     expect(logout.code).toBe(0);
     expect(logout.stdout).toContain('signed out pharmacist');
     expect(existsSync(file)).toBe(false);
+    const lastKept = (JSON.parse(readFileSync(file + '.before-logout', 'utf8')) as { refreshToken: string })
+      .refreshToken;
     const refused = await fetch(`${idp.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'refresh_token',
         client_id: 'clinic-cli',
-        refresh_token: stored.refreshToken,
+        refresh_token: lastKept,
       }).toString(),
     });
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -72,7 +73,10 @@ export async function launchTypeScript(
   env: Record<string, string>,
   options: { service: string; timeoutMs: number; onLine?: (line: string) => void },
 ): Promise<LaunchedProcess> {
-  return launchProcess(['-r', REGISTER, entry], env, options);
+  // A compiled build (npm run build) runs the entry's .js twin without the SWC hook.
+  const compiled = entry.replace(/\.ts$/, '.js');
+  const args = existsSync(entry) ? ['-r', REGISTER, entry] : [compiled];
+  return launchProcess(args, env, options);
 }
 
 async function launchProcess(
