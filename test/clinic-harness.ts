@@ -70,14 +70,22 @@ export async function startAppAsProcess(
   );
 }
 
+/**
+ * One JSON request to an app, as the person whose access token is given (`clinic.env.token(role)`);
+ * without a token the apps answer 401.
+ */
 export async function api<T>(
   method: string,
   url: string,
   body?: unknown,
+  token?: string,
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EncryptedPublisher } from '@app/crypto-messaging';
 import { freePort, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
-import { loadIdentityConfig, readStaffPasswords, STAFF } from '@app/identity';
+import { loadIdentityConfig, readStaffPasswords, STAFF, staffFor, type Role } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
 import {
   startIdentityProvider,
@@ -48,6 +48,11 @@ export interface ClinicTestEnv {
    * `signIn('physician')`; `session.accessToken` goes in `Authorization: Bearer`.
    */
   signIn(username: string): Promise<StaffSession>;
+  /**
+   * A fresh access token of the first member of staff holding `role` (one session per role,
+   * signed in on first use and refreshed as needed): `Authorization: Bearer <token>`.
+   */
+  token(role: Role): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +101,14 @@ export async function startClinicTestEnv(
     CLINIC_OIDC_ISSUER: identityProvider.issuer,
   };
   const apps: AppUnderTest[] = [];
+  const sessions = new Map<Role, Promise<StaffSession>>();
+  const signInAs = async (username: string): Promise<StaffSession> => {
+    const password = readStaffPasswords(identity.stateDir)?.[username];
+    if (!password) {
+      throw new Error(`No member of staff "${username}": one of ${STAFF.map((s) => s.username).join(', ')}`);
+    }
+    return signIn({ issuer: identityProvider.issuer, clientId: identity.clientId, username, password });
+  };
   const configFor = (blueprint: AppBlueprint, extra: Record<string, string> = {}) =>
     loadAppConfig(blueprint.app, {
       ...env,
@@ -131,15 +144,16 @@ export async function startClinicTestEnv(
       return app;
     },
     publisher: () => messaging.runtime('emr').publisher(),
-    async signIn(username) {
-      const password = readStaffPasswords(identity.stateDir)?.[username];
-      if (!password) {
-        throw new Error(
-          `No member of staff "${username}": one of ${STAFF.map((s) => s.username).join(', ')}`,
-        );
+    async token(role) {
+      let session = sessions.get(role);
+      if (!session) {
+        session = signInAs(staffFor(role).username);
+        sessions.set(role, session);
+        session.catch(() => sessions.delete(role));
       }
-      return signIn({ issuer: identityProvider.issuer, clientId: identity.clientId, username, password });
+      return (await session).freshAccessToken();
     },
+    signIn: (username) => signInAs(username),
     async stop() {
       for (const app of [...apps].reverse()) await app.stop();
       await identityProvider.stop();
