@@ -5,6 +5,7 @@ import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.
 import { APP_PORTS, type AppName } from './apps';
 import { ClinicAudit } from './audit';
 import { CONSUMER_KEY_ACTIONS, ClinicKey, DESCRIBE_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS } from './clinic-key';
+import { ClinicIdentity } from './identity';
 import { ClinicMessaging, pascal, queueArnOf, topicArnOf } from './messaging';
 import { ClinicNetwork } from './network';
 import { ClinicServices, type ImageSource } from './services';
@@ -43,6 +44,14 @@ export interface ClinicStackProps extends StackProps {
   readonly eventSourcePrincipals?: readonly string[];
   /** Container image source; default: built from the repository's Dockerfile. */
   readonly image?: ImageSource;
+  /** Staff sign-in (Cognito). All optional. */
+  readonly signIn?: {
+    /** Hosted UI domain prefix; default `<prefix>-<account id>` (unique per region). */
+    readonly domainPrefix?: string;
+    /** Where the hosted UI may return people after sign-in; default the web screen and the CLI on localhost. */
+    readonly callbackUrls?: readonly string[];
+    readonly logoutUrls?: readonly string[];
+  };
 }
 
 /**
@@ -60,6 +69,7 @@ export class ClinicStack extends Stack {
   readonly messaging: ClinicMessaging;
   readonly audit: ClinicAudit;
   readonly services: ClinicServices;
+  readonly identity: ClinicIdentity;
 
   constructor(scope: Construct, id: string, props: ClinicStackProps) {
     super(scope, id, props);
@@ -144,6 +154,13 @@ export class ClinicStack extends Stack {
       alertEmail: props.alertEmail,
     });
 
+    this.identity = new ClinicIdentity(this, 'Identity', {
+      prefix,
+      domainPrefix: props.signIn?.domainPrefix ?? `${prefix}-${this.account}`,
+      callbackUrls: props.signIn?.callbackUrls,
+      logoutUrls: props.signIn?.logoutUrls,
+    });
+
     this.services = new ClinicServices(this, 'Apps', {
       prefix,
       vpc: this.network.vpc,
@@ -161,6 +178,10 @@ export class ClinicStack extends Stack {
         CLINIC_PREFIX: prefix,
         AWS_REGION: this.region,
         CLINIC_TOPIC_ARN: this.messaging.topic.topicArn,
+        // One JSON object a line: the audit entries' metric filter matches `$.context`.
+        LOG_FORMAT: 'json',
+        // Every app trusts access tokens from the clinic's user pool, and only those.
+        ...this.identity.appEnvironment,
       },
     });
 
@@ -175,6 +196,10 @@ export class ClinicStack extends Stack {
       value: this.network.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
     });
     new CfnOutput(this, 'AppsSecurityGroup', { value: this.network.appsSecurityGroup.securityGroupId });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'SignInClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer });
+    new CfnOutput(this, 'SignInDomain', { value: this.identity.domain.baseUrl() });
     new CfnOutput(this, 'TrailName', { value: this.audit.trailName });
     new CfnOutput(this, 'TrailBucket', { value: this.audit.bucket.bucketName });
   }

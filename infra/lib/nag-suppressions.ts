@@ -25,7 +25,13 @@ export const NAG_REASONS = {
   rdsDefaultPort:
     'A non-default port is obscurity, not control: the database accepts only the app tasks security group, sits in isolated subnets and forces TLS.',
   envVars:
-    'The environment holds only non-secret configuration (profile, prefix, region, port, database name); the database credentials come from Secrets Manager.',
+    'The environment holds only non-secret configuration (profile, prefix, region, port, database name, the OIDC issuer and public client id); the database credentials come from Secrets Manager.',
+  appLoginRotation:
+    "Rotating an app's own login is a runbook step: put a new password in its secret and redeploy the service, whose migrate container sets the login's password from the secret before the app starts. Automatic rotation needs the multi-user rotation Lambda inside the VPC (alternating <app>_app and a clone), a tracked follow-up; each login reaches only its own database.",
+  nistPasswordPolicy:
+    'NIST SP 800-63B asks for length (15 characters minimum here) and a check against breached passwords (threat protection blocks compromised credentials), and rules out composition rules such as required uppercase, digits or symbols, which this cdk-nag rule demands.',
+  mfaOptionalAdaptive:
+    'MFA (TOTP) is available to every person, and threat protection requires it whenever a sign-in is rated medium or high risk (a person without MFA is then blocked). Requiring it on every sign-in is a clinic policy choice (mfa REQUIRED); HIPAA 164.312(d) asks for person authentication.',
   ecrAuthToken:
     'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource "*"); image pulls themselves are scoped to the repository by CDK.',
   defaultSecurityGroup:
@@ -76,6 +82,19 @@ export function addClinicSuppressions(stack: ClinicStack): void {
     db,
     { id: 'AwsSolutions-RDS11', reason: NAG_REASONS.rdsDefaultPort },
     { id: 'HIPAA.Security-RDSInBackupPlan', reason: NAG_REASONS.rdsBackupPlan },
+  );
+
+  for (const secret of Object.values(stack.services.appLoginSecrets)) {
+    ack(
+      secret,
+      { id: 'AwsSolutions-SMG4', reason: NAG_REASONS.appLoginRotation },
+      { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason: NAG_REASONS.appLoginRotation },
+    );
+  }
+  ack(
+    stack.identity.userPool,
+    { id: 'AwsSolutions-COG1', reason: NAG_REASONS.nistPasswordPolicy },
+    { id: 'AwsSolutions-COG2', reason: NAG_REASONS.mfaOptionalAdaptive },
   );
 
   const tasks = [
