@@ -6,6 +6,7 @@ import { APP_PORTS, type AppName } from './apps';
 import { ClinicAudit } from './audit';
 import { CONSUMER_KEY_ACTIONS, ClinicKey, DESCRIBE_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS } from './clinic-key';
 import { ClinicIdentity } from './identity';
+import { JWKS_OBJECT_KEY, JwksMirror } from './jwks-mirror';
 import { ClinicMessaging, pascal, queueArnOf, topicArnOf } from './messaging';
 import { ClinicNetwork } from './network';
 import { ClinicServices, type ImageSource } from './services';
@@ -70,6 +71,7 @@ export class ClinicStack extends Stack {
   readonly audit: ClinicAudit;
   readonly services: ClinicServices;
   readonly identity: ClinicIdentity;
+  readonly jwksMirror: JwksMirror;
 
   constructor(scope: Construct, id: string, props: ClinicStackProps) {
     super(scope, id, props);
@@ -161,6 +163,22 @@ export class ClinicStack extends Stack {
       logoutUrls: props.signIn?.logoutUrls,
     });
 
+    // The apps cannot reach the issuer's JWKS from the isolated subnets: they read a copy.
+    this.jwksMirror = new JwksMirror(this, 'JwksMirror', {
+      issuer: this.identity.issuer,
+      s3Endpoint: this.network.s3Endpoint,
+      accessLogs: this.audit.accessLogs,
+      logsKey: audit.key,
+    });
+    this.network.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadMirroredSignInKeys',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.jwksMirror.bucket.arnForObjects(JWKS_OBJECT_KEY)],
+      }),
+    );
+
     this.services = new ClinicServices(this, 'Apps', {
       prefix,
       vpc: this.network.vpc,
@@ -182,6 +200,7 @@ export class ClinicStack extends Stack {
         LOG_FORMAT: 'json',
         // Every app trusts access tokens from the clinic's user pool, and only those.
         ...this.identity.appEnvironment,
+        CLINIC_OIDC_JWKS_URL: this.jwksMirror.url,
       },
     });
 

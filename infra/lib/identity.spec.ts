@@ -6,6 +6,7 @@ import { DEFAULT_AUDIENCE, loadIdentityConfig, principalOf, ROLES, STAFF } from 
 import { APP_PORTS } from './apps';
 import type { ClinicStack } from './clinic-stack';
 import { API_IDENTIFIER, PASSWORD_MIN_LENGTH, pharmacyGroupName } from './identity';
+import { JWKS_OBJECT_KEY } from './jwks-mirror';
 import { APP_CONTAINER } from './services';
 import { logicalIdOf, resourcesOf, synthClinic } from './testing/synth-clinic';
 
@@ -198,12 +199,14 @@ describe('apps trust the pool', () => {
       CLINIC_OIDC_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
       CLINIC_OIDC_AUDIENCE: '4example0client0id0000000a',
       CLINIC_OIDC_CLIENT_ID: '4example0client0id0000000a',
+      CLINIC_OIDC_JWKS_URL: 'https://clinic-jwks.s3.eu-west-1.amazonaws.com/jwks.json',
     };
     for (const [name, value] of Object.entries(env)) if (typeof value === 'string') deployed[name] = value;
     const config = loadIdentityConfig(deployed, { profile: 'aws', stateDir: '/tmp/unused' });
     expect(config.issuer).toBe(deployed.CLINIC_OIDC_ISSUER);
     expect(config.audienceClaim).toBe('client_id');
     expect(config.rolesClaim).toBe('cognito:groups');
+    expect(config.jwksUrl).toBe(deployed.CLINIC_OIDC_JWKS_URL);
   });
 
   it('outputs the pool id, client id, issuer and hosted UI domain', () => {
@@ -212,5 +215,79 @@ describe('apps trust the pool', () => {
     expect(outputs.SignInClientId.Value).toEqual(clientRef());
     expect(json(outputs.OidcIssuer.Value)).toContain('https://cognito-idp.');
     expect(json(outputs.SignInDomain.Value)).toContain('.auth.');
+  });
+});
+
+describe('the apps reach the signing keys from the isolated subnets', () => {
+  const bucketId = () => logicalIdOf(stack, stack.jwksMirror.bucket);
+  const objectArn = () => ({
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId(), 'Arn'] }, `/${JWKS_OBJECT_KEY}`]],
+  });
+
+  it('every app container reads the JWKS from the mirror, and the copy is of this pool', () => {
+    for (const task of Object.values(resourcesOf(template, 'AWS::ECS::TaskDefinition'))) {
+      const app = (task.Properties.ContainerDefinitions as any[]).find((c) => c.Name === APP_CONTAINER);
+      if (!app) continue;
+      const env = Object.fromEntries(app.Environment.map((e: any) => [e.Name, e.Value]));
+      expect(env.CLINIC_OIDC_JWKS_URL).toEqual({
+        'Fn::Join': [
+          '',
+          ['https://', { 'Fn::GetAtt': [bucketId(), 'RegionalDomainName'] }, `/${JWKS_OBJECT_KEY}`],
+        ],
+      });
+    }
+    const copy = only('Custom::JwksMirror')[1].Properties;
+    expect(json(copy.JwksUrl)).toContain(json(poolRef()));
+    expect(json(copy.JwksUrl)).toContain('/.well-known/jwks.json');
+    expect(copy.Key).toBe(JWKS_OBJECT_KEY);
+  });
+
+  it('the object is readable only through the VPC gateway endpoint, and writable only by the mirror', () => {
+    const policy = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).find(
+      (p) => json(p.Properties.Bucket) === json({ Ref: bucketId() }),
+    )!;
+    const statements: any[] = policy.Properties.PolicyDocument.Statement;
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0].Action).toBe('s3:GetObject');
+    expect(allows[0].Resource).toEqual(objectArn());
+    expect(allows[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceVpce': { Ref: logicalIdOf(stack, stack.network.s3Endpoint) } },
+    });
+    const deny = statements.find((s) => s.Sid === 'OnlyTheMirrorWrites');
+    expect(deny.Effect).toBe('Deny');
+    expect(deny.Action).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
+    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual({
+      'Fn::GetAtt': [logicalIdOf(stack, stack.jwksMirror.role), 'Arn'],
+    });
+    const bucket = template.toJSON().Resources[bucketId()].Properties;
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it("the gateway endpoint's policy admits reading that object", () => {
+    const endpoint = template.toJSON().Resources[logicalIdOf(stack, stack.network.s3Endpoint)].Properties;
+    const read = endpoint.PolicyDocument.Statement.find((s: any) => s.Sid === 'ReadMirroredSignInKeys');
+    expect(read.Action).toBe('s3:GetObject');
+    expect(read.Resource).toEqual(objectArn());
+  });
+
+  it('the mirror function may write that one object and its own logs, nothing else', () => {
+    const roleId = logicalIdOf(stack, stack.jwksMirror.role);
+    const policies = [
+      ...Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy')),
+      ...Object.values(resourcesOf(template, 'AWS::IAM::Policy')),
+    ].filter((p) => json(p.Properties.Roles).includes(roleId));
+    const statements: any[] = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:PutObject',
+    ]);
+    expect(statements.find((s) => s.Action === 's3:PutObject').Resource).toEqual(objectArn());
   });
 });

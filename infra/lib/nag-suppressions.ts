@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ClinicStack } from './clinic-stack';
 import { pascal } from './messaging';
@@ -44,6 +44,16 @@ export const NAG_REASONS = {
     'S3 server access logging can only deliver to a bucket with SSE-S3 (AES-256) default encryption, not SSE-KMS.',
   rdsBackupPlan:
     'RDS automated backups (7 days, encrypted with the database key) and a final snapshot on deletion cover this reference; an AWS Backup plan is an organisation-level policy.',
+  lambdaLogStreams:
+    "Lambda names its log streams at run time (date and instance id); the wildcard is the stream part of the JWKS mirror function's own log group only.",
+  jwksMirrorReplication:
+    "The mirror bucket holds a copy of the user pool's public key set, written again from the pool at every deployment; a replica elsewhere would protect nothing.",
+  jwksMirrorSseS3:
+    "The object is the user pool's public JWKS (no secret, no PHI), read unsigned by the apps through the S3 gateway endpoint; S3 refuses unsigned reads of SSE-KMS objects, hence SSE-S3.",
+  jwksMirrorDeadLetters:
+    'The function runs only as a CloudFormation custom resource: a failure fails the deployment and is reported in the stack events and its log group; there is no asynchronous event to keep.',
+  jwksMirrorOutsideVpc:
+    "It must fetch the user pool's public JWKS from the public Cognito endpoint, which the isolated subnets cannot reach (no NAT; a user pool with a domain cannot use PrivateLink); it touches no PHI and may write one object.",
 } as const;
 
 const ack = (construct: IConstruct | undefined, ...acks: NagAcknowledgement[]) => {
@@ -95,6 +105,22 @@ export function addClinicSuppressions(stack: ClinicStack): void {
     stack.identity.userPool,
     { id: 'AwsSolutions-COG1', reason: NAG_REASONS.nistPasswordPolicy },
     { id: 'AwsSolutions-COG2', reason: NAG_REASONS.mfaOptionalAdaptive },
+  );
+
+  const mirror = stack.jwksMirror;
+  ack(mirror.node.tryFindChild('Policy'), {
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(mirror.node.findChild('Logs').node.defaultChild as CfnElement)}.Arn>:log-stream:*]`,
+    reason: NAG_REASONS.lambdaLogStreams,
+  });
+  ack(
+    mirror.bucket,
+    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: NAG_REASONS.jwksMirrorReplication },
+    { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: NAG_REASONS.jwksMirrorSseS3 },
+  );
+  ack(
+    mirror.function,
+    { id: 'HIPAA.Security-LambdaDLQ', reason: NAG_REASONS.jwksMirrorDeadLetters },
+    { id: 'HIPAA.Security-LambdaInsideVPC', reason: NAG_REASONS.jwksMirrorOutsideVpc },
   );
 
   const tasks = [
