@@ -3,3 +3,4 @@ export * from './roles';
 export * from './staff';
 export * from './principal';
 export * from './config';
+export * from './verifier';
