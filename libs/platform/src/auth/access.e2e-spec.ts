@@ -40,6 +40,12 @@ class ProbeController {
     return { id, subject: principal.subject };
   }
 
+  @Get('charts/:id')
+  @Allow('physician', 'nurse')
+  chart(@Param('id') id: string) {
+    return { id };
+  }
+
   @Post('records')
   @Allow('physician')
   create(@Body() body: Record<string, unknown>) {
@@ -384,6 +390,8 @@ describe('access guard and HTTP edge (e2e)', () => {
       expect(refused.status).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      // One bucket per person across routes, not one per route.
+      expect((await call(limited.port, 'GET', '/charts/c1', nurse)).status).toBe(429);
       // Another person is not held back by the nurse's bucket.
       expect(
         (await call(limited.port, 'GET', '/records/r1', bearer(await issuer.tokenFor('physician')))).status,
