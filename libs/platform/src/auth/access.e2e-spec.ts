@@ -7,7 +7,16 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { Body, Controller, Get, Module, Param, Post, type DynamicModule } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Module,
+  Param,
+  Post,
+  type DynamicModule,
+  type LoggerService,
+} from '@nestjs/common';
 import fc from 'fast-check';
 import { staffFor, type Principal } from '@app/identity';
 import { startTestIssuer, type TestIssuer } from '@app/identity/testing';
@@ -124,10 +133,31 @@ function call(
   });
 }
 
+/** Every log entry of an app, with its level, as the logger received it. */
+class CapturingLogger implements LoggerService {
+  readonly entries: Array<{ level: string; text: string }> = [];
+  private keep(level: string, args: unknown[]) {
+    this.entries.push({
+      level,
+      text: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '),
+    });
+  }
+  log(...args: unknown[]) {
+    this.keep('log', args);
+  }
+  warn(...args: unknown[]) {
+    this.keep('warn', args);
+  }
+  error(...args: unknown[]) {
+    this.keep('error', args);
+  }
+}
+
 async function startApp(
   issuer: TestIssuer,
   env: Record<string, string> = {},
   controllers: Array<new (...args: never[]) => object> = [ProbeController],
+  logger: LoggerService | false = false,
 ): Promise<{ app: ClinicApplication; port: number }> {
   const config = loadAppConfig('emr', {
     PORT: '0',
@@ -135,7 +165,7 @@ async function startApp(
     CLINIC_OIDC_ISSUER: issuer.issuer,
     ...env,
   });
-  const app = await createClinicApp(blueprintOf(controllers), config, { logger: false });
+  const app = await createClinicApp(blueprintOf(controllers), config, { logger });
   await startClinicApp(app);
   const server = app.http.getHttpServer() as http.Server;
   return { app, port: (server.address() as AddressInfo).port };
@@ -147,9 +177,15 @@ const json = { 'content-type': 'application/json' };
 describe('access guard and HTTP edge (e2e)', () => {
   let issuer: TestIssuer;
   let main: { app: ClinicApplication; port: number };
+  const logs = new CapturingLogger();
   beforeAll(async () => {
     issuer = await startTestIssuer();
-    main = await startApp(issuer, { CLINIC_RATE_LIMIT_READS: '100000', CLINIC_RATE_LIMIT_WRITES: '100000' });
+    main = await startApp(
+      issuer,
+      { CLINIC_RATE_LIMIT_READS: '100000', CLINIC_RATE_LIMIT_WRITES: '100000' },
+      [ProbeController],
+      logs,
+    );
   });
   afterAll(async () => {
     await main?.app.http.close();
@@ -217,6 +253,20 @@ describe('access guard and HTTP edge (e2e)', () => {
     it("answers 431 to a 20 KB Authorization header: node's header limit refuses it before the app", async () => {
       const answer = await get('/records/r1', bearer(`${'a'.repeat(10_000)}.${'b'.repeat(10_000)}.c`));
       expect(answer.status).toBe(431);
+    });
+
+    it('logs refusals at warn, with status, route and request id, and no token, claim or stack', async () => {
+      const token = await issuer.sign({ claims: { aud: 'another-api', name: 'Qacanary' } });
+      const from = logs.entries.length;
+      const answer = await get('/records/r1', { ...bearer(token), 'x-request-id': 'guard-log-test-1' });
+      expect(answer.status).toBe(401);
+      const entries = logs.entries.slice(from);
+      expect(entries).toEqual([
+        { level: 'warn', text: expect.stringContaining('"status":401') as unknown as string },
+      ]);
+      expect(entries[0].text).toContain('"route":"/records/:id"');
+      expect(entries[0].text).toContain('guard-log-test-1');
+      expect(entries[0].text).not.toMatch(/Qacanary|another-api|at \w+ \(|eyJ/);
     });
 
     it('names invalid_token only when a token was sent (RFC 6750)', async () => {
