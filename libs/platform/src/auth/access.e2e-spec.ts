@@ -262,7 +262,7 @@ describe('access guard and HTTP edge (e2e)', () => {
       expect(answer.status).toBe(401);
       const entries = logs.entries.slice(from);
       expect(entries).toEqual([
-        { level: 'warn', text: expect.stringContaining('"status":401') as unknown as string },
+        { level: 'warn', text: expect.stringContaining('"status":401') },
       ]);
       expect(entries[0].text).toContain('"route":"/records/:id"');
       expect(entries[0].text).toContain('guard-log-test-1');
