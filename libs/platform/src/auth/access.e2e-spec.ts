@@ -261,9 +261,8 @@ describe('access guard and HTTP edge (e2e)', () => {
       const answer = await get('/records/r1', { ...bearer(token), 'x-request-id': 'guard-log-test-1' });
       expect(answer.status).toBe(401);
       const entries = logs.entries.slice(from);
-      expect(entries).toEqual([
-        { level: 'warn', text: expect.stringContaining('"status":401') },
-      ]);
+      expect(entries.map((e) => e.level)).toEqual(['warn']);
+      expect(entries[0].text).toContain('"status":401');
       expect(entries[0].text).toContain('"route":"/records/:id"');
       expect(entries[0].text).toContain('guard-log-test-1');
       expect(entries[0].text).not.toMatch(/Qacanary|another-api|at \w+ \(|eyJ/);
