@@ -335,7 +335,7 @@ describe('access guard and HTTP edge (e2e)', () => {
         expect(answer.headers['cache-control']).toBe('no-store');
         expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
         expect(answer.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-        expect(answer.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(answer.headers['x-frame-options']).toBe('DENY');
       }
     });
 

@@ -49,6 +49,8 @@ function apiHelmet(): RequestHandler {
     referrerPolicy: { policy: 'no-referrer' as const },
     // Loopback HTTP in the embedded profile; TLS terminates in front of the apps on AWS.
     strictTransportSecurity: false,
+    // Old browsers' frame-ancestors: no page may frame an answer, same origin or not.
+    xFrameOptions: { action: 'deny' as const },
   };
   const api = helmet({
     ...common,
