@@ -1,4 +1,4 @@
-import { Injectable, RequestMethod, type OnModuleInit } from '@nestjs/common';
+import { Injectable, RequestMethod, type INestApplicationContext, type OnModuleInit } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ACCESS_METADATA, type AccessRule } from './access.decorators';
@@ -52,6 +52,18 @@ export function declaredRoutes(
     }
   }
   return routes;
+}
+
+/**
+ * The routes of a built app with their rules: what a route x role table test iterates over, so
+ * that a new route is in the table the moment it exists.
+ */
+export function declaredRoutesOf(app: INestApplicationContext): DeclaredRoute[] {
+  return declaredRoutes(
+    app.get(DiscoveryService, { strict: false }),
+    app.get(MetadataScanner, { strict: false }),
+    app.get(Reflector, { strict: false }),
+  );
 }
 
 const first = (p: string | string[] | undefined) => (Array.isArray(p) ? (p[0] ?? '') : (p ?? ''));

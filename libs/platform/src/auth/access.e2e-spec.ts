@@ -24,7 +24,7 @@ import { createClinicApp, startClinicApp, type AppBlueprint, type ClinicApplicat
 import { loadAppConfig, type AppConfig } from '../config/app.config';
 import { Allow, Audited, CurrentPrincipal, Public } from './access.decorators';
 import { AccessModule } from './access.module';
-import { MissingAccessRuleError } from './access-rules.check';
+import { declaredRoutesOf, MissingAccessRuleError } from './access-rules.check';
 import { DataSource } from 'typeorm';
 import { MessagingRuntime } from '@app/crypto-messaging';
 import { HealthController } from '../health/health.controller';
@@ -510,6 +510,33 @@ describe('access guard and HTTP edge (e2e)', () => {
         200,
       );
     });
+  });
+
+  it('lists every HTTP route of a built app with its rule (for route x role table tests)', () => {
+    const routes = declaredRoutesOf(main.app.http);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: 'GET', path: '/health', access: { kind: 'public' } }),
+        expect.objectContaining({
+          method: 'GET',
+          path: '/key-use',
+          access: { kind: 'roles', roles: ['administrator'] },
+        }),
+        expect.objectContaining({
+          controller: 'ProbeController',
+          handler: 'read',
+          method: 'GET',
+          path: '/records/:id',
+          access: { kind: 'roles', roles: ['physician', 'nurse'] },
+        }),
+        expect.objectContaining({
+          method: 'POST',
+          path: '/records',
+          access: { kind: 'roles', roles: ['physician'] },
+        }),
+      ]),
+    );
+    expect(routes).toHaveLength(6);
   });
 
   it('refuses to start an app with a route that declares no access rule, naming it', async () => {
