@@ -17,6 +17,8 @@ import {
   type DynamicModule,
   type LoggerService,
 } from '@nestjs/common';
+import { EventPattern, Payload, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
 import fc from 'fast-check';
 import { staffFor, type Principal } from '@app/identity';
 import { startTestIssuer, type TestIssuer } from '@app/identity/testing';
@@ -60,6 +62,34 @@ class ProbeController {
   create(@Body() body: Record<string, unknown>) {
     handled.push('create');
     return { created: true, fields: Object.keys(body).length };
+  }
+}
+
+/** Message handlers, as a consumer app has them: no access rule, no HTTP request. */
+@Controller()
+class EventsController {
+  @EventPattern('record.created')
+  onRecord(@Payload() data: { id: string }) {
+    handled.push(`event ${data.id}`);
+    return { handled: data.id };
+  }
+}
+
+/** A transport the test drives by hand, as EncryptedSqsServer drives its handlers. */
+class HandTransport extends Server implements CustomTransportStrategy {
+  listen(callback: () => void) {
+    callback();
+  }
+  close() {}
+  on() {}
+  unwrap<T>(): T {
+    return undefined as T;
+  }
+  async deliver(pattern: string, data: unknown): Promise<unknown> {
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) throw new Error(`no handler for ${pattern}`);
+    const result: unknown = await handler(data, {});
+    return isObservable(result) ? lastValueFrom(result) : result;
   }
 }
 
@@ -537,6 +567,23 @@ describe('access guard and HTTP edge (e2e)', () => {
       ]),
     );
     expect(routes).toHaveLength(6);
+  });
+
+  it('lets message handlers through the global guards (inheritAppConfig), with no token and past any rate limit', async () => {
+    const started = await startApp(issuer, { CLINIC_RATE_LIMIT_WRITES: '1', CLINIC_RATE_LIMIT_READS: '1' }, [
+      EventsController,
+    ]);
+    try {
+      const transport = new HandTransport();
+      started.app.http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+      await started.app.http.startAllMicroservices();
+      for (const id of ['e1', 'e2', 'e3']) {
+        await expect(transport.deliver('record.created', { id })).resolves.toEqual({ handled: id });
+      }
+      expect(handled).toEqual(expect.arrayContaining(['event e1', 'event e2', 'event e3']));
+    } finally {
+      await started.app.http.close();
+    }
   });
 
   it('refuses to start an app with a route that declares no access rule, naming it', async () => {
