@@ -157,6 +157,23 @@ describe('AccessTokenVerifier', () => {
         KeySetUnavailableError,
       );
     });
+
+    it('waits for a stalled JWKS once, then answers from the cached keys at once for a while', async () => {
+      const warm = AccessTokenVerifier.create(own.identity(), {
+        cacheMaxAgeMs: 0,
+        cooldownMs: 0,
+        timeoutMs: 500,
+      });
+      await warm.verify(await own.sign());
+      own.setDown('hang');
+      const token = await own.tokenFor('nurse');
+      let started = Date.now();
+      await expect(warm.verify(token)).resolves.toMatchObject({ roles: ['nurse'] });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      started = Date.now();
+      for (let i = 0; i < 5; i++) await warm.verify(token);
+      expect(Date.now() - started).toBeLessThan(400);
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import {
   jwtVerify,
   type CryptoKey,
   type JWTHeaderParameters,
+  type JSONWebKeySet,
   type FlattenedJWSInput,
   type JWTPayload,
 } from 'jose';
@@ -70,6 +71,8 @@ const DISCOVERY_ATTEMPTS = 2;
 const DISCOVERY_RETRY_DELAY_MS = 250;
 /** After a failed discovery, answer 503 at once for this long instead of asking again per request. */
 const DISCOVERY_FAILURE_HOLD_MS = 1_000;
+/** After a failed JWKS fetch, verify with the cached keys for this long before fetching again. */
+const JWKS_FAILURE_HOLD_MS = 5_000;
 
 /** Tuning for tests; production uses the defaults. */
 export interface VerifierOptions {
@@ -94,6 +97,7 @@ export class AccessTokenVerifier {
   private remote?: RemoteSet;
   private pending?: Promise<RemoteSet>;
   private failedUntil = 0;
+  private jwksRetryAt = 0;
   private lastFailure = '';
 
   private constructor(
@@ -146,20 +150,33 @@ export class AccessTokenVerifier {
 
   private async keyFor(header: JWTHeaderParameters, input: FlattenedJWSInput): Promise<CryptoKey> {
     const remote = await this.keySet();
+    const cached = remote.jwks();
+    // Just failed: do not make every request wait for another fetch to time out.
+    if (cached && Date.now() < this.jwksRetryAt)
+      return this.cachedKey(cached, header, input, this.lastFailure);
     try {
       return await remote(header, input);
     } catch (error) {
       if (!isFetchFailure(error)) throw error;
-      const cached = remote.jwks();
-      if (cached) {
-        try {
-          return await createLocalJWKSet(cached)(header, input);
-        } catch (localError) {
-          if (!(localError instanceof errors.JWKSNoMatchingKey)) throw localError;
-        }
-      }
-      // The key may be a new one (rotation) that only the unreachable JWKS knows: we cannot tell.
-      throw new KeySetUnavailableError(`the JWKS did not answer (${errorName(error)})`);
+      this.lastFailure = `the JWKS did not answer (${errorName(error)})`;
+      this.jwksRetryAt = Date.now() + JWKS_FAILURE_HOLD_MS;
+      if (cached) return this.cachedKey(cached, header, input, this.lastFailure);
+      throw new KeySetUnavailableError(this.lastFailure);
+    }
+  }
+
+  /** A key from the last JWKS fetched; one it lacks may be a new key only the unreachable JWKS knows: 503, not 401. */
+  private async cachedKey(
+    cached: JSONWebKeySet,
+    header: JWTHeaderParameters,
+    input: FlattenedJWSInput,
+    failure: string,
+  ): Promise<CryptoKey> {
+    try {
+      return await createLocalJWKSet(cached)(header, input);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) throw new KeySetUnavailableError(failure);
+      throw error;
     }
   }
 

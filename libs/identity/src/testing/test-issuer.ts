@@ -35,8 +35,11 @@ export interface TestIssuer {
   tokenFor(role: Role, claims?: Readonly<Record<string, unknown>>): Promise<string>;
   /** An identity configuration that trusts this issuer (standard `aud`). */
   identity(overrides?: Partial<IdentityConfig>): IdentityConfig;
-  /** While down, every request's connection is dropped (the provider crashed or is unreachable). */
-  setDown(down: boolean): void;
+  /**
+   * While down, every request's connection is dropped (the provider crashed); while hung, requests
+   * are held unanswered (a provider or network that stalls).
+   */
+  setDown(down: boolean | 'hang'): void;
   close(): Promise<void>;
 }
 
@@ -48,10 +51,11 @@ export async function startTestIssuer(options: { audience?: string } = {}): Prom
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   const publicPem = await exportSPKI(publicKey);
   const hits = { discovery: 0, jwks: 0 };
-  let down = false;
+  let down: boolean | 'hang' = false;
   let issuer = '';
 
   const server = http.createServer((request, response) => {
+    if (down === 'hang') return; // closed by close() (closeAllConnections)
     if (down) {
       request.socket.destroy();
       return;
