@@ -9,7 +9,7 @@ import {
   type Broker,
   type IdentityProvider,
 } from '@app/local-stack';
-import { CLINIC_APPS, type ClinicApp } from '@app/platform';
+import { CLINIC_APPS, loadEdgeConfig, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 import { startAppProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
@@ -177,7 +177,12 @@ export async function runClinic(
   const clinic = await startClinic(config, out, apps);
   out.line('');
   out.line('The clinic is running:');
-  for (const app of clinic.apps) out.line(`  ${app.app.padEnd(13)} ${app.url}   (API docs: ${app.url}/docs)`);
+  // The apps read the same variable; their own start fails first if it is invalid.
+  const docs = loadEdgeConfig('emr', '127.0.0.1', globalThis.process.env).apiDocs;
+  for (const app of clinic.apps) {
+    out.line(`  ${app.app.padEnd(13)} ${app.url}${docs ? `   (API docs: ${app.url}/docs)` : ''}`);
+  }
+  if (!docs) out.line('API docs are off; CLINIC_API_DOCS=on npm start serves them at /docs on each app.');
   const idp = clinic.identityProvider();
   if (idp) out.line(`  ${'sign-in'.padEnd(13)} ${idp.issuer}   (npm run clinic -- login physician)`);
   out.line('A process that stops unexpectedly is restarted. Press Ctrl-C to stop everything.');

@@ -12,3 +12,4 @@ export {
   STAFF_FILE,
   type IdentityState,
 } from './provider/state';
+export * from './verifier';

@@ -16,6 +16,7 @@ import { dataSourceOptions, type AppDatabase, type DatabaseDeadlines } from './d
 import { HealthController } from './health/health.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
+import { AccessModule } from './auth/access.module';
 
 /** Injection token of the app's {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -54,7 +55,7 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 /**
  * What every clinic app shares: its config, its own PostgreSQL database through TypeORM (no
  * `synchronize`), the messaging runtime (one data-key cache per process), `/health` and
- * `/key-use`.
+ * `/key-use`, and the access guard, rate limits and route-rule check ({@link AccessModule}).
  */
 @Global()
 @Module({})
@@ -78,6 +79,7 @@ export class PlatformModule {
           }),
         ),
         ...(options.probeImports ?? []),
+        AccessModule.forApp(options.config),
       ],
       controllers: [HealthController, KeyUseController],
       providers,

@@ -25,6 +25,91 @@ export interface AppConfig {
   readonly messaging: MessagingConfig;
   /** Whose access tokens the app trusts, and how roles are read from them. */
   readonly identity: IdentityConfig;
+  /** What the HTTP edge lets in: hosts, origins, rates, API docs. */
+  readonly edge: EdgeConfig;
+}
+
+/** The HTTP edge's settings (see libs/platform/src/http/edge.ts). */
+export interface EdgeConfig {
+  /**
+   * `Host` values answered besides the loopback names of the app's own port
+   * (`CLINIC_ALLOWED_HOSTS`, lower case, `name:port`). Refusing other names defeats DNS rebinding.
+   */
+  readonly allowedHosts: readonly string[];
+  /** Browser origins allowed to call the API (`CLINIC_ALLOWED_ORIGINS`): the web app's. */
+  readonly allowedOrigins: readonly string[];
+  /** Requests per minute per person (or client address before sign-in) for GET/HEAD. */
+  readonly readsPerMinute: number;
+  /** Requests per minute per person (or client address) for POST/PUT/PATCH/DELETE. */
+  readonly writesPerMinute: number;
+  /** Serve the OpenAPI UI and document at `/docs` (`CLINIC_API_DOCS=on`). */
+  readonly apiDocs: boolean;
+}
+
+/** The web app's origins (`npm start` serves it on 8080). */
+export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'];
+export const DEFAULT_READS_PER_MINUTE = 300;
+export const DEFAULT_WRITES_PER_MINUTE = 60;
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?):[0-9]{1,5}$/;
+const ORIGIN = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)(:[0-9]{1,5})?$/;
+const perMinute = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number of requests per minute` })
+    .int(`${name} must be a whole number of requests per minute`)
+    .min(1, `${name} must be at least 1`)
+    .max(1_000_000, `${name} must be at most 1000000`)
+    .default(fallback);
+
+const edgeSchema = z.object({
+  CLINIC_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : list(v)))
+    .refine((hosts) => hosts === undefined || hosts.every((h) => HOST_PORT.test(h)), {
+      message:
+        'CLINIC_ALLOWED_HOSTS must list host:port pairs separated by commas, e.g. clinic.example.org:443,10.0.0.5:3000',
+    }),
+  CLINIC_ALLOWED_ORIGINS: z
+    .string()
+    .default(DEFAULT_ALLOWED_ORIGINS.join(','))
+    .transform(list)
+    .refine((origins) => origins.every((o) => ORIGIN.test(o)), {
+      message:
+        'CLINIC_ALLOWED_ORIGINS must list origins (scheme://host[:port], no path) separated by commas, e.g. http://127.0.0.1:8080',
+    }),
+  CLINIC_RATE_LIMIT_READS: perMinute('CLINIC_RATE_LIMIT_READS', DEFAULT_READS_PER_MINUTE),
+  CLINIC_RATE_LIMIT_WRITES: perMinute('CLINIC_RATE_LIMIT_WRITES', DEFAULT_WRITES_PER_MINUTE),
+  CLINIC_API_DOCS: z.enum(['on', 'off'], { error: 'CLINIC_API_DOCS must be "on" or "off"' }).default('off'),
+});
+
+/** Hosts that mean "every interface": the operator must then say which names the app answers to. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** Reads the HTTP edge's settings; errors name the variable. */
+export function loadEdgeConfig(app: ClinicApp, host: string, env: NodeJS.ProcessEnv): EdgeConfig {
+  const parsed = edgeSchema.safeParse(env);
+  if (!parsed.success) throw configErrorOf(`Invalid configuration of the ${app} app`, parsed.error);
+  const e = parsed.data;
+  if (WILDCARD_HOSTS.has(host) && !e.CLINIC_ALLOWED_HOSTS) {
+    throw new ConfigError(
+      `CLINIC_ALLOWED_HOSTS is required when HOST is ${host} (the ${app} app listens on every interface): ` +
+        'list the host:port names clients reach it by, e.g. CLINIC_ALLOWED_HOSTS=clinic.example.org:443,10.0.0.5:3000. ' +
+        'Requests with any other Host header are refused (DNS rebinding).',
+    );
+  }
+  return {
+    allowedHosts: e.CLINIC_ALLOWED_HOSTS ?? [],
+    allowedOrigins: e.CLINIC_ALLOWED_ORIGINS,
+    readsPerMinute: e.CLINIC_RATE_LIMIT_READS,
+    writesPerMinute: e.CLINIC_RATE_LIMIT_WRITES,
+    apiDocs: e.CLINIC_API_DOCS === 'on',
+  };
 }
 
 const schema = z.object({
@@ -66,6 +151,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     logFormat: e.LOG_FORMAT ?? (messaging.profile === 'aws' ? 'json' : 'pretty'),
     messaging,
     identity: identityOf(env, messaging),
+    edge: loadEdgeConfig(app, e.HOST, env),
   };
 }
 
