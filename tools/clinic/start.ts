@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
-import { startBroker, startPostgres, type Broker } from '@app/local-stack';
+import { ADMIN_PASSWORD_MOVED, startBroker, startPostgres, type Broker } from '@app/local-stack';
 import { CLINIC_APPS, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 import { startAppProcess, type AppProcess } from './app-processes';
@@ -57,6 +57,7 @@ export async function startClinic(
     const startPg = async () => {
       const pg = await startPostgres({ dataDir: postgresDir, port: postgresPort, databases: APP_DATABASES });
       postgresPort = pg.port;
+      if (pg.adminPasswordMoved) out.line(`  ${ADMIN_PASSWORD_MOVED} (${pg.secretsDir})`);
       return pg;
     };
     if (config.profile === 'embedded') {

@@ -2,4 +2,5 @@
 export * from './local-stack';
 export * from './broker';
 export * from './postgres';
+export * from './secrets';
 export { assertPortFree, PortInUseError, type ProcessExit } from './launch';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
 import { startBroker, type Broker } from './broker';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { ADMIN_PASSWORD_MOVED, startPostgres, type EmbeddedPostgres } from './postgres';
 
 /** The embedded development stack: broker, PostgreSQL and the local master key, on loopback. */
 export interface LocalStack {
@@ -49,6 +49,7 @@ export async function startLocalStack(
       throw error;
     }
     say(`PostgreSQL on 127.0.0.1:${postgres.port} (databases: ${options.databases.join(', ')})`);
+    if (postgres.adminPasswordMoved) say(`${ADMIN_PASSWORD_MOVED} (${postgres.secretsDir})`);
   }
   return {
     broker,
