@@ -94,7 +94,7 @@ describe('embedded PostgreSQL: generated administrator password', () => {
     expect(hba).not.toMatch(/^(local|host)\s.*\s(password|trust|md5)\s*$/m);
   });
 
-  it('an app password is made on first use and kept; loosened modes are tightened', async () => {
+  it('an app password is made on first use and kept; loosened modes are tightened', () => {
     const secretsDir = path.join(dir, 'secrets');
     const first = loadOrCreateSecret(secretsDir, 'emr_app');
     expect(first.created).toBe(true);

@@ -84,6 +84,7 @@ async function connectAdmin() {
     throw new Error(
       `PostgreSQL in ${dataDir} refuses the administrator "${user}" with the password in its secrets file. ` +
         'Put back the secrets file that came with this data folder, or remove the data folder to start afresh (its data is lost).',
+      { cause: error },
     );
   }
   await client.query(
