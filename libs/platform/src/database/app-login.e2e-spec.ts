@@ -184,6 +184,6 @@ describe('each app its own database login (ensureAppLogin, embedded PostgreSQL)'
       "SELECT rolpassword FROM pg_authid WHERE rolname = 'emr_app'",
     );
     expect(row.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
-    expect(row.rolpassword).not.toContain(login.password);
+    expect(row.rolpassword.includes(login.password)).toBe(false);
   });
 });
