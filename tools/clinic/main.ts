@@ -30,7 +30,11 @@ Commands:
                      restarted; Ctrl-C stops everything.
   demo               Play the clinic scenario end to end and print what each system did.
   provision          Create or verify every resource of the topology (idempotent).
-  migrate [--app A]  Apply every app's (or app A's) pending database migrations.
+  migrate [--app A]  Apply every app's (or app A's) pending database migrations as the
+                     administrator, then give each app its own database login (embedded:
+                     <app>_app, password generated into <state>/secrets). With --app and
+                     DATABASE_URL (the master login), CLINIC_APP_DB_USER and
+                     CLINIC_APP_DB_PASSWORD name the app's login to create or update.
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.

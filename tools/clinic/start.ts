@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
 import { loadIdentityConfig } from '@app/identity';
 import {
+  ADMIN_PASSWORD_MOVED,
   startBroker,
   startIdentityProvider,
   startPostgres,
@@ -69,6 +70,7 @@ export async function startClinic(
     const startPg = async () => {
       const pg = await startPostgres({ dataDir: postgresDir, port: postgresPort, databases: APP_DATABASES });
       postgresPort = pg.port;
+      if (pg.adminPasswordMoved) out.line(`  ${ADMIN_PASSWORD_MOVED} (${pg.secretsDir})`);
       return pg;
     };
     if (config.profile === 'embedded') {

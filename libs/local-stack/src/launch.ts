@@ -14,6 +14,8 @@ export interface ProcessExit {
 export interface LaunchedProcess {
   readonly port: number;
   readonly child: ChildProcess;
+  /** The launcher's ready report (its own fields beyond `ready` and `port`). */
+  readonly report: Readonly<Record<string, unknown>>;
   /** Resolves when the process has ended (`npm start` restarts it when nobody asked). */
   readonly exited: Promise<ProcessExit>;
   /** Stops the process and waits for it to exit (SIGKILL after `graceMs`). */
@@ -101,30 +103,32 @@ async function launchProcess(
   );
 
   const lines = createInterface({ input: child.stdout! });
-  const report = await new Promise<{ ready?: boolean; port?: number; error?: string; code?: string }>(
-    (resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(
-          new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()),
-        );
-      }, options.timeoutMs);
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(line) as { ready?: boolean; port?: number; error?: string });
-        } catch {
-          reject(new Error(`The ${options.service} printed an unexpected line: ${line.slice(0, 200)}`));
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(
-          new Error(`The ${options.service} exited (code ${code}) before it was ready. ${stderr}`.trim()),
-        );
-      });
-    },
-  );
+  const report = await new Promise<{
+    ready?: boolean;
+    port?: number;
+    error?: string;
+    code?: string;
+    [field: string]: unknown;
+  }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(`The ${options.service} did not start within ${options.timeoutMs} ms. ${stderr}`.trim()),
+      );
+    }, options.timeoutMs);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(line) as { ready?: boolean; port?: number; error?: string });
+      } catch {
+        reject(new Error(`The ${options.service} printed an unexpected line: ${line.slice(0, 200)}`));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The ${options.service} exited (code ${code}) before it was ready. ${stderr}`.trim()));
+    });
+  });
   if (!report.ready || report.port === undefined) {
     await exited;
     const error = new Error(`The ${options.service} failed to start: ${report.error ?? 'unknown error'}`);
@@ -139,6 +143,7 @@ async function launchProcess(
   return {
     port,
     child,
+    report,
     exited,
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;

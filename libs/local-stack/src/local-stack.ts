@@ -3,7 +3,7 @@ import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-me
 import type { IdentityConfig } from '@app/identity';
 import { startBroker, type Broker } from './broker';
 import { startIdentityProvider, type IdentityProvider } from './identity-provider';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { ADMIN_PASSWORD_MOVED, startPostgres, type EmbeddedPostgres } from './postgres';
 
 /** The embedded development stack: broker, PostgreSQL, identity provider and the local master key, on loopback. */
 export interface LocalStack {
@@ -67,6 +67,7 @@ export async function startLocalStack(
       throw error;
     }
     say(`PostgreSQL on 127.0.0.1:${postgres.port} (databases: ${options.databases.join(', ')})`);
+    if (postgres.adminPasswordMoved) say(`${ADMIN_PASSWORD_MOVED} (${postgres.secretsDir})`);
   }
   let identityProvider: IdentityProvider | undefined;
   if (options.identity && usesEmbeddedIdentityProvider(options.identity)) {

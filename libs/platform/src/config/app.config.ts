@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, configErrorOf, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
+import { appLoginOf, readSecret, secretsDirOf } from '@app/local-stack';
 
 /** The four apps of the clinic. */
 export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';
@@ -141,7 +142,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
         `DATABASE_URL is required in the aws profile (the ${app} app's own PostgreSQL database), for example postgres://user:password@host:5432/${app}`,
       );
     }
-    databaseUrl = embeddedDatabaseUrl(messaging.postgresPort, app);
+    databaseUrl = embeddedDatabaseUrl(messaging.postgresPort, app, messaging.stateDir);
   }
   return {
     app,
@@ -163,7 +164,23 @@ function identityOf(env: NodeJS.ProcessEnv, messaging: MessagingConfig): Identit
   }
 }
 
-/** The embedded PostgreSQL's URL for a database (loopback, local development only). */
-export function embeddedDatabaseUrl(port: number, database: string): string {
-  return `postgres://clinic:clinic-local-only@127.0.0.1:${port}/${database}`;
+/**
+ * An app's URL on the embedded PostgreSQL: its own login (`<app>_app`, never the administrator)
+ * with the password generated into `<stateDir>/secrets` by `migrate` (which `npm start` runs).
+ */
+export function embeddedDatabaseUrl(port: number, app: string, stateDir: string): string {
+  const login = appLoginOf(app);
+  let secret: ReturnType<typeof readSecret>;
+  try {
+    secret = readSecret(secretsDirOf(stateDir), login);
+  } catch (error) {
+    throw new ConfigError(`The ${app} app's database password cannot be read: ${(error as Error).message}`);
+  }
+  if (!secret) {
+    throw new ConfigError(
+      `The ${app} app's database login "${login}" has no password in ${secretsDirOf(stateDir)} (CLINIC_STATE_DIR). ` +
+        'Run "npm run clinic -- migrate" (or "npm start", which runs it) to create the login and its password, or set DATABASE_URL.',
+    );
+  }
+  return `postgres://${login}:${encodeURIComponent(secret.value)}@127.0.0.1:${port}/${app}`;
 }

@@ -16,6 +16,7 @@ import {
 import { createClinicApp, startClinicApp, type AppBlueprint, type ClinicApplication } from '../bootstrap';
 import { loadAppConfig, type AppConfig } from '../config/app.config';
 import { runMigrations, type AppDatabase } from '../database/data-source.factory';
+import { ensureAppLogin } from '../database/app-login';
 
 /** An app started by the test env: its base URL and, for consumers, a spy on its transport. */
 export interface AppUnderTest extends ClinicApplication {
@@ -34,7 +35,13 @@ export interface ClinicTestEnv {
   readonly identityProvider: IdentityProvider;
   /** The environment apps read (profile, endpoints, database port, issuer). */
   readonly env: Readonly<Record<string, string>>;
+  /** An app's settings; its DATABASE_URL is the app's own login (never the administrator). */
   configFor(blueprint: AppBlueprint): AppConfig;
+  /**
+   * Migrates an app's database as the administrator, then makes the app's own login
+   * (ensureAppLogin), as `npm run clinic -- migrate` does; resolves the app's database URL.
+   */
+  migrate(app: string, database: AppDatabase): Promise<string>;
   /** Migrates the app's database, builds it and listens on a free loopback port. */
   startApp(
     blueprint: AppBlueprint,
@@ -112,11 +119,17 @@ export async function startClinicTestEnv(
   const configFor = (blueprint: AppBlueprint, extra: Record<string, string> = {}) =>
     loadAppConfig(blueprint.app, {
       ...env,
-      DATABASE_URL: postgres.url(blueprint.app),
+      DATABASE_URL: postgres.appUrl(blueprint.app),
       PORT: '0',
       LOG_FORMAT: 'json',
       ...extra,
     });
+  const migrate = async (app: string, database: AppDatabase) => {
+    const login = postgres.appLogin(app);
+    await runMigrations(postgres.url(app), database);
+    await ensureAppLogin(postgres.url(app), { user: login.user, password: login.password });
+    return login.url;
+  };
   return {
     messaging,
     postgres,
@@ -124,9 +137,10 @@ export async function startClinicTestEnv(
     identityProvider,
     env,
     configFor: (blueprint) => configFor(blueprint),
+    migrate,
     async startApp(blueprint, database, extra = {}) {
       const config = configFor(blueprint, extra);
-      await runMigrations(config.databaseUrl, database);
+      await migrate(blueprint.app, database);
       const built = await createClinicApp(blueprint, config, { logger: false });
       const spy = built.transport ? HandlerSpy.attach(built.transport) : undefined;
       await startClinicApp(built);
