@@ -13,7 +13,7 @@ import { syntheticRecordRequest } from '@app/contracts';
 import { loadMessagingConfig, MessagingRuntime, provisionTopology } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startBroker, startPostgres } from '@app/local-stack';
-import { runMigrations, type ClinicApp } from '@app/platform';
+import { ensureAppLogin, runMigrations, type ClinicApp } from '@app/platform';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { fmt, progress, table, until } from './support';
@@ -76,7 +76,10 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
   try {
     await provisionTopology({ topology: runtime.topology, clients: runtime.clients, profile: 'embedded' });
     for (const registered of APPS) {
+      // Migrated by the administrator; the app runs as its own login, as with `npm start`.
+      const login = postgres.appLogin(registered.app);
       await runMigrations(postgres.url(registered.app), registered.database);
+      await ensureAppLogin(postgres.url(registered.app), { user: login.user, password: login.password });
       const port = await freePort();
       apps.push(
         await startAppProcess(
@@ -84,7 +87,7 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
           { line: (l) => process.stderr.write(`${l}\n`) },
           {
             ...env,
-            DATABASE_URL: postgres.url(registered.app),
+            DATABASE_URL: login.url,
             [`CLINIC_${registered.app.toUpperCase()}_PORT`]: String(port),
           },
           'problems',

@@ -1,53 +1,42 @@
 /**
  * The audit trail end to end on a real embedded PostgreSQL: a test app whose routes carry
- * `@Allow`/`@Audited` and a test guard that sets the request context (as the real guard does),
- * through the platform's interceptor, exception filter, `GET /audit`, `verifyAuditChain` and
- * `npm run clinic -- audit`. Tampering is done as the database superuser.
+ * `@Allow`/`@Audited`, called with real access tokens of the private identity provider through
+ * the platform's access guard, audit interceptor, exception filter, `GET /audit`,
+ * `verifyAuditChain` and `npm run clinic -- audit`. The app connects with its own database login
+ * (SELECT and INSERT on audit_entries); tampering is done as the database superuser.
  */
 import { randomUUID } from 'node:crypto';
 import {
   Body,
-  CanActivate,
   Controller,
-  ExecutionContext,
-  ForbiddenException,
   Get,
-  Injectable,
   Module,
   NotFoundException,
   Param,
   Post,
-  UnauthorizedException,
   type DynamicModule,
 } from '@nestjs/common';
-import { APP_GUARD, Reflector } from '@nestjs/core';
 import { IsString, Matches } from 'class-validator';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadMessagingConfig } from '@app/crypto-messaging';
-import { isRole } from '@app/identity';
+import { STAFF, type Role } from '@app/identity';
 import {
-  ACCESS_METADATA,
   Allow,
   Audited,
-  AUDIT_METADATA,
   AuditEntries1796000000000,
   AuditTrail,
   dataSourceOptions,
   auditEntryHash,
   auditRowOf,
   AUDIT_SELECT,
-  clinicContextOf,
   MessagingProbe,
   PlatformModule,
-  runMigrations,
   uuidParam,
   verifyAuditChain,
-  type AccessRule,
   type AppBlueprint,
   type AppConfig,
   type AppDatabase,
-  type AuditSpec,
 } from '@app/platform';
 import { eventually } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
@@ -55,39 +44,10 @@ import { auditCommand } from '../tools/clinic/audit';
 import { LogCapture, startLoggedApp } from './support/log-capture';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from './support/phi-scan';
 
-const PHYSICIAN = '6f1c2d3e-0000-4000-8000-000000000001';
-const NURSE = '6f1c2d3e-0000-4000-8000-000000000002';
-const OFFICER = '6f1c2d3e-0000-4000-8000-000000000007';
-
-/**
- * Stands in for the real guard: the caller's subject and roles come from test headers. Like the
- * real one, it stores the route's rules and the refusal in the request context before refusing.
- */
-@Injectable()
-class TestGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
-    const clinic = clinicContextOf(request);
-    clinic.access = this.reflector.getAllAndOverride<AccessRule>(ACCESS_METADATA, targets);
-    clinic.audit = this.reflector.getAllAndOverride<AuditSpec>(AUDIT_METADATA, targets);
-    if (clinic.access?.kind === 'public') return true;
-    const subject = request.headers['x-test-subject'];
-    if (!subject) {
-      clinic.refusal = 'missing';
-      throw new UnauthorizedException();
-    }
-    const roles = (request.headers['x-test-roles'] ?? '').split(',').filter(isRole);
-    clinic.principal = { subject, roles };
-    if (!clinic.access || !clinic.access.roles.some((r) => roles.includes(r))) {
-      clinic.refusal = 'role';
-      throw new ForbiddenException();
-    }
-    return true;
-  }
-}
+const subjectOf = (role: Role) => STAFF.find((s) => s.roles.includes(role))!.subject;
+const PHYSICIAN = subjectOf('physician');
+const NURSE = subjectOf('nurse');
+const OFFICER = subjectOf('privacy-officer');
 
 class NewPatientDto {
   @IsString()
@@ -159,7 +119,6 @@ class AuditTestModule {
       module: AuditTestModule,
       imports: [PlatformModule.forApp({ config, database, probe: UpProbe })],
       controllers: [PatientsController],
-      providers: [{ provide: APP_GUARD, useClass: TestGuard }],
     };
   }
 }
@@ -171,10 +130,10 @@ const blueprint: AppBlueprint = {
   module: (config) => AuditTestModule.forConfig(config),
 };
 
-type Who = { subject: string; roles: string } | undefined;
-const physician: Who = { subject: PHYSICIAN, roles: 'physician' };
-const nurse: Who = { subject: NURSE, roles: 'nurse' };
-const officer: Who = { subject: OFFICER, roles: 'privacy-officer' };
+type Who = Role | undefined;
+const physician: Who = 'physician';
+const nurse: Who = 'nurse';
+const officer: Who = 'privacy-officer';
 
 describe('audit trail (embedded PostgreSQL)', () => {
   let env: ClinicTestEnv;
@@ -191,7 +150,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
       headers: {
         'x-request-id': requestId,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(who ? { 'x-test-subject': who.subject, 'x-test-roles': who.roles } : {}),
+        ...(who ? { authorization: `Bearer ${await env.token(who)}` } : {}),
         'x-forwarded-for': '10.9.8.7',
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -237,8 +196,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
     logs.start();
     app = await startLoggedApp(env, blueprint, database);
     // The other apps' databases get the table too, so `audit verify` (all apps) reads four chains.
-    for (const other of ['billing', 'scheduling', 'prescription'])
-      await runMigrations(env.postgres.url(other), database);
+    for (const other of ['billing', 'scheduling', 'prescription']) await env.migrate(other, database);
     admin = new Client({ connectionString: env.postgres.url('emr') });
     await admin.connect();
   }, 120_000);
@@ -299,7 +257,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
 
   it('a 403 leaves exactly one entry, naming the person and the refusal', async () => {
     const { id } = await newPatient();
-    const refused = await call('GET', `/patients/${id}`, { subject: OFFICER, roles: 'privacy-officer' });
+    const refused = await call('GET', `/patients/${id}`, officer);
     expect(refused.status).toBe(403);
     const entries = await entriesOf(refused.requestId);
     expect(entries).toHaveLength(1);
@@ -555,7 +513,16 @@ describe('audit trail (embedded PostgreSQL)', () => {
         loadMessagingConfig(env.env),
         { line: (text) => lines.push(text) },
         args,
-        { ...env.env, CLINIC_EMR_DATABASE_URL: env.postgres.url('emr') },
+        // Each app's own login (SELECT is all verify and list need).
+        {
+          ...env.env,
+          ...Object.fromEntries(
+            ['emr', 'billing', 'scheduling', 'prescription'].map((a) => [
+              `CLINIC_${a.toUpperCase()}_DATABASE_URL`,
+              env.postgres.appUrl(a),
+            ]),
+          ),
+        },
       );
       return { code, text: lines.join('\n') };
     };
@@ -588,6 +555,23 @@ describe('audit trail (embedded PostgreSQL)', () => {
       );
       await expect(admin.query('TRUNCATE audit_entries')).rejects.toThrow(/append-only: TRUNCATE refused/);
       expect((await verifyAuditChain(admin)).ok).toBe(true);
+    });
+
+    it("the app's own login may not UPDATE, DELETE or TRUNCATE, nor disable the trigger", async () => {
+      const asApp = new Client({ connectionString: env.postgres.appUrl('emr') });
+      await asApp.connect();
+      try {
+        for (const sql of [
+          'UPDATE audit_entries SET outcome = 200 WHERE seq = 2',
+          'DELETE FROM audit_entries WHERE seq = 2',
+          'TRUNCATE audit_entries',
+          'ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_no_update_delete',
+        ]) {
+          await expect(asApp.query(sql)).rejects.toThrow(/permission denied|must be owner/);
+        }
+      } finally {
+        await asApp.end();
+      }
     });
 
     it('an edited middle entry is named (hash mismatch), and the CLI exits 1', async () => {

@@ -6,7 +6,7 @@ import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contract
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { freePort } from '@app/crypto-messaging/testing';
-import { runMigrations, type ClinicApp } from '@app/platform';
+import type { ClinicApp } from '@app/platform';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { billingBlueprint } from '../apps/billing/src/billing.blueprint';
 import { emrBlueprint } from '../apps/emr/src/emr.blueprint';
@@ -53,8 +53,7 @@ export async function startAppAsProcess(
   app: ClinicApp,
   options: AppProcessOptions = {},
 ): Promise<AppProcess> {
-  const databaseUrl = env.postgres.url(app);
-  await runMigrations(databaseUrl, databaseOf(app));
+  const databaseUrl = await env.migrate(app, databaseOf(app));
   const registered = APPS.find((a) => a.app === app)!;
   return startAppProcess(
     registered,
@@ -70,14 +69,22 @@ export async function startAppAsProcess(
   );
 }
 
+/**
+ * One JSON request to an app, as the person whose access token is given (`clinic.env.token(role)`);
+ * without a token the apps answer 401.
+ */
 export async function api<T>(
   method: string,
   url: string,
   body?: unknown,
+  token?: string,
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as T };

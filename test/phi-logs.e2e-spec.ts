@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { recordCreated, syntheticRecord } from '@app/contracts';
-import { runMigrations, type ClinicApp } from '@app/platform';
+import type { ClinicApp } from '@app/platform';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
@@ -37,8 +37,7 @@ describe('PHI scan of the apps as processes (embedded)', () => {
     env = (await startClinicTestEnv('embedded'))!;
     for (const app of APP_NAMES) {
       const registered = APPS.find((a) => a.app === app)!;
-      const databaseUrl = env.postgres.url(app);
-      await runMigrations(databaseUrl, registered.database);
+      const databaseUrl = await env.migrate(app, registered.database);
       output[app] = [];
       apps[app] = await startAppProcess(
         registered,

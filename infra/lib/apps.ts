@@ -21,8 +21,23 @@ export function appEntrypoint(app: AppName): string {
 export const CLI_ENTRYPOINT = 'dist/tools/clinic/main.js';
 
 /**
- * The shell command a container runs for an app: its own reviewed migrations first (never
- * `synchronize`), then the app. Needs DATABASE_URL.
+ * An app's own reviewed migrations (never `synchronize`). Needs DATABASE_URL (the admin login);
+ * with CLINIC_APP_DB_USER and CLINIC_APP_DB_PASSWORD it also creates or updates the app's own
+ * database login and its grants.
+ */
+export function appMigrateCommand(app: AppName): string {
+  return `exec node ${CLI_ENTRYPOINT} migrate --app ${app}`;
+}
+
+/** The app itself. Needs DATABASE_URL (the app's own login). */
+export function appRunCommand(app: AppName): string {
+  return `exec node ${appEntrypoint(app)}`;
+}
+
+/**
+ * The shell command a single container runs for an app (docker-compose): its migrations first,
+ * then the app. On AWS the two are separate containers, so that the app never holds the admin
+ * credentials (infra/lib/services.ts).
  */
 export function appStartCommand(app: AppName): string {
   return `node ${CLI_ENTRYPOINT} migrate --app ${app} && exec node ${appEntrypoint(app)}`;

@@ -42,6 +42,8 @@ export class ClinicAudit extends Construct {
   readonly trail: cloudtrail.Trail;
   readonly trailName: string;
   readonly bucket: s3.Bucket;
+  /** Server access logs of the audit buckets (SSE-S3, as S3 log delivery requires). */
+  readonly accessLogs: s3.Bucket;
   readonly logGroup: logs.LogGroup;
   readonly alertsTopic: sns.Topic;
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
@@ -53,7 +55,7 @@ export class ClinicAudit extends Construct {
 
     // Server access logs of the trail bucket: who read the audit log. S3 can only deliver
     // them to an SSE-S3 bucket.
-    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
+    const accessLogs = (this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -61,7 +63,7 @@ export class ClinicAudit extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(TRAIL_BUCKET_RETENTION_DAYS) }],
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
     this.bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.auditKey,

@@ -19,6 +19,12 @@ export interface ClinicContext {
   /** Explicit account and region; default: environment-agnostic. */
   readonly account?: string;
   readonly region?: string;
+  /** Cognito hosted UI domain prefix; default `<prefix>-<account id>`. */
+  readonly signInDomainPrefix?: string;
+  /** Comma-separated sign-in callback URLs (exact match); default the web screen and the CLI on localhost. */
+  readonly signInCallbackUrls?: string;
+  /** Comma-separated sign-out redirect URLs. */
+  readonly signInLogoutUrls?: string;
 }
 
 /** How {@link buildClinicApp} wires the app. */
@@ -64,11 +70,16 @@ export function buildClinicApp(
   const region = ctx('region');
   const stack = new ClinicStack(app, `${topology.prefix}-stack`, {
     topology,
-    description: `Encrypted clinic messaging (${topology.prefix}): KMS, SNS, SQS, VPC endpoints, CloudTrail, ECS, RDS`,
+    description: `Encrypted clinic messaging (${topology.prefix}): KMS, SNS, SQS, VPC endpoints, CloudTrail, ECS, RDS, Cognito`,
     keyAdminArns: list(ctx('keyAdminArns')),
     alertEmail: ctx('alertEmail'),
     eventSourcePrincipals: list(ctx('eventSourcePrincipals')),
     image,
+    signIn: {
+      domainPrefix: ctx('signInDomainPrefix'),
+      ...(ctx('signInCallbackUrls') ? { callbackUrls: list(ctx('signInCallbackUrls')) } : {}),
+      ...(ctx('signInLogoutUrls') ? { logoutUrls: list(ctx('signInLogoutUrls')) } : {}),
+    },
     ...(account || region ? { env: { account, region } } : {}),
   });
   Tags.of(stack).add('project', 'encrypted-clinic-messaging');

@@ -1,10 +1,17 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { APP_PORTS } from './apps';
 import type { ClinicStack } from './clinic-stack';
 import { KEY_ADMIN_ACTIONS } from './clinic-key';
 import { DELIVERY_SUCCESS_SAMPLE_RATE_PERCENT } from './messaging';
+import {
+  APP_CONTAINER,
+  AUDIT_LOG_CONTEXT,
+  AUDIT_METRIC_NAMESPACE,
+  appDatabaseUser,
+  MIGRATE_CONTAINER,
+} from './services';
 import { logicalIdOf, resourcesOf, synthClinic } from './testing/synth-clinic';
 
 // One synthesis for the whole file: each test reads the same template.
@@ -390,13 +397,20 @@ describe('apps', () => {
       template.hasResourceProperties('AWS::ECS::TaskDefinition', {
         RequiresCompatibilities: ['FARGATE'],
         ContainerDefinitions: [
+          // Its own migrations first (a container that runs to completion), then the app.
           Match.objectLike({
-            // Its own migrations first, then the app.
+            Name: MIGRATE_CONTAINER,
+            Essential: false,
             Command: [
               'sh',
               '-c',
-              Match.stringLikeRegexp(`migrate --app ${app} && exec node dist/apps/${app}/src/main\\.js$`),
+              Match.stringLikeRegexp(`exec node dist/tools/clinic/main\\.js migrate --app ${app}$`),
             ],
+          }),
+          Match.objectLike({
+            Name: APP_CONTAINER,
+            DependsOn: [{ ContainerName: MIGRATE_CONTAINER, Condition: 'SUCCESS' }],
+            Command: ['sh', '-c', Match.stringLikeRegexp(`&& exec node dist/apps/${app}/src/main\\.js$`)],
             Environment: Match.arrayWith([
               { Name: 'CLINIC_PROFILE', Value: 'aws' },
               { Name: 'PORT', Value: String(port) },
@@ -443,5 +457,151 @@ describe('apps', () => {
       ),
     );
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 3);
+  });
+});
+
+describe('per-app database logins', () => {
+  const apps = Object.keys(APP_PORTS) as (keyof typeof APP_PORTS)[];
+  const containersOf = (app: keyof typeof APP_PORTS): Record<string, any> => {
+    const task = template.toJSON().Resources[logicalIdOf(stack, stack.services.services[app].taskDefinition)];
+    return Object.fromEntries(task.Properties.ContainerDefinitions.map((c: any) => [c.Name, c]));
+  };
+  const loginRef = (app: keyof typeof APP_PORTS) => logicalIdOf(stack, stack.services.appLogins[app]);
+  const adminRef = () => logicalIdOf(stack, stack.services.database.secret!);
+  /** `{ NAME: [secret logical id, field] }` of a container's injected secrets. */
+  const secretsOf = (container: any): Record<string, [string, string]> =>
+    Object.fromEntries(
+      (container.Secrets ?? []).map((s: any) => {
+        const [head, field] = s.ValueFrom['Fn::Join'][1];
+        return [s.Name, [head.Ref, String(field).replace(/:/g, '')]];
+      }),
+    );
+
+  it('one secret per app: username <app>_app, a generated password, encrypted with the database key', () => {
+    const logins = Object.values(resourcesOf(template, 'AWS::SecretsManager::Secret')).filter((s) =>
+      /_app"/.test(s.Properties.GenerateSecretString?.SecretStringTemplate ?? ''),
+    );
+    expect(logins).toHaveLength(apps.length);
+    const users = logins.map(
+      (s) => JSON.parse(s.Properties.GenerateSecretString.SecretStringTemplate).username,
+    );
+    expect(users.sort()).toEqual(apps.map(appDatabaseUser).sort());
+    for (const s of logins) {
+      expect(s.Properties.GenerateSecretString.GenerateStringKey).toBe('password');
+      expect(s.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
+      expect(s.Properties.KmsKeyId).toEqual({
+        'Fn::GetAtt': [logicalIdOf(stack, stack.keys.database.key), 'Arn'],
+      });
+    }
+    // Attached to the instance: the secret carries host and port too.
+    const attachments = Object.values(resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment'));
+    expect(attachments).toHaveLength(apps.length + 1);
+  });
+
+  it.each(apps)(
+    "%s: the app container holds its own login only, never the admin's or another app's",
+    (app) => {
+      const secrets = secretsOf(containersOf(app)[APP_CONTAINER]);
+      expect(Object.keys(secrets).sort()).toEqual(['DB_HOST', 'DB_PASSWORD', 'DB_PORT', 'DB_USER']);
+      for (const [ref] of Object.values(secrets)) expect(ref).toBe(loginRef(app));
+      expect(json(containersOf(app)[APP_CONTAINER])).not.toContain(adminRef());
+      for (const other of apps.filter((a) => a !== app))
+        expect(json(containersOf(app)[APP_CONTAINER])).not.toContain(loginRef(other));
+    },
+  );
+
+  it.each(apps)("%s: the migrate container gets the admin login plus the app's login to create", (app) => {
+    const secrets = secretsOf(containersOf(app)[MIGRATE_CONTAINER]);
+    for (const name of ['DB_USER', 'DB_PASSWORD', 'DB_HOST', 'DB_PORT'])
+      expect(secrets[name][0]).toBe(adminRef());
+    expect(secrets.CLINIC_APP_DB_USER).toEqual([loginRef(app), 'username']);
+    expect(secrets.CLINIC_APP_DB_PASSWORD).toEqual([loginRef(app), 'password']);
+    for (const other of apps.filter((a) => a !== app))
+      expect(json(containersOf(app)[MIGRATE_CONTAINER])).not.toContain(loginRef(other));
+  });
+
+  it.each(apps)("%s: the task may read the admin secret and its own login, no other app's", (app) => {
+    const executionRole = stack.services.services[app].taskDefinition.executionRole!;
+    const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
+      json(p.Properties.Roles).includes(logicalIdOf(stack, executionRole as any)),
+    );
+    const readable = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => actions(s).includes('secretsmanager:GetSecretValue'))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r: any) => r.Ref);
+    expect(new Set(readable)).toEqual(new Set([adminRef(), loginRef(app)]));
+    // The task role (the app's own AWS identity) reads no secret at all.
+    expect(json(policiesOfRole(stack.roles[app]))).not.toContain('secretsmanager');
+  });
+
+  const policiesOfRole = (role: object) =>
+    [
+      ...Object.values(resourcesOf(template, 'AWS::IAM::Policy')),
+      ...Object.values(resourcesOf(template, 'AWS::IAM::ManagedPolicy')),
+    ].filter((p) => json(p.Properties.Roles).includes(logicalIdOf(stack, role as any)));
+});
+
+describe('audit entries in CloudWatch Logs', () => {
+  const apps = Object.keys(APP_PORTS) as (keyof typeof APP_PORTS)[];
+  const auditKeyArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack, stack.keys.audit.key), 'Arn'] });
+  const groupOf = (container: any) => container.LogConfiguration.Options['awslogs-group'].Ref as string;
+
+  it.each(apps)(
+    '%s: its log group (app and migrate step) keeps six years, under the audit key, retained',
+    (app) => {
+      const task =
+        template.toJSON().Resources[logicalIdOf(stack, stack.services.services[app].taskDefinition)];
+      const groups = new Set<string>(task.Properties.ContainerDefinitions.map(groupOf));
+      expect(groups.size).toBe(1);
+      const [id] = [...groups];
+      expect(id).toBe(logicalIdOf(stack, stack.services.appLogGroups[app]));
+      const group = template.toJSON().Resources[id];
+      expect(group.Properties.RetentionInDays).toBe(2192);
+      expect(group.Properties.KmsKeyId).toEqual(auditKeyArn());
+      expect(group.DeletionPolicy).toBe('Retain');
+      const app_ = task.Properties.ContainerDefinitions.find((c: any) => c.Name === APP_CONTAINER);
+      expect(app_.Environment).toEqual(expect.arrayContaining([{ Name: 'LOG_FORMAT', Value: 'json' }]));
+    },
+  );
+
+  it.each(apps)('%s: a metric filter counts its audit entries', (app) => {
+    const filters = Object.values(resourcesOf(template, 'AWS::Logs::MetricFilter')).filter(
+      (f) =>
+        json(f.Properties.LogGroupName) ===
+        json({ Ref: logicalIdOf(stack, stack.services.appLogGroups[app]) }),
+    );
+    expect(filters).toHaveLength(1);
+    expect(filters[0].Properties.FilterPattern).toBe(`{ $.context = "${AUDIT_LOG_CONTEXT}" }`);
+    expect(filters[0].Properties.MetricTransformations[0].MetricNamespace).toBe(AUDIT_METRIC_NAMESPACE);
+  });
+
+  it("the filter's field is where the apps' JSON logger puts the context", async () => {
+    const { createLogger } = await import('@app/platform/bootstrap');
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      createLogger({ app: 'emr', logFormat: 'json' }).log({ event: 'audit', seq: 1 }, AUDIT_LOG_CONTEXT);
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]);
+    const pattern = Object.values(resourcesOf(template, 'AWS::Logs::MetricFilter')).find((f) =>
+      String(f.Properties.FilterPattern).includes('$.context'),
+    )!.Properties.FilterPattern as string;
+    const [, field, value] = /^\{ \$\.(\w+) = "([^"]+)" \}$/.exec(pattern)!;
+    expect(line[field]).toBe(value);
+  });
+
+  it('a saved Logs Insights query reads every app’s audit entries', () => {
+    const [query] = Object.values(resourcesOf(template, 'AWS::Logs::QueryDefinition'));
+    expect(query.Properties.QueryString).toContain(`filter context = "${AUDIT_LOG_CONTEXT}"`);
+    expect(new Set(query.Properties.LogGroupNames.map((g: any) => g.Ref))).toEqual(
+      new Set(apps.map((a) => logicalIdOf(stack, stack.services.appLogGroups[a]))),
+    );
   });
 });

@@ -5,6 +5,8 @@ import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.
 import { APP_PORTS, type AppName } from './apps';
 import { ClinicAudit } from './audit';
 import { CONSUMER_KEY_ACTIONS, ClinicKey, DESCRIBE_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS } from './clinic-key';
+import { ClinicIdentity } from './identity';
+import { JWKS_OBJECT_KEY, JwksMirror } from './jwks-mirror';
 import { ClinicMessaging, pascal, queueArnOf, topicArnOf } from './messaging';
 import { ClinicNetwork } from './network';
 import { ClinicServices, type ImageSource } from './services';
@@ -43,6 +45,14 @@ export interface ClinicStackProps extends StackProps {
   readonly eventSourcePrincipals?: readonly string[];
   /** Container image source; default: built from the repository's Dockerfile. */
   readonly image?: ImageSource;
+  /** Staff sign-in (Cognito). All optional. */
+  readonly signIn?: {
+    /** Hosted UI domain prefix; default `<prefix>-<account id>` (unique per region). */
+    readonly domainPrefix?: string;
+    /** Where the hosted UI may return people after sign-in; default the web screen and the CLI on localhost. */
+    readonly callbackUrls?: readonly string[];
+    readonly logoutUrls?: readonly string[];
+  };
 }
 
 /**
@@ -60,6 +70,8 @@ export class ClinicStack extends Stack {
   readonly messaging: ClinicMessaging;
   readonly audit: ClinicAudit;
   readonly services: ClinicServices;
+  readonly identity: ClinicIdentity;
+  readonly jwksMirror: JwksMirror;
 
   constructor(scope: Construct, id: string, props: ClinicStackProps) {
     super(scope, id, props);
@@ -144,6 +156,29 @@ export class ClinicStack extends Stack {
       alertEmail: props.alertEmail,
     });
 
+    this.identity = new ClinicIdentity(this, 'Identity', {
+      prefix,
+      domainPrefix: props.signIn?.domainPrefix ?? `${prefix}-${this.account}`,
+      callbackUrls: props.signIn?.callbackUrls,
+      logoutUrls: props.signIn?.logoutUrls,
+    });
+
+    // The apps cannot reach the issuer's JWKS from the isolated subnets: they read a copy.
+    this.jwksMirror = new JwksMirror(this, 'JwksMirror', {
+      issuer: this.identity.issuer,
+      s3Endpoint: this.network.s3Endpoint,
+      accessLogs: this.audit.accessLogs,
+      logsKey: audit.key,
+    });
+    this.network.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadMirroredSignInKeys',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.jwksMirror.bucket.arnForObjects(JWKS_OBJECT_KEY)],
+      }),
+    );
+
     this.services = new ClinicServices(this, 'Apps', {
       prefix,
       vpc: this.network.vpc,
@@ -161,6 +196,11 @@ export class ClinicStack extends Stack {
         CLINIC_PREFIX: prefix,
         AWS_REGION: this.region,
         CLINIC_TOPIC_ARN: this.messaging.topic.topicArn,
+        // One JSON object a line: the audit entries' metric filter matches `$.context`.
+        LOG_FORMAT: 'json',
+        // Every app trusts access tokens from the clinic's user pool, and only those.
+        ...this.identity.appEnvironment,
+        CLINIC_OIDC_JWKS_URL: this.jwksMirror.url,
       },
     });
 
@@ -175,6 +215,10 @@ export class ClinicStack extends Stack {
       value: this.network.vpc.isolatedSubnets.map((s) => s.subnetId).join(','),
     });
     new CfnOutput(this, 'AppsSecurityGroup', { value: this.network.appsSecurityGroup.securityGroupId });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'SignInClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'OidcIssuer', { value: this.identity.issuer });
+    new CfnOutput(this, 'SignInDomain', { value: this.identity.domain.baseUrl() });
     new CfnOutput(this, 'TrailName', { value: this.audit.trailName });
     new CfnOutput(this, 'TrailBucket', { value: this.audit.bucket.bucketName });
   }

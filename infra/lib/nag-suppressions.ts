@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ClinicStack } from './clinic-stack';
 import { pascal } from './messaging';
@@ -25,7 +25,13 @@ export const NAG_REASONS = {
   rdsDefaultPort:
     'A non-default port is obscurity, not control: the database accepts only the app tasks security group, sits in isolated subnets and forces TLS.',
   envVars:
-    'The environment holds only non-secret configuration (profile, prefix, region, port, database name); the database credentials come from Secrets Manager.',
+    'The environment holds only non-secret configuration (profile, prefix, region, port, database name, the OIDC issuer and public client id); the database credentials come from Secrets Manager.',
+  appLoginRotation:
+    "Rotating an app's own login is a runbook step: put a new password in its secret and redeploy the service, whose migrate container sets the login's password from the secret before the app starts. Automatic rotation needs the multi-user rotation Lambda inside the VPC (alternating <app>_app and a clone), a tracked follow-up; each login reaches only its own database.",
+  nistPasswordPolicy:
+    'NIST SP 800-63B asks for length (15 characters minimum here) and a check against breached passwords (threat protection blocks compromised credentials), and rules out composition rules such as required uppercase, digits or symbols, which this cdk-nag rule demands.',
+  mfaOptionalAdaptive:
+    'MFA (TOTP) is available to every person, and threat protection requires it whenever a sign-in is rated medium or high risk (a person without MFA is then blocked). Requiring it on every sign-in is a clinic policy choice (mfa REQUIRED); HIPAA 164.312(d) asks for person authentication.',
   ecrAuthToken:
     'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires Resource "*"); image pulls themselves are scoped to the repository by CDK.',
   defaultSecurityGroup:
@@ -38,6 +44,16 @@ export const NAG_REASONS = {
     'S3 server access logging can only deliver to a bucket with SSE-S3 (AES-256) default encryption, not SSE-KMS.',
   rdsBackupPlan:
     'RDS automated backups (7 days, encrypted with the database key) and a final snapshot on deletion cover this reference; an AWS Backup plan is an organisation-level policy.',
+  lambdaLogStreams:
+    "Lambda names its log streams at run time (date and instance id); the wildcard is the stream part of the JWKS mirror function's own log group only.",
+  jwksMirrorReplication:
+    "The mirror bucket holds a copy of the user pool's public key set, written again from the pool at every deployment; a replica elsewhere would protect nothing.",
+  jwksMirrorSseS3:
+    "The object is the user pool's public JWKS (no secret, no PHI), read unsigned by the apps through the S3 gateway endpoint; S3 refuses unsigned reads of SSE-KMS objects, hence SSE-S3.",
+  jwksMirrorDeadLetters:
+    'The function runs only as a CloudFormation custom resource: a failure fails the deployment and is reported in the stack events and its log group; there is no asynchronous event to keep.',
+  jwksMirrorOutsideVpc:
+    "It must fetch the user pool's public JWKS from the public Cognito endpoint, which the isolated subnets cannot reach (no NAT; a user pool with a domain cannot use PrivateLink); it touches no PHI and may write one object.",
 } as const;
 
 const ack = (construct: IConstruct | undefined, ...acks: NagAcknowledgement[]) => {
@@ -76,6 +92,35 @@ export function addClinicSuppressions(stack: ClinicStack): void {
     db,
     { id: 'AwsSolutions-RDS11', reason: NAG_REASONS.rdsDefaultPort },
     { id: 'HIPAA.Security-RDSInBackupPlan', reason: NAG_REASONS.rdsBackupPlan },
+  );
+
+  for (const secret of Object.values(stack.services.appLoginSecrets)) {
+    ack(
+      secret,
+      { id: 'AwsSolutions-SMG4', reason: NAG_REASONS.appLoginRotation },
+      { id: 'HIPAA.Security-SecretsManagerRotationEnabled', reason: NAG_REASONS.appLoginRotation },
+    );
+  }
+  ack(
+    stack.identity.userPool,
+    { id: 'AwsSolutions-COG1', reason: NAG_REASONS.nistPasswordPolicy },
+    { id: 'AwsSolutions-COG2', reason: NAG_REASONS.mfaOptionalAdaptive },
+  );
+
+  const mirror = stack.jwksMirror;
+  ack(mirror.node.tryFindChild('Policy'), {
+    id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(mirror.node.findChild('Logs').node.defaultChild as CfnElement)}.Arn>:log-stream:*]`,
+    reason: NAG_REASONS.lambdaLogStreams,
+  });
+  ack(
+    mirror.bucket,
+    { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: NAG_REASONS.jwksMirrorReplication },
+    { id: 'HIPAA.Security-S3DefaultEncryptionKMS', reason: NAG_REASONS.jwksMirrorSseS3 },
+  );
+  ack(
+    mirror.function,
+    { id: 'HIPAA.Security-LambdaDLQ', reason: NAG_REASONS.jwksMirrorDeadLetters },
+    { id: 'HIPAA.Security-LambdaInsideVPC', reason: NAG_REASONS.jwksMirrorOutsideVpc },
   );
 
   const tasks = [

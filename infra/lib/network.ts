@@ -31,6 +31,8 @@ export class ClinicNetwork extends Construct {
   /** The SNS endpoint; the topic policy denies publishing from anywhere else. */
   readonly snsEndpoint: ec2.InterfaceVpcEndpoint;
   readonly endpoints: Readonly<Record<string, ec2.InterfaceVpcEndpoint>>;
+  /** The S3 gateway endpoint (image layers, the mirrored sign-in keys). */
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
   /** Security group of the app tasks: the only one admitted to the endpoints and the database. */
   readonly appsSecurityGroup: ec2.SecurityGroup;
 
@@ -154,10 +156,10 @@ export class ClinicNetwork extends Construct {
       ),
     ]);
     // ECR serves image layers from S3; a gateway endpoint keeps that private and free.
-    const s3 = this.vpc.addGatewayEndpoint('S3', {
+    const s3 = (this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [{ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-    });
+    }));
     s3.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],

@@ -8,9 +8,10 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { APP_PORTS, type AppName, appStartCommand, nodeHealthCheckScript } from './apps';
+import { APP_PORTS, type AppName, appMigrateCommand, appRunCommand, nodeHealthCheckScript } from './apps';
 import { pascal } from './messaging';
 
 /** The repository root: the Docker build context of the one image all four apps run from. */
@@ -26,7 +27,23 @@ const DB_PASSWORD_EXCLUDED = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\=,.^';
 /** PostgreSQL logs exported to CloudWatch: server log (connections, errors) and upgrade log. */
 const DB_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 const DB_PORT = 5432;
+/** Operational logs without audit entries (database server, one-shot database creation). */
 const APP_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
+/**
+ * The apps' log groups hold their audit entries (one JSON line each, logger context `Audit`),
+ * so they are kept six years: HIPAA's retention for documentation of safeguards. The apps never
+ * log PHI, so keeping their other lines as long exposes nothing more.
+ */
+export const AUDIT_LOG_RETENTION = logs.RetentionDays.SIX_YEARS;
+/** The logger context of the audit entries' log lines (libs/platform/src/audit). */
+export const AUDIT_LOG_CONTEXT = 'Audit';
+/** Namespace of the per-app count of audit entries (metric filters on the apps' log groups). */
+export const AUDIT_METRIC_NAMESPACE = 'Clinic/Audit';
+/** Each app's own database login: `<app>_app`, as the migrate step creates it. */
+export const appDatabaseUser = (app: AppName) => `${app}_app`;
+/** Name of the container that migrates an app's database before the app starts. */
+export const MIGRATE_CONTAINER = 'migrate';
+export const APP_CONTAINER = 'app';
 /** Consumers scale between these task counts on their queue depth. */
 const MIN_CONSUMER_TASKS = 1;
 const MAX_CONSUMER_TASKS = 4;
@@ -50,7 +67,7 @@ export interface ClinicServicesProps {
   readonly consumerQueues: Readonly<Partial<Record<AppName, sqs.IQueue>>>;
   /** Encrypts the database storage, its secret and Performance Insights. */
   readonly databaseKey: kms.IKey;
-  /** Encrypts the container log groups. */
+  /** Encrypts the container log groups (the apps' audit entries among them). */
   readonly logsKey: kms.IKey;
   readonly image: ImageSource;
   /** Extra environment every app gets (the messaging configuration). */
@@ -65,6 +82,12 @@ export class ClinicServices extends Construct {
   readonly cluster: ecs.Cluster;
   readonly database: rds.DatabaseInstance;
   readonly services: Readonly<Record<AppName, ecs.FargateService>>;
+  /** Each app's own database login (username `<app>_app`, generated password, host, port). */
+  readonly appLogins: Readonly<Record<AppName, secretsmanager.ISecret>>;
+  /** The secrets behind {@link appLogins}. */
+  readonly appLoginSecrets: Readonly<Record<AppName, secretsmanager.Secret>>;
+  /** Each app's log group: its audit entries land here, kept six years. */
+  readonly appLogGroups: Readonly<Record<AppName, logs.LogGroup>>;
   /** One-shot task that creates the four databases (run once after the first deploy). */
   readonly dbInitTask: ecs.FargateTaskDefinition;
   readonly image: ecs.ContainerImage;
@@ -142,12 +165,13 @@ export class ClinicServices extends Construct {
             }),
           );
 
-    const dbSecrets = {
-      DB_USER: ecs.Secret.fromSecretsManager(secret, 'username'),
-      DB_PASSWORD: ecs.Secret.fromSecretsManager(secret, 'password'),
-      DB_HOST: ecs.Secret.fromSecretsManager(secret, 'host'),
-      DB_PORT: ecs.Secret.fromSecretsManager(secret, 'port'),
-    };
+    const connectionOf = (login: secretsmanager.ISecret) => ({
+      DB_USER: ecs.Secret.fromSecretsManager(login, 'username'),
+      DB_PASSWORD: ecs.Secret.fromSecretsManager(login, 'password'),
+      DB_HOST: ecs.Secret.fromSecretsManager(login, 'host'),
+      DB_PORT: ecs.Secret.fromSecretsManager(login, 'port'),
+    });
+    const dbSecrets = connectionOf(secret);
     // The apps read one DATABASE_URL; ECS can only inject secret fields one by one, so the
     // container's shell assembles the URL at start and never writes it anywhere.
     const withDatabaseUrl = (then: string) => [
@@ -158,9 +182,31 @@ export class ClinicServices extends Construct {
     ];
 
     const services: Partial<Record<AppName, ecs.FargateService>> = {};
+    const appLogins: Partial<Record<AppName, secretsmanager.ISecret>> = {};
+    const appLoginSecrets: Partial<Record<AppName, secretsmanager.Secret>> = {};
+    const appLogGroups: Partial<Record<AppName, logs.LogGroup>> = {};
     for (const app of Object.keys(APP_PORTS) as AppName[]) {
       const id = pascal(app);
       const port = APP_PORTS[app];
+      // The app's own login: a non-superuser that reaches only its own database. Attached to
+      // the instance so the secret also carries host and port (the app never sees the admin's).
+      const loginSecret = new secretsmanager.Secret(this, `${id}DbLogin`, {
+        secretName: `${props.prefix}-${app}-db-login`,
+        description: `${props.prefix}: the ${app} app's own PostgreSQL login (not the admin)`,
+        encryptionKey: props.databaseKey,
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ username: appDatabaseUser(app) }),
+          generateStringKey: 'password',
+          passwordLength: 32,
+          excludeCharacters: DB_PASSWORD_EXCLUDED,
+        },
+      });
+      const login = loginSecret.attach(this.database);
+      appLoginSecrets[app] = loginSecret;
+      appLogins[app] = login;
+      const logGroup = this.auditedLogGroup(app, props.logsKey);
+      appLogGroups[app] = logGroup;
+
       const task = new ecs.FargateTaskDefinition(this, `${id}Task`, {
         cpu: 256,
         memoryLimitMiB: 512,
@@ -170,11 +216,27 @@ export class ClinicServices extends Construct {
           operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
         },
       });
-      task.addContainer('app', {
+      // Two containers, so that the admin credentials never enter the app's process: the
+      // migrate container (admin login + the app's login, which it creates or updates with its
+      // grants) runs to completion, then the app container starts with its own login only.
+      const migrateContainer = task.addContainer(MIGRATE_CONTAINER, {
         image: this.image,
-        command: withDatabaseUrl(appStartCommand(app)),
+        essential: false,
+        command: withDatabaseUrl(appMigrateCommand(app)),
+        environment: { ...props.environment, DB_NAME: app },
+        secrets: {
+          ...dbSecrets,
+          CLINIC_APP_DB_USER: ecs.Secret.fromSecretsManager(login, 'username'),
+          CLINIC_APP_DB_PASSWORD: ecs.Secret.fromSecretsManager(login, 'password'),
+        },
+        readonlyRootFilesystem: true,
+        logging: ecs.LogDrivers.awsLogs({ streamPrefix: `${app}-migrate`, logGroup }),
+      });
+      const appContainer = task.addContainer(APP_CONTAINER, {
+        image: this.image,
+        command: withDatabaseUrl(appRunCommand(app)),
         environment: { ...props.environment, PORT: String(port), DB_NAME: app },
-        secrets: dbSecrets,
+        secrets: connectionOf(login),
         portMappings: [{ containerPort: port }],
         readonlyRootFilesystem: true,
         healthCheck: {
@@ -184,10 +246,11 @@ export class ClinicServices extends Construct {
           retries: 3,
           startPeriod: Duration.seconds(30),
         },
-        logging: ecs.LogDrivers.awsLogs({
-          streamPrefix: app,
-          logGroup: this.logGroup(`${id}Logs`, props.logsKey),
-        }),
+        logging: ecs.LogDrivers.awsLogs({ streamPrefix: app, logGroup }),
+      });
+      appContainer.addContainerDependencies({
+        container: migrateContainer,
+        condition: ecs.ContainerDependencyCondition.SUCCESS,
       });
       const service = new ecs.FargateService(this, `${id}Service`, {
         cluster: this.cluster,
@@ -225,6 +288,21 @@ export class ClinicServices extends Construct {
       }
     }
     this.services = services as Record<AppName, ecs.FargateService>;
+    this.appLogins = appLogins as Record<AppName, secretsmanager.ISecret>;
+    this.appLoginSecrets = appLoginSecrets as Record<AppName, secretsmanager.Secret>;
+    this.appLogGroups = appLogGroups as Record<AppName, logs.LogGroup>;
+
+    // The privacy officer's starting point in the console: every app's audit entries, newest first.
+    new logs.QueryDefinition(this, 'AuditTrailQuery', {
+      queryDefinitionName: `${props.prefix}/audit-trail`,
+      queryString: new logs.QueryString({
+        fields: ['@timestamp', '@logStream', 'message'],
+        filterStatements: [`context = "${AUDIT_LOG_CONTEXT}"`],
+        sort: '@timestamp desc',
+        limit: 1000,
+      }),
+      logGroups: Object.values(this.appLogGroups),
+    });
 
     // Creates the four app databases on the instance; idempotent, run once after deploying.
     this.dbInitTask = new ecs.FargateTaskDefinition(this, 'DbInitTask', { cpu: 256, memoryLimitMiB: 512 });
@@ -242,16 +320,34 @@ export class ClinicServices extends Construct {
       readonlyRootFilesystem: true,
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: 'db-init',
-        logGroup: this.logGroup('DbInitLogs', props.logsKey),
+        logGroup: new logs.LogGroup(this, 'DbInitLogs', {
+          retention: APP_LOG_RETENTION,
+          encryptionKey: props.logsKey,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
       }),
     });
   }
 
-  private logGroup(id: string, key: kms.IKey): logs.LogGroup {
-    return new logs.LogGroup(this, id, {
-      retention: APP_LOG_RETENTION,
+  /**
+   * An app's log group, where its audit entries land: encrypted with the audit key, kept six
+   * years and retained when the stack goes. A metric filter counts the audit entries, so that a
+   * reviewer can see them arrive (and alarm on them) without reading a line.
+   */
+  private auditedLogGroup(app: AppName, key: kms.IKey): logs.LogGroup {
+    const id = pascal(app);
+    const group = new logs.LogGroup(this, `${id}Logs`, {
+      retention: AUDIT_LOG_RETENTION,
       encryptionKey: key,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
+    new logs.MetricFilter(this, `${id}AuditEntries`, {
+      logGroup: group,
+      filterPattern: logs.FilterPattern.stringValue('$.context', '=', AUDIT_LOG_CONTEXT),
+      metricNamespace: AUDIT_METRIC_NAMESPACE,
+      metricName: `${id}AuditEntries`,
+      metricValue: '1',
+    });
+    return group;
   }
 }

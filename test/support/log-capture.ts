@@ -8,7 +8,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   createClinicApp,
-  runMigrations,
   startClinicApp,
   type AppBlueprint,
   type AppDatabase,
@@ -71,7 +70,7 @@ export async function startLoggedApp(
   database: AppDatabase,
 ): Promise<ClinicApplication & { url: string; stop(): Promise<void> }> {
   const config = env.configFor(blueprint);
-  await runMigrations(config.databaseUrl, database);
+  await env.migrate(blueprint.app, database);
   const app = await createClinicApp(blueprint, config, {
     logger: new ConsoleLogger({ json: true, prefix: blueprint.app }),
   });

@@ -10,8 +10,23 @@ import {
   type MessagingConfig,
   type ProvisionReport,
 } from '@app/crypto-messaging';
-import { startLocalStack, type LocalStack } from '@app/local-stack';
-import { embeddedDatabaseUrl, runMigrations, type ClinicApp } from '@app/platform';
+import { loadIdentityConfig } from '@app/identity';
+import {
+  ADMIN_LOGIN,
+  appLoginOf,
+  loadOrCreateSecret,
+  readSecret,
+  secretsDirOf,
+  startLocalStack,
+  type LocalStack,
+} from '@app/local-stack';
+import {
+  embeddedDatabaseUrl,
+  ensureAppLogin,
+  runMigrations,
+  type AppLoginReport,
+  type ClinicApp,
+} from '@app/platform';
 import { APPS } from './app-registry';
 
 /** Where a command writes for people. Injected so tests can capture it. */
@@ -81,6 +96,7 @@ export async function startEmbeddedStack(config: MessagingConfig, out: Output): 
   const stack = await startLocalStack(config, {
     databases: APP_DATABASES,
     onProgress: (line) => out.line(`  ${line}`),
+    identity: loadIdentityConfig(process.env, config),
   });
   try {
     await provision(config, out);
@@ -108,19 +124,89 @@ function explainUnreachable(error: unknown, config: MessagingConfig): unknown {
 
 /**
  * The database an app gets when the tools run it: `CLINIC_<APP>_DATABASE_URL` if set, else its
- * database on the embedded PostgreSQL (which `npm start` runs in both profiles).
+ * database on the embedded PostgreSQL (which `npm start` runs in both profiles) through the
+ * app's own login, whose password `migrate` generated.
  */
 export function databaseUrlOf(
   app: ClinicApp,
   config: MessagingConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): string {
-  return env[`CLINIC_${app.toUpperCase()}_DATABASE_URL`] || embeddedDatabaseUrl(config.postgresPort, app);
+  return (
+    env[`CLINIC_${app.toUpperCase()}_DATABASE_URL`] ||
+    embeddedDatabaseUrl(config.postgresPort, app, config.stateDir)
+  );
+}
+
+/** The embedded PostgreSQL's administrator URL of a database (migrations, never the apps). */
+export function embeddedAdminUrlOf(config: MessagingConfig, database: string): string {
+  const secretsDir = secretsDirOf(config.stateDir);
+  const admin = readSecret(secretsDir, ADMIN_LOGIN);
+  if (!admin) {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      `No PostgreSQL administrator password in ${secretsDir} (CLINIC_STATE_DIR): the embedded PostgreSQL makes it on its first start. ` +
+        'Start it with "npm run clinic -- stack" or "npm start".',
+    );
+  }
+  return `postgres://${ADMIN_LOGIN}:${encodeURIComponent(admin.value)}@127.0.0.1:${config.postgresPort}/${database}`;
+}
+
+/** Where one app's migration runs, and which login it then makes the app's own (if any). */
+interface MigrationTarget {
+  readonly url: string;
+  readonly login?: { user: string; password?: string };
+  /** Why no login is made (said to the user). */
+  readonly noLogin?: string;
 }
 
 /**
- * `migrate`: apply every app's pending migrations to its own database; with `only`, one app's,
- * to DATABASE_URL when set (a container migrating its own database before it starts).
+ * `migrate --app X` in a container (aws profile): DATABASE_URL is the master login's URL of the
+ * app's database; CLINIC_APP_DB_USER + CLINIC_APP_DB_PASSWORD, when set, name the app's own
+ * login, created or updated with its rights. Embedded: the administrator migrates and the app's
+ * login gets its generated password. CLINIC_<APP>_DATABASE_URL: migrated as given.
+ */
+function migrationTargetOf(
+  app: ClinicApp,
+  config: MessagingConfig,
+  env: NodeJS.ProcessEnv,
+  only: boolean,
+): MigrationTarget {
+  const user = env.CLINIC_APP_DB_USER;
+  const password = env.CLINIC_APP_DB_PASSWORD;
+  if (only && env.DATABASE_URL) {
+    if (!user !== !password) {
+      throw new MessagingError(
+        MessagingErrorCode.Config,
+        `Set both CLINIC_APP_DB_USER and CLINIC_APP_DB_PASSWORD (the ${app} app's own login), or neither; ${user ? 'CLINIC_APP_DB_PASSWORD' : 'CLINIC_APP_DB_USER'} is missing.`,
+      );
+    }
+    if (password !== undefined && !/^[\x21-\x7e]{16,}$/.test(password)) {
+      throw new MessagingError(
+        MessagingErrorCode.Config,
+        'CLINIC_APP_DB_PASSWORD must be at least 16 printable ASCII characters without spaces (e.g. a Secrets Manager generated password).',
+      );
+    }
+    return user
+      ? { url: env.DATABASE_URL, login: { user, password } }
+      : {
+          url: env.DATABASE_URL,
+          noLogin: 'CLINIC_APP_DB_USER unset: the app connects with DATABASE_URL as given',
+        };
+  }
+  const override = env[`CLINIC_${app.toUpperCase()}_DATABASE_URL`];
+  if (override) return { url: override, noLogin: `CLINIC_${app.toUpperCase()}_DATABASE_URL set` };
+  const login = appLoginOf(app);
+  return {
+    url: embeddedAdminUrlOf(config, app),
+    login: { user: login, password: loadOrCreateSecret(secretsDirOf(config.stateDir), login).value },
+  };
+}
+
+/**
+ * `migrate`: apply every app's pending migrations to its own database, then bring the app's own
+ * login up to date with the tables (ensureAppLogin); with `only`, one app's, to DATABASE_URL
+ * when set (a container migrating its own database before it starts).
  */
 export async function migrate(
   config: MessagingConfig,
@@ -135,14 +221,36 @@ export async function migrate(
     );
   }
   for (const { app, database } of APPS.filter((a) => only === undefined || a.app === only)) {
-    const url = (only !== undefined && env.DATABASE_URL) || databaseUrlOf(app, config, env);
-    const applied = await runMigrations(url, database).catch((error: unknown) => {
+    const target = migrationTargetOf(app, config, env, only !== undefined);
+    const applied = await runMigrations(target.url, database).catch((error: unknown) => {
       throw new MessagingError(
         MessagingErrorCode.Config,
         `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
         { cause: error },
       );
     });
-    out.line(`  ${app.padEnd(12)} ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`);
+    let login: AppLoginReport | undefined;
+    if (target.login) {
+      const wanted = target.login;
+      login = await ensureAppLogin(target.url, wanted).catch((error: unknown) => {
+        throw new MessagingError(
+          MessagingErrorCode.Config,
+          `Making "${wanted.user}" the ${app} app's own database login failed: ${(error as Error).message}`,
+          { cause: error },
+        );
+      });
+    }
+    out.line(
+      `  ${app.padEnd(12)} ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}; ` +
+        (login
+          ? `login ${login.user}${login.created ? ' created' : ''}` +
+            (login.appendOnly.length ? ` (append-only: ${login.appendOnly.join(', ')})` : '')
+          : `no app login (${target.noLogin})`),
+    );
+    if (login && login.alsoReaches.length > 0) {
+      out.line(
+        `  ${''.padEnd(12)} warning: ${login.user} can also connect to ${login.alsoReaches.join(', ')} (REVOKE CONNECT ON DATABASE ... FROM PUBLIC there)`,
+      );
+    }
   }
 }

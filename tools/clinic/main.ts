@@ -10,14 +10,17 @@
  *   outbox      replay the EMR's outbox events of a time window (sealed, same event ids), or purge old ones
  *   dlq         list, show, redrive or purge dead-lettered messages
  *   audit       verify the audit trail's hash chains, or list its entries
+ *   login/token/logout/staff   people signing in (authorization code + PKCE), their tokens
  */
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
+import { IdentityConfigError } from '@app/identity';
 import { PortInUseError } from '@app/local-stack';
 import { auditCommand } from './audit';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
 import { processDlqIo, runDlq } from './dlq';
+import { LOGIN_USAGE, processLoginIo, runLoginCommand } from './login';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
 
@@ -29,7 +32,11 @@ Commands:
                      restarted; Ctrl-C stops everything.
   demo               Play the clinic scenario end to end and print what each system did.
   provision          Create or verify every resource of the topology (idempotent).
-  migrate [--app A]  Apply every app's (or app A's) pending database migrations.
+  migrate [--app A]  Apply every app's (or app A's) pending database migrations as the
+                     administrator, then give each app its own database login (embedded:
+                     <app>_app, password generated into <state>/secrets). With --app and
+                     DATABASE_URL (the master login), CLINIC_APP_DB_USER and
+                     CLINIC_APP_DB_PASSWORD name the app's login to create or update.
   doctor [--problems] Check the live configuration; exits 1 when a check fails.
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
@@ -46,6 +53,13 @@ Commands:
                      naming the first broken entry.
   audit list [app] [--patient ID] [--subject S] [--limit N]
                      The newest audit entries: who accessed what, when, from where, outcome.
+  login <username> [--print] [--password-stdin]
+                     Sign in as a member of staff (authorization code + PKCE) and keep the
+                     session; --print prints only the access token, for curl:
+                     TOKEN=$(npm run -s clinic -- login physician --print)
+  token <username>   A fresh access token from the kept session (refreshed when needed).
+  logout <username>  Sign out: revoke the refresh token, end the session, delete the file.
+  staff              The synthetic staff: usernames, roles, pharmacy, passwords (embedded).
   help               Show this text.
 
 The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or "aws" (any
@@ -94,6 +108,15 @@ export async function main(argv: string[]): Promise<number> {
       return runDlq(rest, config, processDlqIo());
     case 'audit':
       return auditCommand(config, out, rest);
+    case 'login':
+    case 'token':
+    case 'logout':
+    case 'staff':
+      if (rest.includes('--help') || rest.includes('-h')) {
+        out.line(LOGIN_USAGE);
+        return 0;
+      }
+      return runLoginCommand(command, rest, config, processLoginIo());
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;
@@ -106,14 +129,21 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error: unknown) => {
       // Our errors are written for people and carry no PHI; anything else gets its name only.
-      if (error instanceof MessagingError || error instanceof PortInUseError) {
+      if (
+        error instanceof MessagingError ||
+        error instanceof PortInUseError ||
+        error instanceof IdentityConfigError
+      ) {
         process.stderr.write(`\nerror: ${error.message}\n`);
       } else {
         process.stderr.write(
           `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
         );
       }
-      process.exit(error instanceof MessagingError && error.code === MessagingErrorCode.Config ? 2 : 1);
+      const config =
+        (error instanceof MessagingError && error.code === MessagingErrorCode.Config) ||
+        error instanceof IdentityConfigError;
+      process.exit(config ? 2 : 1);
     },
   );
 }

@@ -1,14 +1,23 @@
 import * as path from 'node:path';
 import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
-import { startBroker, startPostgres, type Broker } from '@app/local-stack';
-import { CLINIC_APPS, type ClinicApp } from '@app/platform';
+import { loadIdentityConfig } from '@app/identity';
+import {
+  ADMIN_PASSWORD_MOVED,
+  startBroker,
+  startIdentityProvider,
+  startPostgres,
+  usesEmbeddedIdentityProvider,
+  type Broker,
+  type IdentityProvider,
+} from '@app/local-stack';
+import { CLINIC_APPS, loadEdgeConfig, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
 import { startAppProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
 import { Supervisor, type CrashLoopError, type RestartPolicyOptions, type Supervisable } from './supervisor';
 
-/** Shutdown order of the supervisor: apps drain first, then the broker, PostgreSQL last. */
-const TIER = { postgres: 0, broker: 1, app: 2 } as const;
+/** Shutdown order of the supervisor: apps drain first, then the broker and identity provider, PostgreSQL last. */
+const TIER = { postgres: 0, broker: 1, identity: 1, app: 2 } as const;
 
 /** The clinic running locally: infrastructure plus app processes, all supervised. */
 export interface RunningClinic {
@@ -16,6 +25,8 @@ export interface RunningClinic {
   readonly apps: AppProcess[];
   /** The embedded broker now running (embedded profile); a new one after a restart. */
   readonly broker: () => Broker | undefined;
+  /** The embedded identity provider now running (when the issuer is the embedded one). */
+  readonly identityProvider: () => IdentityProvider | undefined;
   /** Resolves when a process crash-loops: the caller should stop the clinic. */
   readonly crashLoop: Promise<CrashLoopError>;
   /** Starts more apps (the demo starts the consumers after the EMR). */
@@ -50,13 +61,16 @@ export async function startClinic(
   });
   const running: AppProcess[] = [];
   let broker: Broker | undefined;
+  let identityProvider: IdentityProvider | undefined;
   try {
     out.line(`Starting the clinic (${config.profile} profile)`);
+    const identity = loadIdentityConfig(globalThis.process.env, config);
     const postgresDir = path.join(config.stateDir, 'postgres');
     let postgresPort = config.postgresPort;
     const startPg = async () => {
       const pg = await startPostgres({ dataDir: postgresDir, port: postgresPort, databases: APP_DATABASES });
       postgresPort = pg.port;
+      if (pg.adminPasswordMoved) out.line(`  ${ADMIN_PASSWORD_MOVED} (${pg.secretsDir})`);
       return pg;
     };
     if (config.profile === 'embedded') {
@@ -83,11 +97,35 @@ export async function startClinic(
         `  messaging: ${config.endpoint ?? `AWS ${config.region}`} (run "npm run clinic -- provision" there first)`,
       );
     }
+    if (usesEmbeddedIdentityProvider(identity)) {
+      // Same port and state folder on every restart: the issuer apps trust stays the same and
+      // the signing keys are reused, so tokens issued before a crash still verify.
+      await supervisor.supervise(
+        'identity-provider',
+        async () =>
+          (identityProvider = await startIdentityProvider({
+            port: identity.idpPort,
+            identity,
+            onLog: (line) => {
+              // The demo shows problems only: failed and throttled sign-ins, refused tokens.
+              if (options.appLogs !== 'problems' || /failed|throttled|refused|error/.test(line))
+                out.line(`${'identity'.padEnd(12)}| ${line}`);
+            },
+          })),
+        { tier: TIER.identity },
+      );
+      out.line(
+        `  identity provider (OpenID Connect) on ${identityProvider!.issuer}; staff and passwords: npm run clinic -- staff`,
+      );
+    } else {
+      out.line(`  identity: apps trust ${identity.issuer} (audience ${identity.audience})`);
+    }
     out.line("Migrating the apps' databases");
     await migrate(config, out);
     const clinic: RunningClinic = {
       apps: running,
       broker: () => broker,
+      identityProvider: () => identityProvider,
       crashLoop: supervisor.crashLoop,
       async startApps(names) {
         const started: AppProcess[] = [];
@@ -141,7 +179,14 @@ export async function runClinic(
   const clinic = await startClinic(config, out, apps);
   out.line('');
   out.line('The clinic is running:');
-  for (const app of clinic.apps) out.line(`  ${app.app.padEnd(13)} ${app.url}   (API docs: ${app.url}/docs)`);
+  // The apps read the same variable; their own start fails first if it is invalid.
+  const docs = loadEdgeConfig('emr', '127.0.0.1', globalThis.process.env).apiDocs;
+  for (const app of clinic.apps) {
+    out.line(`  ${app.app.padEnd(13)} ${app.url}${docs ? `   (API docs: ${app.url}/docs)` : ''}`);
+  }
+  if (!docs) out.line('API docs are off; CLINIC_API_DOCS=on npm start serves them at /docs on each app.');
+  const idp = clinic.identityProvider();
+  if (idp) out.line(`  ${'sign-in'.padEnd(13)} ${idp.issuer}   (npm run clinic -- login physician)`);
   out.line('A process that stops unexpectedly is restarted. Press Ctrl-C to stop everything.');
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   let onSignal: () => void = () => undefined;

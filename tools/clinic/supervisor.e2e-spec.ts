@@ -8,8 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { syntheticRecordRequest } from '@app/contracts';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
+import { readStaffPasswords } from '@app/identity';
+import { signIn } from '@app/identity/client';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
 import { groupOf, parentOf, pidListeningOn } from '../../test/support/proc';
 
@@ -35,11 +38,12 @@ const listOr = (url: string) => () => api<Listed>('GET', url).catch(() => [] as 
 const countBy = (list: Listed) =>
   list.reduce<Record<string, number>>((n, x) => ({ ...n, [x.recordId]: (n[x.recordId] ?? 0) + 1 }), {});
 
-type Port = App | 'broker' | 'postgres';
+type Port = App | 'broker' | 'postgres' | 'identity';
 
 /** `npm start` as a person runs it (the real entry point), on private ports and state. */
 interface NpmStart {
   readonly ports: Record<Port, number>;
+  readonly stateDir: string;
   readonly process: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything it printed so far (stdout and stderr). */
@@ -54,7 +58,7 @@ async function startNpmStart(): Promise<NpmStart> {
   // As root, PostgreSQL runs as the postgres user, which must be able to enter the state folder.
   chmodSync(stateDir, 0o711);
   const ports = {} as Record<Port, number>;
-  for (const name of ['broker', 'postgres', ...APPS] as const) ports[name] = await freePort();
+  for (const name of ['broker', 'postgres', 'identity', ...APPS] as const) ports[name] = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env))
     if (key.startsWith('CLINIC_') || key.startsWith('AWS_')) delete env[key];
@@ -63,6 +67,7 @@ async function startNpmStart(): Promise<NpmStart> {
     CLINIC_STATE_DIR: stateDir,
     CLINIC_BROKER_PORT: String(ports.broker),
     CLINIC_POSTGRES_PORT: String(ports.postgres),
+    CLINIC_IDP_PORT: String(ports.identity),
     ...Object.fromEntries(APPS.map((a) => [`CLINIC_${a.toUpperCase()}_PORT`, String(ports[a])])),
   });
   // A process group of its own, as a terminal gives `npm start`: the Ctrl-C test signals it whole.
@@ -80,6 +85,7 @@ async function startNpmStart(): Promise<NpmStart> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const running: NpmStart = {
     ports,
+    stateDir,
     process: child,
     exited,
     output: () => output,
@@ -300,6 +306,33 @@ describe('npm start supervises its processes', () => {
     ]);
   }, 300_000);
 
+  it('restarts the identity provider after kill -9 on the same port with the same keys', async () => {
+    const before = pids();
+    const issuer = `http://127.0.0.1:${clinic.ports.identity}`;
+    expect(clinic.output()).toContain(`identity provider (OpenID Connect) on ${issuer}`);
+    const password = readStaffPasswords(path.join(clinic.stateDir, 'identity'))!.physician;
+    const session = await signIn({ issuer, clientId: 'clinic-cli', username: 'physician', password });
+    const idpPid = pidListeningOn(clinic.ports.identity);
+    expect(idpPid).toBeDefined();
+    process.kill(idpPid!, 'SIGKILL');
+    await eventually(
+      'the supervisor to restart the identity provider',
+      () => clinic.output().includes('identity-provider is running again (restart 1)'),
+      Boolean,
+      60_000,
+    );
+    expect(pidListeningOn(clinic.ports.identity)).not.toBe(idpPid);
+    // Same issuer, same signing keys: a token issued before the crash still verifies.
+    const { payload } = await jwtVerify(session.accessToken, createRemoteJWKSet(new URL(`${issuer}/jwks`)), {
+      issuer,
+      audience: 'clinic-api',
+    });
+    expect(payload.roles).toEqual(['physician']);
+    const again = await signIn({ issuer, clientId: 'clinic-cli', username: 'physician', password });
+    expect(again.subject).toBe(session.subject);
+    expect(pids()).toEqual(before); // the apps never stopped
+  }, 120_000);
+
   it('stops cleanly on Ctrl-C: apps drain, then the stack, a final line, exit 0, no PHI in the output', async () => {
     // A terminal's Ctrl-C reaches every process of the foreground group. The broker and
     // PostgreSQL are not in it: they must outlive the apps' drain (their deletes and commits),
@@ -307,6 +340,7 @@ describe('npm start supervises its processes', () => {
     const group = groupOf(clinic.process.pid!);
     expect(groupOf(pidListeningOn(clinic.ports.broker)!)).not.toBe(group);
     expect(groupOf(pidListeningOn(clinic.ports.postgres)!)).not.toBe(group);
+    expect(groupOf(pidListeningOn(clinic.ports.identity)!)).not.toBe(group);
     process.kill(-group, 'SIGINT');
     expect(await clinic.exited).toEqual({ code: 0, signal: null });
     const output = clinic.output();

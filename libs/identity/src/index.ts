@@ -3,3 +3,13 @@ export * from './roles';
 export * from './staff';
 export * from './principal';
 export * from './config';
+export {
+  generatePassword,
+  loadOrCreateIdentityState,
+  readStaffPasswords,
+  COOKIE_KEYS_FILE,
+  JWKS_FILE,
+  STAFF_FILE,
+  type IdentityState,
+} from './provider/state';
+export * from './verifier';

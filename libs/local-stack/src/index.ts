@@ -2,4 +2,6 @@
 export * from './local-stack';
 export * from './broker';
 export * from './postgres';
+export * from './secrets';
 export { assertPortFree, PortInUseError, type ProcessExit } from './launch';
+export * from './identity-provider';

@@ -1,15 +1,23 @@
 import * as path from 'node:path';
 import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
+import type { IdentityConfig } from '@app/identity';
 import { startBroker, type Broker } from './broker';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { startIdentityProvider, type IdentityProvider } from './identity-provider';
+import { ADMIN_PASSWORD_MOVED, startPostgres, type EmbeddedPostgres } from './postgres';
 
-/** The embedded development stack: broker, PostgreSQL and the local master key, on loopback. */
+/** The embedded development stack: broker, PostgreSQL, identity provider and the local master key, on loopback. */
 export interface LocalStack {
   readonly broker: Broker;
   readonly postgres?: EmbeddedPostgres;
+  /** The embedded OpenID Connect provider, when the identity settings point at it. */
+  readonly identityProvider?: IdentityProvider;
   readonly masterKeyPath: string;
   /** Health of each part, for `/health` and the CLI. */
-  health(): Promise<{ broker: boolean; postgres: boolean | 'not-started' }>;
+  health(): Promise<{
+    broker: boolean;
+    postgres: boolean | 'not-started';
+    identityProvider: boolean | 'not-started';
+  }>;
   /** Stops everything it started, PostgreSQL last so that apps can finish their writes. */
   stop(): Promise<void>;
 }
@@ -19,6 +27,16 @@ export interface LocalStackOptions {
   databases?: string[];
   /** Called with progress lines for people (no secrets). */
   onProgress?: (line: string) => void;
+  /**
+   * Identity settings: the embedded OpenID Connect provider starts on `idpPort` when the issuer
+   * is the embedded one (`http://127.0.0.1:<idpPort>`); omit to skip it.
+   */
+  identity?: IdentityConfig;
+}
+
+/** True when the identity settings trust the embedded provider (not Cognito or another issuer). */
+export function usesEmbeddedIdentityProvider(identity: IdentityConfig): boolean {
+  return identity.issuer === `http://127.0.0.1:${identity.idpPort}`;
 }
 
 /**
@@ -49,18 +67,38 @@ export async function startLocalStack(
       throw error;
     }
     say(`PostgreSQL on 127.0.0.1:${postgres.port} (databases: ${options.databases.join(', ')})`);
+    if (postgres.adminPasswordMoved) say(`${ADMIN_PASSWORD_MOVED} (${postgres.secretsDir})`);
+  }
+  let identityProvider: IdentityProvider | undefined;
+  if (options.identity && usesEmbeddedIdentityProvider(options.identity)) {
+    try {
+      identityProvider = await startIdentityProvider({
+        port: options.identity.idpPort,
+        identity: options.identity,
+      });
+    } catch (error) {
+      await broker.stop();
+      await postgres?.stop();
+      throw error;
+    }
+    say(
+      `identity provider (OpenID Connect) on ${identityProvider.issuer}, keys and staff passwords in ${options.identity.stateDir}`,
+    );
   }
   return {
     broker,
     postgres,
+    identityProvider,
     masterKeyPath: key.path,
     async health() {
       return {
         broker: await broker.healthy(),
         postgres: postgres ? await postgresHealthy(postgres) : 'not-started',
+        identityProvider: identityProvider ? await identityProvider.healthy() : 'not-started',
       };
     },
     async stop() {
+      await identityProvider?.stop();
       await broker.stop();
       await postgres?.stop();
     },

@@ -2,15 +2,28 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { assertPortFree, launch, type ProcessExit } from './launch';
+import { ADMIN_LOGIN, appLoginOf, loadOrCreateSecret, scramVerifierOf, secretFileOf } from './secrets';
 
 /** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */
 export interface EmbeddedPostgres {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /** The administrator login (a superuser): migrations and tests' own checks, never the apps. */
   readonly user: string;
-  readonly password: string;
-  /** Connection URL of one database: `postgres://user:password@127.0.0.1:port/<database>`. */
+  /** Where the generated passwords are kept (`<login>.password`, folder 0700, files 0600). */
+  readonly secretsDir: string;
+  /** True when this start moved a cluster off the legacy fixed password to a generated one. */
+  readonly adminPasswordMoved: boolean;
+  /** The administrator's connection URL of one database (migrations, tests' own checks). */
   url(database: string): string;
+  /**
+   * The URL an app uses for its own database: its own login (`<database>_app`) and generated
+   * password, created in the secrets folder if missing. The login itself, and its rights, are
+   * made by `ensureAppLogin` (@app/platform) after the database's migrations.
+   */
+  appUrl(database: string): string;
+  /** The same, in parts: the login's name and password (never print them), and its URL. */
+  appLogin(database: string): { readonly user: string; readonly password: string; readonly url: string };
   /** The launcher process; it ends when the PostgreSQL server ends (`npm start` restarts it). */
   readonly pid: number;
   /** Resolves when the server (and its launcher) has ended, whatever ended it. */
@@ -24,12 +37,20 @@ export interface PostgresOptions {
   /** Databases to create if missing (one per app: each app owns its database). */
   databases: string[];
   portSetting?: string;
+  /** Where generated passwords live; default `<parent of dataDir>/secrets` (`<state>/secrets`). */
+  secretsDir?: string;
 }
 
 const START_TIMEOUT_MS = 60_000;
-const USER = 'clinic';
-// Loopback only, local development data only: a fixed password keeps the setup zero-step.
-const PASSWORD = 'clinic-local-only';
+/**
+ * The fixed administrator password of clusters made before passwords were generated. Known to
+ * anyone who read the source, so a cluster still using it is moved to a generated password on
+ * its next start; nothing else ever uses it.
+ */
+export const LEGACY_ADMIN_PASSWORD = 'clinic-local-only';
+/** Said to people when a start moved the cluster off {@link LEGACY_ADMIN_PASSWORD}. */
+export const ADMIN_PASSWORD_MOVED =
+  'moved the PostgreSQL administrator from the old fixed password to a generated one, kept in the secrets folder';
 
 /** The project root: where node_modules (and the PostgreSQL binaries) live. */
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -156,23 +177,39 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
     mkdirSync(options.dataDir, { mode: 0o700 });
   }
   prepareForRoot(options.dataDir);
+  const secretsDir = options.secretsDir ?? path.join(path.dirname(options.dataDir), 'secrets');
+  const admin = loadOrCreateSecret(secretsDir, ADMIN_LOGIN);
+  // The launcher gets the password's file and its verifier, never the password in its
+  // environment: PostgreSQL's own processes inherit that environment.
   const launched = await launch(
     'postgres',
     {
       PG_DATA_DIR: options.dataDir,
       PG_PORT: String(options.port),
-      PG_USER: USER,
-      PG_PASSWORD: PASSWORD,
+      PG_USER: ADMIN_LOGIN,
+      PG_PASSWORD_FILE: secretFileOf(secretsDir, ADMIN_LOGIN),
+      PG_PASSWORD_VERIFIER: scramVerifierOf(admin.value),
+      PG_LEGACY_PASSWORD: LEGACY_ADMIN_PASSWORD,
       PG_DATABASES: options.databases.join(','),
     },
     { service: 'PostgreSQL server', timeoutMs: START_TIMEOUT_MS },
   );
+  const urlOf = (user: string, password: string, database: string) =>
+    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${launched.port}/${database}`;
+  const appLogin = (database: string) => {
+    const user = appLoginOf(database);
+    const password = loadOrCreateSecret(secretsDir, user).value;
+    return { user, password, url: urlOf(user, password, database) };
+  };
   return {
     host: '127.0.0.1',
     port: launched.port,
-    user: USER,
-    password: PASSWORD,
-    url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${launched.port}/${database}`,
+    user: ADMIN_LOGIN,
+    secretsDir,
+    adminPasswordMoved: launched.report.adminPasswordMoved === true,
+    url: (database) => urlOf(ADMIN_LOGIN, admin.value, database),
+    appUrl: (database) => appLogin(database).url,
+    appLogin,
     pid: launched.child.pid!,
     exited: launched.exited,
     stop: () => launched.stop(30_000),

@@ -20,7 +20,8 @@ import {
 import { AuditTrail } from './audit/audit-trail';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
 import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
-import { useJsonBody } from './http/json-body';
+import { API_DOCS_PATH, useHttpEdge } from './http/edge';
+import { assignRequestId, useJsonBody } from './http/json-body';
 
 /** How to build one clinic app. */
 export interface AppBlueprint {
@@ -79,8 +80,9 @@ export function createLogger(config: Pick<AppConfig, 'app' | 'logFormat'>): Logg
 /**
  * Builds an app, ready to `listen`: JSON HTTP API with bounded bodies (size and depth), a global
  * ValidationPipe (whitelist, forbid unknown, transform), one exception filter that logs ids and
- * codes but never values (503 + Retry-After when the database is not answering), OpenAPI at
- * `/docs`, shutdown hooks, and for consumers the encrypted SQS transport, with the app's pipes,
+ * codes but never values (503 + Retry-After when the database is not answering), the hostile
+ * edge (security headers, no-store, Host and Origin allowlists, CORS, JSON-only writes; see
+ * http/edge.ts), OpenAPI at `/docs` when `CLINIC_API_DOCS=on`, shutdown hooks, and for consumers the encrypted SQS transport, with the app's pipes,
  * guards, interceptors and filter applied to handlers.
  */
 export async function createClinicApp(
@@ -92,6 +94,10 @@ export async function createClinicApp(
     logger: options.logger ?? createLogger(config),
     abortOnError: false,
   });
+  // Order matters: an id for every request, then the edge refuses what no handler should see
+  // (wrong Host or Origin, non-JSON writes) before a body is read.
+  http.use(assignRequestId);
+  useHttpEdge(http, config.edge);
   useJsonBody(http);
   // Refused and failed requests to audited routes are recorded by the filter (the interceptor
   // records the ones that succeed).
@@ -105,15 +111,19 @@ export async function createClinicApp(
     }),
   );
   http.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    http,
-    new DocumentBuilder()
-      .setTitle(blueprint.title)
-      .setDescription(blueprint.description)
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup('docs', http, document);
+  if (config.edge.apiDocs) {
+    // Off by default: the API's map is of use to an attacker too (CLINIC_API_DOCS=on serves it).
+    const document = SwaggerModule.createDocument(
+      http,
+      new DocumentBuilder()
+        .setTitle(blueprint.title)
+        .setDescription(blueprint.description)
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup(API_DOCS_PATH, http, document);
+  }
 
   let transport: EncryptedSqsServer | undefined;
   if (blueprint.consumer) {
@@ -145,6 +155,13 @@ export async function startClinicApp(app: ClinicApplication): Promise<void> {
   }
 }
 
+/** The start-up line's word on the API docs. */
+export function apiDocsNote(config: Pick<AppConfig, 'edge'>): string {
+  return config.edge.apiDocs
+    ? `API docs at /${API_DOCS_PATH}`
+    : 'API docs off; CLINIC_API_DOCS=on serves them';
+}
+
 /** `main.ts` of every app: build from the environment, start, and fail with a clear message. */
 export function runClinicApp(blueprint: AppBlueprint): void {
   const start = async () => {
@@ -152,7 +169,7 @@ export function runClinicApp(blueprint: AppBlueprint): void {
     const app = await createClinicApp(blueprint, config);
     await startClinicApp(app);
     createLogger(config).log(
-      `${blueprint.title} listening on http://${config.host}:${config.port} (API docs at /docs)${blueprint.consumer ? `, consuming queue ${config.messaging.prefix}-${blueprint.app}` : ''}`,
+      `${blueprint.title} listening on http://${config.host}:${config.port} (${apiDocsNote(config)})${blueprint.consumer ? `, consuming queue ${config.messaging.prefix}-${blueprint.app}` : ''}`,
     );
   };
   start().catch((error: unknown) => {

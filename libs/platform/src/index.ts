@@ -3,7 +3,7 @@ export * from './config/app.config';
 export * from './database/processed-event.entity';
 export * from './database/claim-event';
 export * from './database/data-source.factory';
-export * from './database/append-only-tables';
+export * from './database/app-login';
 export * from './messaging/messaging-probe';
 export * from './messaging/queue.probe';
 export * from './health/health.controller';

@@ -20,6 +20,7 @@ import { dataSourceOptions, type AppDatabase, type DatabaseDeadlines } from './d
 import { HealthController } from './health/health.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
+import { AccessModule } from './auth/access.module';
 import { APP_CONFIG } from './platform.tokens';
 
 export { APP_CONFIG };
@@ -58,8 +59,8 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 /**
  * What every clinic app shares: its config, its own PostgreSQL database through TypeORM (no
  * `synchronize`), the messaging runtime (one data-key cache per process), `/health`,
- * `/key-use`, and the audit trail (`AuditTrail`, the interceptor that records every `@Audited`
- * request, `GET /audit`).
+ * `/key-use`, the access guard, rate limits and route-rule check ({@link AccessModule}), and the
+ * audit trail (`AuditTrail`, the interceptor that records every `@Audited` request, `GET /audit`).
  */
 @Global()
 @Module({})
@@ -85,6 +86,7 @@ export class PlatformModule {
           }),
         ),
         ...(options.probeImports ?? []),
+        AccessModule.forApp(options.config),
       ],
       controllers: [HealthController, KeyUseController, AuditController],
       providers,

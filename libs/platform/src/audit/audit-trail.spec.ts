@@ -58,8 +58,9 @@ describe('AuditTrail.entryOf', () => {
 
 describe('CLINIC_TRUST_PROXY', () => {
   it('is off unless set, and a bad value names the setting', () => {
-    expect(loadAppConfig('emr', {}).trustProxy).toBe(false);
-    expect(loadAppConfig('emr', { CLINIC_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
-    expect(() => loadAppConfig('emr', { CLINIC_TRUST_PROXY: 'yes' })).toThrow(/CLINIC_TRUST_PROXY/);
+    const env = { DATABASE_URL: 'postgres://emr_app:secret@127.0.0.1:5432/emr' };
+    expect(loadAppConfig('emr', env).trustProxy).toBe(false);
+    expect(loadAppConfig('emr', { ...env, CLINIC_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(() => loadAppConfig('emr', { ...env, CLINIC_TRUST_PROXY: 'yes' })).toThrow(/CLINIC_TRUST_PROXY/);
   });
 });

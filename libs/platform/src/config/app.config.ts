@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, configErrorOf, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
+import { appLoginOf, readSecret, secretsDirOf } from '@app/local-stack';
 
 /** The four apps of the clinic. */
 export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';
@@ -30,6 +31,91 @@ export interface AppConfig {
    * client address from X-Forwarded-For. Otherwise the socket's peer, which a client cannot forge.
    */
   readonly trustProxy: boolean;
+  /** What the HTTP edge lets in: hosts, origins, rates, API docs. */
+  readonly edge: EdgeConfig;
+}
+
+/** The HTTP edge's settings (see libs/platform/src/http/edge.ts). */
+export interface EdgeConfig {
+  /**
+   * `Host` values answered besides the loopback names of the app's own port
+   * (`CLINIC_ALLOWED_HOSTS`, lower case, `name:port`). Refusing other names defeats DNS rebinding.
+   */
+  readonly allowedHosts: readonly string[];
+  /** Browser origins allowed to call the API (`CLINIC_ALLOWED_ORIGINS`): the web app's. */
+  readonly allowedOrigins: readonly string[];
+  /** Requests per minute per person (or client address before sign-in) for GET/HEAD. */
+  readonly readsPerMinute: number;
+  /** Requests per minute per person (or client address) for POST/PUT/PATCH/DELETE. */
+  readonly writesPerMinute: number;
+  /** Serve the OpenAPI UI and document at `/docs` (`CLINIC_API_DOCS=on`). */
+  readonly apiDocs: boolean;
+}
+
+/** The web app's origins (`npm start` serves it on 8080). */
+export const DEFAULT_ALLOWED_ORIGINS = ['http://127.0.0.1:8080', 'http://localhost:8080'];
+export const DEFAULT_READS_PER_MINUTE = 300;
+export const DEFAULT_WRITES_PER_MINUTE = 60;
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?):[0-9]{1,5}$/;
+const ORIGIN = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)(:[0-9]{1,5})?$/;
+const perMinute = (name: string, fallback: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number of requests per minute` })
+    .int(`${name} must be a whole number of requests per minute`)
+    .min(1, `${name} must be at least 1`)
+    .max(1_000_000, `${name} must be at most 1000000`)
+    .default(fallback);
+
+const edgeSchema = z.object({
+  CLINIC_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : list(v)))
+    .refine((hosts) => hosts === undefined || hosts.every((h) => HOST_PORT.test(h)), {
+      message:
+        'CLINIC_ALLOWED_HOSTS must list host:port pairs separated by commas, e.g. clinic.example.org:443,10.0.0.5:3000',
+    }),
+  CLINIC_ALLOWED_ORIGINS: z
+    .string()
+    .default(DEFAULT_ALLOWED_ORIGINS.join(','))
+    .transform(list)
+    .refine((origins) => origins.every((o) => ORIGIN.test(o)), {
+      message:
+        'CLINIC_ALLOWED_ORIGINS must list origins (scheme://host[:port], no path) separated by commas, e.g. http://127.0.0.1:8080',
+    }),
+  CLINIC_RATE_LIMIT_READS: perMinute('CLINIC_RATE_LIMIT_READS', DEFAULT_READS_PER_MINUTE),
+  CLINIC_RATE_LIMIT_WRITES: perMinute('CLINIC_RATE_LIMIT_WRITES', DEFAULT_WRITES_PER_MINUTE),
+  CLINIC_API_DOCS: z.enum(['on', 'off'], { error: 'CLINIC_API_DOCS must be "on" or "off"' }).default('off'),
+});
+
+/** Hosts that mean "every interface": the operator must then say which names the app answers to. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/** Reads the HTTP edge's settings; errors name the variable. */
+export function loadEdgeConfig(app: ClinicApp, host: string, env: NodeJS.ProcessEnv): EdgeConfig {
+  const parsed = edgeSchema.safeParse(env);
+  if (!parsed.success) throw configErrorOf(`Invalid configuration of the ${app} app`, parsed.error);
+  const e = parsed.data;
+  if (WILDCARD_HOSTS.has(host) && !e.CLINIC_ALLOWED_HOSTS) {
+    throw new ConfigError(
+      `CLINIC_ALLOWED_HOSTS is required when HOST is ${host} (the ${app} app listens on every interface): ` +
+        'list the host:port names clients reach it by, e.g. CLINIC_ALLOWED_HOSTS=clinic.example.org:443,10.0.0.5:3000. ' +
+        'Requests with any other Host header are refused (DNS rebinding).',
+    );
+  }
+  return {
+    allowedHosts: e.CLINIC_ALLOWED_HOSTS ?? [],
+    allowedOrigins: e.CLINIC_ALLOWED_ORIGINS,
+    readsPerMinute: e.CLINIC_RATE_LIMIT_READS,
+    writesPerMinute: e.CLINIC_RATE_LIMIT_WRITES,
+    apiDocs: e.CLINIC_API_DOCS === 'on',
+  };
 }
 
 const schema = z.object({
@@ -66,7 +152,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
         `DATABASE_URL is required in the aws profile (the ${app} app's own PostgreSQL database), for example postgres://user:password@host:5432/${app}`,
       );
     }
-    databaseUrl = embeddedDatabaseUrl(messaging.postgresPort, app);
+    databaseUrl = embeddedDatabaseUrl(messaging.postgresPort, app, messaging.stateDir);
   }
   return {
     app,
@@ -77,6 +163,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     messaging,
     identity: identityOf(env, messaging),
     trustProxy: e.CLINIC_TRUST_PROXY === 'true' || e.CLINIC_TRUST_PROXY === '1',
+    edge: loadEdgeConfig(app, e.HOST, env),
   };
 }
 
@@ -88,7 +175,23 @@ function identityOf(env: NodeJS.ProcessEnv, messaging: MessagingConfig): Identit
   }
 }
 
-/** The embedded PostgreSQL's URL for a database (loopback, local development only). */
-export function embeddedDatabaseUrl(port: number, database: string): string {
-  return `postgres://clinic:clinic-local-only@127.0.0.1:${port}/${database}`;
+/**
+ * An app's URL on the embedded PostgreSQL: its own login (`<app>_app`, never the administrator)
+ * with the password generated into `<stateDir>/secrets` by `migrate` (which `npm start` runs).
+ */
+export function embeddedDatabaseUrl(port: number, app: string, stateDir: string): string {
+  const login = appLoginOf(app);
+  let secret: ReturnType<typeof readSecret>;
+  try {
+    secret = readSecret(secretsDirOf(stateDir), login);
+  } catch (error) {
+    throw new ConfigError(`The ${app} app's database password cannot be read: ${(error as Error).message}`);
+  }
+  if (!secret) {
+    throw new ConfigError(
+      `The ${app} app's database login "${login}" has no password in ${secretsDirOf(stateDir)} (CLINIC_STATE_DIR). ` +
+        'Run "npm run clinic -- migrate" (or "npm start", which runs it) to create the login and its password, or set DATABASE_URL.',
+    );
+  }
+  return `postgres://${login}:${encodeURIComponent(secret.value)}@127.0.0.1:${port}/${app}`;
 }

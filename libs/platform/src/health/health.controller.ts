@@ -3,12 +3,19 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { SkipThrottle } from '@nestjs/throttler';
 import { MessagingProbe } from '../messaging/messaging-probe';
+import { Public } from '../auth/access.decorators';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-/** `GET /health`: database and queue reachability; 503 when either is down. */
+/**
+ * `GET /health`: database and queue reachability; 503 when either is down. Open to anyone (load
+ * balancers and container health checks hold no token) and not rate limited: it holds no PHI.
+ */
 @ApiTags('health')
+@Public()
+@SkipThrottle({ reads: true, writes: true })
 @Controller('health')
 export class HealthController {
   constructor(

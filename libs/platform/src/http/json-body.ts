@@ -94,10 +94,10 @@ const logger = new Logger('HttpBody');
  * The apps' JSON body handling, in place of Nest's default parser: a size limit, a depth limit
  * checked on the raw bytes, a JSON object at the top, and a 4xx naming the body for each
  * problem. The parser's own errors hold the raw body (`error.body`), so they are answered here
- * and never reach a logger. Call before the app is initialised (it then skips its own parser).
+ * and never reach a logger. Call before the app is initialised (it then skips its own parser),
+ * after {@link assignRequestId}.
  */
 export function useJsonBody(app: NestExpressApplication): void {
-  app.use(assignRequestId);
   app.use(decodablePath);
   // Nest's typing hides `verify` (it uses it for rawBody, which the apps do not enable).
   app.useBodyParser<Record<string, unknown>>('json', {

@@ -1,0 +1,2 @@
+/** @app/identity/client: signing people in (authorization code + PKCE), with openid-client. */
+export * from './sign-in';
