@@ -32,6 +32,7 @@ import { MessagingRuntime } from '@app/crypto-messaging';
 import { HealthController } from '../health/health.controller';
 import { KeyUseController } from '../health/key-use.controller';
 import { MessagingProbe } from '../messaging/messaging-probe';
+import { AuditTrail } from '../audit/audit-trail';
 
 const handled: string[] = [];
 
@@ -114,6 +115,8 @@ const blueprintOf = (controllers: Array<new (...args: never[]) => object>): AppB
       // The platform's own controllers, on fakes: their access rules are what is under test.
       controllers: [HealthController, KeyUseController, ...controllers],
       providers: [
+        // The audit trail has its own suite (test/audit-trail.e2e-spec.ts): here it records nothing.
+        { provide: AuditTrail, useValue: { recordFailure: () => Promise.resolve() } },
         { provide: DataSource, useValue: { query: () => Promise.resolve([{ '?column?': 1 }]) } },
         { provide: MessagingProbe, useValue: { check: () => Promise.resolve({ status: 'up' }) } },
         {
@@ -193,6 +196,8 @@ async function startApp(
     PORT: '0',
     CLINIC_STATE_DIR: path.join(os.tmpdir(), 'clinic-guard-test'),
     CLINIC_OIDC_ISSUER: issuer.issuer,
+    // Never connected to (the test blueprint has no database); set so no login password is looked up.
+    DATABASE_URL: 'postgres://guard-test@127.0.0.1:1/emr',
     ...env,
   });
   const app = await createClinicApp(blueprintOf(controllers), config, { logger });

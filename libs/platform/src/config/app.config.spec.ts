@@ -1,4 +1,9 @@
-import { loadAppConfig } from './app.config';
+import { loadAppConfig as load } from './app.config';
+
+// A database URL given, so that no app login's password is looked up in a state folder.
+const DATABASE_URL = 'postgres://config-test@127.0.0.1:1/app';
+const loadAppConfig = (app: Parameters<typeof load>[0], env: NodeJS.ProcessEnv) =>
+  load(app, { DATABASE_URL, ...env });
 
 describe('loadAppConfig: the HTTP edge', () => {
   it('defaults: loopback only, the web app origins, 300 reads and 60 writes a minute, docs off', () => {
