@@ -13,6 +13,8 @@ export const TEST_AS_HEADER = 'x-test-as';
  */
 class TestPrincipalGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
+    // Global guards run on the app's message handlers too: those have no HTTP request.
+    if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>();
     const member = STAFF.find((s) => s.username === request.headers[TEST_AS_HEADER]);
     if (member) {
