@@ -51,7 +51,7 @@ function routesOf(blueprint: AppBlueprint): Route[] {
     .filter((c) => !PLATFORM_CONTROLLERS.has(c.name))
     .flatMap((controller) =>
       Object.getOwnPropertyNames(controller.prototype)
-        .map((key) => ({ key, handler: controller.prototype[key] as object }))
+        .map((key) => ({ key, handler: (controller.prototype as Record<string, object>)[key] }))
         .filter(({ handler }) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
         .filter(({ handler }) => Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
         .map(({ key, handler }) => ({

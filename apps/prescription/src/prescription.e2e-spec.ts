@@ -166,7 +166,11 @@ describe('Prescription (embedded)', () => {
     const recorded = await post(`/prescriptions/${sent.id}/fills`, fill);
     expect(recorded).toMatchObject({
       status: 201,
-      body: { pharmacyId: 'pharm-001', filledBy: pharmacist.subject, patientId: expect.any(String) },
+      body: {
+        pharmacyId: 'pharm-001',
+        filledBy: pharmacist.subject,
+        patientId: expect.any(String) as unknown,
+      },
     });
     const [stored] = await prescriptionsOf((recorded.body as { patientId: string }).patientId);
     expect(stored.fills.map((f) => [f.pharmacyId, f.filledBy])).toEqual([['pharm-001', pharmacist.subject]]);

@@ -142,11 +142,11 @@ describe('Scheduling (embedded)', () => {
         day: '2027-06-10',
         reason: 'DAILY_APPOINTMENT_LIMIT',
         enteredBy: record.enteredBy,
-        id: expect.any(String),
+        id: expect.any(String) as unknown,
         patientId: record.patient.patientId,
         recordId: record.recordId,
         eventId,
-        createdAt: expect.any(String),
+        createdAt: expect.any(String) as unknown,
       },
     ]);
   });

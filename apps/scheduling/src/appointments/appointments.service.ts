@@ -166,10 +166,10 @@ export class AppointmentsService {
 
   /** How many appointments (any resource) the patient holds on the UTC day starting at `day`. */
   private async patientAppointmentsOn(manager: EntityManager, patientId: string, day: Date): Promise<number> {
-    const [{ count }] = (await manager.query(
+    const [{ count }] = await manager.query<Array<{ count: number }>>(
       'SELECT count(*)::int AS count FROM appointments WHERE patient_id = $1 AND slot_start >= $2 AND slot_start < $3',
       [patientId, day, addDays(day, 1)],
-    )) as Array<{ count: number }>;
+    );
     return count;
   }
 

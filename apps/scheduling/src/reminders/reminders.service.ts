@@ -40,10 +40,10 @@ export class RemindersService {
     const patientId = record.patient.patientId;
     const enteredBy = record.enteredBy ?? null;
     for (const reminder of planned) {
-      const [{ count }] = (await manager.query(
+      const [{ count }] = await manager.query<Array<{ count: number }>>(
         'SELECT count(*)::int AS count FROM medication_reminders WHERE patient_id = $1 AND start_date <= $3 AND end_date >= $2',
         [patientId, reminder.startDate, reminder.endDate],
-      )) as Array<{ count: number }>;
+      );
       if (count >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
         skipped.push(
           await manager.save(
