@@ -44,6 +44,24 @@ describe('Billing (embedded)', () => {
     });
   });
 
+  it('stores who entered the record on the invoice (subject id), and null for an event from before sign-in', async () => {
+    const publisher = await env.publisher();
+    const signed = syntheticRecord();
+    const { enteredBy: _none, ...legacy } = syntheticRecord();
+    for (const record of [signed, legacy]) {
+      const { eventId } = await publisher.publish(recordCreated(record));
+      await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    }
+    const [invoice] = (await get(`/patients/${signed.patient.patientId}/invoices`)).body as unknown as Array<{
+      enteredBy: string | null;
+    }>;
+    expect(invoice.enteredBy).toBe(signed.enteredBy);
+    const [old] = (await get(`/patients/${legacy.patient.patientId}/invoices`)).body as unknown as Array<{
+      enteredBy: string | null;
+    }>;
+    expect(old.enteredBy).toBeNull();
+  });
+
   it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {
     const record = syntheticRecord();
     const publisher = await env.publisher();

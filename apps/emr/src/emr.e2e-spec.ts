@@ -7,12 +7,15 @@ import {
   PatientRecordCreatedV1Event,
   SYNTHETIC_PATIENT_REQUEST,
   syntheticRecordRequest,
+  type PatientRecordCreatedV1,
 } from '@app/contracts';
+import { staffFor } from '@app/identity';
 import type { EncryptedSqsServer } from '@app/crypto-messaging';
 import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
+import { signedIn, TEST_AS_HEADER } from './testing/signed-in-blueprint';
 
 const patient = SYNTHETIC_PATIENT_REQUEST;
 const record = syntheticRecordRequest({ note: 'synthetic note' });
@@ -23,17 +26,26 @@ describe('EMR (embedded)', () => {
   let emr: AppUnderTest;
   let consumer: EncryptedSqsServer;
   let delivered: HandlerSpy;
+  /** The events the stand-in consumer decrypted, by record id. */
+  const events = new Map<string, PatientRecordCreatedV1>();
 
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
     proxy = await new TcpProxy({ host: '127.0.0.1', port: Number(env.env.CLINIC_BROKER_PORT) }).open();
-    emr = await env.startApp(emrBlueprint, emrDatabase, { CLINIC_BROKER_PORT: String(proxy.port) });
+    emr = await env.startApp(signedIn(emrBlueprint), emrDatabase, { CLINIC_BROKER_PORT: String(proxy.port) });
     consumer = await env.messaging
       .runtime('scheduling')
       .consumerServer('scheduling', [PatientRecordCreatedV1Event], {
         waitTimeS: 1,
       });
-    consumer.addHandler(PatientRecordCreatedV1Event.pattern, () => Promise.resolve(), true);
+    consumer.addHandler(
+      PatientRecordCreatedV1Event.pattern,
+      (event: PatientRecordCreatedV1) => {
+        events.set(event.recordId, event);
+        return Promise.resolve();
+      },
+      true,
+    );
     delivered = HandlerSpy.attach(consumer);
     consumer.listen(() => undefined);
   });
@@ -43,15 +55,20 @@ describe('EMR (embedded)', () => {
     await env?.stop();
   });
 
-  const call = async (method: string, path: string, body?: unknown) => {
+  const call = async (method: string, path: string, body?: unknown, as?: string) => {
     const response = await fetch(`${emr.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(as ? { [TEST_AS_HEADER]: as } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return {
       status: response.status,
-      body: (await response.json()) as { message?: string | string[]; id?: string; eventId?: string },
+      body: (await response.json()) as {
+        message?: string | string[];
+        id?: string;
+        eventId?: string;
+        enteredBy?: string | null;
+      },
     };
   };
   const newPatient = async () => (await call('POST', '/patients', patient)).body.id!;
@@ -155,6 +172,31 @@ describe('EMR (embedded)', () => {
     expect(listed.body).toEqual([
       expect.objectContaining({ id: created.body.id, cptCode: '99213', note: 'synthetic note' }),
     ]);
+  });
+
+  it('records who entered a record: its subject id on the record, in its event, never a name', async () => {
+    const physician = staffFor('physician');
+    const patientId = await newPatient();
+    const created = await call('POST', `/patients/${patientId}/records`, record, physician.username);
+    expect(created.status).toBe(201);
+    expect(created.body.enteredBy).toBe(physician.subject);
+    await delivered.waitFor((o) => o.eventId === created.body.eventId && o.outcome === 'acked');
+    const event = events.get(created.body.id!)!;
+    expect(event.enteredBy).toBe(physician.subject);
+    // The subject id, not the signed-in person's name (the treating physician's is in the event by design).
+    expect(event.enteredBy).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await call('GET', `/records/${created.body.id}`)).body.enteredBy).toBe(physician.subject);
+  });
+
+  it('bounds the lab orders of one record at 10 (400 naming labOrders), and accepts 10', async () => {
+    const patientId = await newPatient();
+    const orders = (n: number) => Array.from({ length: n }, () => ({ loinc: '6690-2' }));
+    const eleven = await call('POST', `/patients/${patientId}/records`, { ...record, labOrders: orders(11) });
+    expect(eleven.status).toBe(400);
+    expect(eleven.body.message).toContain('labOrders must contain no more than 10 elements');
+    expect((await call('GET', `/patients/${patientId}/records`)).body).toEqual([]);
+    const ten = await call('POST', `/patients/${patientId}/records`, { ...record, labOrders: orders(10) });
+    expect(ten.status).toBe(201);
   });
 
   it('accepts records while the broker is down, and delivers every one when it returns', async () => {

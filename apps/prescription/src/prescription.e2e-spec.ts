@@ -7,8 +7,10 @@ import { syntheticRecord, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { EntityManager } from 'typeorm';
 import { prescriptionDatabase } from './database/prescription.database';
+import { staffFor, STAFF } from '@app/identity';
 import { prescriptionBlueprint } from './prescription.blueprint';
 import { FillRequest } from './prescriptions/fill-request.entity';
+import { signedIn, TEST_AS_HEADER } from './testing/signed-in-blueprint';
 
 type Json = Record<string, unknown>;
 
@@ -21,7 +23,14 @@ interface PrescriptionBody {
   transmittedAt: string | null;
   fillState: string | null;
   remainingUnits: number;
-  fills: Array<{ id: string; quantity: number; pharmacyId: string; filledAt: string }>;
+  enteredBy: string | null;
+  fills: Array<{
+    id: string;
+    quantity: number;
+    pharmacyId: string;
+    filledAt: string;
+    filledBy: string | null;
+  }>;
 }
 
 const amoxicillin = {
@@ -49,7 +58,7 @@ describe('Prescription (embedded)', () => {
 
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
-    prescription = await env.startApp(prescriptionBlueprint, prescriptionDatabase);
+    prescription = await env.startApp(signedIn(prescriptionBlueprint), prescriptionDatabase);
   });
   afterAll(() => env?.stop());
 
@@ -57,10 +66,11 @@ describe('Prescription (embedded)', () => {
     const response = await fetch(`${prescription.url}${path}`);
     return { status: response.status, body: (await response.json()) as Json };
   };
+  /** Posts as the pharmacist of pharm-001 unless the headers say otherwise. */
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${prescription.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', [TEST_AS_HEADER]: 'pharmacist', ...headers },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Json };
@@ -130,6 +140,48 @@ describe('Prescription (embedded)', () => {
     expect(await prescriptionsOf(record.patient.patientId)).toHaveLength(2);
   });
 
+  it('records a fill only from a signed-in pharmacist of that pharmacy, and keeps who filled it', async () => {
+    const [sent] = (await prescribe([amoxicillin])).prescriptions;
+    const fill = { quantity: 21, filledAt: now() };
+    // The attack: posting as pharm-001 from anywhere, so that pharm-001's own fill is later refused.
+    expect(
+      await post(
+        `/prescriptions/${sent.id}/fills`,
+        { ...fill, pharmacyId: 'pharm-001' },
+        { [TEST_AS_HEADER]: 'pharmacist2' },
+      ),
+    ).toMatchObject({
+      status: 403,
+      body: { code: 'PHARMACY_NOT_YOURS' },
+    });
+    for (const as of ['', 'physician', 'nurse']) {
+      expect(await post(`/prescriptions/${sent.id}/fills`, fill, { [TEST_AS_HEADER]: as })).toMatchObject({
+        status: 403,
+        body: { code: 'NO_PHARMACY_CLAIM' },
+      });
+    }
+    expect((await get(`/prescriptions/${sent.id}/fills`)).body).toEqual([]);
+    // The real pharmacy's pharmacist, without naming the pharmacy: it comes from the sign-in.
+    const pharmacist = staffFor('pharmacist');
+    const recorded = await post(`/prescriptions/${sent.id}/fills`, fill);
+    expect(recorded).toMatchObject({
+      status: 201,
+      body: {
+        pharmacyId: 'pharm-001',
+        filledBy: pharmacist.subject,
+        patientId: expect.any(String) as unknown,
+      },
+    });
+    const [stored] = await prescriptionsOf((recorded.body as { patientId: string }).patientId);
+    expect(stored.fills.map((f) => [f.pharmacyId, f.filledBy])).toEqual([['pharm-001', pharmacist.subject]]);
+  });
+
+  it('keeps who entered the record on each prescription (subject id)', async () => {
+    const { record, prescriptions } = await prescribe([amoxicillin]);
+    expect(prescriptions.map((p) => p.enteredBy)).toEqual([record.enteredBy]);
+    expect(STAFF.some((s) => s.subject === record.enteredBy)).toBe(true);
+  });
+
   it('records fills, derives the fill state, and refuses a fill beyond quantity * (1 + refills)', async () => {
     const [sent] = (await prescribe([amoxicillin])).prescriptions;
     const first = await post(`/prescriptions/${sent.id}/fills`, {
@@ -184,14 +236,14 @@ describe('Prescription (embedded)', () => {
 
   it('refuses a fill from another pharmacy (422) and any fill of a rejected prescription (409)', async () => {
     const [sent, rejected] = (await prescribe()).prescriptions;
+    // A pharmacist of pharm-002: signed in, of a pharmacy, but not the one prescribed.
+    const asOther = { [TEST_AS_HEADER]: 'pharmacist2' };
     const fill = { pharmacyId: 'pharm-002', quantity: 1, filledAt: now() };
-    expect(await post(`/prescriptions/${sent.id}/fills`, fill)).toMatchObject({
+    expect(await post(`/prescriptions/${sent.id}/fills`, fill, asOther)).toMatchObject({
       status: 422,
       body: { code: 'PHARMACY_MISMATCH' },
     });
-    expect(
-      await post(`/prescriptions/${rejected.id}/fills`, { ...fill, pharmacyId: 'pharm-003' }),
-    ).toMatchObject({
+    expect(await post(`/prescriptions/${rejected.id}/fills`, fill, asOther)).toMatchObject({
       status: 409,
       body: { code: 'PRESCRIPTION_REJECTED' },
     });
@@ -318,7 +370,8 @@ describe('Prescription (embedded)', () => {
     });
 
     it.each([
-      ['a missing pharmacy id', { quantity: 1, filledAt: valid.filledAt }, 'pharmacyId'],
+      // A missing pharmacyId is no longer an error: the pharmacy comes from the sign-in.
+      ['a missing quantity', { pharmacyId: valid.pharmacyId, filledAt: valid.filledAt }, 'quantity'],
       ['an empty pharmacy id', { ...valid, pharmacyId: '' }, 'pharmacyId'],
       ['a zero quantity', { ...valid, quantity: 0 }, 'quantity'],
       ['a fractional quantity', { ...valid, quantity: 1.5 }, 'quantity'],

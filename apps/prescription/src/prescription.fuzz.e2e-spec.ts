@@ -1,7 +1,7 @@
 /**
  * Property: whatever a pharmacy reports as a fill (random values, control characters, dates of
  * every shape, huge numbers, wrong types), Prescription never answers 5xx; a 400 names the
- * field; anything else is a refusal with a code (404, 409, 422). Against a real prescription.
+ * field; anything else is a refusal with a code (403, 404, 409, 422). Against a real prescription.
  */
 import fc from 'fast-check';
 import { syntheticRecord, recordCreated } from '@app/contracts';
@@ -10,6 +10,7 @@ import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/
 import { anyValue, FUZZ_LIMITS, mutated, namesAField } from '../../../test/support/fuzz';
 import { prescriptionDatabase } from './database/prescription.database';
 import { prescriptionBlueprint } from './prescription.blueprint';
+import { signedIn, TEST_AS_HEADER } from './testing/signed-in-blueprint';
 
 const FILL_FIELDS = ['pharmacyId', 'quantity', 'filledAt'];
 
@@ -20,7 +21,8 @@ describe('Prescription fills under random input (embedded)', () => {
 
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
-    prescription = await env.startApp(prescriptionBlueprint, prescriptionDatabase);
+    // As the pharmacist of pharm-001 (the pharmacy prescribed): the fuzz reaches the fill rules.
+    prescription = await env.startApp(signedIn(prescriptionBlueprint), prescriptionDatabase);
     const record = syntheticRecord();
     await (await env.publisher()).publish(recordCreated(record));
     const listed = await eventually(
@@ -48,7 +50,7 @@ describe('Prescription fills under random input (embedded)', () => {
         const id = known ? prescriptionId : crypto.randomUUID();
         const response = await fetch(`${prescription.url}/prescriptions/${id}/fills`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', [TEST_AS_HEADER]: 'pharmacist' },
           body: JSON.stringify(sent),
         });
         const answer = (await response.json()) as { message?: unknown; code?: unknown };
@@ -57,7 +59,7 @@ describe('Prescription fills under random input (embedded)', () => {
         if (response.status >= 500) throw new Error(`a server error: ${what}`);
         if (response.status === 400 && !namesAField(answer.message, FILL_FIELDS))
           throw new Error(`a 400 that names no field: ${what}`);
-        if ((response.status === 409 || response.status === 422) && typeof answer.code !== 'string')
+        if ([403, 409, 422].includes(response.status) && typeof answer.code !== 'string')
           throw new Error(`a refusal without a code: ${what}`);
       }),
       { numRuns: 250, ...FUZZ_LIMITS },

@@ -12,6 +12,7 @@ import { RecordSchedulingService } from './records/record-scheduling.service';
 import { schedulingBlueprint } from './scheduling.blueprint';
 
 interface AppointmentBody {
+  enteredBy: string | null;
   kind: string;
   resource: string;
   loinc: string | null;
@@ -20,6 +21,7 @@ interface AppointmentBody {
   eventId: string;
 }
 interface ReminderBody {
+  enteredBy: string | null;
   medicationName: string;
   timeOfDay: string;
   startDate: string;
@@ -97,6 +99,107 @@ describe('Scheduling (embedded)', () => {
       ['Amoxicillin 500 MG Oral Capsule', '14:00', '2026-11-26', '2026-12-02', 7],
       ['Amoxicillin 500 MG Oral Capsule', '22:00', '2026-11-26', '2026-12-02', 7],
     ]);
+  });
+
+  const skipsOf = async (record: PatientRecordCreatedV1) =>
+    (
+      await get<
+        Array<{ kind: string; code: string | null; day: string; reason: string; enteredBy: string | null }>
+      >(`/patients/${record.patient.patientId}/scheduling-skips`)
+    ).body;
+  const lab = (loinc: string) => ({ loinc, name: loinc });
+
+  it('keeps who entered the record (subject id) on its appointments and reminders', async () => {
+    const record = syntheticRecord({ visit: visit('2027-05-05T09:30:00Z') });
+    const { eventId } = await publish(record);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect(record.enteredBy).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await appointmentsOf(record)).map((a) => a.enteredBy)).toEqual([
+      record.enteredBy,
+      record.enteredBy,
+    ]);
+    expect(new Set((await remindersOf(record)).map((r) => r.enteredBy))).toEqual(new Set([record.enteredBy]));
+  });
+
+  it('books at most 3 appointments a patient a day: skips the 4th, records why, and acks', async () => {
+    const record = syntheticRecord({
+      visit: visit('2027-06-09T09:30:00Z'), // a Wednesday: the lab's next opening is Thursday 07:00
+      followUpDays: undefined,
+      medications: [],
+      labOrders: [lab('6690-2'), lab('4548-4'), lab('2345-7'), lab('2093-3')],
+    });
+    const { eventId } = await publish(record);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect((await appointmentsOf(record)).map((a) => [a.loinc, a.slotStart])).toEqual([
+      ['6690-2', '2027-06-10T07:00:00.000Z'],
+      ['4548-4', '2027-06-10T07:15:00.000Z'],
+      ['2345-7', '2027-06-10T07:30:00.000Z'],
+    ]);
+    expect(await skipsOf(record)).toEqual([
+      {
+        kind: 'lab',
+        code: '2093-3',
+        day: '2027-06-10',
+        reason: 'DAILY_APPOINTMENT_LIMIT',
+        enteredBy: record.enteredBy,
+        id: expect.any(String) as unknown,
+        patientId: record.patient.patientId,
+        recordId: record.recordId,
+        eventId,
+        createdAt: expect.any(String) as unknown,
+      },
+    ]);
+  });
+
+  it("the attack: 6 records of 10 lab orders for one patient hold 3 lab slots, and move no one else's draw", async () => {
+    const target = syntheticRecord().patient;
+    const flood = Array.from({ length: 6 }, () =>
+      syntheticRecord({
+        patient: target,
+        visit: visit('2027-06-16T09:30:00Z'),
+        followUpDays: undefined,
+        medications: [],
+        labOrders: Array.from({ length: 10 }, () => lab('6690-2')),
+      }),
+    );
+    // All at once: the per-patient lock must hold the bound under concurrency too.
+    const published = await Promise.all(flood.map((record) => publish(record)));
+    for (const { eventId } of published) {
+      await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked', 30_000);
+    }
+    const held = await appointmentsOf(flood[0]);
+    expect(held.map((a) => a.slotStart)).toEqual([
+      '2027-06-17T07:00:00.000Z',
+      '2027-06-17T07:15:00.000Z',
+      '2027-06-17T07:30:00.000Z',
+    ]);
+    expect(await skipsOf(flood[0])).toHaveLength(57);
+    const other = syntheticRecord({
+      visit: visit('2027-06-16T11:00:00Z'),
+      followUpDays: undefined,
+      medications: [],
+      labOrders: [lab('4548-4')],
+    });
+    const { eventId } = await publish(other);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect((await appointmentsOf(other)).map((a) => a.slotStart)).toEqual(['2027-06-17T07:45:00.000Z']);
+  });
+
+  it('keeps at most 24 medication reminders running for a patient, recording the rest as skipped', async () => {
+    const medication = syntheticRecord().medications[0]; // every 8 hours: 3 reminders
+    const record = syntheticRecord({
+      visit: visit('2027-07-07T09:30:00Z'),
+      followUpDays: undefined,
+      labOrders: [],
+      medications: Array.from({ length: 9 }, () => medication),
+    });
+    const { eventId } = await publish(record);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect(await remindersOf(record)).toHaveLength(24);
+    const skips = await skipsOf(record);
+    expect(skips.map((s) => [s.kind, s.code, s.reason])).toEqual(
+      Array.from({ length: 3 }, () => ['reminder', medication.rxnorm, 'ACTIVE_REMINDER_LIMIT']),
+    );
   });
 
   it('takes effect once for a re-sent copy of the same event (same event id, new SQS message)', async () => {

@@ -40,6 +40,10 @@ export class Invoice {
   @Column('text', { default: 'open' })
   status!: InvoiceStatus;
 
+  /** Subject id of who entered the record (the event's `enteredBy`); null before sign-in existed. */
+  @Column('text', { name: 'entered_by', nullable: true })
+  enteredBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { uuidParam } from '@app/platform';
+import { Allow, Audited, uuidParam } from '@app/platform';
+import { invoiceView, InvoiceView } from './dto/invoice.view';
 import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')
@@ -9,16 +10,21 @@ export class InvoicesController {
   constructor(private readonly invoices: InvoicesService) {}
 
   @Get('patients/:patientId/invoices')
+  @Allow('billing-clerk')
+  @Audited({ resource: 'invoice', action: 'list', patient: 'param.patientId' })
   @ApiOperation({ summary: "A patient's invoices, newest first, with their lines" })
-  @ApiOkResponse({ description: 'Invoices (possibly none)' })
-  byPatient(@Param('patientId', uuidParam('patientId')) patientId: string) {
-    return this.invoices.byPatient(patientId);
+  @ApiOkResponse({ description: 'Invoices (possibly none)', type: [InvoiceView] })
+  async byPatient(@Param('patientId', uuidParam('patientId')) patientId: string): Promise<InvoiceView[]> {
+    return (await this.invoices.byPatient(patientId)).map(invoiceView);
   }
 
   @Get('invoices/:id')
+  @Allow('billing-clerk')
+  @Audited({ resource: 'invoice', action: 'read', id: 'param.id', patient: 'result.patientId' })
   @ApiOperation({ summary: 'One invoice with its lines' })
+  @ApiOkResponse({ type: InvoiceView })
   @ApiNotFoundResponse({ description: 'No invoice has this id' })
-  byId(@Param('id', uuidParam('id')) id: string) {
-    return this.invoices.byId(id);
+  async byId(@Param('id', uuidParam('id')) id: string): Promise<InvoiceView> {
+    return invoiceView(await this.invoices.byId(id));
   }
 }

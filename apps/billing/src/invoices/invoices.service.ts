@@ -38,6 +38,7 @@ export class InvoicesService {
         totalCents: priced.totalCents,
         currency: 'USD',
         status: 'open',
+        enteredBy: record.enteredBy ?? null,
         lines: priced.lines.map((line, position) => manager.create(InvoiceLine, { ...line, position })),
       });
       return manager.save(invoice);

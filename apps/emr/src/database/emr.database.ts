@@ -4,9 +4,15 @@ import { Patient } from '../patients/patient.entity';
 import { MedicalRecord } from '../records/medical-record.entity';
 import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
 import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-outbox';
+import { RecordEnteredBy1796000000000 } from './migrations/1796000000000-record-entered-by';
 
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
   entities: [Patient, MedicalRecord, OutboxEvent],
-  migrations: [InitialSchema1764320000000, SealedOutbox1795970000000, AuditEntries1796000000000],
+  migrations: [
+    InitialSchema1764320000000,
+    SealedOutbox1795970000000,
+    RecordEnteredBy1796000000000,
+    AuditEntries1796000000000,
+  ],
 };

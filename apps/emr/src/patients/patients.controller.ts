@@ -3,13 +3,18 @@ import {
   ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { uuidParam } from '@app/platform';
+import type { Principal } from '@app/identity';
+import { Allow, Audited, uuidParam } from '@app/platform';
+import { SignedIn } from '../common/signed-in';
 import { CreateRecordDto } from '../records/dto/create-record.dto';
+import { recordView, RecordView } from '../records/dto/record.view';
 import { RecordsService } from '../records/records.service';
 import { CreatePatientDto } from './dto/create-patient.dto';
+import { patientView, PatientView } from './dto/patient.view';
 import { PatientsService } from './patients.service';
 
 @ApiTags('patients')
@@ -22,40 +27,56 @@ export class PatientsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @Allow('physician')
+  @Audited({ resource: 'patient', action: 'create', id: 'result.id', patient: 'result.id' })
   @ApiOperation({ summary: 'Register a patient (synthetic data only); the EMR assigns the MRN' })
-  @ApiCreatedResponse({ description: 'The patient, with id and MRN' })
+  @ApiCreatedResponse({ description: 'The patient, with id and MRN', type: PatientView })
   @ApiBadRequestResponse({ description: 'Field-level validation messages' })
-  create(@Body() dto: CreatePatientDto) {
-    return this.patients.create(dto);
+  async create(@Body() dto: CreatePatientDto): Promise<PatientView> {
+    return patientView(await this.patients.create(dto));
   }
 
   @Get(':id')
+  @Allow('physician', 'nurse')
+  @Audited({ resource: 'patient', action: 'read', id: 'param.id', patient: 'param.id' })
   @ApiOperation({ summary: 'One patient' })
+  @ApiOkResponse({ type: PatientView })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  byId(@Param('id', uuidParam('id')) id: string) {
-    return this.patients.byId(id);
+  async byId(@Param('id', uuidParam('id')) id: string): Promise<PatientView> {
+    return patientView(await this.patients.byId(id));
   }
 
   @Post(':id/records')
   @HttpCode(HttpStatus.CREATED)
+  @Allow('physician')
+  @Audited({ resource: 'record', action: 'create', id: 'result.id', patient: 'param.id' })
   @ApiOperation({
     summary: 'Enter a medical record for a visit',
     description:
-      'Saved with its patient-record.created.v1 event in one transaction; the event is published to the encrypted topic by the outbox relay, even if the broker is down right now.',
+      'Saved with its patient-record.created.v1 event in one transaction; the event is published to the encrypted topic by the outbox relay, even if the broker is down right now. ' +
+      'The record and its event carry the signed-in physician as enteredBy (subject id).',
   })
-  @ApiCreatedResponse({ description: 'The record' })
+  @ApiCreatedResponse({ description: 'The record', type: RecordView })
   @ApiBadRequestResponse({
-    description: 'Validation messages, including unknown codes, physicians or pharmacies by name',
+    description:
+      'Validation messages, including unknown codes, physicians or pharmacies by name, and lists over their bound (labOrders: 10)',
   })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  createRecord(@Param('id', uuidParam('id')) id: string, @Body() dto: CreateRecordDto) {
-    return this.recordsService.create(id, dto);
+  async createRecord(
+    @Param('id', uuidParam('id')) id: string,
+    @Body() dto: CreateRecordDto,
+    @SignedIn() principal: Principal | undefined,
+  ): Promise<RecordView> {
+    return recordView(await this.recordsService.create(id, dto, principal?.subject));
   }
 
   @Get(':id/records')
+  @Allow('physician', 'nurse')
+  @Audited({ resource: 'record', action: 'list', patient: 'param.id' })
   @ApiOperation({ summary: "A patient's records, newest visit first" })
+  @ApiOkResponse({ type: [RecordView] })
   @ApiNotFoundResponse({ description: 'No patient has this id' })
-  records(@Param('id', uuidParam('id')) id: string) {
-    return this.recordsService.byPatient(id);
+  async records(@Param('id', uuidParam('id')) id: string): Promise<RecordView[]> {
+    return (await this.recordsService.byPatient(id)).map(recordView);
   }
 }

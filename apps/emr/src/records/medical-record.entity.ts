@@ -77,6 +77,10 @@ export class MedicalRecord {
   @Column('uuid', { name: 'event_id', unique: true })
   eventId!: string;
 
+  /** Subject id of the person who entered it (the token's `sub`); null for records from before sign-in. */
+  @Column('text', { name: 'entered_by', nullable: true })
+  enteredBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -37,6 +37,16 @@ describe('recordCreatedEvent', () => {
     expect(payload.physician).toEqual({ physicianId: 'phy-001', name: 'Dr. Sam Synthetic' });
   });
 
+  it('carries who entered it (the subject id), and leaves it out for records from before sign-in', () => {
+    const subject = '7f0c6a0e-3b5d-4c1e-9a53-0d6f1c2b9a01';
+    const signed = recordCreatedEvent({ ...record, enteredBy: subject }, patient);
+    expect(signed.payload.enteredBy).toBe(subject);
+    expect(JSON.stringify(signed.attributes)).not.toContain(subject);
+    expect(recordCreatedEvent({ ...record, enteredBy: null }, patient).payload).not.toHaveProperty(
+      'enteredBy',
+    );
+  });
+
   it('derives PHI-free routing attributes from the record', () => {
     expect(recordCreatedEvent(record, patient).attributes).toEqual({
       'clinic-id': 'clinic-001',

@@ -46,6 +46,7 @@ export function recordCreatedEvent(
     labResults: record.labResults,
     ...(record.followUpDays ? { followUpDays: record.followUpDays } : {}),
     billable: record.billable,
+    ...(record.enteredBy ? { enteredBy: record.enteredBy } : {}),
   });
   return { payload, attributes: routingAttributesOf(payload) };
 }

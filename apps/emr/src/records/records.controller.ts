@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { uuidParam } from '@app/platform';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Allow, Audited, uuidParam } from '@app/platform';
+import { recordView, RecordView } from './dto/record.view';
 import { RecordsService } from './records.service';
 
 @ApiTags('records')
@@ -9,9 +10,12 @@ export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
   @Get(':id')
+  @Allow('physician', 'nurse')
+  @Audited({ resource: 'record', action: 'read', id: 'param.id', patient: 'result.patientId' })
   @ApiOperation({ summary: 'One medical record' })
+  @ApiOkResponse({ type: RecordView })
   @ApiNotFoundResponse({ description: 'No record has this id' })
-  byId(@Param('id', uuidParam('id')) id: string) {
-    return this.records.byId(id);
+  async byId(@Param('id', uuidParam('id')) id: string): Promise<RecordView> {
+    return recordView(await this.records.byId(id));
   }
 }

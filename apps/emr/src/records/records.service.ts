@@ -26,9 +26,10 @@ export class RecordsService {
    * plaintext PHI ever waits in the outbox (ADR 0007) and a data-key miss waits on KMS without
    * holding a database connection. The broker being down never fails this: the relay catches up
    * later. The key being out of reach (KMS down and no cached data key) fails it with 503 and
-   * Retry-After, before anything is written.
+   * Retry-After, before anything is written. `enteredBy` is the signed-in person's subject id:
+   * stored on the record and carried by the event, so every system's effect is attributable.
    */
-  async create(patientId: string, dto: CreateRecordDto): Promise<MedicalRecord> {
+  async create(patientId: string, dto: CreateRecordDto, enteredBy?: string): Promise<MedicalRecord> {
     const problems = catalogueProblems(dto);
     if (problems.length > 0) throw new BadRequestException(problems);
     const patient = await this.dataSource.getRepository(Patient).findOne({ where: { id: patientId } });
@@ -73,6 +74,7 @@ export class RecordsService {
       followUpDays: dto.followUpDays ?? null,
       note: dto.note ?? '',
       billable: dto.billable ?? true,
+      enteredBy: enteredBy ?? null,
       eventId,
     });
     const event = recordCreatedEvent(record, patient);

@@ -34,6 +34,10 @@ export class Fill {
   @Column('timestamptz', { name: 'filled_at' })
   filledAt!: Date;
 
+  /** Subject id of the pharmacist who recorded it; null for fills from before sign-in existed. */
+  @Column('text', { name: 'filled_by', nullable: true })
+  filledBy!: string | null;
+
   /** When we recorded the report. */
   @CreateDateColumn({ name: 'recorded_at', type: 'timestamptz' })
   recordedAt!: Date;

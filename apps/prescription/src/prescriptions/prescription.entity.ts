@@ -76,6 +76,10 @@ export class Prescription {
   @Column('timestamptz', { name: 'transmitted_at', nullable: true })
   transmittedAt!: Date | null;
 
+  /** Subject id of who entered the record (the event's `enteredBy`); null before sign-in existed. */
+  @Column('text', { name: 'entered_by', nullable: true })
+  enteredBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

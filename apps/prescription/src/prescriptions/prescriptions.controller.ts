@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -11,41 +12,66 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
-import { uuidParam } from '@app/platform';
+import type { Principal } from '@app/identity';
+import { Allow, Audited, uuidParam } from '@app/platform';
+import { SignedIn } from '../common/signed-in';
+import { FillView, prescriptionView, PrescriptionView, RecordedFillView } from './dto/prescription.view';
 import { RecordFillDto } from './dto/record-fill.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
 import { PrescriptionsService } from './prescriptions.service';
 
-/** Read API of prescriptions, and the endpoint where pharmacies report fills. */
+/**
+ * Read API of prescriptions, and the endpoint where pharmacists record fills. Physicians read
+ * too: prescribing is treatment, and whether a prescription was sent, rejected (and why) or
+ * filled is what the prescriber acts on next (HIPAA's minimum-necessary rule does not apply to
+ * disclosures to a provider for treatment). They cannot record fills.
+ */
 @ApiTags('prescriptions')
 @Controller()
 export class PrescriptionsController {
   constructor(private readonly prescriptions: PrescriptionsService) {}
 
   @Get('patients/:patientId/prescriptions')
+  @Allow('pharmacist', 'physician')
+  @Audited({ resource: 'prescription', action: 'list', patient: 'param.patientId' })
   @ApiOperation({ summary: "A patient's prescriptions, sent and rejected, newest first, with their fills" })
-  @ApiOkResponse({ description: 'Prescriptions (possibly none)' })
+  @ApiOkResponse({ description: 'Prescriptions (possibly none)', type: [PrescriptionView] })
   @ApiBadRequestResponse({ description: 'The patient id is not a UUID' })
-  byPatient(@Param('patientId', uuidParam('patientId')) patientId: string) {
-    return this.prescriptions.byPatient(patientId);
+  async byPatient(
+    @Param('patientId', uuidParam('patientId')) patientId: string,
+  ): Promise<PrescriptionView[]> {
+    return (await this.prescriptions.byPatient(patientId)).map(prescriptionView);
   }
 
   @Get('prescriptions/:id')
+  @Allow('pharmacist', 'physician')
+  @Audited({ resource: 'prescription', action: 'read', id: 'param.id', patient: 'result.patientId' })
   @ApiOperation({ summary: 'One prescription with its fill history and remaining units' })
+  @ApiOkResponse({ type: PrescriptionView })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  byId(@Param('id', uuidParam('id')) id: string) {
-    return this.prescriptions.byId(id);
+  async byId(@Param('id', uuidParam('id')) id: string): Promise<PrescriptionView> {
+    return prescriptionView(await this.prescriptions.byId(id));
   }
 
   @Get('prescriptions/:id/fills')
+  @Allow('pharmacist', 'physician')
+  // The answer is a list of fills: the audit entry names the prescription (its id) they belong to.
+  @Audited({ resource: 'prescription-fill', action: 'list', id: 'param.id' })
   @ApiOperation({ summary: 'The fill history of a prescription, in the order dispensed' })
+  @ApiOkResponse({ type: [FillView] })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  fills(@Param('id', uuidParam('id')) id: string) {
-    return this.prescriptions.fills(id);
+  async fills(@Param('id', uuidParam('id')) id: string): Promise<FillView[]> {
+    return prescriptionView(await this.prescriptions.byId(id)).fills;
   }
 
   @Post('prescriptions/:id/fills')
-  @ApiOperation({ summary: 'A pharmacy reports that it dispensed (part of) a prescription' })
+  @Allow('pharmacist')
+  @Audited({ resource: 'prescription-fill', action: 'create', id: 'result.id', patient: 'result.patientId' })
+  @ApiOperation({
+    summary: 'A pharmacist records that their pharmacy dispensed (part of) a prescription',
+    description:
+      "The fill's pharmacy is the signed-in pharmacist's own; the fill keeps the pharmacist's subject id.",
+  })
   @ApiHeader({
     name: IDEMPOTENCY_KEY_HEADER,
     required: false,
@@ -53,7 +79,14 @@ export class PrescriptionsController {
       'Send one (a UUID, 1-255 visible ASCII characters) per fill report and reuse it on every retry: ' +
       'a retry then gets the first answer and records no second fill. Without it a retried report is recorded twice.',
   })
-  @ApiCreatedResponse({ description: 'The fill, recorded (or, for a retried key, the answer it first got)' })
+  @ApiCreatedResponse({
+    description: 'The fill, recorded (or, for a retried key, the answer it first got)',
+    type: RecordedFillView,
+  })
+  @ApiForbiddenResponse({
+    description:
+      "NO_PHARMACY_CLAIM (not a pharmacist of a pharmacy) or PHARMACY_NOT_YOURS (a body pharmacyId other than the pharmacist's own)",
+  })
   @ApiBadRequestResponse({
     description: 'Invalid body (the message names each field at fault) or Idempotency-Key header',
   })
@@ -70,7 +103,8 @@ export class PrescriptionsController {
     @Param('id', uuidParam('id')) id: string,
     @Body() report: RecordFillDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
+    @SignedIn() principal: Principal | undefined,
   ) {
-    return this.prescriptions.recordFill(id, report, idempotencyKey);
+    return this.prescriptions.recordFill(id, report, principal, idempotencyKey);
   }
 }

@@ -9,22 +9,16 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import type { Principal } from '@app/identity';
 import { claimEvent } from '@app/platform';
+import { recordedFillView } from './dto/prescription.view';
 import type { RecordFillDto } from './dto/record-fill.dto';
+import { fillPharmacyOf } from './fill-access';
 import { Fill } from './fill.entity';
 import { FillRequest } from './fill-request.entity';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency-key.pipe';
 import { Prescription } from './prescription.entity';
-import {
-  checkFill,
-  decideTransmission,
-  fillProgress,
-  type FillRefusal,
-  type FillState,
-} from './prescription-rules';
-
-/** A fill as the API returns it. */
-export type FillView = Omit<Fill, 'prescription'>;
+import { checkFill, decideTransmission, type FillRefusal } from './prescription-rules';
 
 /** `POST /prescriptions/:id/fills`'s answer as JSON: a fill, first-hand or replayed. */
 export type FillAnswer = Record<string, unknown>;
@@ -35,15 +29,6 @@ interface StoredAnswer {
   readonly body: FillAnswer;
   readonly replayed: boolean;
 }
-
-/** A prescription as the API returns it: with its fill history and the state derived from it. */
-export type PrescriptionView = Omit<Prescription, 'fills'> & {
-  readonly fills: FillView[];
-  readonly fillState: FillState | null;
-  readonly authorisedUnits: number;
-  readonly filledUnits: number;
-  readonly remainingUnits: number;
-};
 
 @Injectable()
 export class PrescriptionsService {
@@ -96,6 +81,7 @@ export class PrescriptionsService {
           status: decision.status,
           rejectionReason: decision.status === 'rejected' ? decision.reason : null,
           transmittedAt: decision.status === 'sent' ? now : null,
+          enteredBy: record.enteredBy ?? null,
         });
       });
       return manager.save(rows);
@@ -134,18 +120,29 @@ export class PrescriptionsService {
    * (prescription, key) in the same transaction as the fill: a retry gets the first answer and
    * records nothing more; the same key with a different body is refused (422). The primary key
    * on (prescription, key) backs this up should two requests ever pass the lock together.
+   *
+   * Only a signed-in pharmacist records a fill, for their own pharmacy (403 otherwise, before
+   * anything is read); the fill keeps their subject id.
    */
   async recordFill(
     prescriptionId: string,
     report: RecordFillDto,
+    principal: Principal | undefined,
     idempotencyKey?: string,
   ): Promise<FillAnswer> {
+    const { pharmacyId, pharmacist } = fillPharmacyOf(principal, report.pharmacyId);
+    const fill: FillReport = {
+      pharmacyId,
+      quantity: report.quantity,
+      filledAt: report.filledAt,
+      filledBy: pharmacist,
+    };
     try {
-      return await this.recordFillOnce(prescriptionId, report, idempotencyKey);
+      return await this.recordFillOnce(prescriptionId, fill, idempotencyKey);
     } catch (error) {
       // Lost a race on the key: the winner's answer is committed now; replay it.
       if (idempotencyKey !== undefined && isUniqueViolation(error, FILL_REQUEST_KEY_CONSTRAINT)) {
-        return this.recordFillOnce(prescriptionId, report, idempotencyKey);
+        return this.recordFillOnce(prescriptionId, fill, idempotencyKey);
       }
       throw error;
     }
@@ -153,7 +150,7 @@ export class PrescriptionsService {
 
   private async recordFillOnce(
     prescriptionId: string,
-    report: RecordFillDto,
+    report: FillReport,
     idempotencyKey: string | undefined,
   ): Promise<FillAnswer> {
     const requestHash = fingerprint(report);
@@ -188,13 +185,14 @@ export class PrescriptionsService {
             pharmacyId: report.pharmacyId,
             quantity: report.quantity,
             filledAt,
+            filledBy: report.filledBy,
           }),
         );
         fillId = fill.id;
         // As JSON: what the client gets now is exactly what a retry gets later.
         stored = {
           status: 201,
-          body: JSON.parse(JSON.stringify(fillView(fill))) as FillAnswer,
+          body: JSON.parse(JSON.stringify(recordedFillView(fill, prescription))) as FillAnswer,
           replayed: false,
         };
       }
@@ -225,8 +223,8 @@ export class PrescriptionsService {
   }
 
   /** A patient's prescriptions, newest record first, each with its fills in the order dispensed. */
-  async byPatient(patientId: string): Promise<PrescriptionView[]> {
-    const prescriptions = await this.dataSource.getRepository(Prescription).find({
+  async byPatient(patientId: string): Promise<Prescription[]> {
+    return this.dataSource.getRepository(Prescription).find({
       where: { patientId },
       relations: { fills: true },
       order: {
@@ -236,22 +234,17 @@ export class PrescriptionsService {
         fills: { filledAt: 'ASC', recordedAt: 'ASC' },
       },
     });
-    return prescriptions.map(prescriptionView);
   }
 
-  async byId(id: string): Promise<PrescriptionView> {
+  /** One prescription with its fills in the order dispensed. */
+  async byId(id: string): Promise<Prescription> {
     const prescription = await this.dataSource.getRepository(Prescription).findOne({
       where: { id },
       relations: { fills: true },
       order: { fills: { filledAt: 'ASC', recordedAt: 'ASC' } },
     });
     if (!prescription) throw notFound(id);
-    return prescriptionView(prescription);
-  }
-
-  /** The fill history of one prescription, in the order dispensed. */
-  async fills(prescriptionId: string): Promise<FillView[]> {
-    return (await this.byId(prescriptionId)).fills;
+    return prescription;
   }
 
   private async filledUnits(manager: EntityManager, prescriptionId: string): Promise<number> {
@@ -285,8 +278,20 @@ function keyReused(prescriptionId: string): UnprocessableEntityException {
   });
 }
 
-/** SHA-256 of the validated body, fields in a fixed order: what "the same request" means. */
-function fingerprint(report: RecordFillDto): string {
+/** A fill report as checked: the pharmacy and the person come from the principal, not the body. */
+interface FillReport {
+  readonly pharmacyId: string;
+  readonly quantity: number;
+  readonly filledAt: string;
+  readonly filledBy: string;
+}
+
+/**
+ * SHA-256 of the report (the principal's pharmacy, quantity, date), fields in a fixed order:
+ * what "the same request" means. A body with or without the (same) pharmacyId is the same
+ * request; another pharmacy's retry under the key is not.
+ */
+function fingerprint(report: FillReport): string {
   return createHash('sha256')
     .update(JSON.stringify([report.pharmacyId, report.quantity, report.filledAt]))
     .digest('hex');
@@ -299,13 +304,4 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const driverError = error.driverError as { code?: string; constraint?: string };
   return driverError.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
-}
-
-function fillView({ prescription: _prescription, ...fill }: Fill): FillView {
-  return fill;
-}
-
-function prescriptionView({ fills, ...prescription }: Prescription): PrescriptionView {
-  const filledUnits = fills.reduce((sum, f) => sum + f.quantity, 0);
-  return { ...prescription, fills: fills.map(fillView), ...fillProgress(prescription, filledUnits) };
 }

@@ -15,6 +15,7 @@ import {
 import { AppointmentsService } from '../appointments/appointments.service';
 import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
 import { RemindersService } from '../reminders/reminders.service';
+import { lockPatientSchedule } from '../skips/patient-lock';
 
 /** Error codes of records Scheduling can never act on (the dead-letter reason). */
 export enum SchedulingErrorCode {
@@ -70,13 +71,21 @@ export class RecordSchedulingService {
     } catch (error) {
       throw deadLetterFor(error) ?? error;
     }
-    let outcome: { appointments: number; reminders: number } | undefined;
+    let outcome:
+      | { appointments: number; reminders: number; skippedAppointments: number; skippedReminders: number }
+      | undefined;
     try {
       outcome = await this.dataSource.transaction(async (manager) => {
         if (!(await claimEvent(manager, eventId, PatientRecordCreatedV1Event.pattern))) return undefined;
-        const booked = await this.appointments.book(manager, eventId, record, requests);
+        await lockPatientSchedule(manager, record.patient.patientId);
+        const booking = await this.appointments.book(manager, eventId, record, requests);
         const reminders = await this.reminders.create(manager, eventId, record, planned);
-        return { appointments: booked.length, reminders: reminders.length };
+        return {
+          appointments: booking.booked.length,
+          reminders: reminders.created.length,
+          skippedAppointments: booking.skipped.length,
+          skippedReminders: reminders.skipped.length,
+        };
       });
     } catch (error) {
       throw deadLetterFor(error) ?? error;
@@ -87,6 +96,16 @@ export class RecordSchedulingService {
     }
     // Ids and counts only: appointment times and medications of a patient are PHI.
     this.logger.log({ msg: 'record scheduled', eventId, recordId: record.recordId, ...outcome });
+    if (outcome.skippedAppointments + outcome.skippedReminders > 0) {
+      // Acked, not dead-lettered: the bound is policy, and the skips are kept for a scheduler.
+      this.logger.warn({
+        msg: 'per-patient bound reached; bookings skipped and recorded',
+        eventId,
+        recordId: record.recordId,
+        skippedAppointments: outcome.skippedAppointments,
+        skippedReminders: outcome.skippedReminders,
+      });
+    }
     // Sending is out of scope for this reference app: a real one would hand these to a notifier.
     if (outcome.reminders > 0) {
       this.logger.log({ msg: 'medication reminders scheduled', eventId, count: outcome.reminders });

@@ -42,6 +42,10 @@ export class MedicationReminder {
   @Column('integer')
   doses!: number;
 
+  /** Subject id of who entered the record (the event's `enteredBy`); null before sign-in existed. */
+  @Column('text', { name: 'entered_by', nullable: true })
+  enteredBy!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

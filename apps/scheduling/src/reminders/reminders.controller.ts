@@ -1,5 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Allow, Audited } from '@app/platform';
+import { reminderView, ReminderView } from './dto/reminder.view';
 import { RemindersService } from './reminders.service';
 
 /** Read API of medication reminders. */
@@ -9,10 +11,14 @@ export class RemindersController {
   constructor(private readonly reminders: RemindersService) {}
 
   @Get('patients/:patientId/reminders')
+  @Allow('scheduler')
+  @Audited({ resource: 'medication-reminder', action: 'list', patient: 'param.patientId' })
   @ApiOperation({ summary: "A patient's medication reminders, by start date and time of day" })
-  @ApiOkResponse({ description: 'Reminders (possibly none)' })
+  @ApiOkResponse({ description: 'Reminders (possibly none)', type: [ReminderView] })
   @ApiBadRequestResponse({ description: 'The patient id is not a UUID' })
-  byPatient(@Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string) {
-    return this.reminders.byPatient(patientId);
+  async byPatient(
+    @Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string,
+  ): Promise<ReminderView[]> {
+    return (await this.reminders.byPatient(patientId)).map(reminderView);
   }
 }

@@ -13,6 +13,18 @@ export const RxNorm = code('RxNorm', /^\d{1,8}$/);
 export const Loinc = code('LOINC', /^\d{1,5}-\d$/);
 
 /**
+ * The subject id of the person who entered a record: the access token's `sub`, a UUID (the
+ * embedded provider, Cognito) or another opaque id. Never a name: no spaces, no `@` (an email
+ * is not an opaque id), at most 128 characters.
+ */
+export const SubjectId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:|-]{0,127}$/,
+    "must be an opaque subject id (the token's sub), never a name",
+  );
+
+/**
  * `patient-record.created` v1: what Billing, Scheduling and Prescription need from a new
  * medical record, and nothing more (HIPAA minimum necessary): no free-text note.
  * This whole object travels only inside the encrypted envelope.
@@ -64,6 +76,11 @@ export const PatientRecordCreatedV1Schema = z.object({
     .max(100),
   followUpDays: z.number().int().min(1).max(730).optional(),
   billable: z.boolean(),
+  /**
+   * Who entered the record (subject id), so that each system's effects are attributable.
+   * Optional: events written to the outbox before sign-in existed stay valid.
+   */
+  enteredBy: SubjectId.optional(),
 });
 
 export type PatientRecordCreatedV1 = z.infer<typeof PatientRecordCreatedV1Schema>;

@@ -37,6 +37,8 @@ export function syntheticRecord(overrides: Partial<PatientRecordCreatedV1> = {})
     labResults: [],
     followUpDays: 14,
     billable: true,
+    // The synthetic physician's subject id (libs/identity's STAFF): an id, never a name.
+    enteredBy: '7f0c6a0e-3b5d-4c1e-9a53-0d6f1c2b9a01',
     ...overrides,
   };
 }

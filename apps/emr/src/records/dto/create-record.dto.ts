@@ -130,9 +130,24 @@ export class LabResultDto {
   flag?: string;
 }
 
-const list = (type: () => new () => object) => [
+/**
+ * Most items of each list of one record. A visit rarely needs more than a handful; the bounds
+ * keep one request from booking a patient's lab days away or flooding the pharmacy (lab orders
+ * become lab appointments one by one: 6 requests of 50 orders once moved a patient's lab
+ * appointment by weeks).
+ */
+export const RECORD_LIST_LIMITS = {
+  procedures: 20,
+  diagnoses: 20,
+  medications: 20,
+  immunizations: 20,
+  labOrders: 10,
+  labResults: 50,
+} as const;
+
+const list = (type: () => new () => object, max: number) => [
   IsArray(),
-  ArrayMaxSize(50),
+  ArrayMaxSize(max),
   // ValidateNested lets a nested list through as an item: each item must be an object.
   IsObject({ each: true, message: 'each value in $property must be an object' }),
   ValidateNested({ each: true }),
@@ -158,33 +173,33 @@ export class CreateRecordDto {
   @Type(() => VisitDto)
   visit!: VisitDto;
 
-  @ApiPropertyOptional({ type: [ProcedureDto] })
+  @ApiPropertyOptional({ type: [ProcedureDto], maxItems: RECORD_LIST_LIMITS.procedures })
   @IsOptional()
-  @apply(...list(() => ProcedureDto))
+  @apply(...list(() => ProcedureDto, RECORD_LIST_LIMITS.procedures))
   procedures?: ProcedureDto[];
 
-  @ApiProperty({ type: [DiagnosisDto] })
-  @apply(...list(() => DiagnosisDto))
+  @ApiProperty({ type: [DiagnosisDto], maxItems: RECORD_LIST_LIMITS.diagnoses })
+  @apply(...list(() => DiagnosisDto, RECORD_LIST_LIMITS.diagnoses))
   diagnoses!: DiagnosisDto[];
 
-  @ApiPropertyOptional({ type: [MedicationDto] })
+  @ApiPropertyOptional({ type: [MedicationDto], maxItems: RECORD_LIST_LIMITS.medications })
   @IsOptional()
-  @apply(...list(() => MedicationDto))
+  @apply(...list(() => MedicationDto, RECORD_LIST_LIMITS.medications))
   medications?: MedicationDto[];
 
-  @ApiPropertyOptional({ type: [ImmunizationDto] })
+  @ApiPropertyOptional({ type: [ImmunizationDto], maxItems: RECORD_LIST_LIMITS.immunizations })
   @IsOptional()
-  @apply(...list(() => ImmunizationDto))
+  @apply(...list(() => ImmunizationDto, RECORD_LIST_LIMITS.immunizations))
   immunizations?: ImmunizationDto[];
 
-  @ApiPropertyOptional({ type: [LabOrderDto] })
+  @ApiPropertyOptional({ type: [LabOrderDto], maxItems: RECORD_LIST_LIMITS.labOrders })
   @IsOptional()
-  @apply(...list(() => LabOrderDto))
+  @apply(...list(() => LabOrderDto, RECORD_LIST_LIMITS.labOrders))
   labOrders?: LabOrderDto[];
 
-  @ApiPropertyOptional({ type: [LabResultDto] })
+  @ApiPropertyOptional({ type: [LabResultDto], maxItems: RECORD_LIST_LIMITS.labResults })
   @IsOptional()
-  @apply(...list(() => LabResultDto))
+  @apply(...list(() => LabResultDto, RECORD_LIST_LIMITS.labResults))
   labResults?: LabResultDto[];
 
   @ApiPropertyOptional({ example: 14, description: 'Days until the follow-up visit' })

@@ -1,8 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   buildMessage,
   IsInt,
   IsNotEmpty,
+  IsOptional,
   IsRFC3339,
   IsString,
   Max,
@@ -42,12 +43,18 @@ export function IsNotInFuture(validationOptions?: ValidationOptions): PropertyDe
 
 /** A pharmacy's report that it dispensed a prescription (`POST /prescriptions/:id/fills`). */
 export class RecordFillDto {
-  @ApiProperty({ example: 'pharm-001', description: 'The reporting pharmacy: must be the one prescribed' })
+  @ApiPropertyOptional({
+    example: 'pharm-001',
+    description:
+      "Optional: the fill's pharmacy is the signed-in pharmacist's own (their token's pharmacy claim). " +
+      'If sent, it must be that pharmacy (else 403 PHARMACY_NOT_YOURS); it must also be the one prescribed (else 422 PHARMACY_MISMATCH).',
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
   @IsPlainText()
-  pharmacyId!: string;
+  pharmacyId?: string;
 
   @ApiProperty({ example: 21, minimum: 1, maximum: MAX_FILL_UNITS, description: 'Units dispensed' })
   @IsInt()

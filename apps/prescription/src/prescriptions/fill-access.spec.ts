@@ -1,0 +1,85 @@
+import type { DataSource } from 'typeorm';
+import type { Principal } from '@app/identity';
+import { STAFF } from '@app/identity';
+import { FillAccessCode, FillAccessError, fillPharmacyOf } from './fill-access';
+import { PrescriptionsService } from './prescriptions.service';
+
+const principalOf = (username: string): Principal => {
+  const member = STAFF.find((s) => s.username === username)!;
+  return { subject: member.subject, roles: member.roles, pharmacyId: member.pharmacyId };
+};
+const pharmacist = principalOf('pharmacist'); // pharm-001
+const report = { quantity: 1, filledAt: '2026-11-28T15:04:05Z' };
+
+describe('fillPharmacyOf', () => {
+  it("records the fill for the pharmacist's own pharmacy, with or without the same pharmacyId", () => {
+    expect(fillPharmacyOf(pharmacist, undefined)).toEqual({
+      pharmacyId: 'pharm-001',
+      pharmacist: pharmacist.subject,
+    });
+    expect(fillPharmacyOf(pharmacist, 'pharm-001').pharmacyId).toBe('pharm-001');
+  });
+
+  it.each<[string, Principal | undefined, string | undefined, FillAccessCode]>([
+    ['another pharmacy in the body', pharmacist, 'pharm-002', FillAccessCode.NotYours],
+    [
+      'a pharmacist without a pharmacy claim',
+      { ...pharmacist, pharmacyId: undefined },
+      undefined,
+      FillAccessCode.NoPharmacy,
+    ],
+    ['a physician', principalOf('physician'), 'pharm-001', FillAccessCode.NoPharmacy],
+    [
+      'a pharmacy claim without the pharmacist role',
+      { ...principalOf('nurse'), pharmacyId: 'pharm-001' },
+      undefined,
+      FillAccessCode.NoPharmacy,
+    ],
+    ['nobody signed in', undefined, 'pharm-001', FillAccessCode.NoPharmacy],
+  ])('refuses %s with 403 and a code', (_case, principal, claimed, code) => {
+    let thrown: unknown;
+    try {
+      fillPharmacyOf(principal, claimed);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(FillAccessError);
+    expect((thrown as FillAccessError).getStatus()).toBe(403);
+    expect((thrown as FillAccessError).getResponse()).toMatchObject({ statusCode: 403, code });
+  });
+});
+
+describe('PrescriptionsService.recordFill access', () => {
+  // Refusals come before any read: a database that fails the test if touched proves it.
+  const untouchable = new Proxy({} as DataSource, {
+    get: (_target, property) => {
+      throw new Error(`the database was used (${String(property)}) before the pharmacy rule refused`);
+    },
+  });
+  const service = new PrescriptionsService(untouchable);
+  const id = '11111111-1111-4111-8111-111111111111';
+
+  it('refuses a pharmacist posting as another pharmacy (PHARMACY_NOT_YOURS) before reading anything', async () => {
+    await expect(
+      service.recordFill(id, { ...report, pharmacyId: 'pharm-002' }, pharmacist),
+    ).rejects.toMatchObject({
+      code: FillAccessCode.NotYours,
+      status: 403,
+    });
+  });
+
+  it('refuses a pharmacist of no pharmacy, and a caller with no principal', async () => {
+    await expect(
+      service.recordFill(id, report, { ...pharmacist, pharmacyId: undefined }),
+    ).rejects.toMatchObject({
+      code: FillAccessCode.NoPharmacy,
+    });
+    await expect(service.recordFill(id, report, undefined, 'key-1')).rejects.toMatchObject({
+      code: FillAccessCode.NoPharmacy,
+    });
+  });
+
+  it('lets its own pharmacist through to the database', async () => {
+    await expect(service.recordFill(id, report, pharmacist)).rejects.toThrow(/the database was used/);
+  });
+});

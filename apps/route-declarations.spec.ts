@@ -1,0 +1,86 @@
+/**
+ * Every HTTP route of the four apps says who may call it (`@Allow` or `@Public`) and, when it
+ * admits roles, what it does with PHI (`@Audited`). Walks each app's module tree as its
+ * blueprint builds it, so a new controller or route without them fails here.
+ */
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { DynamicModule, Type } from '@nestjs/common';
+import {
+  ACCESS_METADATA,
+  AUDIT_METADATA,
+  loadAppConfig,
+  type AccessRule,
+  type AppBlueprint,
+  type AuditSpec,
+} from '@app/platform';
+import { billingBlueprint } from './billing/src/billing.blueprint';
+import { emrBlueprint } from './emr/src/emr.blueprint';
+import { prescriptionBlueprint } from './prescription/src/prescription.blueprint';
+import { schedulingBlueprint } from './scheduling/src/scheduling.blueprint';
+
+/** Controllers of libs/platform, declared there (health, key use): not this test's subject. */
+const PLATFORM_CONTROLLERS = new Set(['HealthController', 'KeyUseController']);
+
+type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | undefined;
+
+function controllersOf(root: ModuleRef, seen = new Set<unknown>()): Type[] {
+  if (!root || root instanceof Promise || seen.has(root)) return [];
+  seen.add(root);
+  const dynamic = typeof root === 'function' ? undefined : root;
+  const type = typeof root === 'function' ? root : root.module;
+  const imports = [
+    ...((Reflect.getMetadata('imports', type) as ModuleRef[] | undefined) ?? []),
+    ...((dynamic?.imports as ModuleRef[] | undefined) ?? []),
+  ];
+  const own = [
+    ...((Reflect.getMetadata('controllers', type) as Type[] | undefined) ?? []),
+    ...(dynamic?.controllers ?? []),
+  ];
+  return [...own, ...imports.flatMap((i) => controllersOf(i, seen))];
+}
+
+interface Route {
+  readonly name: string;
+  readonly access?: AccessRule;
+  readonly audit?: AuditSpec;
+}
+
+function routesOf(blueprint: AppBlueprint): Route[] {
+  const module = blueprint.module(loadAppConfig(blueprint.app, {}));
+  return [...new Set(controllersOf(module))]
+    .filter((c) => !PLATFORM_CONTROLLERS.has(c.name))
+    .flatMap((controller) =>
+      Object.getOwnPropertyNames(controller.prototype)
+        .map((key) => ({ key, handler: (controller.prototype as Record<string, object>)[key] }))
+        .filter(({ handler }) => Reflect.getMetadata(METHOD_METADATA, handler) !== undefined)
+        .filter(({ handler }) => Reflect.getMetadata(PATH_METADATA, handler) !== undefined)
+        .map(({ key, handler }) => ({
+          name: `${blueprint.app} ${controller.name}.${key}`,
+          access: (Reflect.getMetadata(ACCESS_METADATA, handler) ??
+            Reflect.getMetadata(ACCESS_METADATA, controller)) as AccessRule | undefined,
+          audit: (Reflect.getMetadata(AUDIT_METADATA, handler) ??
+            Reflect.getMetadata(AUDIT_METADATA, controller)) as AuditSpec | undefined,
+        })),
+    );
+}
+
+const routes = [emrBlueprint, billingBlueprint, schedulingBlueprint, prescriptionBlueprint].flatMap(routesOf);
+
+describe('route declarations of the four apps', () => {
+  it('finds the routes (a walk that found none would prove nothing)', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it.each(routes.map((r) => [r.name, r] as const))('%s admits named roles and is audited', (_name, route) => {
+    expect(route.access).toMatchObject({ kind: 'roles' });
+    expect(route.audit?.resource).toEqual(expect.any(String));
+    // Each audited PHI access locates the patient or the resource it touched.
+    expect(route.audit?.patient ?? route.audit?.id).toBeDefined();
+  });
+
+  it('admits no privacy officer or administrator to clinical data', () => {
+    const clinical = routes.flatMap((r) => (r.access?.kind === 'roles' ? r.access.roles : []));
+    expect(clinical).not.toContain('privacy-officer');
+    expect(clinical).not.toContain('administrator');
+  });
+});

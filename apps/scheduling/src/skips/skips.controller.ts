@@ -1,0 +1,32 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Allow, Audited } from '@app/platform';
+import { schedulingSkipView, SchedulingSkipView } from './dto/scheduling-skip.view';
+import { SchedulingSkip } from './scheduling-skip.entity';
+
+/** Read API of what the per-patient bounds kept Scheduling from booking or planning. */
+@ApiTags('appointments')
+@Controller()
+export class SkipsController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @Get('patients/:patientId/scheduling-skips')
+  @Allow('scheduler')
+  @Audited({ resource: 'scheduling-skip', action: 'list', patient: 'param.patientId' })
+  @ApiOperation({
+    summary:
+      "Appointments and reminders a patient's records asked for but a per-patient bound skipped, newest first",
+  })
+  @ApiOkResponse({ type: [SchedulingSkipView] })
+  @ApiBadRequestResponse({ description: 'The patient id is not a UUID' })
+  async byPatient(
+    @Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string,
+  ): Promise<SchedulingSkipView[]> {
+    const skips = await this.dataSource
+      .getRepository(SchedulingSkip)
+      .find({ where: { patientId }, order: { createdAt: 'DESC', day: 'ASC' } });
+    return skips.map(schedulingSkipView);
+  }
+}
