@@ -38,7 +38,7 @@ export function principalOf(claims: Readonly<Record<string, unknown>>, names: Cl
   const pharmacyClaim = claims[names.pharmacy];
   const pharmacyGroup = granted.find((g) => g.startsWith('pharmacy:'))?.slice('pharmacy:'.length);
   const pharmacyId = typeof pharmacyClaim === 'string' && pharmacyClaim ? pharmacyClaim : pharmacyGroup;
-  const str = (key: string) => (typeof claims[key] === 'string' ? (claims[key] as string) : undefined);
+  const str = (key: string) => (typeof claims[key] === 'string' ? claims[key] : undefined);
   return {
     subject: String(claims.sub),
     roles,
