@@ -1,0 +1,179 @@
+/**
+ * Every route of the four apps, as every role and as nobody: 200/201 where the route admits the
+ * role, 403 where it does not, 401 without a token, never 5xx. The rows come from the routes
+ * themselves (each app's declared routes, read from the running app), so a new route is in the
+ * table the moment it exists: it fails here until it has a rule, an entry in POLICY (the roles
+ * the issue grants, written down once) and a fixture to call it with. Runs on the embedded stack
+ * and on moto (aws profile), both with the real identity provider and real tokens.
+ */
+import { findMotoServer } from '@app/crypto-messaging/testing';
+import { ROLES, type Role } from '@app/identity';
+import { declaredRoutesOf, type ClinicApp, type DeclaredRoute } from '@app/platform';
+import {
+  api,
+  eventually,
+  sampleRecord,
+  samplePatient,
+  startClinicUnderTest,
+  type Clinic,
+} from './clinic-harness';
+
+/** Who may call what: the issue's roles, once. `public` only for answers without PHI. */
+const POLICY: Readonly<Record<string, readonly Role[] | 'public'>> = {
+  'GET /health': 'public',
+  'GET /key-use': ['administrator'],
+  'GET /audit': ['privacy-officer'],
+  'POST /patients': ['physician'],
+  'GET /patients/:id': ['physician', 'nurse'],
+  'POST /patients/:id/records': ['physician'],
+  'GET /patients/:id/records': ['physician', 'nurse'],
+  'GET /records/:id': ['physician', 'nurse'],
+  'GET /patients/:patientId/invoices': ['billing-clerk'],
+  'GET /invoices/:id': ['billing-clerk'],
+  'GET /patients/:patientId/appointments': ['scheduler'],
+  'GET /patients/:patientId/reminders': ['scheduler'],
+  'GET /patients/:patientId/scheduling-skips': ['scheduler'],
+  'GET /patients/:patientId/prescriptions': ['pharmacist', 'physician'],
+  'GET /prescriptions/:id': ['pharmacist', 'physician'],
+  'GET /prescriptions/:id/fills': ['pharmacist', 'physician'],
+  'POST /prescriptions/:id/fills': ['pharmacist'],
+};
+
+/** The ids one scenario produced: a patient with a record invoiced, booked and prescribed. */
+interface Scenario {
+  patientId: string;
+  recordId: string;
+  invoiceId: string;
+  prescriptionId: string;
+}
+
+/** How to call a route: its path with ids filled in, and the body of a write. */
+type Fixture = (s: Scenario) => { path: string; body?: unknown };
+
+const FIXTURES: Readonly<Record<string, Fixture>> = {
+  'GET /health': () => ({ path: '/health' }),
+  'GET /key-use': () => ({ path: '/key-use' }),
+  'GET /audit': (s) => ({ path: `/audit?patientId=${s.patientId}&limit=5` }),
+  'POST /patients': () => ({ path: '/patients', body: samplePatient }),
+  'GET /patients/:id': (s) => ({ path: `/patients/${s.patientId}` }),
+  'POST /patients/:id/records': (s) => ({ path: `/patients/${s.patientId}/records`, body: sampleRecord() }),
+  'GET /patients/:id/records': (s) => ({ path: `/patients/${s.patientId}/records` }),
+  'GET /records/:id': (s) => ({ path: `/records/${s.recordId}` }),
+  'GET /patients/:patientId/invoices': (s) => ({ path: `/patients/${s.patientId}/invoices` }),
+  'GET /invoices/:id': (s) => ({ path: `/invoices/${s.invoiceId}` }),
+  'GET /patients/:patientId/appointments': (s) => ({ path: `/patients/${s.patientId}/appointments` }),
+  'GET /patients/:patientId/reminders': (s) => ({ path: `/patients/${s.patientId}/reminders` }),
+  'GET /patients/:patientId/scheduling-skips': (s) => ({ path: `/patients/${s.patientId}/scheduling-skips` }),
+  'GET /patients/:patientId/prescriptions': (s) => ({ path: `/patients/${s.patientId}/prescriptions` }),
+  'GET /prescriptions/:id': (s) => ({ path: `/prescriptions/${s.prescriptionId}` }),
+  'GET /prescriptions/:id/fills': (s) => ({ path: `/prescriptions/${s.prescriptionId}/fills` }),
+  'POST /prescriptions/:id/fills': (s) => ({
+    path: `/prescriptions/${s.prescriptionId}/fills`,
+    body: { quantity: 1, filledAt: new Date(Date.now() - 60_000).toISOString() },
+  }),
+};
+
+const APPS: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'];
+const keyOf = (route: DeclaredRoute) => `${route.method} ${route.path}`;
+
+const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
+  ['embedded', describe],
+  ['aws', findMotoServer() ? describe : describe.skip],
+];
+
+describe.each(profiles)('every route x every role (%s profile)', (profile, run) => {
+  run('the access matrix', () => {
+    let clinic: Clinic;
+    let scenario: Scenario;
+    const routes: Array<{ app: ClinicApp; route: DeclaredRoute }> = [];
+
+    beforeAll(async () => {
+      clinic = (await startClinicUnderTest(profile))!;
+      for (const app of APPS) {
+        for (const route of declaredRoutesOf(clinic.apps[app].http)) routes.push({ app, route });
+      }
+      const as = (role: Role) => clinic.env.token(role);
+      const emr = clinic.apps.emr.url;
+      const patientId = (
+        await api<{ id: string }>('POST', `${emr}/patients`, samplePatient, await as('physician'))
+      ).body.id;
+      const record = await api<{ id: string }>(
+        'POST',
+        `${emr}/patients/${patientId}/records`,
+        sampleRecord(),
+        await as('physician'),
+      );
+      const listed = <T>(app: ClinicApp, path: string, role: Role) =>
+        eventually(
+          `${app} ${path}`,
+          async () =>
+            (await api<T[]>('GET', `${clinic.apps[app].url}${path}`, undefined, await as(role))).body,
+          (list) => Array.isArray(list) && list.length > 0,
+        );
+      const [invoice] = await listed<{ id: string }>(
+        'billing',
+        `/patients/${patientId}/invoices`,
+        'billing-clerk',
+      );
+      const [prescription] = await listed<{ id: string }>(
+        'prescription',
+        `/patients/${patientId}/prescriptions`,
+        'pharmacist',
+      );
+      await listed('scheduling', `/patients/${patientId}/appointments`, 'scheduler');
+      scenario = {
+        patientId,
+        recordId: record.body.id,
+        invoiceId: invoice.id,
+        prescriptionId: prescription.id,
+      };
+    }, 180_000);
+    afterAll(() => clinic?.stop());
+
+    it('finds the routes of all four apps, each with a rule, a policy entry and a fixture', () => {
+      expect(routes.length).toBeGreaterThanOrEqual(APPS.length * 3 + 14);
+      const problems = routes.flatMap(({ app, route }) => {
+        const key = keyOf(route);
+        const where = `${app} ${route.controller}.${route.handler} (${key})`;
+        const policy = POLICY[key];
+        const out: string[] = [];
+        if (!route.access) out.push(`${where}: no @Allow or @Public`);
+        if (!policy) out.push(`${where}: not in POLICY (who may call it?)`);
+        if (!FIXTURES[key]) out.push(`${where}: no fixture in FIXTURES`);
+        if (route.access && policy) {
+          const declared =
+            route.access.kind === 'public' ? 'public' : [...route.access.roles].sort().join(',');
+          const intended = policy === 'public' ? 'public' : [...policy].sort().join(',');
+          if (declared !== intended) out.push(`${where}: declares ${declared}, POLICY says ${intended}`);
+        }
+        return out;
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it('answers each role 200/201 where admitted and 403 elsewhere, and 401 without a token', async () => {
+      const rows: string[] = [];
+      const wrong: string[] = [];
+      for (const { app, route } of routes) {
+        const key = keyOf(route);
+        const policy = POLICY[key];
+        const { path, body } = FIXTURES[key](scenario);
+        const url = `${clinic.apps[app].url}${path}`;
+        const cells: string[] = [];
+        for (const role of [...ROLES, undefined]) {
+          const token = role ? await clinic.env.token(role) : undefined;
+          const answer = await api<unknown>(route.method, url, body, token);
+          const admitted = policy === 'public' || (role !== undefined && policy.includes(role));
+          const expected = admitted ? (route.method === 'POST' ? 201 : 200) : role ? 403 : 401;
+          cells.push(`${role ?? 'nobody'}=${answer.status}`);
+          if (answer.status !== expected)
+            wrong.push(`${app} ${key} as ${role ?? 'nobody'}: ${answer.status}, expected ${expected}`);
+        }
+        rows.push(`${app.padEnd(12)} ${key.padEnd(44)} ${cells.join(' ')}`);
+      }
+      // The table, for whoever reads the test output: one row per route.
+      process.stdout.write(`\naccess matrix (${profile}):\n${rows.join('\n')}\n`);
+      expect(wrong).toEqual([]);
+    }, 180_000);
+  });
+});
