@@ -24,6 +24,9 @@ import {
 } from '@app/identity/client';
 import type { Output } from './commands';
 
+/** Cognito matches redirect URIs exactly: the CLI listens on http://localhost:8765/callback. */
+const CLI_CALLBACK_PORT = 8765;
+
 /** Where the commands read and write: injected so tests can drive them. */
 export interface LoginIo {
   readonly out: Output;
@@ -161,6 +164,9 @@ export async function runLoginCommand(
             issuer: identity.issuer,
             clientId: identity.clientId,
             claims,
+            // The callback the CDK stack registers for terminals (docs/aws-people.md).
+            redirectPort: CLI_CALLBACK_PORT,
+            redirectHost: 'localhost',
             onUrl: (url) =>
               io.err.line(`Open this address in a browser to sign in as ${username}:\n  ${url}`),
           });

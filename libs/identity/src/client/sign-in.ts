@@ -100,7 +100,10 @@ async function discover(issuer: string, clientId: string): Promise<oidc.Configur
 }
 
 /** A loopback listener that catches one authorization redirect (RFC 8252 7.3). */
-async function loopbackRedirect(port = 0): Promise<{
+async function loopbackRedirect(
+  port = 0,
+  host: '127.0.0.1' | 'localhost' = '127.0.0.1',
+): Promise<{
   redirectUri: string;
   received: Promise<URL>;
   close: () => void;
@@ -123,7 +126,9 @@ async function loopbackRedirect(port = 0): Promise<{
   });
   const actual = (server.address() as AddressInfo).port;
   return {
-    redirectUri: `http://127.0.0.1:${actual}/callback`,
+    // Always listening on 127.0.0.1; the name in the redirect URI is what the provider has
+    // registered (Cognito accepts plain http only for `localhost`).
+    redirectUri: `http://${host}:${actual}/callback`,
     received,
     close: () => {
       server.closeAllConnections();
@@ -406,6 +411,8 @@ export interface BrowserSignInOptions {
   readonly onUrl: (url: string) => void;
   /** A fixed loopback port, for providers that match redirect URIs exactly (Cognito). */
   readonly redirectPort?: number;
+  /** The host name in the redirect URI: `localhost` for Cognito (exact match, http only there). */
+  readonly redirectHost?: '127.0.0.1' | 'localhost';
   /** How long to wait for the browser, milliseconds (default 5 minutes). */
   readonly timeoutMs?: number;
   readonly claims?: ClaimNames;
@@ -420,7 +427,7 @@ export interface BrowserSignInOptions {
  */
 export async function browserSignIn(options: BrowserSignInOptions): Promise<StaffSession> {
   const config = await discover(options.issuer, options.clientId);
-  const loopback = await loopbackRedirect(options.redirectPort ?? 0);
+  const loopback = await loopbackRedirect(options.redirectPort ?? 0, options.redirectHost);
   try {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
