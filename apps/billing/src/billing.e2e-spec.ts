@@ -1,9 +1,12 @@
 /**
  * Billing against a private clinic environment (embedded broker + embedded PostgreSQL):
- * a billable record becomes one invoice, whatever the number of copies of its event.
+ * a billable record becomes one invoice, whatever the number of copies of its event. The
+ * invoices are read by the signed-in billing clerk (a real access token from the environment's
+ * private identity provider).
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { syntheticRecord, recordCreated } from '@app/contracts';
+import type { Role } from '@app/identity';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { billingBlueprint } from './billing.blueprint';
 import { billingDatabase } from './database/billing.database';
@@ -18,8 +21,11 @@ describe('Billing (embedded)', () => {
   });
   afterAll(() => env?.stop());
 
-  const get = async (path: string) => {
-    const response = await fetch(`${billing.url}${path}`);
+  /** A GET as the billing clerk, the role the invoice routes admit; `null` for nobody signed in. */
+  const get = async (path: string, as: Role | null = 'billing-clerk') => {
+    const response = await fetch(`${billing.url}${path}`, {
+      headers: as ? { authorization: `Bearer ${await env.token(as)}` } : {},
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -89,8 +95,22 @@ describe('Billing (embedded)', () => {
     expect(unknown.body.message).toMatch(/does not exist/);
   });
 
-  it('reports database and queue reachability on /health', async () => {
-    expect(await get('/health')).toEqual({
+  it('shows invoices to billing clerks only: 403 for a physician, 401 for nobody signed in', async () => {
+    const record = syntheticRecord();
+    const { eventId } = await (await env.publisher()).publish(recordCreated(record));
+    await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    const path = `/patients/${record.patient.patientId}/invoices`;
+    const [invoice] = (await get(path)).body as unknown as Array<{ id: string }>;
+    expect(invoice.id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const as of ['physician', null] as const) {
+      const expected = as ? 403 : 401;
+      expect((await get(path, as)).status).toBe(expected);
+      expect((await get(`/invoices/${invoice.id}`, as)).status).toBe(expected);
+    }
+  });
+
+  it('reports database and queue reachability on /health, to anyone (no sign-in, no PHI)', async () => {
+    expect(await get('/health', null)).toEqual({
       status: 200,
       body: {
         status: 'ok',

@@ -2,7 +2,8 @@
  * Inputs that once answered 500 (a NUL byte PostgreSQL refuses, JSON nested 5,000 deep, ISO
  * week and ordinal dates `Date` cannot read, impossible dates), and dates far outside any visit:
  * each is a 400 naming the field. And a failed query with a canary patient's values leaves no
- * value in the logs, only ids and codes.
+ * value in the logs, only ids and codes. Every request comes from the signed-in physician, so
+ * what answers is the validation, never the access guard.
  */
 import { syntheticRecordRequest } from '@app/contracts';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
@@ -36,10 +37,14 @@ describe('EMR bad input (embedded)', () => {
     await env?.stop();
   });
 
+  /** A request as the signed-in physician (a real access token), who may make every one of them. */
   const send = async (method: string, path: string, body?: string): Promise<Answer> => {
     const response = await fetch(`${emr.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await env.token('physician')}`,
+      },
       body,
     });
     return { status: response.status, body: (await response.json()) as Answer['body'] };

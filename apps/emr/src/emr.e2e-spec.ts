@@ -1,7 +1,8 @@
 /**
  * The EMR's HTTP edge and its outbox, on a private clinic environment. A consumer transport on
  * the Scheduling queue (which takes every record) observes delivery. The EMR reaches the broker
- * through a proxy the test can cut.
+ * through a proxy the test can cut. Staff call it with real access tokens from the environment's
+ * private identity provider (the physician unless a test says otherwise).
  */
 import {
   PatientRecordCreatedV1Event,
@@ -9,13 +10,12 @@ import {
   syntheticRecordRequest,
   type PatientRecordCreatedV1,
 } from '@app/contracts';
-import { staffFor } from '@app/identity';
+import { staffFor, type Role } from '@app/identity';
 import type { EncryptedSqsServer } from '@app/crypto-messaging';
 import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
-import { signedIn, TEST_AS_HEADER } from './testing/signed-in-blueprint';
 
 const patient = SYNTHETIC_PATIENT_REQUEST;
 const record = syntheticRecordRequest({ note: 'synthetic note' });
@@ -32,7 +32,12 @@ describe('EMR (embedded)', () => {
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
     proxy = await new TcpProxy({ host: '127.0.0.1', port: Number(env.env.CLINIC_BROKER_PORT) }).open();
-    emr = await env.startApp(signedIn(emrBlueprint), emrDatabase, { CLINIC_BROKER_PORT: String(proxy.port) });
+    emr = await env.startApp(emrBlueprint, emrDatabase, {
+      CLINIC_BROKER_PORT: String(proxy.port),
+      // One physician enters every record of the suite within a minute or so: more than the
+      // default 60 writes per person (the limit itself is tested in the platform's access suite).
+      CLINIC_RATE_LIMIT_WRITES: '1000',
+    });
     consumer = await env.messaging
       .runtime('scheduling')
       .consumerServer('scheduling', [PatientRecordCreatedV1Event], {
@@ -55,10 +60,14 @@ describe('EMR (embedded)', () => {
     await env?.stop();
   });
 
-  const call = async (method: string, path: string, body?: unknown, as?: string) => {
+  /** A request as the signed-in holder of `as` (a real access token), or anonymous with `null`. */
+  const call = async (method: string, path: string, body?: unknown, as: Role | null = 'physician') => {
     const response = await fetch(`${emr.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(as ? { [TEST_AS_HEADER]: as } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(as ? { authorization: `Bearer ${await env.token(as)}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return {
@@ -177,7 +186,7 @@ describe('EMR (embedded)', () => {
   it('records who entered a record: its subject id on the record, in its event, never a name', async () => {
     const physician = staffFor('physician');
     const patientId = await newPatient();
-    const created = await call('POST', `/patients/${patientId}/records`, record, physician.username);
+    const created = await call('POST', `/patients/${patientId}/records`, record, 'physician');
     expect(created.status).toBe(201);
     expect(created.body.enteredBy).toBe(physician.subject);
     await delivered.waitFor((o) => o.eventId === created.body.eventId && o.outcome === 'acked');
@@ -186,6 +195,31 @@ describe('EMR (embedded)', () => {
     // The subject id, not the signed-in person's name (the treating physician's is in the event by design).
     expect(event.enteredBy).toMatch(/^[0-9a-f-]{36}$/);
     expect((await call('GET', `/records/${created.body.id}`)).body.enteredBy).toBe(physician.subject);
+  });
+
+  it('lets a nurse read patients and records but not register or enter them (403), and nobody unsigned (401)', async () => {
+    const patientId = await newPatient();
+    const created = await call('POST', `/patients/${patientId}/records`, record);
+    expect(created.status).toBe(201);
+
+    expect((await call('GET', `/patients/${patientId}`, undefined, 'nurse')).status).toBe(200);
+    const listed = await call('GET', `/patients/${patientId}/records`, undefined, 'nurse');
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([expect.objectContaining({ id: created.body.id })]);
+    const read = await call('GET', `/records/${created.body.id}`, undefined, 'nurse');
+    expect(read).toMatchObject({ status: 200, body: { id: created.body.id } });
+
+    const patients = await call('POST', '/patients', patient, 'nurse');
+    expect(patients.status).toBe(403);
+    expect(patients.body.message).toContain('physician');
+    const entered = await call('POST', `/patients/${patientId}/records`, record, 'nurse');
+    expect(entered.status).toBe(403);
+    expect((await call('POST', `/patients/${patientId}/records`, record, null)).status).toBe(401);
+    expect((await call('GET', `/records/${created.body.id}`, undefined, null)).status).toBe(401);
+    // Refused writes stored nothing: still only the physician's record.
+    expect((await call('GET', `/patients/${patientId}/records`)).body).toEqual([
+      expect.objectContaining({ id: created.body.id }),
+    ]);
   });
 
   it('bounds the lab orders of one record at 10 (400 naming labOrders), and accepts 10', async () => {

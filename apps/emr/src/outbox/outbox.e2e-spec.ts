@@ -3,11 +3,13 @@
  * PHI in `outbox_events` (read raw with SQL) and still reaches a consumer; rows written before
  * the change are sealed and published; on the aws profile a record whose event cannot be sealed
  * (KMS unreachable, no cached data key) is refused with 503 + Retry-After and nothing commits.
+ * Staff call the EMR with real access tokens from the environment's private identity provider.
  */
 import { PatientRecordCreatedV1Event, syntheticRecordRequest } from '@app/contracts';
 import type { EncryptedSqsServer } from '@app/crypto-messaging';
 import { eventually, findMotoServer, HandlerSpy } from '@app/crypto-messaging/testing';
-import { runMigrations } from '@app/platform';
+import type { Role } from '@app/identity';
+import { ensureAppLogin, runMigrations } from '@app/platform';
 import { startClinicTestEnv, TcpProxy, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { DataSource } from 'typeorm';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../../../test/support/phi-scan';
@@ -19,11 +21,14 @@ import type { MedicalRecord } from '../records/medical-record.entity';
 import { recordCreatedEvent } from '../records/record-event';
 
 const record = syntheticRecordRequest();
+/** The suite's environment: where {@link call} gets its access tokens. */
+let env: ClinicTestEnv;
 
-async function call<T>(url: string, method: string, body?: unknown) {
+/** A request as the signed-in holder of `as` (the physician unless said otherwise). */
+async function call<T>(url: string, method: string, body?: unknown, as: Role = 'physician') {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await env.token(as)}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as T };
@@ -58,7 +63,6 @@ async function connect(url: string): Promise<DataSource> {
 }
 
 describe('the sealed outbox (embedded)', () => {
-  let env: ClinicTestEnv;
   let emr: AppUnderTest;
   let consumer: EncryptedSqsServer;
   let delivered: HandlerSpy;
@@ -151,7 +155,12 @@ describe('the sealed outbox (embedded)', () => {
       }
       expect(scanForPhi(await rawOutbox(legacy), canaries).length).toBeGreaterThan(0); // the control
 
-      const upgraded = await env.startApp(emrBlueprint, emrDatabase, { DATABASE_URL: url });
+      // The upgrade, as `npm run clinic -- migrate` does it: the administrator migrates, the
+      // app's own login gets its rights, and the new release starts on that login.
+      await runMigrations(url, emrDatabase);
+      const login = env.postgres.appLogin('emr_legacy');
+      await ensureAppLogin(url, { user: login.user, password: login.password });
+      const upgraded = await env.startApp(emrBlueprint, emrDatabase, { DATABASE_URL: login.url });
       try {
         await delivered.waitFor((o) => o.eventId === ids[0] && o.outcome === 'acked', 30_000);
         // The relay marks the row published when PublishBatch returns: possibly after the ack.
@@ -178,7 +187,6 @@ describe('the sealed outbox (embedded)', () => {
 });
 
 (findMotoServer() ? describe : describe.skip)('the sealed outbox when KMS is unreachable (aws, moto)', () => {
-  let env: ClinicTestEnv;
   let proxy: TcpProxy;
   /** Default data-key cache (300 s): a KMS outage shorter than that is invisible to physicians. */
   let cached: AppUnderTest;
@@ -230,7 +238,12 @@ describe('the sealed outbox (embedded)', () => {
     expect(warm.every((r) => r.status === 201)).toBe(true);
     expect((await post(uncached, b.id)).status).toBe(201);
     const keyUse = (
-      await call<{ kmsApiCalls: Record<string, number>; encryptions: number }>(`${cached.url}/key-use`, 'GET')
+      await call<{ kmsApiCalls: Record<string, number>; encryptions: number }>(
+        `${cached.url}/key-use`,
+        'GET',
+        undefined,
+        'administrator',
+      )
     ).body;
     expect(keyUse).toMatchObject({ encryptions: 20, kmsApiCalls: { GenerateDataKey: 1 } });
     const outboxBefore = Number(
