@@ -183,6 +183,21 @@ function formAction(html: string, base: string, id?: string): string {
   return new URL(action.replace(/&amp;/g, '&'), base).href;
 }
 
+/** An authorization request with PKCE (S256) and state, for a loopback redirect. */
+async function authorization(config: oidc.Configuration, redirectUri: string, promptConsent: boolean) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const authorize = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: SCOPE,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...(promptConsent ? { prompt: 'consent' } : {}),
+  });
+  return { authorize, verifier, state };
+}
+
 /**
  * Signs a member of staff in with authorization code + PKCE (S256) through a loopback redirect,
  * acting as the user agent on the embedded provider's own sign-in form: GET the authorization
@@ -193,18 +208,9 @@ export async function signIn(options: SignInOptions): Promise<StaffSession> {
   const config = await discover(options.issuer, options.clientId);
   const loopback = await loopbackRedirect();
   try {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authorize = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: loopback.redirectUri,
-      scope: SCOPE,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      // oidc-provider issues a refresh token (offline_access) only when consent is prompted for;
-      // the provider grants its first-party clients without showing a page.
-      prompt: 'consent',
-    });
+    // oidc-provider issues a refresh token (offline_access) only when consent is prompted for;
+    // the provider grants its first-party clients without showing a page.
+    const { authorize, verifier, state } = await authorization(config, loopback.redirectUri, true);
     const jar = new CookieJar();
     let url = authorize.href;
     let response = await browse(jar, url);
@@ -429,16 +435,11 @@ export async function browserSignIn(options: BrowserSignInOptions): Promise<Staf
   const config = await discover(options.issuer, options.clientId);
   const loopback = await loopbackRedirect(options.redirectPort ?? 0, options.redirectHost);
   try {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const authorize = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: loopback.redirectUri,
-      scope: SCOPE,
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...(options.promptConsent ? { prompt: 'consent' } : {}),
-    });
+    const { authorize, verifier, state } = await authorization(
+      config,
+      loopback.redirectUri,
+      options.promptConsent ?? false,
+    );
     options.onUrl(authorize.href);
     const timeoutMs = options.timeoutMs ?? 5 * 60_000;
     const callback = await Promise.race([
