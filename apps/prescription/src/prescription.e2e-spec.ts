@@ -1,16 +1,17 @@
 /**
- * Prescription against a private clinic environment (embedded broker + embedded PostgreSQL):
- * each medication of a record becomes one prescription, sent or rejected with its reason,
- * whatever the number of copies of its event; pharmacies report fills against them.
+ * Prescription against a private clinic environment (embedded broker + embedded PostgreSQL +
+ * identity provider): each medication of a record becomes one prescription, sent or rejected
+ * with its reason, whatever the number of copies of its event; pharmacists, signed in on the
+ * real provider, report their own pharmacy's fills against them.
  */
 import { syntheticRecord, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { EntityManager } from 'typeorm';
 import { prescriptionDatabase } from './database/prescription.database';
-import { staffFor, STAFF } from '@app/identity';
+import { staffFor, STAFF, type Role } from '@app/identity';
+import type { StaffSession } from '@app/identity/client';
 import { prescriptionBlueprint } from './prescription.blueprint';
 import { FillRequest } from './prescriptions/fill-request.entity';
-import { signedIn, TEST_AS_HEADER } from './testing/signed-in-blueprint';
 
 type Json = Record<string, unknown>;
 
@@ -56,21 +57,44 @@ describe('Prescription (embedded)', () => {
   let env: ClinicTestEnv;
   let prescription: AppUnderTest;
 
+  /** The pharmacist of pharm-002 (`env.token('pharmacist')` is the first one, of pharm-001). */
+  let pharmacist2: StaffSession;
+
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
-    prescription = await env.startApp(signedIn(prescriptionBlueprint), prescriptionDatabase);
+    // One pharmacist posts well over a minute's default share of writes here (the concurrency and
+    // idempotency cases); the limiter itself is tested in libs/platform.
+    prescription = await env.startApp(prescriptionBlueprint, prescriptionDatabase, {
+      CLINIC_RATE_LIMIT_WRITES: '1000',
+      CLINIC_RATE_LIMIT_READS: '5000',
+    });
+    pharmacist2 = await env.signIn('pharmacist2');
   });
   afterAll(() => env?.stop());
 
-  const get = async (path: string) => {
-    const response = await fetch(`${prescription.url}${path}`);
+  /** Who calls: a role (its first member of staff), pharmacist2, or nobody (no token). */
+  type Caller = Role | 'pharmacist2' | 'nobody';
+  const bearerOf = async (as: Caller): Promise<Record<string, string>> => {
+    if (as === 'nobody') return {};
+    const token = as === 'pharmacist2' ? await pharmacist2.freshAccessToken() : await env.token(as);
+    return { authorization: `Bearer ${token}` };
+  };
+
+  /** Reads as the pharmacist of pharm-001 unless told otherwise. */
+  const get = async (path: string, as: Caller = 'pharmacist') => {
+    const response = await fetch(`${prescription.url}${path}`, { headers: await bearerOf(as) });
     return { status: response.status, body: (await response.json()) as Json };
   };
-  /** Posts as the pharmacist of pharm-001 unless the headers say otherwise. */
-  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  /** Posts as the pharmacist of pharm-001 unless told otherwise. */
+  const post = async (
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    as: Caller = 'pharmacist',
+  ) => {
     const response = await fetch(`${prescription.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [TEST_AS_HEADER]: 'pharmacist', ...headers },
+      headers: { 'content-type': 'application/json', ...(await bearerOf(as)), ...headers },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Json };
@@ -142,28 +166,40 @@ describe('Prescription (embedded)', () => {
 
   it('records a fill only from a signed-in pharmacist of that pharmacy, and keeps who filled it', async () => {
     const [sent] = (await prescribe([amoxicillin])).prescriptions;
+    const fills = `/prescriptions/${sent.id}/fills`;
     const fill = { quantity: 21, filledAt: now() };
-    // The attack: posting as pharm-001 from anywhere, so that pharm-001's own fill is later refused.
-    expect(
-      await post(
-        `/prescriptions/${sent.id}/fills`,
-        { ...fill, pharmacyId: 'pharm-001' },
-        { [TEST_AS_HEADER]: 'pharmacist2' },
-      ),
-    ).toMatchObject({
+    // The old attack: anyone posting as pharm-001, so that pharm-001's own fill is later refused
+    // as exceeding what is left. Without a token, whatever the body claims: 401.
+    const anonymous = await post(fills, { ...fill, pharmacyId: 'pharm-001' }, {}, 'nobody');
+    expect(anonymous.status).toBe(401);
+    // Signed in, as a pharmacist of another pharmacy: 403, also when the body claims pharm-001.
+    expect(await post(fills, { ...fill, pharmacyId: 'pharm-001' }, {}, 'pharmacist2')).toMatchObject({
       status: 403,
       body: { code: 'PHARMACY_NOT_YOURS' },
     });
-    for (const as of ['', 'physician', 'nurse']) {
-      expect(await post(`/prescriptions/${sent.id}/fills`, fill, { [TEST_AS_HEADER]: as })).toMatchObject({
+    expect(await post(fills, fill, {}, 'pharmacist2')).toMatchObject({
+      status: 403,
+      body: { code: 'PHARMACY_MISMATCH' },
+    });
+    expect(await post(fills, { ...fill, pharmacyId: 'pharm-002' }, {}, 'pharmacist2')).toMatchObject({
+      status: 403,
+      body: { code: 'PHARMACY_MISMATCH' },
+    });
+    // Signed in, in a role that records no fills: the guard's 403.
+    for (const as of ['physician', 'nurse', 'billing-clerk', 'scheduler', 'privacy-officer'] as const) {
+      expect({
+        as,
+        status: (await post(fills, { ...fill, pharmacyId: 'pharm-001' }, {}, as)).status,
+      }).toEqual({
+        as,
         status: 403,
-        body: { code: 'NO_PHARMACY_CLAIM' },
       });
     }
-    expect((await get(`/prescriptions/${sent.id}/fills`)).body).toEqual([]);
-    // The real pharmacy's pharmacist, without naming the pharmacy: it comes from the sign-in.
+    expect((await get(fills)).body).toEqual([]);
+    // The real pharmacy's pharmacist, without naming the pharmacy: it comes from the sign-in, and
+    // the whole quantity is still there to fill.
     const pharmacist = staffFor('pharmacist');
-    const recorded = await post(`/prescriptions/${sent.id}/fills`, fill);
+    const recorded = await post(fills, fill);
     expect(recorded).toMatchObject({
       status: 201,
       body: {
@@ -174,6 +210,24 @@ describe('Prescription (embedded)', () => {
     });
     const [stored] = await prescriptionsOf((recorded.body as { patientId: string }).patientId);
     expect(stored.fills.map((f) => [f.pharmacyId, f.filledBy])).toEqual([['pharm-001', pharmacist.subject]]);
+  });
+
+  it('lets pharmacists and physicians read prescriptions, and no one else', async () => {
+    const { record, prescriptions } = await prescribe([amoxicillin]);
+    const paths = [
+      `/patients/${record.patient.patientId}/prescriptions`,
+      `/prescriptions/${prescriptions[0].id}`,
+      `/prescriptions/${prescriptions[0].id}/fills`,
+    ];
+    for (const path of paths) {
+      expect((await get(path, 'nobody')).status).toBe(401);
+      for (const as of ['pharmacist', 'pharmacist2', 'physician'] as const) {
+        expect({ path, as, status: (await get(path, as)).status }).toEqual({ path, as, status: 200 });
+      }
+      for (const as of ['nurse', 'billing-clerk', 'scheduler', 'privacy-officer', 'administrator'] as const) {
+        expect({ path, as, status: (await get(path, as)).status }).toEqual({ path, as, status: 403 });
+      }
+    }
   });
 
   it('keeps who entered the record on each prescription (subject id)', async () => {
@@ -234,21 +288,29 @@ describe('Prescription (embedded)', () => {
     });
   });
 
-  it('refuses a fill from another pharmacy (422) and any fill of a rejected prescription (409)', async () => {
+  it("refuses another pharmacy's prescription (403, even with its own key) and any fill of a rejected one (409)", async () => {
     const [sent, rejected] = (await prescribe()).prescriptions;
     // A pharmacist of pharm-002: signed in, of a pharmacy, but not the one prescribed.
-    const asOther = { [TEST_AS_HEADER]: 'pharmacist2' };
-    const fill = { pharmacyId: 'pharm-002', quantity: 1, filledAt: now() };
-    expect(await post(`/prescriptions/${sent.id}/fills`, fill, asOther)).toMatchObject({
-      status: 422,
-      body: { code: 'PHARMACY_MISMATCH' },
-    });
-    expect(await post(`/prescriptions/${rejected.id}/fills`, fill, asOther)).toMatchObject({
+    const fill = { quantity: 1, filledAt: now() };
+    const key = { 'Idempotency-Key': crypto.randomUUID() };
+    for (const id of [sent.id, rejected.id]) {
+      expect(await post(`/prescriptions/${id}/fills`, fill, key, 'pharmacist2')).toMatchObject({
+        status: 403,
+        body: { code: 'PHARMACY_MISMATCH' },
+      });
+    }
+    // A refusal of who is asking is not stored under the key: the pharmacy prescribed may use it.
+    expect((await post(`/prescriptions/${sent.id}/fills`, fill, key)).status).toBe(201);
+    // Rejected and never transmitted (an unknown medication), for the pharmacist's own pharmacy.
+    const [unknownMedication] = (await prescribe([{ ...amoxicillin, rxnorm: '99999999' }])).prescriptions;
+    expect(unknownMedication).toMatchObject({ pharmacyId: 'pharm-001', status: 'rejected' });
+    expect(await post(`/prescriptions/${unknownMedication.id}/fills`, fill)).toMatchObject({
       status: 409,
       body: { code: 'PRESCRIPTION_REJECTED' },
     });
-    expect((await get(`/prescriptions/${sent.id}/fills`)).body).toEqual([]);
+    expect((await get(`/prescriptions/${sent.id}/fills`)).body).toHaveLength(1);
     expect((await get(`/prescriptions/${rejected.id}/fills`)).body).toEqual([]);
+    expect((await get(`/prescriptions/${unknownMedication.id}/fills`)).body).toEqual([]);
   });
 
   describe('fill reports with an Idempotency-Key', () => {

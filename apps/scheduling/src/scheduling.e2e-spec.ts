@@ -41,8 +41,12 @@ describe('Scheduling (embedded)', () => {
   });
   afterAll(() => env?.stop());
 
-  const get = async <T = Record<string, unknown>>(path: string) => {
-    const response = await fetch(`${scheduling.url}${path}`);
+  /** Reads as the scheduler (the role these routes admit) unless another token, or none, is given. */
+  const get = async <T = Record<string, unknown>>(path: string, token?: string | null) => {
+    const bearer = token === undefined ? await env.token('scheduler') : token;
+    const response = await fetch(`${scheduling.url}${path}`, {
+      headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+    });
     return { status: response.status, body: (await response.json()) as T };
   };
   const appointmentsOf = async (record: PatientRecordCreatedV1) =>
@@ -277,6 +281,25 @@ describe('Scheduling (embedded)', () => {
     expect(await appointmentsOf(unknownLab)).toEqual([]);
     expect(await appointmentsOf(unknownFrequency)).toEqual([]);
     expect(await remindersOf(unknownFrequency)).toEqual([]);
+  });
+
+  it('answers a scheduler only: 401 without a token, 403 to other roles', async () => {
+    const record = syntheticRecord({ visit: visit('2027-08-04T09:30:00Z') });
+    const { eventId } = await publish(record);
+    await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    for (const route of ['appointments', 'reminders', 'scheduling-skips']) {
+      const path = `/patients/${record.patient.patientId}/${route}`;
+      expect((await get(path, null)).status).toBe(401);
+      for (const role of ['physician', 'nurse', 'billing-clerk', 'pharmacist', 'privacy-officer'] as const) {
+        expect({ route, role, status: (await get(path, await env.token(role))).status }).toEqual({
+          route,
+          role,
+          status: 403,
+        });
+      }
+      expect((await get(path)).status).toBe(200);
+    }
+    expect((await appointmentsOf(record)).length).toBeGreaterThan(0);
   });
 
   it('answers 400 for a malformed patient id', async () => {

@@ -8,8 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Principal } from '@app/identity';
-import { Allow, Audited, uuidParam } from '@app/platform';
-import { SignedIn } from '../common/signed-in';
+import { Allow, Audited, CurrentPrincipal, uuidParam } from '@app/platform';
 import { CreateRecordDto } from '../records/dto/create-record.dto';
 import { recordView, RecordView } from '../records/dto/record.view';
 import { RecordsService } from '../records/records.service';
@@ -65,9 +64,9 @@ export class PatientsController {
   async createRecord(
     @Param('id', uuidParam('id')) id: string,
     @Body() dto: CreateRecordDto,
-    @SignedIn() principal: Principal | undefined,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<RecordView> {
-    return recordView(await this.recordsService.create(id, dto, principal?.subject));
+    return recordView(await this.recordsService.create(id, dto, principal.subject));
   }
 
   @Get(':id/records')

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@app/identity';
 import { STAFF } from '@app/identity';
-import { FillAccessCode, FillAccessError, fillPharmacyOf } from './fill-access';
+import { assertPrescribedTo, FillAccessCode, FillAccessError, fillPharmacyOf } from './fill-access';
 import { PrescriptionsService } from './prescriptions.service';
 
 const principalOf = (username: string): Principal => {
@@ -20,7 +20,8 @@ describe('fillPharmacyOf', () => {
     expect(fillPharmacyOf(pharmacist, 'pharm-001').pharmacyId).toBe('pharm-001');
   });
 
-  it.each<[string, Principal | undefined, string | undefined, FillAccessCode]>([
+  // "Nobody signed in" never reaches the handler: the guard answers 401 (prescription.e2e-spec).
+  it.each<[string, Principal, string | undefined, FillAccessCode]>([
     ['another pharmacy in the body', pharmacist, 'pharm-002', FillAccessCode.NotYours],
     [
       'a pharmacist without a pharmacy claim',
@@ -35,7 +36,6 @@ describe('fillPharmacyOf', () => {
       undefined,
       FillAccessCode.NoPharmacy,
     ],
-    ['nobody signed in', undefined, 'pharm-001', FillAccessCode.NoPharmacy],
   ])('refuses %s with 403 and a code', (_case, principal, claimed, code) => {
     let thrown: unknown;
     try {
@@ -46,6 +46,30 @@ describe('fillPharmacyOf', () => {
     expect(thrown).toBeInstanceOf(FillAccessError);
     expect((thrown as FillAccessError).getStatus()).toBe(403);
     expect((thrown as FillAccessError).getResponse()).toMatchObject({ statusCode: 403, code });
+  });
+});
+
+describe('assertPrescribedTo', () => {
+  const prescribed = { id: 'rx-1', pharmacyId: 'pharm-001' };
+
+  it('lets the pharmacy prescribed fill it', () => {
+    expect(() => assertPrescribedTo(prescribed, 'pharm-001')).not.toThrow();
+  });
+
+  it("refuses another pharmacy's pharmacist with 403 PHARMACY_MISMATCH, naming ids only", () => {
+    let thrown: unknown;
+    try {
+      assertPrescribedTo(prescribed, 'pharm-002');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(FillAccessError);
+    expect((thrown as FillAccessError).getStatus()).toBe(403);
+    expect((thrown as FillAccessError).getResponse()).toMatchObject({
+      statusCode: 403,
+      code: FillAccessCode.PrescribedElsewhere,
+      message: expect.stringContaining('pharm-002') as unknown,
+    });
   });
 });
 
@@ -68,13 +92,13 @@ describe('PrescriptionsService.recordFill access', () => {
     });
   });
 
-  it('refuses a pharmacist of no pharmacy, and a caller with no principal', async () => {
+  it('refuses a pharmacist of no pharmacy, and anyone not a pharmacist, with or without a key', async () => {
     await expect(
       service.recordFill(id, report, { ...pharmacist, pharmacyId: undefined }),
     ).rejects.toMatchObject({
       code: FillAccessCode.NoPharmacy,
     });
-    await expect(service.recordFill(id, report, undefined, 'key-1')).rejects.toMatchObject({
+    await expect(service.recordFill(id, report, principalOf('physician'), 'key-1')).rejects.toMatchObject({
       code: FillAccessCode.NoPharmacy,
     });
   });

@@ -7,6 +7,8 @@ export enum FillAccessCode {
   NoPharmacy = 'NO_PHARMACY_CLAIM',
   /** The report names a pharmacy other than the signed-in pharmacist's own. */
   NotYours = 'PHARMACY_NOT_YOURS',
+  /** The prescription was transmitted to another pharmacy than the signed-in pharmacist's. */
+  PrescribedElsewhere = 'PHARMACY_MISMATCH',
 }
 
 /** A fill the signed-in person may not record (403). */
@@ -26,10 +28,10 @@ export class FillAccessError extends ForbiddenException {
  * real pharmacy's fill was refused as exceeding what was left.
  */
 export function fillPharmacyOf(
-  principal: Principal | undefined,
+  principal: Principal,
   claimed: string | undefined,
 ): { readonly pharmacyId: string; readonly pharmacist: string } {
-  if (!principal?.roles.includes('pharmacist') || !principal.pharmacyId) {
+  if (!principal.roles.includes('pharmacist') || !principal.pharmacyId) {
     throw new FillAccessError(
       FillAccessCode.NoPharmacy,
       'Only a signed-in pharmacist whose account names a pharmacy may record a fill',
@@ -42,4 +44,22 @@ export function fillPharmacyOf(
     );
   }
   return { pharmacyId: principal.pharmacyId, pharmacist: principal.subject };
+}
+
+/**
+ * A pharmacist fills only what was transmitted to their own pharmacy. Now that the pharmacy
+ * comes from the sign-in rather than the body, another pharmacy's prescription is a matter of
+ * who may act on it (403, audited as a refusal), not a malformed report (it was 422): checked
+ * before any idempotency key is looked up, so another pharmacy learns nothing of its replays.
+ */
+export function assertPrescribedTo(
+  prescription: { readonly id: string; readonly pharmacyId: string },
+  pharmacyId: string,
+): void {
+  if (prescription.pharmacyId !== pharmacyId) {
+    throw new FillAccessError(
+      FillAccessCode.PrescribedElsewhere,
+      `Prescription ${prescription.id} was transmitted to pharmacy ${prescription.pharmacyId}, not ${pharmacyId}: only that pharmacy's pharmacists may fill it`,
+    );
+  }
 }

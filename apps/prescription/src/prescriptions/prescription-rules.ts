@@ -47,7 +47,7 @@ export function fillProgress(
 
 /** Why a pharmacy's fill report was refused. */
 export type FillRefusalCode =
-  'PRESCRIPTION_REJECTED' | 'PHARMACY_MISMATCH' | 'FILLED_BEFORE_TRANSMISSION' | 'FILL_EXCEEDS_REMAINING';
+  'PRESCRIPTION_REJECTED' | 'FILLED_BEFORE_TRANSMISSION' | 'FILL_EXCEEDS_REMAINING';
 
 /** A fill the prescription cannot accept; `conflict` tells state conflicts from bad requests. */
 export interface FillRefusal {
@@ -68,32 +68,26 @@ export const CLOCK_SKEW_MS = 60_000;
 
 /**
  * Checks a pharmacy's fill report against the prescription and what was already filled.
- * Returns `undefined` when the fill may be recorded. Messages carry ids and counts only.
+ * Returns `undefined` when the fill may be recorded. Messages carry ids and counts only. Whether
+ * this pharmacist may fill it at all (their pharmacy, the one prescribed) is `fill-access`'s.
  */
 export function checkFill(
   prescription: {
     id: string;
     status: 'sent' | 'rejected';
-    pharmacyId: string;
+
     quantity: number;
     refills: number;
     transmittedAt: Date | null;
   },
   filledUnits: number,
-  fill: { pharmacyId: string; quantity: number; filledAt: Date },
+  fill: { quantity: number; filledAt: Date },
 ): FillRefusal | undefined {
   if (prescription.status !== 'sent' || !prescription.transmittedAt) {
     return {
       code: 'PRESCRIPTION_REJECTED',
       message: `Prescription ${prescription.id} was rejected and never transmitted: it cannot be filled`,
       conflict: true,
-    };
-  }
-  if (fill.pharmacyId !== prescription.pharmacyId) {
-    return {
-      code: 'PHARMACY_MISMATCH',
-      message: `Prescription ${prescription.id} was transmitted to pharmacy ${prescription.pharmacyId}, not ${fill.pharmacyId}`,
-      conflict: false,
     };
   }
   if (fill.filledAt.getTime() < prescription.transmittedAt.getTime() - CLOCK_SKEW_MS) {

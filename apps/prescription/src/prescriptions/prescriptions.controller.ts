@@ -13,8 +13,7 @@ import {
 } from '@nestjs/swagger';
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
 import type { Principal } from '@app/identity';
-import { Allow, Audited, uuidParam } from '@app/platform';
-import { SignedIn } from '../common/signed-in';
+import { Allow, Audited, CurrentPrincipal, uuidParam } from '@app/platform';
 import { FillView, prescriptionView, PrescriptionView, RecordedFillView } from './dto/prescription.view';
 import { RecordFillDto } from './dto/record-fill.dto';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
@@ -85,7 +84,7 @@ export class PrescriptionsController {
   })
   @ApiForbiddenResponse({
     description:
-      "NO_PHARMACY_CLAIM (not a pharmacist of a pharmacy) or PHARMACY_NOT_YOURS (a body pharmacyId other than the pharmacist's own)",
+      "Not a pharmacist; NO_PHARMACY_CLAIM (a pharmacist of no pharmacy); PHARMACY_NOT_YOURS (a body pharmacyId other than the pharmacist's own); or PHARMACY_MISMATCH (a prescription transmitted to another pharmacy)",
   })
   @ApiBadRequestResponse({
     description: 'Invalid body (the message names each field at fault) or Idempotency-Key header',
@@ -96,14 +95,13 @@ export class PrescriptionsController {
       'PRESCRIPTION_REJECTED (never transmitted) or FILL_EXCEEDS_REMAINING (quantity * (1 + refills))',
   })
   @ApiUnprocessableEntityResponse({
-    description:
-      'PHARMACY_MISMATCH (not the pharmacy prescribed), FILLED_BEFORE_TRANSMISSION, or IDEMPOTENCY_KEY_REUSED (the key came with a different body)',
+    description: 'FILLED_BEFORE_TRANSMISSION, or IDEMPOTENCY_KEY_REUSED (the key came with a different body)',
   })
   recordFill(
     @Param('id', uuidParam('id')) id: string,
     @Body() report: RecordFillDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
-    @SignedIn() principal: Principal | undefined,
+    @CurrentPrincipal() principal: Principal,
   ) {
     return this.prescriptions.recordFill(id, report, principal, idempotencyKey);
   }

@@ -13,7 +13,7 @@ import type { Principal } from '@app/identity';
 import { claimEvent } from '@app/platform';
 import { recordedFillView } from './dto/prescription.view';
 import type { RecordFillDto } from './dto/record-fill.dto';
-import { fillPharmacyOf } from './fill-access';
+import { assertPrescribedTo, fillPharmacyOf } from './fill-access';
 import { Fill } from './fill.entity';
 import { FillRequest } from './fill-request.entity';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency-key.pipe';
@@ -122,12 +122,13 @@ export class PrescriptionsService {
    * on (prescription, key) backs this up should two requests ever pass the lock together.
    *
    * Only a signed-in pharmacist records a fill, for their own pharmacy (403 otherwise, before
-   * anything is read); the fill keeps their subject id.
+   * anything is read), of a prescription transmitted to that pharmacy (403 otherwise, before the
+   * key is looked up; never stored under it); the fill keeps their subject id.
    */
   async recordFill(
     prescriptionId: string,
     report: RecordFillDto,
-    principal: Principal | undefined,
+    principal: Principal,
     idempotencyKey?: string,
   ): Promise<FillAnswer> {
     const { pharmacyId, pharmacist } = fillPharmacyOf(principal, report.pharmacyId);
@@ -160,6 +161,7 @@ export class PrescriptionsService {
         lock: { mode: 'pessimistic_write' },
       });
       if (!prescription) throw notFound(prescriptionId);
+      assertPrescribedTo(prescription, report.pharmacyId);
       if (idempotencyKey !== undefined) {
         const previous = await manager.findOne(FillRequest, { where: { prescriptionId, idempotencyKey } });
         if (previous) {
@@ -169,7 +171,6 @@ export class PrescriptionsService {
       }
       const filledAt = new Date(report.filledAt);
       const refusal = checkFill(prescription, await this.filledUnits(manager, prescriptionId), {
-        pharmacyId: report.pharmacyId,
         quantity: report.quantity,
         filledAt,
       });

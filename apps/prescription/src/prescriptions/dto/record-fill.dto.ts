@@ -47,7 +47,7 @@ export class RecordFillDto {
     example: 'pharm-001',
     description:
       "Optional: the fill's pharmacy is the signed-in pharmacist's own (their token's pharmacy claim). " +
-      'If sent, it must be that pharmacy (else 403 PHARMACY_NOT_YOURS); it must also be the one prescribed (else 422 PHARMACY_MISMATCH).',
+      'If sent, it must be that pharmacy (else 403 PHARMACY_NOT_YOURS); the prescription must have been transmitted to it (else 403 PHARMACY_MISMATCH).',
   })
   @IsOptional()
   @IsString()
