@@ -28,15 +28,30 @@ export interface Clinic {
   stop(): Promise<void>;
 }
 
-/** Starts the environment and the given apps in-process. */
+/**
+ * Per-person rate limits (per minute) high enough for a suite that posts and polls in bulk as
+ * one person: the limits are the apps' defence against a person, not what a suite measures.
+ */
+export const BULK_RATE_LIMITS: Readonly<Record<string, string>> = {
+  CLINIC_RATE_LIMIT_READS: '100000',
+  CLINIC_RATE_LIMIT_WRITES: '100000',
+};
+
+/** Starts the environment and the given apps in-process (`appEnv`: extra settings for each app). */
 export async function startClinicUnderTest(
   profile: 'embedded' | 'aws',
   apps: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'],
+  appEnv: Record<string, string> = {},
 ): Promise<Clinic | undefined> {
   const env = await startClinicTestEnv(profile);
   if (!env) return undefined;
   const started = {} as Record<ClinicApp, AppUnderTest>;
-  for (const app of apps) started[app] = await env.startApp(BLUEPRINTS[app], databaseOf(app));
+  try {
+    for (const app of apps) started[app] = await env.startApp(BLUEPRINTS[app], databaseOf(app), appEnv);
+  } catch (error) {
+    await env.stop();
+    throw error;
+  }
   return { env, apps: started, stop: () => env.stop() };
 }
 

@@ -1,11 +1,15 @@
 /**
  * The clinic end to end: HTTP into the EMR, three effects out, on the embedded stack and on
- * moto (real KMS semantics). Filter policies, duplicates, and a consumer killed mid-batch.
+ * moto (real KMS semantics). Filter policies, duplicates, and a consumer killed mid-batch. Every
+ * call is made by the signed-in person whose role the route admits (real tokens of the private
+ * identity provider): the physician enters, the billing clerk, scheduler and pharmacist read.
  */
 import type { SealedEvent } from '@app/crypto-messaging';
 import { findMotoServer } from '@app/crypto-messaging/testing';
+import { staffFor, type Role } from '@app/identity';
 import {
   api,
+  BULK_RATE_LIMITS,
   eventually,
   SEALED_EVENT_COLUMNS,
   sampleRecord,
@@ -17,6 +21,16 @@ import {
 } from './clinic-harness';
 
 type Listed = Array<Record<string, unknown>>;
+type Consumer = 'billing' | 'scheduling' | 'prescription';
+
+/** Who reads each consumer's lists: the role its routes admit. */
+const READER: Record<Consumer, Role> = {
+  billing: 'billing-clerk',
+  scheduling: 'scheduler',
+  prescription: 'pharmacist',
+};
+/** The physician's subject id: what records and their effects carry as `enteredBy`. */
+const PHYSICIAN = staffFor('physician').subject;
 
 const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
   ['embedded', describe],
@@ -27,35 +41,56 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
   run('HTTP in, three effects out', () => {
     let clinic: Clinic;
     beforeAll(async () => {
-      clinic = (await startClinicUnderTest(profile))!;
+      // The lists are polled while waiting: limits raised, the per-person limit is not under test.
+      clinic = (await startClinicUnderTest(profile, undefined, BULK_RATE_LIMITS))!;
     }, 120_000);
     afterAll(() => clinic?.stop());
 
+    const as = (role: Role) => clinic.env.token(role);
     const newPatient = async () =>
-      (await api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients`, samplePatient)).body.id;
-    const list = (app: 'billing' | 'scheduling' | 'prescription', path: string) => async () =>
-      (await api<Listed>('GET', `${clinic.apps[app].url}${path}`)).body;
+      (
+        await api<{ id: string }>(
+          'POST',
+          `${clinic.apps.emr.url}/patients`,
+          samplePatient,
+          await as('physician'),
+        )
+      ).body.id;
+    const postRecord = async <T>(patientId: string, body: unknown) =>
+      api<T>('POST', `${clinic.apps.emr.url}/patients/${patientId}/records`, body, await as('physician'));
+    const list = (app: Consumer, path: string) => async () => {
+      const listed = await api<Listed>(
+        'GET',
+        `${clinic.apps[app].url}${path}`,
+        undefined,
+        await as(READER[app]),
+      );
+      expect(listed.status).toBe(200);
+      return listed.body;
+    };
 
     it('invoices, books and prescribes from one record entered over HTTP', async () => {
       const patientId = await newPatient();
-      const created = await api<{ id: string; eventId: string }>(
-        'POST',
-        `${clinic.apps.emr.url}/patients/${patientId}/records`,
-        sampleRecord(),
-      );
+      const created = await postRecord<{ id: string; eventId: string }>(patientId, sampleRecord());
       expect(created.status).toBe(201);
       const invoices = await eventually(
         'an invoice',
         list('billing', `/patients/${patientId}/invoices`),
         (l) => l.length > 0,
       );
-      expect(invoices[0]).toMatchObject({ recordId: created.body.id, totalCents: 11_000 + 1_800 });
+      // Attributable end to end: the physician's subject id (never a name) reached each effect.
+      expect(invoices[0]).toMatchObject({
+        recordId: created.body.id,
+        totalCents: 11_000 + 1_800,
+        enteredBy: PHYSICIAN,
+      });
       const appointments = await eventually(
         'follow-up and lab appointments',
         list('scheduling', `/patients/${patientId}/appointments`),
         (l) => l.length >= 2,
       );
       expect(appointments.map((a) => a.kind).sort()).toEqual(['follow-up', 'lab']);
+      expect(appointments.map((a) => a.enteredBy)).toEqual([PHYSICIAN, PHYSICIAN]);
       await eventually(
         'medication reminders',
         list('scheduling', `/patients/${patientId}/reminders`),
@@ -66,16 +101,17 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
         list('prescription', `/patients/${patientId}/prescriptions`),
         (l) => l.length > 0,
       );
-      expect(prescriptions[0]).toMatchObject({ status: 'sent', pharmacyId: 'pharm-001' });
+      expect(prescriptions[0]).toMatchObject({
+        status: 'sent',
+        pharmacyId: 'pharm-001',
+        enteredBy: PHYSICIAN,
+      });
     });
 
     it('routes by the filter policies: a record without medication never reaches Prescription', async () => {
       const patientId = await newPatient();
-      const noMeds = await api<{ eventId: string }>(
-        'POST',
-        `${clinic.apps.emr.url}/patients/${patientId}/records`,
-        sampleRecord({ medications: [] }),
-      );
+      const noMeds = await postRecord<{ eventId: string }>(patientId, sampleRecord({ medications: [] }));
+      expect(noMeds.status).toBe(201);
       await eventually(
         'the invoice',
         list('billing', `/patients/${patientId}/invoices`),
@@ -87,11 +123,8 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
         (l) => l.length >= 2,
       );
       // A later record with medication is prescribed; by then the first would have arrived too.
-      const marker = await api<{ eventId: string }>(
-        'POST',
-        `${clinic.apps.emr.url}/patients/${patientId}/records`,
-        sampleRecord(),
-      );
+      const marker = await postRecord<{ eventId: string }>(patientId, sampleRecord());
+      expect(marker.status).toBe(201);
       await clinic.apps.prescription.spy!.waitFor(
         (o) => o.eventId === marker.body.eventId && o.outcome === 'acked',
       );
@@ -102,15 +135,16 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
 
     it('takes effect once everywhere when the same event is delivered twice (new SQS message, same event id)', async () => {
       const patientId = await newPatient();
-      const created = await api<{ id: string; eventId: string }>(
-        'POST',
-        `${clinic.apps.emr.url}/patients/${patientId}/records`,
-        sampleRecord(),
+      const created = await postRecord<{ id: string; eventId: string }>(patientId, sampleRecord());
+      expect(created.status).toBe(201);
+      const record = await api<Record<string, unknown>>(
+        'GET',
+        `${clinic.apps.emr.url}/records/${created.body.id}`,
+        undefined,
+        await as('physician'),
       );
-      const record = (
-        await api<Record<string, unknown>>('GET', `${clinic.apps.emr.url}/records/${created.body.id}`)
-      ).body;
-      expect(record.eventId).toBe(created.body.eventId);
+      expect(record.status).toBe(200);
+      expect(record.body).toMatchObject({ eventId: created.body.eventId, enteredBy: PHYSICIAN });
       // Wait for the first delivery everywhere, then re-send the very same event.
       for (const app of ['billing', 'scheduling', 'prescription'] as const) {
         await clinic.apps[app].spy!.waitFor(
@@ -137,28 +171,45 @@ describe.each(profiles)('the clinic on the %s profile', (profile, run) => {
 describe('a consumer killed in the middle of a batch (embedded)', () => {
   let clinic: Clinic;
   beforeAll(async () => {
-    clinic = (await startClinicUnderTest('embedded', ['emr']))!;
+    // One physician posts 150 records at once, and the clerk's list is polled: raised limits.
+    clinic = (await startClinicUnderTest('embedded', ['emr'], BULK_RATE_LIMITS))!;
   }, 120_000);
   afterAll(() => clinic?.stop());
 
   it('has every event take effect exactly once after a restart', async () => {
     const RECORDS = 150;
-    let billing = await startAppAsProcess(clinic.env, 'billing');
-    const patientId = (await api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients`, samplePatient))
-      .body.id;
+    const billingEnv = { env: BULK_RATE_LIMITS };
+    let billing = await startAppAsProcess(clinic.env, 'billing', billingEnv);
+    const physician = await clinic.env.token('physician');
+    const patientId = (
+      await api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients`, samplePatient, physician)
+    ).body.id;
     const created = await Promise.all(
       Array.from({ length: RECORDS }, () =>
-        api<{ id: string }>('POST', `${clinic.apps.emr.url}/patients/${patientId}/records`, sampleRecord()),
+        api<{ id: string }>(
+          'POST',
+          `${clinic.apps.emr.url}/patients/${patientId}/records`,
+          sampleRecord(),
+          physician,
+        ),
       ),
     );
     expect(created.every((c) => c.status === 201)).toBe(true);
-    const invoices = async () =>
-      (await api<Listed>('GET', `${billing.url}/patients/${patientId}/invoices`)).body;
+    const invoices = async () => {
+      const listed = await api<Listed>(
+        'GET',
+        `${billing.url}/patients/${patientId}/invoices`,
+        undefined,
+        await clinic.env.token('billing-clerk'),
+      );
+      expect(listed.status).toBe(200);
+      return listed.body;
+    };
     const before = await eventually('billing to be under way', invoices, (l) => l.length >= 10);
     billing.child.kill('SIGKILL');
     await billing.exited;
     expect(before.length).toBeLessThan(RECORDS); // the kill landed mid-way
-    billing = await startAppAsProcess(clinic.env, 'billing');
+    billing = await startAppAsProcess(clinic.env, 'billing', billingEnv);
     try {
       // Messages in flight at the kill come back after their visibility timeout (30 s).
       const after = await eventually('every invoice', invoices, (l) => l.length >= RECORDS, 90_000);

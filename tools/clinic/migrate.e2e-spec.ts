@@ -80,7 +80,9 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
     outputs.push(run.output);
     expect(run.code).toBe(0);
     for (const app of CLINIC_APPS)
-      expect(run.output).toMatch(new RegExp(`${app}\\s+applied .*; login ${app}_app created`));
+      expect(run.output).toMatch(
+        new RegExp(`${app}\\s+applied .*; login ${app}_app created \\(append-only: audit_entries\\)\n`),
+      );
 
     const secrets = path.join(stateDir, 'secrets');
     expect(statSync(secrets).mode & 0o777).toBe(0o700);
@@ -104,7 +106,11 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
     const again = await clinicCli(['migrate'], env);
     outputs.push(again.output);
     expect(again.code).toBe(0);
-    expect(again.output).toMatch(/emr\s+up to date; login emr_app\n/);
+    // Kept, not created again; the audit trail stays append-only for the app's login.
+    for (const app of CLINIC_APPS)
+      expect(again.output).toMatch(
+        new RegExp(`${app}\\s+up to date; login ${app}_app \\(append-only: audit_entries\\)\n`),
+      );
     expect(await refusal(billing, 'SELECT 1')).toBe('');
   });
 

@@ -3,12 +3,21 @@
  * invoices and processed-event keys deleted) gets the window's events back and applies them
  * once; Scheduling and Prescription, which already had them, take no second effect; an event
  * outside the window is not replayed; --dry-run publishes nothing; the output carries no PHI.
+ * The HTTP calls are made by the signed-in person each route admits (real tokens).
  */
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { findMotoServer } from '@app/crypto-messaging/testing';
-import { api, eventually, sampleRecord, startClinicUnderTest, type Clinic } from '../../test/clinic-harness';
+import type { Role } from '@app/identity';
+import {
+  api,
+  BULK_RATE_LIMITS,
+  eventually,
+  sampleRecord,
+  startClinicUnderTest,
+  type Clinic,
+} from '../../test/clinic-harness';
 import { canaryPatient, describeHits, scanForPhi } from '../../test/support/phi-scan';
 import { purgeOutbox, replayOutbox } from './outbox';
 
@@ -33,6 +42,14 @@ function clinicCli(args: string[], env: Record<string, string>) {
 }
 
 type Listed = Array<Record<string, unknown>>;
+type Consumer = 'billing' | 'scheduling' | 'prescription';
+
+/** Who reads each consumer's lists: the role its routes admit. */
+const READER: Record<Consumer, Role> = {
+  billing: 'billing-clerk',
+  scheduling: 'scheduler',
+  prescription: 'pharmacist',
+};
 
 const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
   ['embedded', describe],
@@ -43,25 +60,41 @@ describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
   run('after a consumer lost events', () => {
     let clinic: Clinic;
     beforeAll(async () => {
-      clinic = (await startClinicUnderTest(profile))!;
+      // The lists are polled while waiting: limits raised, the per-person limit is not under test.
+      clinic = (await startClinicUnderTest(profile, undefined, BULK_RATE_LIMITS))!;
     }, 120_000);
     afterAll(() => clinic?.stop());
 
+    /** A physician's write to the EMR (patients and records); 201 expected. */
+    const physicianPost = async <T>(path: string, body: unknown) => {
+      const created = await api<T>(
+        'POST',
+        `${clinic.apps.emr.url}${path}`,
+        body,
+        await clinic.env.token('physician'),
+      );
+      expect(created.status).toBe(201);
+      return created.body;
+    };
+    /** A consumer's list of a patient's effects, read by the role that route admits. */
+    const listOf = async (app: Consumer, patientId: string, what: string) => {
+      const listed = await api<Listed>(
+        'GET',
+        `${clinic.apps[app].url}/patients/${patientId}/${what}`,
+        undefined,
+        await clinic.env.token(READER[app]),
+      );
+      expect(listed.status).toBe(200);
+      return listed.body;
+    };
+
     it('re-publishes the window as stored; each consumer ends with each effect exactly once', async () => {
-      const emr = clinic.apps.emr.url;
       const canary = canaryPatient();
-      const patient = await api<{ id: string; mrn: string }>('POST', `${emr}/patients`, canary);
-      const patientId = patient.body.id;
-      const list = (app: 'billing' | 'scheduling' | 'prescription', what: string) => async () =>
-        (await api<Listed>('GET', `${clinic.apps[app].url}/patients/${patientId}/${what}`)).body;
-      const post = async () =>
-        (
-          await api<{ id: string; eventId: string }>(
-            'POST',
-            `${emr}/patients/${patientId}/records`,
-            sampleRecord(),
-          )
-        ).body;
+      const patient = await physicianPost<{ id: string; mrn: string }>('/patients', canary);
+      const patientId = patient.id;
+      const list = (app: Consumer, what: string) => () => listOf(app, patientId, what);
+      const post = () =>
+        physicianPost<{ id: string; eventId: string }>(`/patients/${patientId}/records`, sampleRecord());
       const everywhere = async (eventId: string, times = 1) => {
         for (const app of ['billing', 'scheduling', 'prescription'] as const) {
           await clinic.apps[app].spy!.waitForCount(
@@ -146,25 +179,18 @@ describe.each(profiles)('outbox replay on the %s profile', (profile, run) => {
         describeHits(
           scanForPhi(
             [{ source: 'replay output', text: lines.join('\n') }],
-            [{ ...canary, mrn: patient.body.mrn }],
+            [{ ...canary, mrn: patient.mrn }],
           ),
         ),
       ).toBe('');
     }, 120_000);
 
     it('purges events published before the retention, never pending ones, however old', async () => {
-      const emr = clinic.apps.emr.url;
-      const patient = await api<{ id: string }>('POST', `${emr}/patients`, canaryPatient());
+      const patient = await physicianPost<{ id: string }>('/patients', canaryPatient());
       const records = [];
       for (let i = 0; i < 3; i++) {
         records.push(
-          (
-            await api<{ eventId: string }>(
-              'POST',
-              `${emr}/patients/${patient.body.id}/records`,
-              sampleRecord(),
-            )
-          ).body,
+          await physicianPost<{ eventId: string }>(`/patients/${patient.id}/records`, sampleRecord()),
         );
       }
       const db = await new DataSource({ type: 'postgres', url: clinic.env.postgres.url('emr') }).initialize();

@@ -2,7 +2,9 @@
  * `npm start` under faults, as a person runs it: the real entry point in a process of its own,
  * every port and the state folder private to the test. Billing and then the broker are killed
  * with SIGKILL; each comes back on its own, the other processes never stop, and every record
- * posted before, during and after the outage takes effect exactly once in each consumer.
+ * posted before, during and after the outage takes effect exactly once in each consumer. The
+ * HTTP calls are made by staff signed in on the identity provider `npm start` runs (real tokens):
+ * the physician posts, the billing clerk, scheduler and pharmacist read.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,8 +13,8 @@ import * as path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { syntheticRecordRequest } from '@app/contracts';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
-import { readStaffPasswords } from '@app/identity';
-import { signIn } from '@app/identity/client';
+import { readStaffPasswords, staffFor, type Role } from '@app/identity';
+import { signIn, type StaffSession } from '@app/identity/client';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
 import { groupOf, parentOf, pidListeningOn } from '../../test/support/proc';
 
@@ -20,20 +22,49 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const APPS = ['emr', 'billing', 'scheduling', 'prescription'] as const;
 type App = (typeof APPS)[number];
 type Listed = Array<{ recordId: string }>;
+type Consumer = Exclude<App, 'emr'>;
 
-async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** Who reads each consumer's lists: the role its routes admit. */
+const READER: Record<Consumer, Role> = {
+  billing: 'billing-clerk',
+  scheduling: 'scheduler',
+  prescription: 'pharmacist',
+};
+
+/** An HTTP answer the test did not want; 401 and 403 mean the test (not the clinic) is wrong. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    what: string,
+  ) {
+    super(`${what} answered ${status}`);
+  }
+}
+
+async function api<T>(method: string, url: string, token: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+  // The path holds only ids; the message names the route's shape, never a value.
+  if (!response.ok) throw new Refused(response.status, `${method} ${new URL(url).pathname}`);
   return (await response.json()) as T;
 }
 
-/** GET that treats "not answering" (the app is restarting) as "nothing yet". */
-const listOr = (url: string) => () => api<Listed>('GET', url).catch(() => [] as Listed);
+/**
+ * GET that treats "not answering" (the app is restarting, its database is down) as "nothing
+ * yet". A refused token (401/403) is no such thing: it fails the wait at once.
+ */
+const listOr = (url: string, token: () => Promise<string>) => async () => {
+  try {
+    return await api<Listed>('GET', url, await token());
+  } catch (error) {
+    if (error instanceof Refused && (error.status === 401 || error.status === 403)) throw error;
+    return [] as Listed;
+  }
+};
 
 const countBy = (list: Listed) =>
   list.reduce<Record<string, number>>((n, x) => ({ ...n, [x.recordId]: (n[x.recordId] ?? 0) + 1 }), {});
@@ -45,6 +76,8 @@ interface NpmStart {
   readonly ports: Record<Port, number>;
   readonly stateDir: string;
   readonly process: ChildProcess;
+  /** An access token of the member of staff holding `role`, signed in on this clinic's provider. */
+  token(role: Role): Promise<string>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
@@ -68,6 +101,9 @@ async function startNpmStart(): Promise<NpmStart> {
     CLINIC_BROKER_PORT: String(ports.broker),
     CLINIC_POSTGRES_PORT: String(ports.postgres),
     CLINIC_IDP_PORT: String(ports.identity),
+    // The lists are polled while waiting: limits raised, the per-person limit is not under test.
+    CLINIC_RATE_LIMIT_READS: '100000',
+    CLINIC_RATE_LIMIT_WRITES: '100000',
     ...Object.fromEntries(APPS.map((a) => [`CLINIC_${a.toUpperCase()}_PORT`, String(ports[a])])),
   });
   // A process group of its own, as a terminal gives `npm start`: the Ctrl-C test signals it whole.
@@ -83,10 +119,24 @@ async function startNpmStart(): Promise<NpmStart> {
   );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const issuer = `http://127.0.0.1:${ports.identity}`;
+  const sessions = new Map<Role, Promise<StaffSession>>();
   const running: NpmStart = {
     ports,
     stateDir,
     process: child,
+    async token(role) {
+      let session = sessions.get(role);
+      if (!session) {
+        const { username } = staffFor(role);
+        const password = readStaffPasswords(path.join(stateDir, 'identity'))?.[username];
+        if (!password) throw new Error(`npm start wrote no password for ${username}`);
+        session = signIn({ issuer, clientId: 'clinic-cli', username, password });
+        sessions.set(role, session);
+        session.catch(() => sessions.delete(role));
+      }
+      return (await session).freshAccessToken();
+    },
     exited,
     output: () => output,
     url: (app) => `http://127.0.0.1:${ports[app]}`,
@@ -120,18 +170,35 @@ async function startNpmStart(): Promise<NpmStart> {
 describe('npm start supervises its processes', () => {
   let clinic: NpmStart;
   const canaries: PhiCanary[] = [];
+  /** The patient of the running scenario (one per scenario: bookings are bounded per patient and day). */
   let patientId: string;
   const url = (app: App) => clinic.url(app);
   /** The PIDs of the processes that must never be restarted in a scenario. */
   const pids = () => Object.fromEntries(APPS.map((a) => [a, pidListeningOn(clinic.ports[a])]));
+  /** A new canary patient, registered by the physician; the scenario's records are theirs. */
+  const newPatient = async () => {
+    const canary = canaryPatient();
+    const patient = await api<{ id: string; mrn: string }>(
+      'POST',
+      `${url('emr')}/patients`,
+      await clinic.token('physician'),
+      canary,
+    );
+    canaries.push({ ...canary, mrn: patient.mrn });
+    patientId = patient.id;
+  };
   const postRecord = async () =>
     (
       await api<{ id: string }>(
         'POST',
         `${url('emr')}/patients/${patientId}/records`,
+        await clinic.token('physician'),
         syntheticRecordRequest(),
       )
     ).id;
+  /** A consumer's list of the scenario patient's effects, read by the role it admits. */
+  const listOf = (app: Consumer, what: string) =>
+    listOr(`${url(app)}/patients/${patientId}/${what}`, () => clinic.token(READER[app]));
   const linesMatching = (pattern: RegExp) =>
     clinic
       .output()
@@ -140,10 +207,6 @@ describe('npm start supervises its processes', () => {
 
   beforeAll(async () => {
     clinic = await startNpmStart();
-    const canary = canaryPatient();
-    const patient = await api<{ id: string; mrn: string }>('POST', `${url('emr')}/patients`, canary);
-    canaries.push({ ...canary, mrn: patient.mrn });
-    patientId = patient.id;
   }, 240_000);
 
   afterAll(async () => {
@@ -151,6 +214,7 @@ describe('npm start supervises its processes', () => {
   }, 90_000);
 
   it('restarts Billing after kill -9; records posted during and after the gap are invoiced once; nothing else stops', async () => {
+    await newPatient();
     const before = pids();
     expect(Object.values(before).every((p) => p !== undefined)).toBe(true);
 
@@ -166,7 +230,7 @@ describe('npm start supervises its processes', () => {
 
     const invoices = await eventually(
       'both records invoiced',
-      listOr(`${url('billing')}/patients/${patientId}/invoices`),
+      listOf('billing', 'invoices'),
       (l) => l.some((i) => i.recordId === duringGap) && l.some((i) => i.recordId === afterGap),
       60_000,
     );
@@ -175,13 +239,13 @@ describe('npm start supervises its processes', () => {
       const path = app === 'scheduling' ? 'appointments' : 'prescriptions';
       await eventually(
         `${app} to act on both records`,
-        listOr(`${url(app)}/patients/${patientId}/${path}`),
+        listOf(app, path),
         (l) => [duringGap, afterGap].every((id) => l.some((x) => x.recordId === id)),
         60_000,
       );
     }
     expect(countBy(invoices)).toEqual({ [duringGap]: 1, [afterGap]: 1 });
-    expect(countBy(await listOr(`${url('billing')}/patients/${patientId}/invoices`)())).toEqual({
+    expect(countBy(await listOf('billing', 'invoices')())).toEqual({
       [duringGap]: 1,
       [afterGap]: 1,
     });
@@ -198,6 +262,7 @@ describe('npm start supervises its processes', () => {
   }, 180_000);
 
   it('restarts the broker after kill -9 on the same port with its messages; every consumer acts once on each record', async () => {
+    await newPatient();
     const before = pids();
     const brokerPid = pidListeningOn(clinic.ports.broker);
     expect(brokerPid).toBeDefined();
@@ -227,7 +292,7 @@ describe('npm start supervises its processes', () => {
     >) {
       const list = await eventually(
         `${app} to act on the records posted before, during and after the broker outage`,
-        listOr(`${url(app)}/patients/${patientId}/${what}`),
+        listOf(app, what),
         (l) => records.every((id) => (countBy(l)[id] ?? 0) >= perRecord),
         120_000,
       );
@@ -252,7 +317,12 @@ describe('npm start supervises its processes', () => {
     const recordFlowsOnce = async () => {
       const id = await eventually(
         'the EMR to take a record again',
-        () => postRecord().catch(() => undefined),
+        () =>
+          postRecord().catch((error: unknown) => {
+            // Down or unavailable is "not yet"; a refused token is the test's own mistake.
+            if (error instanceof Refused && (error.status === 401 || error.status === 403)) throw error;
+            return undefined;
+          }),
         Boolean,
         60_000,
       );
@@ -261,7 +331,7 @@ describe('npm start supervises its processes', () => {
       >) {
         const list = await eventually(
           `${app} to act on the record posted after PostgreSQL came back`,
-          listOr(`${url(app)}/patients/${patientId}/${what}`),
+          listOf(app, what),
           (l) => (countBy(l)[id!] ?? 0) >= perRecord,
           120_000,
         );
@@ -269,6 +339,7 @@ describe('npm start supervises its processes', () => {
       }
     };
 
+    await newPatient();
     const server = pidListeningOn(clinic.ports.postgres);
     expect(server).toBeDefined();
     process.kill(server!, 'SIGKILL');
