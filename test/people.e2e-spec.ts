@@ -249,6 +249,15 @@ describe('people in the clinic (embedded profile, real apps, real identity provi
       }
     }, 40_000);
 
+    it('concurrent requests for a fresh token share one refresh (a refresh token is single-use)', async () => {
+      const session = await env.signIn('nurse');
+      // Tokens here live IDLE_SECONDS, inside the refresh margin: every call wants a refresh.
+      const tokens = await Promise.all([1, 2, 3, 4].map(() => session.freshAccessToken()));
+      expect(new Set(tokens).size).toBe(1);
+      const next = await session.freshAccessToken();
+      expect((await call(`${emr.url}/records/${recordId}`, { token: next })).status).toBe(200);
+    }, 40_000);
+
     it('sign-out revokes: the session cannot be refreshed afterwards', async () => {
       const session = await env.signIn('billing');
       await session.signOut();

@@ -348,6 +348,24 @@ function sessionOf(
       SignInErrorCode.SessionEnded,
       'The session has ended (idle, expired or signed out): sign in again.',
     );
+  let refreshing: Promise<string> | undefined;
+  const refresh = async (): Promise<string> => {
+    if (!state.refreshToken) throw ended();
+    let tokens;
+    try {
+      tokens = await oidc.refreshTokenGrant(await configuration(), state.refreshToken);
+    } catch (error) {
+      if (error instanceof SignInError) throw error;
+      if ((error as { error?: string }).error === 'invalid_grant') throw ended();
+      throw new SignInError(SignInErrorCode.Provider, `The refresh failed: ${(error as Error).message}`);
+    }
+    state.accessToken = tokens.access_token;
+    state.refreshToken = tokens.refresh_token ?? state.refreshToken;
+    state.idToken = tokens.id_token ?? state.idToken;
+    state.expiresAt = Date.now() + (tokens.expires_in ?? 0) * 1000;
+    onChange?.({ ...state });
+    return state.accessToken;
+  };
   return {
     get accessToken() {
       return state.accessToken;
@@ -361,23 +379,11 @@ function sessionOf(
     subject: state.subject,
     roles: state.roles,
     pharmacyId: state.pharmacyId,
-    async freshAccessToken() {
-      if (state.expiresAt - Date.now() > REFRESH_MARGIN_MS) return state.accessToken;
-      if (!state.refreshToken) throw ended();
-      let tokens;
-      try {
-        tokens = await oidc.refreshTokenGrant(await configuration(), state.refreshToken);
-      } catch (error) {
-        if (error instanceof SignInError) throw error;
-        if ((error as { error?: string }).error === 'invalid_grant') throw ended();
-        throw new SignInError(SignInErrorCode.Provider, `The refresh failed: ${(error as Error).message}`);
-      }
-      state.accessToken = tokens.access_token;
-      state.refreshToken = tokens.refresh_token ?? state.refreshToken;
-      state.idToken = tokens.id_token ?? state.idToken;
-      state.expiresAt = Date.now() + (tokens.expires_in ?? 0) * 1000;
-      onChange?.({ ...state });
-      return state.accessToken;
+    freshAccessToken() {
+      if (state.expiresAt - Date.now() > REFRESH_MARGIN_MS) return Promise.resolve(state.accessToken);
+      // One refresh at a time: a refresh token is good for one use (rotation), so a second
+      // concurrent refresh with the same token would be refused and could end the grant.
+      return (refreshing ??= refresh().finally(() => (refreshing = undefined)));
     },
     async signOut() {
       const cfg = await configuration();
