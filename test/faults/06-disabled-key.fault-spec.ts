@@ -68,7 +68,10 @@ run('fault 6: a disabled key (aws profile)', () => {
     const postOnce = async () => {
       const response = await fetch(recordsUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await clinic.token('physician')}`,
+        },
         body: JSON.stringify(sampleRecord()),
       });
       return {

@@ -18,7 +18,9 @@ const RUN_BOUND_MS = 60_000 + RECORDS * 100;
  * Visits spread over the past three years (about 9 a day, 64 a week), as a clinic's are. The
  * clinic books 90 follow-ups a week (18 a weekday) within a two-year horizon: 10,000 visits on
  * one day, or crowded into two years (96 a week), overbook it, and the overflow is dead-lettered
- * NO_FREE_SLOT, by design (measured: 8 of 10,000 at two years, 43 at one).
+ * NO_FREE_SLOT, by design (measured: 8 of 10,000 at two years, 43 at one). All the records are
+ * the one canary patient's, so past 3 bookings on a day Scheduling keeps a skip instead (the
+ * per-patient bound), which the ledger counts as that request's one effect.
  */
 function visitDate(i: number): string {
   // Up to the day before the sample visit (2026-11-27): past dates only.

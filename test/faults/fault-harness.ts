@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
 import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
+import type { Role } from '@app/identity';
 import type { ClinicApp } from '@app/platform';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
@@ -31,17 +32,42 @@ export const RESULTS_FILE = 'results.jsonl';
 export const CONSUMERS = ['billing', 'scheduling', 'prescription'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
 
-/** Rows one synthetic record (sampleRecord) leaves in each consumer: 1 invoice, 2 appointments, 1 prescription. */
+/**
+ * Rows one synthetic record (sampleRecord) leaves in each consumer: 1 invoice, 2 appointment
+ * requests each booked or skipped (EFFECT_ROWS), 1 prescription.
+ */
 export const ROWS_PER_RECORD: Readonly<Record<Consumer, number>> = {
   billing: 1,
   scheduling: 2,
   prescription: 1,
 };
-const EFFECT_TABLE: Readonly<Record<Consumer, string>> = {
-  billing: 'invoices',
-  scheduling: 'appointments',
-  prescription: 'prescriptions',
+/**
+ * Where each consumer's effects of a record are. Scheduling answers each appointment request of
+ * a record with exactly one row: the appointment, or, past the per-patient daily bound (3), a
+ * kept skip (scheduling_skips). The suite posts hundreds of records for one canary patient, so
+ * most requests end as skips; either row is the request taken into effect once, and a
+ * redelivery that acted twice would still show as a third row. Reminder skips are not
+ * appointment requests and are left out.
+ */
+const EFFECT_ROWS: Readonly<Record<Consumer, string>> = {
+  billing: 'SELECT record_id FROM invoices',
+  scheduling: `SELECT record_id FROM appointments
+               UNION ALL SELECT record_id FROM scheduling_skips WHERE kind <> 'reminder'`,
+  prescription: 'SELECT record_id FROM prescriptions',
 };
+
+/**
+ * The per-person rate limits (60 writes, 300 reads a minute by default) are for people: the
+ * suite is a load test, one signed-in physician posting thousands of records a minute, so every
+ * app it starts gets limits it will not reach. The guard still checks every token and role.
+ */
+export const LOAD_TEST_LIMITS: Readonly<Record<string, string>> = {
+  CLINIC_RATE_LIMIT_WRITES: '1000000',
+  CLINIC_RATE_LIMIT_READS: '1000000',
+};
+
+/** Supplies the bearer token of each attempt: a fresh one, since tokens live at most 15 minutes. */
+export type TokenSource = () => Promise<string>;
 
 /** One line of the results table. */
 export interface ScenarioResult {
@@ -87,13 +113,15 @@ export interface Tally {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * POSTs as a real client would: on 503 it waits for Retry-After (else 500 ms), on a refused or
- * reset connection or a timeout it waits and tries again, until `deadlineMs`. Other answers
- * (201, 4xx, 500) are returned as they are.
+ * POSTs as a real client would, as the person whose token `token` supplies (asked again on
+ * every attempt, so a long run never sends an expired one): on 503 it waits for Retry-After
+ * (else 500 ms), on a refused or reset connection or a timeout it waits and tries again, until
+ * `deadlineMs`. Other answers (201, 4xx, 500) are returned as they are.
  */
 export async function postRetrying<T>(
   url: string,
   body: unknown,
+  token: TokenSource,
   deadlineMs = 120_000,
 ): Promise<{ status: number; body: T; attempts: number }> {
   const deadline = Date.now() + deadlineMs;
@@ -101,7 +129,7 @@ export async function postRetrying<T>(
     try {
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -135,8 +163,22 @@ export class FaultClinic {
     readonly dir: string,
   ) {}
 
-  /** Environment every app process gets on top of the clinic's (a proxy's endpoint, say). */
+  /**
+   * Environment every app process gets on top of the clinic's and {@link LOAD_TEST_LIMITS} (a
+   * proxy's endpoint, say).
+   */
   appEnv: Record<string, string> = {};
+
+  /**
+   * A fresh access token of the member of staff holding `role`, from the clinic's identity
+   * provider. Ask for it at each use: the session behind it refreshes, a kept string expires.
+   */
+  token(role: Role): Promise<string> {
+    return this.env.token(role);
+  }
+
+  /** The physician's token, whom the suite's records come from. */
+  private readonly physician: TokenSource = () => this.token('physician');
 
   /**
    * The environment and the given apps as processes (all four by default). The aws profile
@@ -167,7 +209,7 @@ export class FaultClinic {
     this.logs.push(log);
     const proc = await startAppAsProcess(this.env, app, {
       line: (line) => log.write(`${line}\n`),
-      env: { ...this.appEnv, ...env },
+      env: { ...LOAD_TEST_LIMITS, ...this.appEnv, ...env },
       port: this.ports[app],
     });
     this.ports[app] = Number(new URL(proc.url).port);
@@ -187,6 +229,7 @@ export class FaultClinic {
         consumer: { ...blueprint.consumer!, tuning: { ...blueprint.consumer!.tuning, ...tuning } },
       },
       databaseOf(consumer),
+      { ...LOAD_TEST_LIMITS },
     );
     this.inProcess[consumer] = app;
     return app;
@@ -208,7 +251,11 @@ export class FaultClinic {
   /** A canary patient (values found nowhere else), remembered for the PHI scan. */
   async canaryPatient(): Promise<string> {
     const patient = canaryPatient();
-    const created = await postRetrying<{ id: string; mrn: string }>(`${this.url('emr')}/patients`, patient);
+    const created = await postRetrying<{ id: string; mrn: string }>(
+      `${this.url('emr')}/patients`,
+      patient,
+      this.physician,
+    );
     if (created.status !== 201) throw new Error(`POST /patients answered ${created.status}`);
     const canary = { ...patient, mrn: created.body.mrn };
     this.canaries.push(canary);
@@ -241,6 +288,7 @@ export class FaultClinic {
         const answer = await postRetrying<{ id: string }>(
           `${this.url('emr')}/patients/${patientId}/records`,
           options.body ? options.body(i) : sampleRecord(),
+          this.physician,
           options.deadlineMs,
         );
         retries += answer.attempts - 1;
@@ -311,7 +359,7 @@ export class FaultClinic {
   async effectRows(consumer: Consumer): Promise<Map<string, number>> {
     const rows = await this.query<{ record_id: string; n: string }>(
       consumer,
-      `SELECT record_id, count(*) AS n FROM ${EFFECT_TABLE[consumer]} GROUP BY record_id`,
+      `SELECT record_id, count(*) AS n FROM (${EFFECT_ROWS[consumer]}) effects GROUP BY record_id`,
     );
     return new Map(rows.map((r) => [r.record_id, Number(r.n)]));
   }
