@@ -51,19 +51,32 @@ const schema = z.object({
     .min(1, 'CLINIC_IDP_PORT must be between 1 and 65535')
     .max(65535, 'CLINIC_IDP_PORT must be between 1 and 65535')
     .default(DEFAULT_IDP_PORT),
-  CLINIC_OIDC_ISSUER: z.url({ error: 'CLINIC_OIDC_ISSUER must be the issuer URL, e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC' }).optional(),
+  CLINIC_OIDC_ISSUER: z
+    .url({
+      error:
+        'CLINIC_OIDC_ISSUER must be the issuer URL, e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC',
+    })
+    .optional(),
   CLINIC_OIDC_AUDIENCE: z.string().min(1).max(200).default(DEFAULT_AUDIENCE),
   CLINIC_OIDC_AUDIENCE_CLAIM: z
-    .enum(['aud', 'client_id'], { error: 'CLINIC_OIDC_AUDIENCE_CLAIM must be "aud" or "client_id" (Cognito)' })
+    .enum(['aud', 'client_id'], {
+      error: 'CLINIC_OIDC_AUDIENCE_CLAIM must be "aud" or "client_id" (Cognito)',
+    })
     .default('aud'),
   CLINIC_OIDC_ROLES_CLAIM: z.string().min(1).max(100).default('roles'),
   CLINIC_OIDC_PHARMACY_CLAIM: z.string().min(1).max(100).default('pharmacy'),
   CLINIC_OIDC_ALGORITHMS: z
     .string()
     .default('RS256,PS256,ES256')
-    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
     .refine((algs) => algs.length > 0 && algs.every((a) => /^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(a)), {
-      message: 'CLINIC_OIDC_ALGORITHMS must list asymmetric algorithms such as RS256,ES256 (never none or HS256)',
+      message:
+        'CLINIC_OIDC_ALGORITHMS must list asymmetric algorithms such as RS256,ES256 (never none or HS256)',
     }),
   CLINIC_OIDC_JWKS_URL: z.url({ error: 'CLINIC_OIDC_JWKS_URL must be a URL' }).optional(),
   CLINIC_OIDC_CLIENT_ID: z.string().min(1).max(200).default(DEFAULT_CLIENT_ID),

@@ -22,10 +22,30 @@ export interface StaffMember {
  * folder (owner-only), and `npm run clinic -- staff` prints them.
  */
 export const STAFF: readonly StaffMember[] = [
-  { username: 'physician', subject: '7f0c6a0e-3b5d-4c1e-9a53-0d6f1c2b9a01', name: 'Dr. Sam Synthetic', roles: ['physician'] },
-  { username: 'nurse', subject: '1c7e2d4b-8f6a-4b3c-a2d1-5e9f0b7c3a02', name: 'Nurse Ari Example', roles: ['nurse'] },
-  { username: 'billing', subject: '4a9b3c2d-1e0f-4a8b-9c7d-6e5f4a3b2c03', name: 'Kim Ledger (billing)', roles: ['billing-clerk'] },
-  { username: 'scheduler', subject: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b04', name: 'Lee Calendar (front desk)', roles: ['scheduler'] },
+  {
+    username: 'physician',
+    subject: '7f0c6a0e-3b5d-4c1e-9a53-0d6f1c2b9a01',
+    name: 'Dr. Sam Synthetic',
+    roles: ['physician'],
+  },
+  {
+    username: 'nurse',
+    subject: '1c7e2d4b-8f6a-4b3c-a2d1-5e9f0b7c3a02',
+    name: 'Nurse Ari Example',
+    roles: ['nurse'],
+  },
+  {
+    username: 'billing',
+    subject: '4a9b3c2d-1e0f-4a8b-9c7d-6e5f4a3b2c03',
+    name: 'Kim Ledger (billing)',
+    roles: ['billing-clerk'],
+  },
+  {
+    username: 'scheduler',
+    subject: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b04',
+    name: 'Lee Calendar (front desk)',
+    roles: ['scheduler'],
+  },
   {
     username: 'pharmacist',
     subject: '2b3c4d5e-6f70-4a1b-8c2d-3e4f5a6b7c05',
@@ -40,8 +60,18 @@ export const STAFF: readonly StaffMember[] = [
     roles: ['pharmacist'],
     pharmacyId: 'pharm-002',
   },
-  { username: 'privacy', subject: '3f2e1d0c-9b8a-4765-b4c3-d2e1f0a9b807', name: 'Morgan Audit (privacy officer)', roles: ['privacy-officer'] },
-  { username: 'admin', subject: '8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c08', name: 'Ops Admin', roles: ['administrator'] },
+  {
+    username: 'privacy',
+    subject: '3f2e1d0c-9b8a-4765-b4c3-d2e1f0a9b807',
+    name: 'Morgan Audit (privacy officer)',
+    roles: ['privacy-officer'],
+  },
+  {
+    username: 'admin',
+    subject: '8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c08',
+    name: 'Ops Admin',
+    roles: ['administrator'],
+  },
 ];
 
 /** The first member of staff holding `role` (tests and the demo sign in "as a role"). */

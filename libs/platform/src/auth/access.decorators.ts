@@ -9,7 +9,8 @@ export const ACCESS_METADATA = 'clinic:access';
 export const AUDIT_METADATA = 'clinic:audit';
 
 /** Who may call a route: anyone (only `GET /health`), or people holding one of `roles`. */
-export type AccessRule = { readonly kind: 'public' } | { readonly kind: 'roles'; readonly roles: readonly Role[] };
+export type AccessRule =
+  { readonly kind: 'public' } | { readonly kind: 'roles'; readonly roles: readonly Role[] };
 
 /**
  * The roles a route admits. Every route declares this or {@link Public}; the global guard
