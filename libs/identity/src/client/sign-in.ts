@@ -111,7 +111,13 @@ async function loopbackRedirect(
   let resolve!: (url: URL) => void;
   const received = new Promise<URL>((r) => (resolve = r));
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
     if (url.pathname !== '/callback') {
       res.writeHead(404).end();
       return;

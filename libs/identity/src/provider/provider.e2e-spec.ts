@@ -113,6 +113,23 @@ describe('embedded identity provider (own process)', () => {
   const signInAs = (username: string) =>
     signIn({ issuer: idp.issuer, clientId: CLIENT, username, password: passwords[username] });
 
+  it('answers a request line no URL parser takes with 400, and lives on (a stopped provider frees its port)', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(idp.port, '127.0.0.1', () =>
+        socket.write('GET //[ HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\r\n\r\n')) socket.destroy();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(await idp.healthy()).toBe(true);
+  });
+
   it('publishes discovery and public keys on 127.0.0.1 only, and keeps its secrets owner-only', async () => {
     expect(idp.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await idp.healthy()).toBe(true);

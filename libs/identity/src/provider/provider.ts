@@ -296,7 +296,14 @@ export function createIdentityProvider(options: IdentityProviderOptions): {
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', issuer);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', issuer);
+    } catch {
+      // `GET //[` and the like: a request line no URL parser takes is the caller's mistake, and
+      // must never end the process (a stopped provider's port is anyone's to take).
+      return send(res, 400, errorPage('invalid_request', 'Malformed request.'));
+    }
     if (url.pathname === '/health' && req.method === 'GET') {
       return send(res, 200, JSON.stringify({ status: 'ok' }), { 'Content-Type': 'application/json' });
     }

@@ -265,12 +265,17 @@ export class AuditTrail {
     };
   }
 
-  /** The socket's peer; the first X-Forwarded-For hop only behind a proxy the config trusts. */
+  /**
+   * The socket's peer; behind a proxy the config trusts, the last X-Forwarded-For hop: the one
+   * that proxy appended. Earlier hops are whatever the client sent, and would let anyone choose
+   * the address an audit entry records.
+   */
   private clientAddressOf(request: Request): string | null {
     if (this.config.trustProxy) {
       const forwarded = request.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first && isIP(first)) return first;
+      const joined = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+      const last = joined?.split(',').at(-1)?.trim();
+      if (last && isIP(last)) return last;
     }
     const peer = request.socket?.remoteAddress;
     return peer && isIP(peer) ? peer : null;
