@@ -28,7 +28,7 @@ export interface AppConfig {
   readonly identity: IdentityConfig;
   /**
    * Behind a reverse proxy or load balancer (`CLINIC_TRUST_PROXY=true`): the audit trail takes the
-   * client address from X-Forwarded-For. Otherwise the socket's peer, which a client cannot forge.
+   * client address from the last X-Forwarded-For hop (the one that proxy appended). Otherwise the socket's peer, which a client cannot forge.
    */
   readonly trustProxy: boolean;
   /** What the HTTP edge lets in: hosts, origins, rates, API docs. */
