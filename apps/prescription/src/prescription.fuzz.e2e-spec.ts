@@ -25,7 +25,13 @@ describe('Prescription fills under random input (embedded)', () => {
     prescription = await env.startApp(prescriptionBlueprint, prescriptionDatabase, {
       CLINIC_RATE_LIMIT_WRITES: '1000',
     });
-    const record = syntheticRecord();
+    // The largest prescription the contract allows (1,000 units, 12 refills): the valid fills
+    // the fuzz sends must not use it up before the run ends.
+    const base = syntheticRecord();
+    const record = syntheticRecord({
+      patient: base.patient,
+      medications: base.medications.map((m) => ({ ...m, quantity: 1000, refills: 12 })),
+    });
     await (await env.publisher()).publish(recordCreated(record));
     const listed = await eventually(
       'the prescription of the published record',
@@ -45,9 +51,11 @@ describe('Prescription fills under random input (embedded)', () => {
 
   it('POST /prescriptions/:id/fills: never 5xx, a 400 names the field, other refusals carry a code', async () => {
     const statuses = new Map<number, number>();
+    // Some valid fills too, so that the run is known to reach the success path.
     const body = fc.oneof(
       { weight: 4, arbitrary: mutated(validFill, FILL_FIELDS) },
       { weight: 1, arbitrary: anyValue },
+      { weight: 1, arbitrary: fc.constant(null).map(() => validFill()) },
     );
     await fc.assert(
       fc.asyncProperty(body, fc.boolean(), async (sent, known) => {
