@@ -4,7 +4,16 @@
  * exits 0; after a restart every record has taken effect exactly once.
  */
 import { clinicTopology, queueOf } from '@app/crypto-messaging';
-import { CONSUMERS, FaultClinic, recordResult, resultOf } from './fault-harness';
+import { CONSUMERS, FaultClinic, recordResult, resultOf, type Consumer } from './fault-harness';
+
+/** The log line each consumer writes per record it took into effect. */
+const EFFECT_LINE: Readonly<Record<Consumer, string>> = {
+  billing: 'invoice created',
+  scheduling: 'record scheduled',
+  prescription: 'prescription transmitted',
+};
+/** SIGTERM lands at this effect of each consumer: mid-burst, whatever the machine's speed. */
+const TERMINATE_AT = 5;
 
 const VISIBILITY_TIMEOUT_MS = queueOf(clinicTopology(), 'billing').visibilityTimeoutS * 1000;
 
@@ -18,18 +27,27 @@ describe('fault 11: SIGTERM with messages in flight', () => {
   it('drains in-flight handlers, exits 0, and loses nothing', async () => {
     const RECORDS = 150;
     const patient = await clinic.canaryPatient();
-    const burst = await clinic.burst(patient, RECORDS);
     const exits: Record<string, { code: number | null; signal: string | null; ms: number; effects: number }> =
       {};
+    // Each consumer gets SIGTERM from its own log, at its TERMINATE_AT-th effect (polling its
+    // table could find a fast consumer already through the whole burst).
+    const terminated = CONSUMERS.map(
+      (consumer) =>
+        new Promise<number>((resolve) => {
+          let effects = 0;
+          const stop = clinic.watchLines(consumer, (line) => {
+            if (!line.includes(EFFECT_LINE[consumer]) || ++effects !== TERMINATE_AT) return;
+            stop();
+            clinic.procs[consumer]!.child.kill('SIGTERM');
+            resolve(Date.now());
+          });
+        }),
+    );
+    const burst = await clinic.burst(patient, RECORDS);
     await Promise.all(
-      CONSUMERS.map(async (consumer) => {
-        await clinic.waitUntil(
-          `${consumer} under way`,
-          async () => (await clinic.effectRows(consumer)).size >= 5,
-        );
+      CONSUMERS.map(async (consumer, i) => {
+        const t0 = await terminated[i];
         const proc = clinic.procs[consumer]!;
-        const t0 = Date.now();
-        proc.child.kill('SIGTERM');
         const code = await proc.exited;
         exits[consumer] = {
           code,

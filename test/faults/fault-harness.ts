@@ -203,12 +203,28 @@ export class FaultClinic {
     return clinic;
   }
 
+  private readonly lineListeners = new Map<ClinicApp, Set<(line: string) => void>>();
+
+  /**
+   * Calls `listener` with each log line of the app's process (this one and any restarted one),
+   * to act at a precise point of its work; returns the function that stops listening.
+   */
+  watchLines(app: ClinicApp, listener: (line: string) => void): () => void {
+    const listeners = this.lineListeners.get(app) ?? new Set();
+    this.lineListeners.set(app, listeners);
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   /** Starts (or restarts, on the same port) an app's process; its log lines go to logs/<app>.log. */
   async startApp(app: ClinicApp, env: Record<string, string> = {}): Promise<AppProcess> {
     const log = createWriteStream(path.join(this.dir, 'logs', `${app}.log`), { flags: 'a' });
     this.logs.push(log);
     const proc = await startAppAsProcess(this.env, app, {
-      line: (line) => log.write(`${line}\n`),
+      line: (line) => {
+        log.write(`${line}\n`);
+        for (const listener of this.lineListeners.get(app) ?? []) listener(line);
+      },
       env: { ...LOAD_TEST_LIMITS, ...this.appEnv, ...env },
       port: this.ports[app],
     });
