@@ -25,7 +25,7 @@ import { startBroker, startIdentityProvider, startPostgres, type IdentityProvide
 import { ensureAppLogin, runMigrations, type ClinicApp } from '@app/platform';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
-import { fmt, progress, singleFlight, table, until } from './support';
+import { fmt, progress, table, until } from './support';
 
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_CLINIC_RECORDS ?? 1_500);
 const THROUGHPUT_CONCURRENCY = 32;
@@ -142,9 +142,8 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
       username,
       password: readStaffPasswords(identity.stateDir)![username],
     });
-    // One refresh at a time: concurrent requests near expiry share it (refresh tokens rotate).
-    const token = singleFlight(() => session.freshAccessToken());
-    const post: Poster = async (url, body) => postAs(url, body, await token());
+    // The session refreshes once for concurrent callers (its refresh token is single-use).
+    const post: Poster = async (url, body) => postAs(url, body, await session.freshAccessToken());
 
     progress(`4 app processes up, physician signed in`);
     const latencyRecords = LATENCY_RATES_PER_S.reduce((n, rate) => n + rate * LATENCY_SECONDS, 0);

@@ -46,15 +46,3 @@ export async function until(
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
-
-/**
- * Calls `fn` at most once at a time: callers that arrive while a call is under way share its
- * result (e.g. an access-token refresh, whose refresh token rotates and may be used only once).
- */
-export function singleFlight<T>(fn: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () =>
-    (pending ??= fn().finally(() => {
-      pending = undefined;
-    }));
-}
