@@ -10,15 +10,25 @@ const swc = {
   module: { type: 'commonjs' },
   sourceMaps: 'inline',
 };
+// The web app's pages are Preact components (TSX), rendered to HTML on the server.
+const swcTsx = {
+  ...swc,
+  jsc: {
+    ...swc.jsc,
+    parser: { ...swc.jsc.parser, tsx: true },
+    transform: { ...swc.jsc.transform, react: { runtime: 'automatic', importSource: 'preact' } },
+  },
+};
 
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs,tools,bench,infra,test}/**/*.{spec,e2e-spec}.ts'],
+  testMatch: ['<rootDir>/{apps,libs,tools,bench,infra,test}/**/*.{spec,e2e-spec}.{ts,tsx}'],
   // jose and openid-client ship ES modules only: SWC turns them into CommonJS for jest (Node
   // itself loads them natively in the apps and the CLI).
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
+    '^.+\\.tsx$': ['@swc/jest', swcTsx],
     '/node_modules/(jose|openid-client|oauth4webapi)/.+\\.js$': ['@swc/jest', { ...swc, sourceMaps: false }],
   },
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],

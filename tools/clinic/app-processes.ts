@@ -2,13 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { assertPortFree } from '@app/local-stack';
-import { DEFAULT_PORTS, type ClinicApp } from '@app/platform';
+import { appPortOf, type ClinicApp } from '@app/platform';
 import type { Output } from './commands';
 import type { RegisteredApp } from './app-registry';
 
 const REGISTER = path.resolve(__dirname, '..', 'register.js');
 const HEALTHY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
+/** The screen's entry point and default port (the identity provider registers its redirect there). */
+const WEB_ENTRY = path.resolve(__dirname, '..', '..', 'apps', 'web', 'src', 'main.ts');
+const WEB_PORT = 8080;
 const COLOURS: Record<ClinicApp, string> = { emr: '36', billing: '33', scheduling: '35', prescription: '32' };
 
 /** An app running in a process of its own, as in production. */
@@ -22,14 +25,16 @@ export interface AppProcess {
 }
 
 /** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
-export function portOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number {
-  const name = `CLINIC_${app.toUpperCase()}_PORT`;
-  const value = env[name];
-  if (value === undefined || value === '') return DEFAULT_PORTS[app];
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`${name} must be a TCP port number, got "${value}"`);
-  return port;
+export const portOf = appPortOf;
+
+/** A service of the clinic in a process of its own: an app, or the screen. */
+interface ServiceSpec {
+  readonly name: string;
+  readonly entry: string;
+  readonly port: number;
+  /** The variable that sets the port, named when it is taken. */
+  readonly portVariable: string;
+  readonly colour: string;
 }
 
 /**
@@ -43,14 +48,50 @@ export async function startAppProcess(
   logs: 'all' | 'problems' = 'all',
 ): Promise<AppProcess> {
   const { app } = registered;
-  const port = portOf(app, env);
-  await assertPortFree(port, `CLINIC_${app.toUpperCase()}_PORT`, `${app} app`);
-  const child = spawn(process.execPath, ['-r', REGISTER, registered.entry], {
-    env: { ...env, PORT: String(port), NODE_NO_WARNINGS: '1' },
+  const spec = {
+    name: app,
+    entry: registered.entry,
+    port: portOf(app, env),
+    portVariable: `CLINIC_${app.toUpperCase()}_PORT`,
+    colour: COLOURS[app],
+  };
+  return { app, ...(await startService(spec, out, { ...env, PORT: String(spec.port) }, logs)) };
+}
+
+/** The clinic's screen (apps/web), on CLINIC_WEB_PORT (8080), as its own process. */
+export async function startWebProcess(
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+  logs: 'all' | 'problems' = 'all',
+): Promise<ServiceProcess> {
+  const port = env.CLINIC_WEB_PORT ? Number(env.CLINIC_WEB_PORT) : WEB_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`CLINIC_WEB_PORT must be a TCP port number, got "${env.CLINIC_WEB_PORT}"`);
+  return startService(
+    { name: 'web', entry: WEB_ENTRY, port, portVariable: 'CLINIC_WEB_PORT', colour: '34' },
+    out,
+    { ...env, CLINIC_WEB_PORT: String(port) },
+    logs,
+  );
+}
+
+/** A service process: where it answers, and how to stop it (draining). */
+export type ServiceProcess = Omit<AppProcess, 'app'>;
+
+async function startService(
+  spec: ServiceSpec,
+  out: Output,
+  env: NodeJS.ProcessEnv,
+  logs: 'all' | 'problems',
+): Promise<ServiceProcess> {
+  const { name, port } = spec;
+  await assertPortFree(port, spec.portVariable, name === 'web' ? 'clinic screen' : `${name} app`);
+  const child = spawn(process.execPath, ['-r', REGISTER, spec.entry], {
+    env: { ...env, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const colour = process.stdout.isTTY ? COLOURS[app] : undefined;
-  const prefix = colour ? `\x1b[${colour}m${app.padEnd(12)}|\x1b[0m ` : `${app.padEnd(12)}| `;
+  const colour = process.stdout.isTTY ? spec.colour : undefined;
+  const prefix = colour ? `\x1b[${colour}m${name.padEnd(12)}|\x1b[0m ` : `${name.padEnd(12)}| `;
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => {
       if (logs === 'all' || stream === child.stderr || /\b(WARN|ERROR|error|warn)\b/.test(line))
@@ -62,10 +103,9 @@ export async function startAppProcess(
   const healthy = await Promise.race([waitHealthy(url), exited.then(() => false)]);
   if (!healthy) {
     child.kill('SIGKILL');
-    throw new Error(`The ${app} app did not become healthy at ${url}/health (see its log lines above).`);
+    throw new Error(`The ${name} process did not become healthy at ${url}/health (see its log lines above).`);
   }
   return {
-    app,
     url,
     child,
     exited,

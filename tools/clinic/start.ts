@@ -12,12 +12,12 @@ import {
 } from '@app/local-stack';
 import { CLINIC_APPS, loadEdgeConfig, type ClinicApp } from '@app/platform';
 import { APPS } from './app-registry';
-import { startAppProcess, type AppProcess } from './app-processes';
+import { startAppProcess, startWebProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
 import { Supervisor, type CrashLoopError, type RestartPolicyOptions, type Supervisable } from './supervisor';
 
-/** Shutdown order of the supervisor: apps drain first, then the broker and identity provider, PostgreSQL last. */
-const TIER = { postgres: 0, broker: 1, identity: 1, app: 2 } as const;
+/** Shutdown order of the supervisor: the screen first, then the apps drain, then the broker and identity provider, PostgreSQL last. */
+const TIER = { postgres: 0, broker: 1, identity: 1, app: 2, web: 3 } as const;
 
 /** The clinic running locally: infrastructure plus app processes, all supervised. */
 export interface RunningClinic {
@@ -31,6 +31,8 @@ export interface RunningClinic {
   readonly crashLoop: Promise<CrashLoopError>;
   /** Starts more apps (the demo starts the consumers after the EMR). */
   startApps(apps: readonly ClinicApp[]): Promise<AppProcess[]>;
+  /** Starts the screen (apps/web, CLINIC_WEB_PORT), supervised like the apps; its URL. */
+  startWeb(): Promise<string>;
   /** Stops the apps (they drain), then the infrastructure. Nothing restarts from then on. */
   stop(): Promise<void>;
 }
@@ -149,6 +151,23 @@ export async function startClinic(
         }
         return started;
       },
+      async startWeb() {
+        out.line('Starting the screen...');
+        let url = '';
+        await supervisor.supervise(
+          'web',
+          async () => {
+            const web = await startWebProcess(out, globalThis.process.env, options.appLogs);
+            url = web.url;
+            return {
+              exited: web.exited.then((code) => ({ code, signal: web.child.signalCode })),
+              stop: () => web.stop(),
+            };
+          },
+          { tier: TIER.web },
+        );
+        return url;
+      },
       stop: () => supervisor.stop(),
     };
     await clinic.startApps(apps);
@@ -177,6 +196,7 @@ export async function runClinic(
   apps: readonly ClinicApp[] = CLINIC_APPS,
 ): Promise<number> {
   const clinic = await startClinic(config, out, apps);
+  const screen = await clinic.startWeb();
   out.line('');
   out.line('The clinic is running:');
   // The apps read the same variable; their own start fails first if it is invalid.
@@ -185,6 +205,9 @@ export async function runClinic(
     out.line(`  ${app.app.padEnd(13)} ${app.url}${docs ? `   (API docs: ${app.url}/docs)` : ''}`);
   }
   if (!docs) out.line('API docs are off; CLINIC_API_DOCS=on npm start serves them at /docs on each app.');
+  out.line(
+    `  ${'screen'.padEnd(13)} ${screen}   (open it in a browser; staff and passwords: npm run clinic -- staff)`,
+  );
   const idp = clinic.identityProvider();
   if (idp) out.line(`  ${'sign-in'.padEnd(13)} ${idp.issuer}   (npm run clinic -- login physician)`);
   out.line('A process that stops unexpectedly is restarted. Press Ctrl-C to stop everything.');

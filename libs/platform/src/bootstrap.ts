@@ -65,7 +65,10 @@ class PrettyLogger extends ConsoleLogger {
  * Structured JSON logs in the aws profile (one object per line, for log pipelines); compact
  * single-line logs locally. Both carry ids, never payloads.
  */
-export function createLogger(config: Pick<AppConfig, 'app' | 'logFormat'>): LoggerService {
+export function createLogger(config: {
+  readonly app: string;
+  readonly logFormat: AppConfig['logFormat'];
+}): LoggerService {
   return config.logFormat === 'json'
     ? new ConsoleLogger({ json: true, prefix: config.app })
     : new PrettyLogger({

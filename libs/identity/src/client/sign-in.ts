@@ -479,3 +479,62 @@ export async function browserSignIn(options: BrowserSignInOptions): Promise<Staf
     loopback.close();
   }
 }
+
+/** A code + PKCE authorization a server-side web client has started (keep it until the callback). */
+export interface WebAuthorization {
+  /** Where to send the browser. */
+  readonly url: string;
+  readonly verifier: string;
+  readonly state: string;
+}
+
+/**
+ * Starts a sign-in for a server-side web client (backend for frontend): the authorization URL
+ * with PKCE (S256) and state. `prompt=login` always: the provider asks for the password even when
+ * its own session cookie survives in the browser (a shared workstation after an idle sign-out).
+ */
+export async function startWebSignIn(options: {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  /** oidc-provider issues a refresh token only with prompt=consent; Cognito issues one anyway. */
+  readonly promptConsent?: boolean;
+}): Promise<WebAuthorization> {
+  const config = await discover(options.issuer, options.clientId);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: options.redirectUri,
+    scope: SCOPE,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    prompt: options.promptConsent === false ? 'login' : 'login consent',
+  });
+  return { url: url.href, verifier, state };
+}
+
+/** Ends a web sign-in: checks state, exchanges the code with the PKCE verifier. */
+export async function finishWebSignIn(options: {
+  readonly issuer: string;
+  readonly clientId: string;
+  /** The full callback URL the browser arrived at. */
+  readonly callback: URL;
+  readonly authorization: Pick<WebAuthorization, 'verifier' | 'state'>;
+  readonly claims?: ClaimNames;
+}): Promise<StaffSession> {
+  const config = await discover(options.issuer, options.clientId);
+  const tokens = await exchange(
+    config,
+    options.callback,
+    options.authorization.verifier,
+    options.authorization.state,
+  );
+  const state: StoredSession = storedOf(
+    options.issuer,
+    options.clientId,
+    tokens,
+    options.claims ?? DEFAULT_CLAIMS,
+  );
+  return sessionOf(config, state);
+}

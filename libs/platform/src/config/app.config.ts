@@ -15,6 +15,17 @@ export const DEFAULT_PORTS: Readonly<Record<ClinicApp, number>> = {
   prescription: 3003,
 };
 
+/** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
+export function appPortOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number {
+  const name = `CLINIC_${app.toUpperCase()}_PORT`;
+  const value = env[name];
+  if (value === undefined || value === '') return DEFAULT_PORTS[app];
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`${name} must be a TCP port number, got "${value}"`);
+  return port;
+}
+
 /** Validated settings of one app process. Only config files read `process.env`. */
 export interface AppConfig {
   readonly app: ClinicApp;

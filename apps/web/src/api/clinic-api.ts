@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ClinicApp } from '@app/platform';
+import { SignInRequired, ScreenForbidden, ServiceUnavailable } from '../session/screen-errors';
+import type { WebSession } from '../session/web-sessions';
+import { WEB_CONFIG } from '../web.tokens';
+import type { WebConfig } from '../web.config';
+
+/** An answer of an app's API the screen shows: success bodies, and 400/404/409/422 problems. */
+export interface ApiAnswer<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+/** The problem body of a 4xx answer (the apps' exception filter). */
+export interface ApiProblem {
+  readonly statusCode?: number;
+  readonly message?: string | string[];
+  readonly code?: string;
+  readonly requestId?: string;
+}
+
+const TIMEOUT_MS = 15_000;
+
+/**
+ * The apps' APIs, called as the signed-in person: their access token (refreshed when near
+ * expiry) as the bearer, never the browser's cookies. 401 ends the screen's session (the
+ * provider ended it), 403 is the forbidden page, an app down is a 503 page; other answers go to
+ * the screen, which shows 4xx problems beside the fields they name.
+ */
+@Injectable()
+export class ClinicApi {
+  private readonly logger = new Logger(ClinicApi.name);
+
+  constructor(@Inject(WEB_CONFIG) private readonly config: WebConfig) {}
+
+  get<T>(session: WebSession, app: ClinicApp, path: string): Promise<ApiAnswer<T>> {
+    return this.call<T>(session, app, 'GET', path);
+  }
+
+  post<T>(session: WebSession, app: ClinicApp, path: string, body?: unknown): Promise<ApiAnswer<T>> {
+    return this.call<T>(session, app, 'POST', path, body);
+  }
+
+  async call<T>(
+    session: WebSession,
+    app: ClinicApp,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<ApiAnswer<T>> {
+    let token: string;
+    try {
+      token = await session.staff.freshAccessToken();
+    } catch {
+      throw new SignInRequired('expired');
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${this.config.apis[app]}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (error) {
+      // The path may hold a patient id; the log says which app and what failed, nothing else.
+      this.logger.warn({ msg: 'app unreachable', app, error: (error as Error).name });
+      throw new ServiceUnavailable(app);
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (response.status === 401) throw new SignInRequired('expired');
+    if (response.status === 403) throw new ScreenForbidden(problemMessages(parsed as ApiProblem)[0]);
+    if (response.status >= 500) {
+      this.logger.warn({ msg: 'app answered an error', app, status: response.status });
+      throw new ServiceUnavailable(app, response.headers.get('retry-after') ?? undefined);
+    }
+    return { status: response.status, body: parsed as T };
+  }
+}
+
+/** The messages of a problem body, always as a list. */
+export function problemMessages(problem: ApiProblem | undefined): string[] {
+  if (!problem?.message) return [];
+  return Array.isArray(problem.message) ? problem.message : [problem.message];
+}
+
+/**
+ * Sorts an API's 400 messages by the field they name ("diagnoses.0.icd10: unknown ..." or
+ * "visit.date must be ..."): field -> messages, and the rest under `''`.
+ */
+export function fieldErrorsOf(problem: ApiProblem | undefined): Record<string, string[]> {
+  const errors: Record<string, string[]> = {};
+  for (const message of problemMessages(problem)) {
+    const match = /^([A-Za-z][\w]*(?:\.[\w]+)*)(?::\s|\s)/.exec(message);
+    const field = match ? match[1] : '';
+    (errors[field] ??= []).push(message);
+  }
+  return errors;
+}

@@ -1,0 +1,40 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ClinicApi } from './api/clinic-api';
+import { HomeController } from './pages/home.controller';
+import { Pages } from './pages/page-context';
+import { ScreenExceptionsFilter } from './pages/screen-exceptions.filter';
+import { PatientsController } from './screens/patients/patients.controller';
+import { AuthController } from './session/auth.controller';
+import { ScreenGuard } from './session/screen.guard';
+import { WebSessions } from './session/web-sessions';
+import { WEB_CONFIG } from './web.tokens';
+import type { WebConfig } from './web.config';
+
+/** The screens, one controller each (a folder under screens/ per role's work). */
+const SCREENS: Type[] = [PatientsController];
+
+@Module({})
+export class WebModule {
+  static forRoot(config: WebConfig): DynamicModule {
+    return {
+      module: WebModule,
+      controllers: [HomeController, AuthController, ...SCREENS],
+      providers: [
+        { provide: WEB_CONFIG, useValue: config },
+        {
+          provide: WebSessions,
+          useFactory: () =>
+            new WebSessions({
+              idleSeconds: config.identity.sessionIdleSeconds,
+              maxSeconds: config.identity.sessionMaxSeconds,
+            }),
+        },
+        Pages,
+        ClinicApi,
+        { provide: APP_GUARD, useClass: ScreenGuard },
+        { provide: APP_FILTER, useClass: ScreenExceptionsFilter },
+      ],
+    };
+  }
+}
