@@ -12,6 +12,9 @@ import { billingBlueprint } from '../apps/billing/src/billing.blueprint';
 import { emrBlueprint } from '../apps/emr/src/emr.blueprint';
 import { prescriptionBlueprint } from '../apps/prescription/src/prescription.blueprint';
 import { schedulingBlueprint } from '../apps/scheduling/src/scheduling.blueprint';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createWebApp } from '../apps/web/src/bootstrap';
+import { loadWebConfig, type WebConfig } from '../apps/web/src/web.config';
 
 export const BLUEPRINTS = {
   emr: emrBlueprint,
@@ -25,7 +28,16 @@ export const databaseOf = (app: ClinicApp) => APPS.find((a) => a.app === app)!.d
 export interface Clinic {
   readonly env: ClinicTestEnv;
   readonly apps: Record<ClinicApp, AppUnderTest>;
+  /** The screen (apps/web), when asked for: its URL (http://127.0.0.1:<free port>). */
+  readonly screen?: { readonly url: string; readonly config: WebConfig };
   stop(): Promise<void>;
+}
+
+export interface ClinicUnderTestOptions {
+  /** Identity provider settings (session lifetimes for logoff tests). */
+  readonly identityEnv?: Record<string, string>;
+  /** Also start the screen in-process, on a free port the provider registers as its redirect. */
+  readonly screen?: boolean;
 }
 
 /**
@@ -42,17 +54,38 @@ export async function startClinicUnderTest(
   profile: 'embedded' | 'aws',
   apps: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'],
   appEnv: Record<string, string> = {},
+  options: ClinicUnderTestOptions = {},
 ): Promise<Clinic | undefined> {
-  const env = await startClinicTestEnv(profile);
+  const webPort = options.screen ? await freePort() : undefined;
+  const env = await startClinicTestEnv(profile, { identityEnv: options.identityEnv, webPort });
   if (!env) return undefined;
   const started = {} as Record<ClinicApp, AppUnderTest>;
+  let screen: NestExpressApplication | undefined;
+  let screenConfig: WebConfig | undefined;
   try {
     for (const app of apps) started[app] = await env.startApp(BLUEPRINTS[app], databaseOf(app), appEnv);
+    if (webPort) {
+      const urls = Object.fromEntries(
+        Object.entries(started).map(([app, s]) => [`CLINIC_${app.toUpperCase()}_URL`, s.url]),
+      );
+      screenConfig = loadWebConfig({ ...env.env, ...urls, CLINIC_WEB_PORT: String(webPort), LOG_FORMAT: 'json' });
+      screen = await createWebApp(screenConfig, { logger: false });
+      await screen.listen(webPort, '127.0.0.1');
+    }
   } catch (error) {
+    await screen?.close();
     await env.stop();
     throw error;
   }
-  return { env, apps: started, stop: () => env.stop() };
+  return {
+    env,
+    apps: started,
+    screen: screenConfig && { url: screenConfig.origin, config: screenConfig },
+    stop: async () => {
+      await screen?.close();
+      await env.stop();
+    },
+  };
 }
 
 /** Where a process's log lines go, extra environment, and a fixed port (to restart in place). */

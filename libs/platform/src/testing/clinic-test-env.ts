@@ -71,7 +71,11 @@ const DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
  */
 export async function startClinicTestEnv(
   profile: 'embedded' | 'aws',
-  options: { identityEnv?: Record<string, string> } = {},
+  options: {
+    identityEnv?: Record<string, string>;
+    /** The screen's port, for the provider's registered redirect URIs (browser tests). */
+    webPort?: number;
+  } = {},
 ): Promise<ClinicTestEnv | undefined> {
   const messaging = await startTestStack(profile);
   if (!messaging) return undefined;
@@ -94,7 +98,7 @@ export async function startClinicTestEnv(
   const identity = loadIdentityConfig({ ...options.identityEnv }, { profile: 'embedded', stateDir: dataDir });
   let identityProvider: IdentityProvider;
   try {
-    identityProvider = await startIdentityProvider({ port: 0, identity });
+    identityProvider = await startIdentityProvider({ port: 0, identity, webPort: options.webPort });
   } catch (error) {
     await postgres.stop();
     await messaging.stop();
