@@ -137,6 +137,28 @@ describe('Billing (embedded)', () => {
     expect((await get('/invoices?limit=1')).body).toHaveLength(1);
   });
 
+  it("audits GET /invoices once per patient listed, so each patient's trail shows the listing", async () => {
+    const records = [syntheticRecord(), syntheticRecord()];
+    for (const record of records) {
+      const { eventId } = await (await env.publisher()).publish(recordCreated(record));
+      await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    }
+    expect((await get('/invoices?limit=2')).status).toBe(200);
+    for (const record of records) {
+      const trail = await get(`/audit?patientId=${record.patient.patientId}`, 'privacy-officer');
+      expect((trail.body as unknown as { entries: unknown[] }).entries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            route: '/invoices',
+            action: 'list',
+            resourceType: 'invoice',
+            outcome: 200,
+          }),
+        ]),
+      );
+    }
+  });
+
   it.each([['0'], ['201'], ['1.5'], ['ten']])(
     'refuses GET /invoices?limit=%s (400 naming limit)',
     async (limit) => {

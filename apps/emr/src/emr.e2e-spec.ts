@@ -296,9 +296,11 @@ describe('EMR (embedded)', () => {
       expect((await search(tag, null)).status).toBe(401);
     });
 
-    it('audits each search as patient/search with no patient id, and never the query', async () => {
+    it('audits a search once per patient found (never the query), and once with no patient when none is', async () => {
+      const audited = await register('Au', `${tag}Audited`);
       const since = new Date(Date.now() - 50).toISOString();
-      expect((await search(tag, 'nurse')).status).toBe(200);
+      expect((await search(`${tag}audited`, 'nurse')).body.map((p) => p.id)).toEqual([audited.id]);
+      expect((await search(`${tag}nobody`, 'nurse')).body).toEqual([]);
       const nurse = staffFor('nurse').subject;
       const page = await fetch(
         `${emr.url}/audit?subject=${encodeURIComponent(nurse)}&from=${encodeURIComponent(since)}&limit=500`,
@@ -307,14 +309,10 @@ describe('EMR (embedded)', () => {
       expect(page.status).toBe(200);
       const { entries } = (await page.json()) as { entries: Array<Record<string, unknown>> };
       const searches = entries.filter((e) => e.route === '/patients/search');
+      const entry = { action: 'search', resourceType: 'patient', resourceId: null, outcome: 200 };
       expect(searches).toEqual([
-        expect.objectContaining({
-          action: 'search',
-          resourceType: 'patient',
-          resourceId: null,
-          patientId: null,
-          outcome: 200,
-        }),
+        expect.objectContaining({ ...entry, patientId: audited.id }),
+        expect.objectContaining({ ...entry, patientId: null }),
       ]);
       expect(JSON.stringify(entries)).not.toContain(tag);
     });

@@ -27,8 +27,8 @@ export class InvoicesController {
 
   @Get('invoices')
   @Allow('billing-clerk')
-  // Many patients at once: the entry records the listing, not each patient in it.
-  @Audited({ resource: 'invoice', action: 'list' })
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'invoice', action: 'list', patients: 'result[].patientId' })
   @ApiOperation({ summary: 'The most recent invoices of all patients, newest first, with their lines' })
   @ApiOkResponse({ description: 'Invoices (possibly none)', type: [InvoiceView] })
   @ApiBadRequestResponse({ description: 'limit is not a whole number from 1 to 200' })

@@ -39,8 +39,9 @@ export class PatientsController {
   @Post('search')
   @HttpCode(HttpStatus.OK)
   @Allow('physician', 'nurse')
-  // No patient id: the entry records that this person searched, and when; never what for.
-  @Audited({ resource: 'patient', action: 'search' })
+  // One entry per patient found (the query itself is never recorded): the trail shows who saw
+  // each patient's name and date of birth, even in a list of search results.
+  @Audited({ resource: 'patient', action: 'search', patients: 'result[].id' })
   @ApiOperation({
     summary: 'Find patients by the start of their MRN, given name or family name',
     description:

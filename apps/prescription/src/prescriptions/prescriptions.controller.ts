@@ -46,8 +46,8 @@ export class PrescriptionsController {
 
   @Get('prescriptions')
   @Allow('pharmacist')
-  // Many patients at once: the entry records the listing, not each patient in it.
-  @Audited({ resource: 'prescription', action: 'list' })
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'prescription', action: 'list', patients: 'result[].patientId' })
   @ApiOperation({
     summary: "The signed-in pharmacist's pharmacy's prescriptions, newest first, with their fills",
     description:

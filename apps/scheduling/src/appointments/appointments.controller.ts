@@ -25,8 +25,8 @@ export class AppointmentsController {
 
   @Get('appointments')
   @Allow('scheduler')
-  // Many patients at once: the entry records the listing, not each patient in it.
-  @Audited({ resource: 'appointment', action: 'list' })
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'appointment', action: 'list', patients: 'result[].patientId' })
   @ApiOperation({
     summary:
       'Every appointment whose slot starts from `from` to `to` (UTC days, both included), earliest first',

@@ -25,8 +25,8 @@ export class RemindersController {
 
   @Get('reminders')
   @Allow('scheduler')
-  // Many patients at once: the entry records the listing, not each patient in it.
-  @Audited({ resource: 'medication-reminder', action: 'list' })
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'medication-reminder', action: 'list', patients: 'result[].patientId' })
   @ApiOperation({
     summary: 'Every medication reminder running on any day from `from` to `to` (UTC days, both included)',
   })
