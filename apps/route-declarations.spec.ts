@@ -79,8 +79,9 @@ describe('route declarations of the four apps', () => {
   it.each(routes.map((r) => [r.name, r] as const))('%s admits named roles and is audited', (_name, route) => {
     expect(route.access).toMatchObject({ kind: 'roles' });
     expect(route.audit?.resource).toEqual(expect.any(String));
-    // Each audited PHI access locates the patient or the resource it touched.
-    expect(route.audit?.patient ?? route.audit?.id).toBeDefined();
+    // Each audited PHI access locates the patient or the resource it touched (for a list across
+    // patients, each patient in the answer).
+    expect(route.audit?.patient ?? route.audit?.id ?? route.audit?.patients).toBeDefined();
   });
 
   // GET /audit (platform's AuditController, mounted in every app) is the one route that is not

@@ -1,10 +1,11 @@
 /**
  * Every route of the four apps, as every role and as nobody: 200/201 where the route admits the
- * role, 403 where it does not, 401 without a token, never 5xx. The rows come from the routes
- * themselves (each app's declared routes, read from the running app), so a new route is in the
- * table the moment it exists: it fails here until it has a rule, an entry in POLICY (the roles
- * the issue grants, written down once) and a fixture to call it with. Runs on the embedded stack
- * and on moto (aws profile), both with the real identity provider and real tokens.
+ * role (200 for a search, a POST that creates nothing), 403 where it does not, 401 without a
+ * token, never 5xx. The rows come from the routes themselves (each app's declared routes, read
+ * from the running app), so a new route is in the table the moment it exists: it fails here
+ * until it has a rule, an entry in POLICY (the roles the issue grants, written down once) and a
+ * fixture to call it with. Runs on the embedded stack and on moto (aws profile), both with the
+ * real identity provider and real tokens.
  */
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { ROLES, type Role } from '@app/identity';
@@ -24,16 +25,21 @@ const POLICY: Readonly<Record<string, readonly Role[] | 'public'>> = {
   'GET /key-use': ['administrator'],
   'GET /audit': ['privacy-officer'],
   'POST /patients': ['physician'],
+  'POST /patients/search': ['physician', 'nurse'],
   'GET /patients/:id': ['physician', 'nurse'],
   'POST /patients/:id/records': ['physician'],
   'GET /patients/:id/records': ['physician', 'nurse'],
   'GET /records/:id': ['physician', 'nurse'],
   'GET /patients/:patientId/invoices': ['billing-clerk'],
+  'GET /invoices': ['billing-clerk'],
   'GET /invoices/:id': ['billing-clerk'],
   'GET /patients/:patientId/appointments': ['scheduler'],
   'GET /patients/:patientId/reminders': ['scheduler'],
   'GET /patients/:patientId/scheduling-skips': ['scheduler'],
+  'GET /appointments': ['scheduler'],
+  'GET /reminders': ['scheduler'],
   'GET /patients/:patientId/prescriptions': ['pharmacist', 'physician'],
+  'GET /prescriptions': ['pharmacist'],
   'GET /prescriptions/:id': ['pharmacist', 'physician'],
   'GET /prescriptions/:id/fills': ['pharmacist', 'physician'],
   'POST /prescriptions/:id/fills': ['pharmacist'],
@@ -47,24 +53,32 @@ interface Scenario {
   prescriptionId: string;
 }
 
-/** How to call a route: its path with ids filled in, and the body of a write. */
-type Fixture = (s: Scenario) => { path: string; body?: unknown };
+/**
+ * How to call a route: its path with ids filled in, the body of a write, and the status an
+ * admitted role gets when it is not the method's usual one (a search is a POST that creates nothing).
+ */
+type Fixture = (s: Scenario) => { path: string; body?: unknown; ok?: number };
 
 const FIXTURES: Readonly<Record<string, Fixture>> = {
   'GET /health': () => ({ path: '/health' }),
   'GET /key-use': () => ({ path: '/key-use' }),
   'GET /audit': (s) => ({ path: `/audit?patientId=${s.patientId}&limit=5` }),
   'POST /patients': () => ({ path: '/patients', body: samplePatient }),
+  'POST /patients/search': () => ({ path: '/patients/search', body: { query: 'SYN-' }, ok: 200 }),
   'GET /patients/:id': (s) => ({ path: `/patients/${s.patientId}` }),
   'POST /patients/:id/records': (s) => ({ path: `/patients/${s.patientId}/records`, body: sampleRecord() }),
   'GET /patients/:id/records': (s) => ({ path: `/patients/${s.patientId}/records` }),
   'GET /records/:id': (s) => ({ path: `/records/${s.recordId}` }),
   'GET /patients/:patientId/invoices': (s) => ({ path: `/patients/${s.patientId}/invoices` }),
+  'GET /invoices': () => ({ path: '/invoices?limit=5' }),
   'GET /invoices/:id': (s) => ({ path: `/invoices/${s.invoiceId}` }),
   'GET /patients/:patientId/appointments': (s) => ({ path: `/patients/${s.patientId}/appointments` }),
   'GET /patients/:patientId/reminders': (s) => ({ path: `/patients/${s.patientId}/reminders` }),
   'GET /patients/:patientId/scheduling-skips': (s) => ({ path: `/patients/${s.patientId}/scheduling-skips` }),
+  'GET /appointments': () => ({ path: '/appointments?from=2026-11-01&to=2026-12-31' }),
+  'GET /reminders': () => ({ path: '/reminders?from=2026-11-01&to=2026-12-31' }),
   'GET /patients/:patientId/prescriptions': (s) => ({ path: `/patients/${s.patientId}/prescriptions` }),
+  'GET /prescriptions': () => ({ path: '/prescriptions?limit=5' }),
   'GET /prescriptions/:id': (s) => ({ path: `/prescriptions/${s.prescriptionId}` }),
   'GET /prescriptions/:id/fills': (s) => ({ path: `/prescriptions/${s.prescriptionId}/fills` }),
   'POST /prescriptions/:id/fills': (s) => ({
@@ -157,14 +171,14 @@ describe.each(profiles)('every route x every role (%s profile)', (profile, run) 
       for (const { app, route } of routes) {
         const key = keyOf(route);
         const policy = POLICY[key];
-        const { path, body } = FIXTURES[key](scenario);
+        const { path, body, ok } = FIXTURES[key](scenario);
         const url = `${clinic.apps[app].url}${path}`;
         const cells: string[] = [];
         for (const role of [...ROLES, undefined]) {
           const token = role ? await clinic.env.token(role) : undefined;
           const answer = await api<unknown>(route.method, url, body, token);
           const admitted = policy === 'public' || (role !== undefined && policy.includes(role));
-          const expected = admitted ? (route.method === 'POST' ? 201 : 200) : role ? 403 : 401;
+          const expected = admitted ? (ok ?? (route.method === 'POST' ? 201 : 200)) : role ? 403 : 401;
           cells.push(`${role ?? 'nobody'}=${answer.status}`);
           if (answer.status !== expected)
             wrong.push(`${app} ${key} as ${role ?? 'nobody'}: ${answer.status}, expected ${expected}`);

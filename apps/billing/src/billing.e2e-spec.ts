@@ -109,6 +109,74 @@ describe('Billing (embedded)', () => {
     }
   });
 
+  it('lists the most recent invoices of all patients, newest first, with lines and totals (GET /invoices)', async () => {
+    const publisher = await env.publisher();
+    const records = [syntheticRecord(), syntheticRecord({ procedures: [{ cptCode: '36415' }] })];
+    for (const record of records) {
+      const { eventId } = await publisher.publish(recordCreated(record));
+      await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    }
+    const listed = await get('/invoices?limit=2');
+    expect(listed.status).toBe(200);
+    const invoices = listed.body as unknown as Array<Record<string, unknown> & { lines: unknown[] }>;
+    expect(invoices.map((i) => i.patientId)).toEqual([
+      records[1].patient.patientId,
+      records[0].patient.patientId,
+    ]);
+    // The same model as by patient: each invoice exactly as GET /invoices/:id answers it.
+    for (const invoice of invoices)
+      expect((await get(`/invoices/${String(invoice.id)}`)).body).toEqual(invoice);
+    expect(invoices[0].lines.length).toBeGreaterThan(1);
+    expect(invoices[0].totalCents).toBe(11_000 + 1_200 + 1_800);
+
+    const all = (await get('/invoices')).body as unknown as Array<{ createdAt: string }>;
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    expect(all.length).toBeLessThanOrEqual(50);
+    const times = all.map((i) => Date.parse(i.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect((await get('/invoices?limit=1')).body).toHaveLength(1);
+  });
+
+  it("audits GET /invoices once per patient listed, so each patient's trail shows the listing", async () => {
+    const records = [syntheticRecord(), syntheticRecord()];
+    for (const record of records) {
+      const { eventId } = await (await env.publisher()).publish(recordCreated(record));
+      await billing.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    }
+    expect((await get('/invoices?limit=2')).status).toBe(200);
+    for (const record of records) {
+      const trail = await get(`/audit?patientId=${record.patient.patientId}`, 'privacy-officer');
+      expect((trail.body as unknown as { entries: unknown[] }).entries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            route: '/invoices',
+            action: 'list',
+            resourceType: 'invoice',
+            outcome: 200,
+          }),
+        ]),
+      );
+    }
+  });
+
+  it.each([['0'], ['201'], ['1.5'], ['ten']])(
+    'refuses GET /invoices?limit=%s (400 naming limit)',
+    async (limit) => {
+      const answer = await get(`/invoices?limit=${limit}`);
+      expect(answer.status).toBe(400);
+      expect(String(answer.body.message)).toMatch(/^limit /);
+    },
+  );
+
+  it('refuses GET /invoices with an unknown parameter (400 naming it), to a physician (403) and to nobody (401)', async () => {
+    const unknown = await get('/invoices?patientName=x');
+    expect(unknown.status).toBe(400);
+    expect(String(unknown.body.message)).toContain('property patientName should not exist');
+    expect((await get('/invoices', 'physician')).status).toBe(403);
+    expect((await get('/invoices', 'scheduler')).status).toBe(403);
+    expect((await get('/invoices', null)).status).toBe(401);
+  });
+
   it('reports database and queue reachability on /health, to anyone (no sign-in, no PHI)', async () => {
     expect(await get('/health', null)).toEqual({
       status: 200,

@@ -222,6 +222,119 @@ describe('EMR (embedded)', () => {
     ]);
   });
 
+  describe('patient search (POST /patients/search)', () => {
+    /** A family-name prefix no other test's patient has: Scheduling's patients all share one name. */
+    const tag = `Srch${Array.from({ length: 8 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('')}`;
+    type Found = Array<Record<string, unknown>>;
+    const search = async (query: unknown, as: Role | null = 'physician') => {
+      const answer = await call('POST', '/patients/search', { query }, as);
+      return { status: answer.status, body: answer.body as unknown as Found & { message?: string[] } };
+    };
+    const register = async (givenName: string, familyName: string) => {
+      const created = await call('POST', '/patients', { ...patient, givenName, familyName });
+      expect(created.status).toBe(201);
+      return created.body as unknown as { id: string; mrn: string };
+    };
+
+    it('finds patients by the start of a family name, given name or MRN, case-insensitive, by family name', async () => {
+      const beta = await register('Bo', `${tag}beta`);
+      const alpha = await register('Al', `${tag}Alpha`);
+      const byGiven = await register(`${tag}given`, 'Zzotherfamily');
+
+      const found = await search(`  ${tag.toUpperCase()}  `);
+      expect(found.status).toBe(200);
+      expect(found.body.map((p) => p.id)).toEqual([alpha.id, beta.id, byGiven.id]);
+      // The summary only: no phone, no registration time.
+      expect(found.body[0]).toEqual({
+        id: alpha.id,
+        mrn: alpha.mrn,
+        givenName: 'Al',
+        familyName: `${tag}Alpha`,
+        dateOfBirth: patient.dateOfBirth,
+      });
+
+      const byMrn = await search(beta.mrn.toLowerCase(), 'nurse');
+      expect(byMrn.status).toBe(200);
+      expect(byMrn.body.map((p) => p.id)).toContain(beta.id);
+      // A prefix, not a substring: the middle of a name finds nothing.
+      expect((await search(tag.slice(2))).body.map((p) => p.id)).not.toContain(alpha.id);
+      // LIKE wildcards are literals: '%' and '_' match themselves, not every patient.
+      expect((await search(`%${tag.slice(1)}`)).body).toEqual([]);
+      expect((await search(`_${tag.slice(1)}`)).body).toEqual([]);
+    });
+
+    it('returns at most 20 patients', async () => {
+      const many = `${tag}many`;
+      for (let i = 0; i < 21; i++) await register('Max', `${many}${String(i).padStart(2, '0')}`);
+      const found = await search(many);
+      expect(found.status).toBe(200);
+      expect(found.body).toHaveLength(20);
+      expect(found.body.map((p) => p.familyName)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `${many}${String(i).padStart(2, '0')}`),
+      );
+    });
+
+    it.each([
+      ['no query', undefined],
+      ['one character', 'a'],
+      ['one character once trimmed', '  a  '],
+      ['65 characters', 'x'.repeat(65)],
+      ['a number', 42],
+      ['a control character', 'ab\u0000'],
+    ])('refuses %s (400 naming query)', async (_, query) => {
+      const answer = await search(query);
+      expect(answer.status).toBe(400);
+      expect(([] as string[]).concat(answer.body.message ?? []).join(' | ')).toMatch(/^query |\| query /);
+    });
+
+    it('refuses an unknown field (400 naming it), other roles (403) and nobody signed in (401)', async () => {
+      const extra = await call('POST', '/patients/search', { query: tag, name: 'x' });
+      expect(extra.status).toBe(400);
+      expect(extra.body.message).toContain('property name should not exist');
+      expect((await search(tag, 'billing-clerk')).status).toBe(403);
+      expect((await search(tag, 'pharmacist')).status).toBe(403);
+      expect((await search(tag, null)).status).toBe(401);
+    });
+
+    it('audits a search once per patient found (never the query), and once with no patient when none is', async () => {
+      const audited = await register('Au', `${tag}Audited`);
+      const since = new Date(Date.now() - 50).toISOString();
+      expect((await search(`${tag}audited`, 'nurse')).body.map((p) => p.id)).toEqual([audited.id]);
+      expect((await search(`${tag}nobody`, 'nurse')).body).toEqual([]);
+      const nurse = staffFor('nurse').subject;
+      const page = await fetch(
+        `${emr.url}/audit?subject=${encodeURIComponent(nurse)}&from=${encodeURIComponent(since)}&limit=500`,
+        { headers: { authorization: `Bearer ${await env.token('privacy-officer')}` } },
+      );
+      expect(page.status).toBe(200);
+      const { entries } = (await page.json()) as { entries: Array<Record<string, unknown>> };
+      const searches = entries.filter((e) => e.route === '/patients/search');
+      const entry = { action: 'search', resourceType: 'patient', resourceId: null, outcome: 200 };
+      expect(searches).toEqual([
+        expect.objectContaining({ ...entry, patientId: audited.id }),
+        expect.objectContaining({ ...entry, patientId: null }),
+      ]);
+      expect(JSON.stringify(entries)).not.toContain(tag);
+    });
+  });
+
+  it('lists a history: each record with its date, visit type, diagnoses, medications and event id', async () => {
+    const patientId = await newPatient();
+    const created = await call('POST', `/patients/${patientId}/records`, record);
+    expect(created.status).toBe(201);
+    const listed = await call('GET', `/patients/${patientId}/records`, undefined, 'nurse');
+    const [entry] = listed.body as unknown as Array<Record<string, unknown>>;
+    expect(entry).toMatchObject({
+      id: created.body.id,
+      eventId: created.body.eventId,
+      visitType: record.visit.type,
+      visitDate: new Date(record.visit.date).toISOString(),
+      diagnoses: [expect.objectContaining({ icd10: record.diagnoses[0].icd10 })],
+    });
+    expect(entry.eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Array.isArray(entry.medications)).toBe(true);
+  });
+
   it('bounds the lab orders of one record at 10 (400 naming labOrders), and accepts 10', async () => {
     const patientId = await newPatient();
     const orders = (n: number) => Array.from({ length: n }, () => ({ loinc: '6690-2' }));

@@ -212,22 +212,106 @@ describe('Prescription (embedded)', () => {
     expect(stored.fills.map((f) => [f.pharmacyId, f.filledBy])).toEqual([['pharm-001', pharmacist.subject]]);
   });
 
-  it('lets pharmacists and physicians read prescriptions, and no one else', async () => {
+  it("lets pharmacists and physicians read prescriptions, and no one else; a pharmacist only their own pharmacy's by id", async () => {
     const { record, prescriptions } = await prescribe([amoxicillin]);
-    const paths = [
-      `/patients/${record.patient.patientId}/prescriptions`,
-      `/prescriptions/${prescriptions[0].id}`,
-      `/prescriptions/${prescriptions[0].id}/fills`,
-    ];
+    const byId = [`/prescriptions/${prescriptions[0].id}`, `/prescriptions/${prescriptions[0].id}/fills`];
+    const paths = [`/patients/${record.patient.patientId}/prescriptions`, ...byId];
     for (const path of paths) {
       expect((await get(path, 'nobody')).status).toBe(401);
-      for (const as of ['pharmacist', 'pharmacist2', 'physician'] as const) {
+      for (const as of ['pharmacist', 'physician'] as const) {
         expect({ path, as, status: (await get(path, as)).status }).toEqual({ path, as, status: 200 });
+      }
+      // pharm-002's pharmacist reads no prescription sent to pharm-001, and learns nothing of it.
+      const other = await get(path, 'pharmacist2');
+      if (byId.includes(path)) {
+        expect({ path, status: other.status, code: other.body.code }).toEqual({
+          path,
+          status: 403,
+          code: 'PHARMACY_NOT_YOURS',
+        });
+        expect(JSON.stringify(other.body)).not.toMatch(/Alex|1980-01-01|Amoxicillin/);
+      } else {
+        expect({ path, status: other.status }).toEqual({ path, status: 200 });
       }
       for (const as of ['nurse', 'billing-clerk', 'scheduler', 'privacy-officer', 'administrator'] as const) {
         expect({ path, as, status: (await get(path, as)).status }).toEqual({ path, as, status: 403 });
       }
     }
+  });
+
+  describe("the pharmacist's working list (GET /prescriptions)", () => {
+    type Listed = PrescriptionBody[] & { message?: string[]; code?: string };
+    const list = async (query: string, as: Caller = 'pharmacist') => {
+      const answer = await get(`/prescriptions${query}`, as);
+      return { status: answer.status, body: answer.body as unknown as Listed };
+    };
+
+    it("lists only the pharmacist's own pharmacy's, newest first, rejections with their reason, fills included", async () => {
+      const { record, prescriptions } = await prescribe([
+        amoxicillin,
+        amlodipine, // pharm-003: rejected, not this pharmacist's
+        { ...amoxicillin, rxnorm: '99999999' }, // pharm-001: rejected, an unknown medication
+      ]);
+      const [sent, elsewhere, unknownMedication] = prescriptions;
+      expect((await post(`/prescriptions/${sent.id}/fills`, { quantity: 3, filledAt: now() })).status).toBe(
+        201,
+      );
+
+      const all = await list('?limit=200');
+      expect(all.status).toBe(200);
+      expect(all.body.every((p) => p.pharmacyId === 'pharm-001')).toBe(true);
+      const ids = all.body.map((p) => p.id);
+      expect(ids).toEqual(expect.arrayContaining([sent.id, unknownMedication.id]));
+      expect(ids).not.toContain(elsewhere.id);
+      // The same model as by id: fills and derived units included.
+      const listedSent = all.body.find((p) => p.id === sent.id)!;
+      expect(listedSent).toEqual((await get(`/prescriptions/${sent.id}`)).body);
+      expect(listedSent).toMatchObject({
+        fillState: 'partially-filled',
+        fills: [expect.objectContaining({ quantity: 3 })],
+      });
+      const created = all.body.map((p) => Date.parse((p as unknown as { createdAt: string }).createdAt));
+      expect(created).toEqual([...created].sort((a, b) => b - a));
+
+      const rejected = await list('?status=rejected&limit=200');
+      expect(rejected.body.every((p) => p.status === 'rejected' && p.rejectionReason !== null)).toBe(true);
+      expect(rejected.body.find((p) => p.id === unknownMedication.id)).toMatchObject({
+        rejectionReason: 'UNKNOWN_MEDICATION',
+      });
+      const sentOnly = await list('?status=sent&limit=200');
+      expect(sentOnly.body.every((p) => p.status === 'sent')).toBe(true);
+      expect(sentOnly.body.map((p) => p.id)).toContain(sent.id);
+
+      expect((await list('?limit=1')).body).toHaveLength(1);
+      const defaulted = await list('');
+      expect(defaulted.body.length).toBeGreaterThanOrEqual(2);
+      expect(defaulted.body.length).toBeLessThanOrEqual(50);
+
+      // pharm-002's pharmacist sees none of this record's.
+      const other = await list('?limit=200', 'pharmacist2');
+      expect(other.status).toBe(200);
+      expect(other.body.every((p) => p.pharmacyId === 'pharm-002')).toBe(true);
+      expect(other.body.map((p) => p.id)).not.toContain(sent.id);
+      expect(record.medications).toHaveLength(3);
+    });
+
+    it.each([
+      ['status=filled', 'status must be one of: sent, rejected'],
+      ['limit=0', 'limit must be between 1 and 200'],
+      ['limit=201', 'limit must be between 1 and 200'],
+      ['limit=many', 'limit must be a whole number'],
+      ['pharmacyId=pharm-002', 'property pharmacyId should not exist'],
+    ])('refuses ?%s (400 naming the field)', async (query, message) => {
+      const answer = await list(`?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.message).toContain(message);
+    });
+
+    it('answers pharmacists only: 403 to a physician or nurse, 401 to nobody', async () => {
+      expect((await list('', 'physician')).status).toBe(403);
+      expect((await list('', 'nurse')).status).toBe(403);
+      expect((await list('', 'nobody')).status).toBe(401);
+    });
   });
 
   it('keeps who entered the record on each prescription (subject id)', async () => {
@@ -309,7 +393,8 @@ describe('Prescription (embedded)', () => {
       body: { code: 'PRESCRIPTION_REJECTED' },
     });
     expect((await get(`/prescriptions/${sent.id}/fills`)).body).toHaveLength(1);
-    expect((await get(`/prescriptions/${rejected.id}/fills`)).body).toEqual([]);
+    // pharm-003's, so the prescriber reads it: a pharmacist of pharm-001 may not (PHARMACY_NOT_YOURS).
+    expect((await get(`/prescriptions/${rejected.id}/fills`, 'physician')).body).toEqual([]);
     expect((await get(`/prescriptions/${unknownMedication.id}/fills`)).body).toEqual([]);
   });
 

@@ -283,6 +283,116 @@ describe('Scheduling (embedded)', () => {
     expect(await remindersOf(unknownFrequency)).toEqual([]);
   });
 
+  describe('the calendar: GET /appointments and GET /reminders by day range', () => {
+    // Dates no other test books on: Wednesday 2028-09-06, the lab on Thursday, the follow-up a week on.
+    const record = syntheticRecord({
+      visit: visit('2028-09-06T09:30:00Z'),
+      followUpDays: 7,
+      labOrders: [{ loinc: '6690-2', name: 'WBC' }],
+      medications: [
+        {
+          rxnorm: '308182',
+          name: 'Amoxicillin 500 MG Oral Capsule',
+          dose: '500 mg',
+          frequency: 'every 8 hours',
+          quantity: 21,
+          refills: 0,
+          pharmacyId: 'pharm-001',
+        },
+      ],
+    });
+    type Listed = Array<{ patientId: string; slotStart: string; kind: string }>;
+    type Reminded = Array<
+      ReminderBody & { patientId: string; timeZone: string; firstAt: string; lastAt: string }
+    >;
+    const ours = <T extends { patientId: string }>(list: T[]) =>
+      list.filter((x) => x.patientId === record.patient.patientId);
+
+    beforeAll(async () => {
+      const { eventId } = await publish(record);
+      await scheduling.spy!.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    });
+
+    it('lists the appointments whose slot starts within the days, both ends included, earliest first', async () => {
+      const lab = await get<Listed>('/appointments?from=2028-09-07&to=2028-09-07');
+      expect(lab.status).toBe(200);
+      expect(ours(lab.body).map((a) => [a.kind, a.slotStart])).toEqual([['lab', '2028-09-07T07:00:00.000Z']]);
+      expect(lab.body.every((a) => a.slotStart.startsWith('2028-09-07T'))).toBe(true);
+
+      const week = await get<Listed>('/appointments?from=2028-09-07&to=2028-09-13');
+      expect(ours(week.body).map((a) => [a.kind, a.slotStart])).toEqual([
+        ['lab', '2028-09-07T07:00:00.000Z'],
+        ['follow-up', '2028-09-13T08:00:00.000Z'],
+      ]);
+      const starts = week.body.map((a) => a.slotStart);
+      expect(starts).toEqual([...starts].sort());
+      expect(ours((await get<Listed>('/appointments?from=2028-09-14&to=2028-09-20')).body)).toEqual([]);
+    });
+
+    it('lists the reminders running on any day of the range, each time with its zone', async () => {
+      const lastDay = await get<Reminded>('/reminders?from=2028-09-13&to=2028-09-13');
+      expect(lastDay.status).toBe(200);
+      const reminders = ours(lastDay.body);
+      expect(reminders.map((r) => [r.timeOfDay, r.startDate, r.endDate])).toEqual([
+        ['06:00', '2028-09-07', '2028-09-13'],
+        ['14:00', '2028-09-07', '2028-09-13'],
+        ['22:00', '2028-09-07', '2028-09-13'],
+      ]);
+      expect(reminders[0]).toMatchObject({
+        timeZone: 'UTC',
+        firstAt: '2028-09-07T06:00:00.000Z',
+        lastAt: '2028-09-13T06:00:00.000Z',
+      });
+      expect(ours((await get<Reminded>('/reminders?from=2028-09-14&to=2028-10-01')).body)).toEqual([]);
+      expect(ours((await get<Reminded>('/reminders?from=2028-08-01&to=2028-09-07')).body)).toHaveLength(3);
+    });
+
+    it('accepts 62 days (July and August), and refuses 63 (400 naming to)', async () => {
+      for (const path of ['/appointments', '/reminders']) {
+        expect((await get(`${path}?from=2028-07-01&to=2028-08-31`)).status).toBe(200);
+        const over = await get<{ message: string[] }>(`${path}?from=2028-07-01&to=2028-09-01`);
+        expect(over.status).toBe(400);
+        expect(over.body.message).toEqual(['to must be at most 61 days after from (62 days in all)']);
+      }
+    });
+
+    it.each([
+      ['no from', 'to=2028-09-07', 'from must be a calendar date such as 2026-11-30'],
+      ['no to', 'from=2028-09-07', 'to must be a calendar date such as 2026-11-30'],
+      [
+        'an impossible day',
+        'from=2028-02-30&to=2028-03-01',
+        'from must be a calendar date such as 2026-11-30',
+      ],
+      [
+        'a date-time',
+        'from=2028-09-07T00:00:00Z&to=2028-09-08',
+        'from must be a calendar date such as 2026-11-30',
+      ],
+      ['to before from', 'from=2028-09-07&to=2028-09-06', 'to must be on or after from'],
+      [
+        'an unknown parameter',
+        'from=2028-09-07&to=2028-09-07&patient=x',
+        'property patient should not exist',
+      ],
+    ])('refuses %s (400 naming the field)', async (_, query, message) => {
+      for (const path of ['/appointments', '/reminders']) {
+        const answer = await get<{ message: string[] }>(`${path}?${query}`);
+        expect(answer.status).toBe(400);
+        expect(answer.body.message).toEqual([message]);
+      }
+    });
+
+    it('answers a scheduler only: 403 to a physician or billing clerk, 401 without a token', async () => {
+      for (const path of ['/appointments', '/reminders']) {
+        const url = `${path}?from=2028-09-07&to=2028-09-07`;
+        expect((await get(url, await env.token('physician'))).status).toBe(403);
+        expect((await get(url, await env.token('billing-clerk'))).status).toBe(403);
+        expect((await get(url, null)).status).toBe(401);
+      }
+    });
+  });
+
   it('answers a scheduler only: 401 without a token, 403 to other roles', async () => {
     const record = syntheticRecord({ visit: visit('2027-08-04T09:30:00Z') });
     const { eventId } = await publish(record);

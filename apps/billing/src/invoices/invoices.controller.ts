@@ -1,7 +1,14 @@
-import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Allow, Audited, uuidParam } from '@app/platform';
 import { invoiceView, InvoiceView } from './dto/invoice.view';
+import { INVOICE_LIST_DEFAULT, ListInvoicesQuery } from './dto/list-invoices.query';
 import { InvoicesService } from './invoices.service';
 
 @ApiTags('invoices')
@@ -16,6 +23,17 @@ export class InvoicesController {
   @ApiOkResponse({ description: 'Invoices (possibly none)', type: [InvoiceView] })
   async byPatient(@Param('patientId', uuidParam('patientId')) patientId: string): Promise<InvoiceView[]> {
     return (await this.invoices.byPatient(patientId)).map(invoiceView);
+  }
+
+  @Get('invoices')
+  @Allow('billing-clerk')
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'invoice', action: 'list', patients: 'result[].patientId' })
+  @ApiOperation({ summary: 'The most recent invoices of all patients, newest first, with their lines' })
+  @ApiOkResponse({ description: 'Invoices (possibly none)', type: [InvoiceView] })
+  @ApiBadRequestResponse({ description: 'limit is not a whole number from 1 to 200' })
+  async recent(@Query() query: ListInvoicesQuery): Promise<InvoiceView[]> {
+    return (await this.invoices.recent(query.limit ?? INVOICE_LIST_DEFAULT)).map(invoiceView);
   }
 
   @Get('invoices/:id')

@@ -57,6 +57,18 @@ export class InvoicesService {
     });
   }
 
+  /**
+   * The `limit` most recent invoices of all patients, newest first, each with its lines. No
+   * order on the lines here: with `take`, TypeORM pages over (invoice, line) pairs when a joined
+   * column is in the order, and returns fewer invoices than asked; the view sorts the lines.
+   */
+  async recent(limit: number): Promise<Invoice[]> {
+    return this.dataSource.getRepository(Invoice).find({
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
   async byId(id: string): Promise<Invoice> {
     const invoice = await this.dataSource
       .getRepository(Invoice)

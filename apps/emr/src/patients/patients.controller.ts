@@ -13,7 +13,8 @@ import { CreateRecordDto } from '../records/dto/create-record.dto';
 import { recordView, RecordView } from '../records/dto/record.view';
 import { RecordsService } from '../records/records.service';
 import { CreatePatientDto } from './dto/create-patient.dto';
-import { patientView, PatientView } from './dto/patient.view';
+import { patientSummaryView, PatientSummaryView, patientView, PatientView } from './dto/patient.view';
+import { SearchPatientsDto } from './dto/search-patients.dto';
 import { PatientsService } from './patients.service';
 
 @ApiTags('patients')
@@ -33,6 +34,25 @@ export class PatientsController {
   @ApiBadRequestResponse({ description: 'Field-level validation messages' })
   async create(@Body() dto: CreatePatientDto): Promise<PatientView> {
     return patientView(await this.patients.create(dto));
+  }
+
+  @Post('search')
+  @HttpCode(HttpStatus.OK)
+  @Allow('physician', 'nurse')
+  // One entry per patient found (the query itself is never recorded): the trail shows who saw
+  // each patient's name and date of birth, even in a list of search results.
+  @Audited({ resource: 'patient', action: 'search', patients: 'result[].id' })
+  @ApiOperation({
+    summary: 'Find patients by the start of their MRN, given name or family name',
+    description:
+      'Case-insensitive prefix match, by family name, at most 20. A POST so that the name, which is PHI, is never in a URL.',
+  })
+  @ApiOkResponse({ type: [PatientSummaryView] })
+  @ApiBadRequestResponse({
+    description: 'query missing, not a string, or not 2 to 64 characters once trimmed',
+  })
+  async search(@Body() dto: SearchPatientsDto): Promise<PatientSummaryView[]> {
+    return (await this.patients.search(dto.query)).map(patientSummaryView);
   }
 
   @Get(':id')

@@ -1,7 +1,14 @@
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@app/identity';
 import { STAFF } from '@app/identity';
-import { assertPrescribedTo, FillAccessCode, FillAccessError, fillPharmacyOf } from './fill-access';
+import {
+  assertPrescribedTo,
+  assertReadableBy,
+  FillAccessCode,
+  FillAccessError,
+  fillPharmacyOf,
+  readablePharmacyOf,
+} from './fill-access';
 import { PrescriptionsService } from './prescriptions.service';
 
 const principalOf = (username: string): Principal => {
@@ -70,6 +77,38 @@ describe('assertPrescribedTo', () => {
       code: FillAccessCode.PrescribedElsewhere,
       message: expect.stringContaining('pharm-002') as unknown,
     });
+  });
+});
+
+describe('who reads which prescriptions', () => {
+  const prescribed = { id: 'rx-1', pharmacyId: 'pharm-001' };
+  const codeOf = (read: () => unknown) => {
+    try {
+      read();
+    } catch (error) {
+      expect(error).toBeInstanceOf(FillAccessError);
+      expect((error as FillAccessError).getStatus()).toBe(403);
+      return ((error as FillAccessError).getResponse() as { code: string }).code;
+    }
+    return 'none';
+  };
+
+  it("reads a physician every pharmacy's, a pharmacist their own pharmacy's", () => {
+    expect(readablePharmacyOf(principalOf('physician'))).toBeUndefined();
+    expect(readablePharmacyOf(pharmacist)).toBe('pharm-001');
+    expect(readablePharmacyOf(principalOf('pharmacist2'))).toBe('pharm-002');
+    expect(codeOf(() => assertReadableBy(prescribed, pharmacist))).toBe('none');
+    expect(codeOf(() => assertReadableBy(prescribed, principalOf('physician')))).toBe('none');
+  });
+
+  it("refuses another pharmacy's pharmacist (PHARMACY_NOT_YOURS), and a pharmacist of none (NO_PHARMACY_CLAIM)", () => {
+    expect(codeOf(() => assertReadableBy(prescribed, principalOf('pharmacist2')))).toBe(
+      FillAccessCode.NotYours,
+    );
+    const ofNone = { ...pharmacist, pharmacyId: undefined };
+    expect(codeOf(() => readablePharmacyOf(ofNone))).toBe(FillAccessCode.NoPharmacy);
+    expect(codeOf(() => assertReadableBy(prescribed, ofNone))).toBe(FillAccessCode.NoPharmacy);
+    expect(codeOf(() => readablePharmacyOf(principalOf('nurse')))).toBe(FillAccessCode.NoPharmacy);
   });
 });
 

@@ -63,3 +63,36 @@ export function assertPrescribedTo(
     );
   }
 }
+
+/**
+ * Whose prescriptions a reader may see: a physician all of them (prescribing is treatment, and
+ * the prescriber acts on what became of each), a pharmacist only those sent to their own
+ * pharmacy (the token's claim), as a fill is. `undefined` means every pharmacy's. A pharmacist
+ * whose account names no pharmacy sees none (403 NO_PHARMACY_CLAIM), rather than all.
+ */
+export function readablePharmacyOf(principal: Principal): string | undefined {
+  if (principal.roles.includes('physician')) return undefined;
+  if (principal.roles.includes('pharmacist') && principal.pharmacyId) return principal.pharmacyId;
+  throw new FillAccessError(
+    FillAccessCode.NoPharmacy,
+    'Only a physician, or a pharmacist whose account names a pharmacy, may read prescriptions',
+  );
+}
+
+/**
+ * A pharmacist reads only their own pharmacy's prescriptions (403 PHARMACY_NOT_YOURS
+ * otherwise, audited as a refusal). Before this, any pharmacist read every pharmacy's, names and
+ * dates of birth included. The answer does not say which pharmacy it was sent to.
+ */
+export function assertReadableBy(
+  prescription: { readonly id: string; readonly pharmacyId: string },
+  principal: Principal,
+): void {
+  const pharmacyId = readablePharmacyOf(principal);
+  if (pharmacyId !== undefined && prescription.pharmacyId !== pharmacyId) {
+    throw new FillAccessError(
+      FillAccessCode.NotYours,
+      `Prescription ${prescription.id} was not sent to your pharmacy (${pharmacyId}): pharmacists read their own pharmacy's prescriptions only`,
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -15,7 +15,9 @@ import {
 import type { Principal } from '@app/identity';
 import { Allow, Audited, CurrentPrincipal, uuidParam } from '@app/platform';
 import { FillView, prescriptionView, PrescriptionView, RecordedFillView } from './dto/prescription.view';
+import { ListPrescriptionsQuery, PRESCRIPTION_LIST_DEFAULT } from './dto/list-prescriptions.query';
 import { RecordFillDto } from './dto/record-fill.dto';
+import { readablePharmacyOf } from './fill-access';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
 import { PrescriptionsService } from './prescriptions.service';
 
@@ -42,14 +44,48 @@ export class PrescriptionsController {
     return (await this.prescriptions.byPatient(patientId)).map(prescriptionView);
   }
 
+  @Get('prescriptions')
+  @Allow('pharmacist')
+  // Many patients at once: one entry per patient listed, so each patient's accesses are all found.
+  @Audited({ resource: 'prescription', action: 'list', patients: 'result[].patientId' })
+  @ApiOperation({
+    summary: "The signed-in pharmacist's pharmacy's prescriptions, newest first, with their fills",
+    description:
+      'Sent and rejected (with the reason code) unless status says which; the pharmacy comes from the sign-in, never the query.',
+  })
+  @ApiOkResponse({ description: 'Prescriptions (possibly none)', type: [PrescriptionView] })
+  @ApiBadRequestResponse({
+    description: 'status is not sent or rejected, or limit is not a whole number from 1 to 200',
+  })
+  @ApiForbiddenResponse({
+    description: 'Not a pharmacist, or NO_PHARMACY_CLAIM (a pharmacist of no pharmacy)',
+  })
+  async forMyPharmacy(
+    @Query() query: ListPrescriptionsQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PrescriptionView[]> {
+    const pharmacyId = readablePharmacyOf(principal)!;
+    const rows = await this.prescriptions.forPharmacy(pharmacyId, {
+      status: query.status,
+      limit: query.limit ?? PRESCRIPTION_LIST_DEFAULT,
+    });
+    return rows.map(prescriptionView);
+  }
+
   @Get('prescriptions/:id')
   @Allow('pharmacist', 'physician')
   @Audited({ resource: 'prescription', action: 'read', id: 'param.id', patient: 'result.patientId' })
   @ApiOperation({ summary: 'One prescription with its fill history and remaining units' })
   @ApiOkResponse({ type: PrescriptionView })
+  @ApiForbiddenResponse({
+    description: "PHARMACY_NOT_YOURS: a pharmacist reading another pharmacy's prescription",
+  })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  async byId(@Param('id', uuidParam('id')) id: string): Promise<PrescriptionView> {
-    return prescriptionView(await this.prescriptions.byId(id));
+  async byId(
+    @Param('id', uuidParam('id')) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<PrescriptionView> {
+    return prescriptionView(await this.prescriptions.byId(id, principal));
   }
 
   @Get('prescriptions/:id/fills')
@@ -58,9 +94,15 @@ export class PrescriptionsController {
   @Audited({ resource: 'prescription-fill', action: 'list', id: 'param.id' })
   @ApiOperation({ summary: 'The fill history of a prescription, in the order dispensed' })
   @ApiOkResponse({ type: [FillView] })
+  @ApiForbiddenResponse({
+    description: "PHARMACY_NOT_YOURS: a pharmacist reading another pharmacy's prescription",
+  })
   @ApiNotFoundResponse({ description: 'No prescription has this id' })
-  async fills(@Param('id', uuidParam('id')) id: string): Promise<FillView[]> {
-    return prescriptionView(await this.prescriptions.byId(id)).fills;
+  async fills(
+    @Param('id', uuidParam('id')) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<FillView[]> {
+    return prescriptionView(await this.prescriptions.byId(id, principal)).fills;
   }
 
   @Post('prescriptions/:id/fills')

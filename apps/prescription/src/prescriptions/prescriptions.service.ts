@@ -7,17 +7,17 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { In, QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import type { Principal } from '@app/identity';
 import { claimEvent } from '@app/platform';
 import { recordedFillView } from './dto/prescription.view';
 import type { RecordFillDto } from './dto/record-fill.dto';
-import { assertPrescribedTo, fillPharmacyOf } from './fill-access';
+import { assertPrescribedTo, assertReadableBy, fillPharmacyOf } from './fill-access';
 import { Fill } from './fill.entity';
 import { FillRequest } from './fill-request.entity';
 import { IDEMPOTENCY_KEY_HEADER } from './idempotency-key.pipe';
-import { Prescription } from './prescription.entity';
+import { Prescription, type PrescriptionStatus } from './prescription.entity';
 import { checkFill, decideTransmission, type FillRefusal } from './prescription-rules';
 
 /** `POST /prescriptions/:id/fills`'s answer as JSON: a fill, first-hand or replayed. */
@@ -237,15 +237,44 @@ export class PrescriptionsService {
     });
   }
 
-  /** One prescription with its fills in the order dispensed. */
-  async byId(id: string): Promise<Prescription> {
+  /**
+   * One prescription with its fills in the order dispensed. With a reader, a pharmacist of
+   * another pharmacy is refused (403 PHARMACY_NOT_YOURS); an unknown id is 404 for everyone.
+   */
+  async byId(id: string, reader?: Principal): Promise<Prescription> {
     const prescription = await this.dataSource.getRepository(Prescription).findOne({
       where: { id },
       relations: { fills: true },
       order: { fills: { filledAt: 'ASC', recordedAt: 'ASC' } },
     });
     if (!prescription) throw notFound(id);
+    if (reader) assertReadableBy(prescription, reader);
     return prescription;
+  }
+
+  /**
+   * The `limit` newest prescriptions sent (or rejected) to one pharmacy, each with its fills in
+   * the order dispensed. Two queries: the page of ids first, then the rows with their fills, as
+   * `take` over a join with ordered fills would page over (prescription, fill) pairs.
+   */
+  async forPharmacy(
+    pharmacyId: string,
+    filter: { readonly status?: PrescriptionStatus; readonly limit: number },
+  ): Promise<Prescription[]> {
+    const repository = this.dataSource.getRepository(Prescription);
+    const order = { createdAt: 'DESC', recordId: 'ASC', position: 'ASC' } as const;
+    const page = await repository.find({
+      select: { id: true },
+      where: { pharmacyId, ...(filter.status ? { status: filter.status } : {}) },
+      order,
+      take: filter.limit,
+    });
+    if (page.length === 0) return [];
+    return repository.find({
+      where: { id: In(page.map((p) => p.id)) },
+      relations: { fills: true },
+      order: { ...order, fills: { filledAt: 'ASC', recordedAt: 'ASC' } },
+    });
   }
 
   private async filledUnits(manager: EntityManager, prescriptionId: string): Promise<number> {

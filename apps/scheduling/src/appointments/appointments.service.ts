@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { And, LessThan, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import { Appointment, type BookableResource } from './appointment.entity';
 import {
@@ -9,6 +9,7 @@ import {
   SEARCH_HORIZON_DAYS,
   type AppointmentRequest,
 } from './appointment-plan';
+import { instantsOf, type DateRangeQuery } from '../calendar/date-range.query';
 import { SchedulingSkip, SkipReason } from '../skips/scheduling-skip.entity';
 import { addDays, freeSlots, isoDate, slotEnd, startOfUtcDay } from './slots';
 
@@ -90,6 +91,15 @@ export class AppointmentsService {
   async byPatient(patientId: string): Promise<Appointment[]> {
     return this.dataSource.getRepository(Appointment).find({
       where: { patientId },
+      order: { slotStart: 'ASC', resource: 'ASC' },
+    });
+  }
+
+  /** Every appointment whose slot starts within the range's days, earliest first. */
+  async inRange(range: DateRangeQuery): Promise<Appointment[]> {
+    const { start, end } = instantsOf(range);
+    return this.dataSource.getRepository(Appointment).find({
+      where: { slotStart: And(MoreThanOrEqual(start), LessThan(end)) },
       order: { slotStart: 'ASC', resource: 'ASC' },
     });
   }

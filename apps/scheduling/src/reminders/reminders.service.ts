@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
+import type { DateRangeQuery } from '../calendar/date-range.query';
 import { SchedulingSkip, SkipReason } from '../skips/scheduling-skip.entity';
 import type { PlannedReminder } from './reminder-plan';
 import { MedicationReminder } from './reminder.entity';
@@ -81,6 +82,14 @@ export class RemindersService {
     return this.dataSource.getRepository(MedicationReminder).find({
       where: { patientId },
       order: { startDate: 'ASC', medicationName: 'ASC', timeOfDay: 'ASC' },
+    });
+  }
+
+  /** Every reminder running on at least one day of the range, by start date, time of day and medication. */
+  async inRange(range: DateRangeQuery): Promise<MedicationReminder[]> {
+    return this.dataSource.getRepository(MedicationReminder).find({
+      where: { startDate: LessThanOrEqual(range.to), endDate: MoreThanOrEqual(range.from) },
+      order: { startDate: 'ASC', timeOfDay: 'ASC', medicationName: 'ASC', id: 'ASC' },
     });
   }
 }

@@ -57,6 +57,38 @@ describe('AuditTrail.entryOf', () => {
   });
 });
 
+describe('AuditTrail.entriesOf', () => {
+  const OTHER = '6f1c2d3e-0000-4000-8000-0000000000cc';
+  const list = { resource: 'invoice', action: 'list', patients: 'result[].patientId' } as const;
+  const req = () => request({ params: {}, route: { path: '/invoices' } } as Partial<Request>);
+
+  it('writes one entry per distinct patient of a list across patients, with the request id', () => {
+    const answer = [{ patientId: PATIENT }, { patientId: OTHER.toUpperCase() }, { patientId: PATIENT }];
+    const entries = trail(false).entriesOf(req(), list, 200, answer);
+    expect(entries.map((e) => e.patientId)).toEqual([PATIENT, OTHER]);
+    expect(entries.every((e) => e.requestId === 'req-00000001' && e.action === 'list')).toBe(true);
+  });
+
+  it('writes one entry without a patient for an empty list, and skips values that are not ids', () => {
+    expect(
+      trail(false)
+        .entriesOf(req(), list, 200, [])
+        .map((e) => e.patientId),
+    ).toEqual([null]);
+    const named = [{ patientId: 'Jane Doe' }, { patientId: PATIENT }];
+    expect(
+      trail(false)
+        .entriesOf(req(), list, 200, named)
+        .map((e) => e.patientId),
+    ).toEqual([PATIENT]);
+  });
+
+  it('writes one entry for a route that is not a list across patients', () => {
+    const spec = { resource: 'patient', action: 'read', id: 'param.id', patient: 'param.id' } as const;
+    expect(trail(false).entriesOf(request(), spec, 200, { id: PATIENT })).toHaveLength(1);
+  });
+});
+
 describe('CLINIC_TRUST_PROXY', () => {
   it('is off unless set, and a bad value names the setting', () => {
     const env = { DATABASE_URL: 'postgres://emr_app:secret@127.0.0.1:5432/emr' };

@@ -205,7 +205,8 @@ export class AuditTrail {
    */
   async recordSuccess(request: Request, spec: AuditSpec, outcome: number, result: unknown): Promise<void> {
     try {
-      await this.append(this.entryOf(request, spec, outcome, result));
+      // Appended together, so they go into one group commit (up to AUDIT_BATCH_MAX per commit).
+      await Promise.all(this.entriesOf(request, spec, outcome, result).map((entry) => this.append(entry)));
       recorded.add(request);
     } catch (error) {
       this.logger.error({
@@ -242,6 +243,23 @@ export class AuditTrail {
     const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFUSAL_AUDIT_WAIT_MS)));
     await Promise.race([written, late]);
     clearTimeout(timer);
+  }
+
+  /**
+   * The entries of a successful request: one, or for a list across patients
+   * ({@link AuditSpec.patients}) one per distinct patient id in the answer, in answer order.
+   */
+  entriesOf(request: Request, spec: AuditSpec, outcome: number, result: unknown): AuditEntryInput[] {
+    const entry = this.entryOf(request, spec, outcome, result);
+    if (!spec.patients || !Array.isArray(result)) return [entry];
+    const field = spec.patients.slice('result[].'.length);
+    const patients = new Set<string>();
+    for (const item of result as unknown[]) {
+      if (typeof item !== 'object' || item === null) continue;
+      const id = idOrNull((item as Record<string, unknown>)[field]);
+      if (id) patients.add(id);
+    }
+    return patients.size === 0 ? [entry] : [...patients].map((patientId) => ({ ...entry, patientId }));
   }
 
   /** The entry of a request: who, what, outcome, from where; ids only. */

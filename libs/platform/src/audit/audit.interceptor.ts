@@ -11,7 +11,7 @@ import { AuditTrail } from './audit-trail';
  * Records every successful request to an `@Audited` route, before its answer is sent: the
  * handler's result waits for the entry, and a failed append becomes a 503 (no unaudited PHI).
  * Refused and failed requests are recorded by the exception filter instead, so each request
- * leaves exactly one entry.
+ * leaves exactly one entry (one per patient answered, for a list across patients).
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {

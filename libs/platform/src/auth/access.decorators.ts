@@ -37,13 +37,23 @@ export type AuditLocator = `param.${string}` | `query.${string}` | `result.${str
 export interface AuditSpec {
   /** The resource type: `patient`, `record`, `invoice`, `appointment`, `prescription`, `audit-entry`... */
   readonly resource: string;
-  /** `read` one, `list` several, `create` one. */
-  readonly action: 'read' | 'list' | 'create';
+  /** `read` one, `list` several, `create` one, `search` by a query held in the body (no ids). */
+  readonly action: 'read' | 'list' | 'create' | 'search';
   /** Where the resource's id is. */
   readonly id?: AuditLocator;
   /** Where the patient's id is. */
   readonly patient?: AuditLocator;
+  /**
+   * A list across patients (a working list, a search): the field of each answered item that
+   * holds its patient's id (`result[].patientId`). A success then leaves one entry per distinct
+   * patient in the answer, all with the request's id, so the trail shows who saw each patient
+   * even when nobody asked for that patient by id; an empty answer leaves one entry without one.
+   */
+  readonly patients?: AuditListLocator;
 }
+
+/** Where each item of a list answer holds its patient's id: `result[].patientId`. */
+export type AuditListLocator = `result[].${string}`;
 
 /** Every request to this route appends one audit entry, whatever its outcome (200, 401, 403...). */
 export const Audited = (spec: AuditSpec) => SetMetadata(AUDIT_METADATA, spec);

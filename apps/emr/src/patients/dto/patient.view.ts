@@ -39,3 +39,34 @@ export function patientView(patient: Patient): PatientView {
     createdAt: patient.createdAt,
   };
 }
+
+/**
+ * A patient as a search lists it: enough to tell two patients apart and open the right one
+ * (no phone, no registration time).
+ */
+export class PatientSummaryView {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty({ example: 'SYN-000123' })
+  mrn!: string;
+
+  @ApiProperty({ example: 'Alex' })
+  givenName!: string;
+
+  @ApiProperty({ example: 'Testpatient' })
+  familyName!: string;
+
+  @ApiProperty({ example: '1980-01-01', description: 'YYYY-MM-DD' })
+  dateOfBirth!: string;
+}
+
+export function patientSummaryView(patient: Patient): PatientSummaryView {
+  return {
+    id: patient.id,
+    mrn: patient.mrn,
+    givenName: patient.givenName,
+    familyName: patient.familyName,
+    dateOfBirth: patient.dateOfBirth,
+  };
+}

@@ -64,4 +64,17 @@ describe("the scheduler's models (minimum necessary)", () => {
     });
     expect(leaks(view)).toEqual([]);
   });
+
+  it('times carry their zone: a reminder names the clinic zone and its first and last instants with Z', () => {
+    const view = reminderView(reminder);
+    expect(view).toMatchObject({
+      timeZone: 'UTC',
+      firstAt: '2026-11-26T06:00:00.000Z',
+      lastAt: '2026-12-02T06:00:00.000Z',
+    });
+    // Instants, as JSON sends them: ISO 8601 with Z.
+    const json = JSON.parse(JSON.stringify(appointmentView(appointment))) as Record<string, string>;
+    expect(json.slotStart).toBe('2026-11-26T07:00:00.000Z');
+    expect(json.slotEnd).toBe('2026-11-26T07:15:00.000Z');
+  });
 });

@@ -1,5 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CLINIC } from '@app/catalogue';
 import type { MedicationReminder } from '../reminder.entity';
+
+/**
+ * The instant a clinic day and time of day name, as ISO 8601 with `Z`. The clinic's time zone
+ * is UTC (slots.ts pins it in a spec), so the wall-clock time is the UTC time.
+ */
+function clinicInstant(day: string, timeOfDay: string): string {
+  return new Date(`${day}T${timeOfDay}:00Z`).toISOString();
+}
 
 /**
  * A medication reminder as a scheduler reads it: which medication, dose and time of day to
@@ -23,8 +32,14 @@ export class ReminderView {
   dose!: string;
   @ApiProperty({ example: 'every 8 hours' })
   frequency!: string;
-  @ApiProperty({ example: '06:00', description: 'Clinic time of day, HH:MM' })
+  @ApiProperty({ example: '06:00', description: 'Clinic time of day, HH:MM, in timeZone' })
   timeOfDay!: string;
+  @ApiProperty({ example: 'UTC', description: "The clinic's time zone (IANA), which timeOfDay is in" })
+  timeZone!: string;
+  @ApiProperty({ example: '2026-11-26T06:00:00.000Z', description: 'First reminder, ISO 8601 with offset' })
+  firstAt!: string;
+  @ApiProperty({ example: '2026-12-02T06:00:00.000Z', description: 'Last reminder, ISO 8601 with offset' })
+  lastAt!: string;
   @ApiProperty({ example: '2026-11-26' })
   startDate!: string;
   @ApiProperty({ example: '2026-12-02', description: 'Last day, inclusive' })
@@ -52,6 +67,9 @@ export function reminderView(reminder: MedicationReminder): ReminderView {
     dose: reminder.dose,
     frequency: reminder.frequency,
     timeOfDay: reminder.timeOfDay,
+    timeZone: CLINIC.timeZone,
+    firstAt: clinicInstant(reminder.startDate, reminder.timeOfDay),
+    lastAt: clinicInstant(reminder.endDate, reminder.timeOfDay),
     startDate: reminder.startDate,
     endDate: reminder.endDate,
     doses: reminder.doses,
