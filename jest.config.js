@@ -24,14 +24,19 @@ module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
   testMatch: ['<rootDir>/{apps,libs,tools,bench,infra,test}/**/*.{spec,e2e-spec}.{ts,tsx}'],
-  // jose and openid-client ship ES modules only: SWC turns them into CommonJS for jest (Node
+  // jose, openid-client and preact ship ES modules only: SWC turns them into CommonJS for jest (Node
   // itself loads them natively in the apps and the CLI).
   transform: {
     '^.+\\.ts$': ['@swc/jest', swc],
     '^.+\\.tsx$': ['@swc/jest', swcTsx],
-    '/node_modules/(jose|openid-client|oauth4webapi)/.+\\.js$': ['@swc/jest', { ...swc, sourceMaps: false }],
+    '/node_modules/(jose|openid-client|oauth4webapi|preact|preact-render-to-string)/.+\\.m?js$': [
+      '@swc/jest',
+      { ...swc, sourceMaps: false },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|openid-client|oauth4webapi|preact|preact-render-to-string)/)',
+  ],
   moduleNameMapper: {
     '^@app/crypto-messaging(|/.*)$': '<rootDir>/libs/crypto-messaging/src$1',
     '^@app/local-stack(|/.*)$': '<rootDir>/libs/local-stack/src$1',

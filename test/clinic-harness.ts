@@ -68,7 +68,12 @@ export async function startClinicUnderTest(
       const urls = Object.fromEntries(
         Object.entries(started).map(([app, s]) => [`CLINIC_${app.toUpperCase()}_URL`, s.url]),
       );
-      screenConfig = loadWebConfig({ ...env.env, ...urls, CLINIC_WEB_PORT: String(webPort), LOG_FORMAT: 'json' });
+      screenConfig = loadWebConfig({
+        ...env.env,
+        ...urls,
+        CLINIC_WEB_PORT: String(webPort),
+        LOG_FORMAT: 'json',
+      });
       screen = await createWebApp(screenConfig, { logger: false });
       await screen.listen(webPort, '127.0.0.1');
     }

@@ -162,12 +162,15 @@ export function Field(props: {
       )}
       {problems.length > 0 && (
         <p id={`${id}-error`} class="error" role="alert">
-          {problems.join(' ')}
+          {problems.map(besideField).join(' ')}
         </p>
       )}
     </div>
   );
 }
+
+/** Beside its field, a message need not name the field ("diagnoses.1.icd10: unknown ..." -> "unknown ..."). */
+const besideField = (message: string) => message.replace(/^[\w.]+:\s+/, '');
 
 /** A labelled select with its errors beside it. */
 export function Select(props: {

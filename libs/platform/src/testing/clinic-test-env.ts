@@ -33,6 +33,8 @@ export interface ClinicTestEnv {
   readonly postgresDataDir: string;
   /** The private OpenID Connect provider apps trust (`CLINIC_OIDC_ISSUER`), on a free port. */
   readonly identityProvider: IdentityProvider;
+  /** The provider's state folder: its keys and the staff's passwords (`readStaffPasswords`). */
+  readonly identityStateDir: string;
   /** The environment apps read (profile, endpoints, database port, issuer). */
   readonly env: Readonly<Record<string, string>>;
   /** An app's settings; its DATABASE_URL is the app's own login (never the administrator). */
@@ -139,6 +141,7 @@ export async function startClinicTestEnv(
     postgres,
     postgresDataDir: path.join(dataDir, 'data'),
     identityProvider,
+    identityStateDir: identity.stateDir,
     env,
     configFor: (blueprint) => configFor(blueprint),
     migrate,

@@ -1,0 +1,127 @@
+/**
+ * A real browser for the screen's tests: Debian's Chromium driven by playwright-core (the
+ * machines reach Debian's archive, not Playwright's browser downloads; `.ci/run` installs it).
+ * Accessibility with axe-core on every screen, screenshots for the docs, and the privacy checks
+ * every page must pass (no PHI in the URL or in browser storage, no token in the page).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import axe from 'axe-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { readStaffPasswords } from '@app/identity';
+
+/** Chromium's path: CLINIC_CHROMIUM, else Debian's. */
+export const CHROMIUM = process.env.CLINIC_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Where screenshots go: CLINIC_SCREENSHOTS_DIR (`npm run screenshots` sets docs/images/screens,
+ * the pictures in the README and the workshop), else a temporary folder.
+ */
+export const SCREENSHOTS_DIR = path.resolve(
+  process.env.CLINIC_SCREENSHOTS_DIR ?? path.join(tmpdir(), 'clinic-screens'),
+);
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium; .ci/run does) or set CLINIC_CHROMIUM to a Chromium binary.`,
+    );
+  }
+  // As root (CI), Chromium refuses to start with its sandbox; the pages are the clinic's own.
+  const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+  return chromium.launch({ executablePath: CHROMIUM, args, timeout: 30_000 });
+}
+
+/** Script errors each page has thrown (a screen must throw none). */
+const UNCAUGHT = new WeakMap<Page, string[]>();
+
+/** A fresh browser context (no cookies) with a page that fails the test on a page error. */
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  UNCAUGHT.set(page, errors);
+  return page;
+}
+
+/** The staff's passwords of the test environment's provider. */
+export function passwordOf(identityStateDir: string, username: string): string {
+  const password = readStaffPasswords(identityStateDir)?.[username];
+  if (!password) throw new Error(`No password for ${username} in ${identityStateDir}`);
+  return password;
+}
+
+/** Signs in through the screen's button and the provider's own form; resolves on the landing page. */
+export async function signIn(
+  page: Page,
+  screenUrl: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(screenUrl);
+  await page
+    .getByRole('button', { name: /sign in with/i })
+    .or(page.getByRole('link', { name: /sign in with/i }))
+    .click();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.origin === new URL(screenUrl).origin && url.pathname !== '/');
+}
+
+/** axe-core's serious and critical violations on the page as it is now (WCAG 2 A and AA rules). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated over the DevTools protocol: the page's CSP (no inline script) stays as it is.
+  await page.evaluate(axe.source);
+  const result = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: typeof axe }).axe.run;
+    const r = await run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help }));
+  });
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id} (${v.nodes} element(s)): ${v.help}`);
+}
+
+/** Saves a full-page screenshot under SCREENSHOTS_DIR as `<name>.png`. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * What no page may leak: the given PHI values (names, dates of birth) in its URL, and anything at
+ * all in localStorage or sessionStorage; no access or refresh token in the HTML; the session
+ * cookie out of scripts' reach.
+ */
+export async function privacyProblems(page: Page, phi: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const url = decodeURIComponent(page.url());
+  for (const value of phi) if (url.includes(value)) problems.push(`URL holds "${value}"`);
+  const storage = await page.evaluate(() => ({
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+    cookies: document.cookie,
+  }));
+  if (storage.local) problems.push(`localStorage has ${storage.local} item(s)`);
+  if (storage.session) problems.push(`sessionStorage has ${storage.session} item(s)`);
+  if (storage.cookies) problems.push('a cookie is readable by scripts');
+  const html = await page.content();
+  if (/eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(html)) problems.push('a JWT is in the page');
+  return problems;
+}
+
+/** Every screen check in one: accessibility, privacy, a screenshot. */
+export async function checkScreen(page: Page, name: string, phi: readonly string[] = []): Promise<void> {
+  await screenshot(page, name);
+  expect(await accessibilityViolations(page)).toEqual([]);
+  expect(await privacyProblems(page, phi)).toEqual([]);
+  expect(UNCAUGHT.get(page) ?? []).toEqual([]);
+}
