@@ -37,8 +37,8 @@ export type AuditLocator = `param.${string}` | `query.${string}` | `result.${str
 export interface AuditSpec {
   /** The resource type: `patient`, `record`, `invoice`, `appointment`, `prescription`, `audit-entry`... */
   readonly resource: string;
-  /** `read` one, `list` several, `create` one. */
-  readonly action: 'read' | 'list' | 'create';
+  /** `read` one, `list` several, `create` one; `lab`: a workshop lab action (embedded profile). */
+  readonly action: 'read' | 'list' | 'create' | 'lab';
   /** Where the resource's id is. */
   readonly id?: AuditLocator;
   /** Where the patient's id is. */
