@@ -15,6 +15,7 @@ export class BillingModule {
           database: billingDatabase,
           probe: QueueProbe,
           databaseDeadlines: 'messages',
+          journeyEffects: [{ kind: 'invoice', table: 'invoices' }],
         }),
         InvoicesModule,
       ],

@@ -15,6 +15,7 @@ export class PrescriptionModule {
           database: prescriptionDatabase,
           probe: QueueProbe,
           databaseDeadlines: 'messages',
+          journeyEffects: [{ kind: 'prescriptions', table: 'prescriptions' }],
         }),
         PrescriptionsModule,
       ],

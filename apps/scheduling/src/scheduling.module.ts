@@ -17,6 +17,11 @@ export class SchedulingModule {
           database: schedulingDatabase,
           probe: QueueProbe,
           databaseDeadlines: 'messages',
+          journeyEffects: [
+            { kind: 'appointments', table: 'appointments' },
+            { kind: 'reminders', table: 'medication_reminders' },
+            { kind: 'skip', table: 'scheduling_skips' },
+          ],
         }),
         AppointmentsModule,
         RemindersModule,

@@ -24,3 +24,4 @@ export * from './provisioning';
 export * from './transport/dead-letter.exception';
 export * from './doctor';
 export * from './dlq';
+export * from './journey';

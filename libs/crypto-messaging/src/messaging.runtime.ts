@@ -7,6 +7,7 @@ import { kmsKeyProvider, localKeyProvider, type KeyProvider } from './keys/key-p
 import { KeyUseMonitor } from './keys/key-use.monitor';
 import { loadOrCreateLocalMasterKey } from './keys/local-master-key';
 import { findQueueUrl, findTopicArn } from './provisioning/lookups';
+import type { DeliveryTap } from './journey/delivery-tap';
 import { EncryptedPublisher } from './publisher/encrypted.publisher';
 import { clinicTopology, keyOf, queueOf } from './topology/clinic.topology';
 import type { MessagingTopology } from './topology/topology.types';
@@ -35,6 +36,13 @@ export type ConsumerTuning = Pick<
  */
 export class MessagingRuntime {
   readonly monitor: KeyUseMonitor;
+  /**
+   * Where publishers and the transport built here report each event's hops (the web's journey
+   * view). Set it before building them; unset, nothing is observed.
+   */
+  tap?: DeliveryTap;
+  /** The consumer transport built by {@link consumerServer}, once built (lab pause/resume). */
+  transport?: EncryptedSqsServer;
   private cipherPromise?: Promise<EnvelopeCipher>;
   private topicArnPromise?: Promise<string>;
 
@@ -103,6 +111,8 @@ export class MessagingRuntime {
       topicArn,
       topicName: this.topology.topic.name,
       cipher,
+      tap: this.tap,
+      app: this.app,
     });
   }
 
@@ -118,7 +128,7 @@ export class MessagingRuntime {
       this.queueUrl(queue.deadLetterQueueName),
       this.cipher(),
     ]);
-    return new EncryptedSqsServer({
+    this.transport = new EncryptedSqsServer({
       sqs: this.clients.sqs,
       queueUrl,
       deadLetterQueueUrl,
@@ -128,7 +138,11 @@ export class MessagingRuntime {
       visibilityTimeoutS: queue.visibilityTimeoutS,
       waitTimeS: queue.receiveWaitTimeS,
       ...tuning,
+      tap: this.tap,
+      app: this.app,
+      queueName: queue.name,
     });
+    return this.transport;
   }
 
   /** A queue's URL by name. Fails with the fix when it does not exist. */

@@ -12,3 +12,4 @@ export * from './bootstrap';
 export * from './http';
 export * from './auth';
 export * from './audit';
+export * from './journey';

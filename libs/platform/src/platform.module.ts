@@ -21,6 +21,10 @@ import { HealthController } from './health/health.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
 import { AccessModule } from './auth/access.module';
+import { JourneyController } from './journey/journey.controller';
+import { JOURNEY_EFFECTS, type JourneyEffectSource } from './journey/journey.types';
+import { LabTransportController } from './journey/lab-transport.controller';
+import { ObservationRing } from './journey/observation-ring';
 import { APP_CONFIG } from './platform.tokens';
 
 export { APP_CONFIG };
@@ -34,6 +38,12 @@ export interface PlatformOptions {
   readonly probeImports?: ModuleMetadata['imports'];
   /** `messages` for consumers: their handlers' statements may run longer. Default `requests`. */
   readonly databaseDeadlines?: Exclude<DatabaseDeadlines, false>;
+  /**
+   * Consumers: the tables their effects land in, by event id. Given, the app serves
+   * `GET /journey/:eventId` and, in the embedded profile only, the lab's
+   * `POST /lab/transport/pause|resume`.
+   */
+  readonly journeyEffects?: readonly JourneyEffectSource[];
 }
 
 /**
@@ -68,9 +78,16 @@ export class PlatformModule {
   static forApp(options: PlatformOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: options.config },
+      { provide: ObservationRing, useValue: new ObservationRing() },
+      { provide: JOURNEY_EFFECTS, useValue: options.journeyEffects ?? [] },
       {
         provide: MessagingRuntime,
-        useFactory: () => MessagingRuntime.create(options.config.messaging, options.config.app),
+        useFactory: (ring: ObservationRing) => {
+          const runtime = MessagingRuntime.create(options.config.messaging, options.config.app);
+          runtime.tap = ring;
+          return runtime;
+        },
+        inject: [ObservationRing],
       },
       { provide: MessagingProbe, useClass: options.probe },
       RuntimeLifecycle,
@@ -88,9 +105,18 @@ export class PlatformModule {
         ...(options.probeImports ?? []),
         AccessModule.forApp(options.config),
       ],
-      controllers: [HealthController, KeyUseController, AuditController],
+      controllers: [
+        HealthController,
+        KeyUseController,
+        AuditController,
+        ...(options.journeyEffects ? [JourneyController] : []),
+        // The lab is not even registered outside the embedded profile.
+        ...(options.journeyEffects && options.config.messaging.profile === 'embedded'
+          ? [LabTransportController]
+          : []),
+      ],
       providers,
-      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe, AuditTrail],
+      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe, AuditTrail, ObservationRing],
     };
   }
 }

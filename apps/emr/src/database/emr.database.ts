@@ -5,6 +5,7 @@ import { MedicalRecord } from '../records/medical-record.entity';
 import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-schema';
 import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-outbox';
 import { RecordEnteredBy1796000000000 } from './migrations/1796000000000-record-entered-by';
+import { OutboxMessageId1796100000000 } from './migrations/1796100000000-outbox-message-id';
 
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
@@ -14,5 +15,6 @@ export const emrDatabase: AppDatabase = {
     SealedOutbox1795970000000,
     RecordEnteredBy1796000000000,
     AuditEntries1796000000000,
+    OutboxMessageId1796100000000,
   ],
 };

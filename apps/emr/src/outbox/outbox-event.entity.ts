@@ -48,6 +48,10 @@ export class OutboxEvent {
 
   @Column('timestamptz', { name: 'published_at', nullable: true })
   publishedAt!: Date | null;
+
+  /** SNS's message id of the publish that marked the row published (NULL before, and on old rows). */
+  @Column('text', { name: 'message_id', nullable: true })
+  messageId!: string | null;
 }
 
 /** A sealed row as the publisher sends it: the stored ciphertext and attributes, untouched. */

@@ -120,14 +120,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         return 0;
       }
       const outcomes = await publisher.sendBatch(rows.map(sealedEventOf));
-      const published = rows.filter((_, i) => outcomes[i].ok);
+      const published = rows.flatMap((row, i) => {
+        const outcome = outcomes[i];
+        return outcome.ok ? [{ id: row.id, messageId: outcome.messageId }] : [];
+      });
       const failed = rows
         .map((row, i) => ({ row, outcome: outcomes[i] }))
         .filter(({ outcome }) => !outcome.ok);
       if (published.length > 0) {
+        // The SNS message id is kept for the journey view (GET /records/:id/journey).
         await manager.query(
-          'UPDATE outbox_events SET published_at = now(), last_error = NULL WHERE id = ANY($1)',
-          [published.map((r) => r.id)],
+          `UPDATE outbox_events o SET published_at = now(), last_error = NULL, message_id = p.message_id
+             FROM unnest($1::uuid[], $2::text[]) AS p(id, message_id) WHERE o.id = p.id`,
+          [published.map((r) => r.id), published.map((r) => r.messageId)],
         );
       }
       for (const { row, outcome } of failed) {
@@ -160,6 +165,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       sns: this.runtime.clients.sns,
       topicArn: await this.runtime.topicArn(),
       topicName: this.runtime.topology.topic.name,
+      tap: this.runtime.tap,
+      app: this.runtime.app,
     });
     return this.publisher;
   }

@@ -75,9 +75,15 @@ export class OutboxWriter {
 
   /** The sealer needs the key (the process's one cipher and data-key cache), not the broker. */
   private getSealer(): Promise<EventSealer> {
-    this.sealer ??= this.runtime
-      .cipher()
-      .then((cipher) => new EventSealer({ topicName: this.runtime.topology.topic.name, cipher }));
+    this.sealer ??= this.runtime.cipher().then(
+      (cipher) =>
+        new EventSealer({
+          topicName: this.runtime.topology.topic.name,
+          cipher,
+          tap: this.runtime.tap,
+          app: this.runtime.app,
+        }),
+    );
     // Not cached on failure: KMS may be back for the next record.
     this.sealer.catch(() => (this.sealer = undefined));
     return this.sealer;

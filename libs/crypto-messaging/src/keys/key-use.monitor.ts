@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 
 /** A use of a master key: a data key generated (encrypt side) or decrypted (decrypt side). */
@@ -29,6 +30,22 @@ export interface KeyUseCounters {
   kmsApiCalls: Record<string, number>;
 }
 
+/** The master-key operations run inside {@link keyOperationsDuring}'s scope. */
+const keyOperationScope = new AsyncLocalStorage<Array<KeyAuditEvent['operation']>>();
+
+/**
+ * Runs `run` and lists the master-key operations (data keys generated or decrypted) it caused,
+ * as the metered keyring reports them. An empty list means the data key came from the cache.
+ * Used by the delivery tap to say, per message, which key operation the app performed.
+ */
+export async function keyOperationsDuring<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; operations: Array<KeyAuditEvent['operation']> }> {
+  const operations: Array<KeyAuditEvent['operation']> = [];
+  const result = await keyOperationScope.run(operations, run);
+  return { result, operations };
+}
+
 /**
  * Makes key use observable: counters, and an audit event per master-key operation, the local
  * mirror of what CloudTrail records for KMS. Carries ids and operation names, never payloads.
@@ -57,6 +74,7 @@ export class KeyUseMonitor {
   recordKeyOperation(event: Omit<KeyAuditEvent, 'at' | 'app'>): void {
     if (event.operation === 'GenerateDataKey') this.counters.generateDataKey++;
     else this.counters.decryptDataKey++;
+    keyOperationScope.getStore()?.push(event.operation);
     this.emitter.emit('audit', {
       ...event,
       app: this.app,

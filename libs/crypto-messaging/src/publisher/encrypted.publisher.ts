@@ -9,6 +9,7 @@ import {
 import type { BodyCipher, EncryptionContext } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import type { EventDefinition } from '../events/event-definition';
+import { ciphertextHead, type DeliveryTap } from '../journey/delivery-tap';
 import { toKmsError } from '../keys/key-provider';
 import { EventSealer, SNS_MAX_MESSAGE_BYTES, type PublishRequest, type SealedEvent } from './event.sealer';
 
@@ -50,6 +51,10 @@ export interface EncryptedPublisherOptions {
   maxEntryAttempts?: number;
   /** First backoff delay; doubles each attempt, with jitter. Default 100 ms. */
   retryBaseDelayMs?: number;
+  /** Where to report `sealed` and `published` hops. Default: none. */
+  tap?: DeliveryTap;
+  /** The publishing app, for the tap's observations. Default `publisher`. */
+  app?: string;
 }
 
 /**
@@ -91,6 +96,7 @@ export class EncryptedPublisher {
           ...(message.subject ? { Subject: message.subject } : {}),
         }),
       );
+      this.observePublished(message, out.MessageId ?? '');
       return { eventId: message.eventId, messageId: out.MessageId ?? '', bytes: message.bytes };
     } catch (error) {
       throw this.toPublishError(error);
@@ -175,6 +181,7 @@ export class EncryptedPublisher {
         const byIndex = new Map(pending.map((p) => [String(p.index), p]));
         for (const ok of out.Successful ?? []) {
           const item = byIndex.get(ok.Id!)!;
+          this.observePublished(item.message, ok.MessageId ?? '');
           outcomes[item.index] = {
             ok: true,
             eventId: item.message.eventId,
@@ -209,6 +216,24 @@ export class EncryptedPublisher {
     }
   }
 
+  private observePublished(message: PreparedMessage, messageId: string): void {
+    const tap = this.options.tap;
+    if (!tap) return;
+    try {
+      tap.observe({
+        eventId: message.eventId,
+        hop: 'published',
+        at: new Date().toISOString(),
+        app: this.options.app ?? 'publisher',
+        messageId,
+        ciphertext: ciphertextHead(message.raw),
+        attributes: message.plainAttributes,
+      });
+    } catch {
+      // Observing must never change the outcome of a publish.
+    }
+  }
+
   private toPublishError(error: unknown): MessagingError {
     if (error instanceof MessagingError) return error;
     const name = error instanceof Error ? error.name : '';
@@ -234,6 +259,9 @@ interface PreparedMessage {
   readonly attributes: Record<string, MessageAttributeValue>;
   readonly subject?: string;
   readonly bytes: number;
+  /** The sealed body and attributes as they were, for the tap. */
+  readonly raw: Buffer;
+  readonly plainAttributes: Readonly<Record<string, string>>;
 }
 
 /** A sealed event in the shape SNS takes: base64 body, typed String attributes. */
@@ -248,6 +276,8 @@ function prepared(event: SealedEvent): PreparedMessage {
     attributes,
     subject: event.subject,
     bytes: event.bytes,
+    raw: event.body,
+    plainAttributes: event.attributes,
   };
 }
 

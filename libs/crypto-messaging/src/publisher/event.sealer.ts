@@ -4,6 +4,8 @@ import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import type { EventDefinition, EventEnvelope } from '../events/event-definition';
 import { EventRegistry } from '../events/event-definition';
 import { contextFor } from '../events/encryption-context';
+import { ciphertextHead, type DeliveryTap } from '../journey/delivery-tap';
+import { keyOperationsDuring } from '../keys/key-use.monitor';
 import { ALLOWED_ATTRIBUTES, ATTRIBUTE } from '../topology/message-attributes';
 import { assertNoPhi } from './phi-guard';
 
@@ -52,6 +54,10 @@ export interface EventSealerOptions {
   cipher: BodyCipher;
   /** Routing attribute names that may be sent (event type, version and id always may). Default: the clinic's. */
   allowedAttributes?: ReadonlySet<string>;
+  /** Where to report the `sealed` hop, with the data-key operation. Default: none. */
+  tap?: DeliveryTap;
+  /** The sealing app, for the tap's observations. Default `publisher`. */
+  app?: string;
 }
 
 /**
@@ -114,7 +120,30 @@ export class EventSealer {
       occurredAt: (request.occurredAt ?? new Date()).toISOString(),
       data,
     };
-    const body = await this.options.cipher.encrypt(Buffer.from(JSON.stringify(envelope)), context);
+    const plaintext = Buffer.from(JSON.stringify(envelope));
+    let body: Buffer;
+    const tap = this.options.tap;
+    if (tap) {
+      const { result, operations } = await keyOperationsDuring(() =>
+        this.options.cipher.encrypt(plaintext, context),
+      );
+      body = result;
+      try {
+        tap.observe({
+          eventId,
+          hop: 'sealed',
+          at: new Date().toISOString(),
+          app: this.options.app ?? 'publisher',
+          keyOp: operations.includes('GenerateDataKey') ? 'data-key-generated' : 'data-key-cache-hit',
+          ciphertext: ciphertextHead(body),
+          attributes,
+        });
+      } catch {
+        // Observing must never change the outcome of sealing.
+      }
+    } else {
+      body = await this.options.cipher.encrypt(plaintext, context);
+    }
     const bytes = sizeOf(body, attributes, request.subject);
     if (bytes > SNS_MAX_MESSAGE_BYTES) {
       throw new MessagingError(

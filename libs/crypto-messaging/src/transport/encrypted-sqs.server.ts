@@ -15,6 +15,14 @@ import type { BodyCipher } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
 import { EventRegistry, type EventDefinition, type EventEnvelope } from '../events/event-definition';
+import {
+  ciphertextHead,
+  inDeliveryScope,
+  type DeliveryTap,
+  type HopObservation,
+  type KeyOperation,
+} from '../journey/delivery-tap';
+import { keyOperationsDuring } from '../keys/key-use.monitor';
 import { ATTRIBUTE } from '../topology/message-attributes';
 import { DeadLetterException, isDeadLetterSignal, type DeadLetterSignal } from './dead-letter.exception';
 import { DeleteBatcher } from './delete-batcher';
@@ -43,7 +51,15 @@ export interface EncryptedSqsServerOptions {
   retryMaxDelayS?: number;
   /** How long close() lets long polls under way return before aborting them. Default 2,000 ms. */
   closeGraceMs?: number;
+  /** Where to report each message's hops (received, decrypted, handled ...). Default: none. */
+  tap?: DeliveryTap;
+  /** The consuming app and queue name, for the tap's observations. */
+  app?: string;
+  queueName?: string;
 }
+
+/** Whether the transport polls its queue ({@link EncryptedSqsServer.pause}). */
+export type TransportState = 'running' | 'paused';
 
 /** What happened to one message; emitted as `outcome` for spies and metrics. */
 export interface MessageOutcome {
@@ -86,6 +102,8 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
   private freeSlots: number;
   private slotWaiters: Array<() => void> = [];
   private closing = false;
+  private paused = false;
+  private resumeWaiters: Array<() => void> = [];
   private readonly concurrency: number;
   private readonly waitTimeS: number;
   private readonly visibilityTimeoutS: number;
@@ -127,6 +145,7 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     if (this.closing) return;
     this.closing = true;
     this.slotWaiters.splice(0).forEach((wake) => wake());
+    this.resumeWaiters.splice(0).forEach((wake) => wake());
     const polled = Promise.all(this.pollers);
     const graceMs = this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     const inTime = await Promise.race([polled.then(() => true), sleep(graceMs).then(() => false)]);
@@ -145,6 +164,25 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     return this.options.sqs as T;
   }
 
+  /**
+   * Stops taking messages: handlers under way finish, new messages wait in the queue. A long
+   * poll under way may still return messages; they are made visible again at once, unhandled
+   * (each such return counts as one receive towards the redrive policy).
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Starts taking messages again after {@link pause}. */
+  resume(): void {
+    this.paused = false;
+    this.resumeWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  get state(): TransportState {
+    return this.paused ? 'paused' : 'running';
+  }
+
   /** Handlers running right now. */
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -153,6 +191,9 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
   private async pollLoop(): Promise<void> {
     let errorBackoffMs = POLL_ERROR_BACKOFF_MS;
     while (!this.closing) {
+      while (this.paused && !this.closing) {
+        await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+      }
       const reserved = await this.reserveSlots();
       if (this.closing) {
         this.releaseSlots(reserved);
@@ -192,6 +233,11 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
         continue;
       }
       this.releaseSlots(reserved - messages.length);
+      if (this.paused) {
+        await this.release(messages);
+        this.releaseSlots(messages.length);
+        continue;
+      }
       for (const message of messages) {
         const done: Promise<void> = this.process(message).finally(() => {
           this.inFlight.delete(done);
@@ -217,6 +263,40 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     this.slotWaiters.splice(0).forEach((wake) => wake());
   }
 
+  /** Puts messages received while pausing back on the queue, visible at once. */
+  private async release(messages: Message[]): Promise<void> {
+    await Promise.all(
+      messages.map(async (message) => {
+        await this.options.sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: this.options.queueUrl,
+              ReceiptHandle: message.ReceiptHandle!,
+              VisibilityTimeout: 0,
+            }),
+          )
+          .catch(() => undefined); // visible again after the visibility timeout anyway
+        const eventId = message.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue;
+        if (eventId) this.observe({ eventId, hop: 'released', messageId: message.MessageId });
+      }),
+    );
+  }
+
+  /** Reports a hop to the tap, if there is one. */
+  private observe(observation: Omit<HopObservation, 'at' | 'app' | 'queue'>): void {
+    if (!this.options.tap) return;
+    try {
+      this.options.tap.observe({
+        ...observation,
+        at: new Date().toISOString(),
+        app: this.options.app ?? 'consumer',
+        queue: this.options.queueName,
+      });
+    } catch {
+      // Observing must never change what happens to a message.
+    }
+  }
+
   /** Decrypt, validate, handle, then ack / retry / dead-letter. Never throws. */
   private async process(message: Message): Promise<void> {
     const attributes = plainAttributes(message.MessageAttributes);
@@ -225,8 +305,30 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     let stage: 'open' | 'handle' = 'open';
     let info: SqsDeliveryInfo | undefined;
     const heartbeat = this.startHeartbeat(message);
+    const tapped = this.options.tap !== undefined;
+    if (tapped && base.eventId) {
+      this.observe({
+        eventId: base.eventId,
+        hop: 'received',
+        messageId: base.messageId,
+        receiveCount,
+        ciphertext: ciphertextHead(Buffer.from(message.Body ?? '', 'base64')),
+        attributes,
+      });
+    }
     try {
-      const { definition, envelope } = await this.open(message, attributes);
+      let opened: { definition: EventDefinition; envelope: EventEnvelope };
+      if (tapped) {
+        const { result, operations } = await keyOperationsDuring(() => this.open(message, attributes));
+        opened = result;
+        const keyOp: KeyOperation = operations.includes('Decrypt')
+          ? 'data-key-decrypted'
+          : 'data-key-cache-hit';
+        this.observe({ eventId: result.envelope.id, hop: 'decrypted', messageId: base.messageId, keyOp });
+      } else {
+        opened = await this.open(message, attributes);
+      }
+      const { definition, envelope } = opened;
       info = {
         messageId: base.messageId,
         eventId: envelope.id,
@@ -244,11 +346,20 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
         );
       }
       stage = 'handle';
-      const result: unknown = await handler(envelope.data, new SqsContext([info]));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      const context = new SqsContext([info]);
+      const run = async () => {
+        const result: unknown = await handler(envelope.data, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      };
+      const duplicate = tapped ? (await inDeliveryScope(run)).duplicate : (await run(), false);
       clearInterval(heartbeat);
       await this.deleter.delete(message.ReceiptHandle!);
       this.report({ ...base, outcome: 'acked', pattern: info.pattern });
+      this.observe({
+        eventId: info.eventId,
+        hop: duplicate ? 'duplicate' : 'handled',
+        messageId: base.messageId,
+      });
     } catch (error) {
       // Before the message's visibility is changed below: a late beat would undo a retry delay.
       clearInterval(heartbeat);
@@ -365,6 +476,9 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
     }
     this.logger.warn({ msg: 'dead-lettered', messageId: base.messageId, eventId: base.eventId, code });
     this.report({ ...base, outcome: 'dead-lettered', code });
+    if (base.eventId) {
+      this.observe({ eventId: base.eventId, hop: 'dead-lettered', messageId: base.messageId, reason: code });
+    }
   }
 
   /** Leaves the message on the queue, visible again after an exponential backoff. */
@@ -396,6 +510,15 @@ export class EncryptedSqsServer extends Server<ServerEvents> implements CustomTr
       )
       .catch(() => undefined); // it comes back after the visibility timeout anyway
     this.report({ ...base, outcome: 'retry', code });
+    if (base.eventId) {
+      this.observe({
+        eventId: base.eventId,
+        hop: 'failed',
+        messageId: base.messageId,
+        receiveCount: base.receiveCount,
+        reason: code,
+      });
+    }
   }
 
   private report(outcome: MessageOutcome): void {

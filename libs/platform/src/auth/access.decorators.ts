@@ -37,8 +37,11 @@ export type AuditLocator = `param.${string}` | `query.${string}` | `result.${str
 export interface AuditSpec {
   /** The resource type: `patient`, `record`, `invoice`, `appointment`, `prescription`, `audit-entry`... */
   readonly resource: string;
-  /** `read` one, `list` several, `create` one, `search` by a query held in the body (no ids). */
-  readonly action: 'read' | 'list' | 'create' | 'search';
+  /**
+   * `read` one, `list` several, `create` one, `search` by a query held in the body (no ids);
+   * `lab`: a workshop lab action (embedded profile).
+   */
+  readonly action: 'read' | 'list' | 'create' | 'search' | 'lab';
   /** Where the resource's id is. */
   readonly id?: AuditLocator;
   /** Where the patient's id is. */

@@ -1,4 +1,5 @@
 import type { EntityManager, QueryRunner } from 'typeorm';
+import { markDuplicateDelivery } from '@app/crypto-messaging';
 
 /**
  * Claims an event inside the caller's transaction. True: first time, go ahead with the effect.
@@ -10,6 +11,8 @@ export async function claimEvent(manager: EntityManager, eventId: string, patter
     'INSERT INTO processed_events (event_id, pattern) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id',
     [eventId, pattern],
   );
+  // Tells the transport's delivery tap that this copy was an idempotent no-op.
+  if (rows.length === 0) markDuplicateDelivery();
   return rows.length === 1;
 }
 

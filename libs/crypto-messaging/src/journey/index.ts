@@ -1,0 +1,2 @@
+export * from './delivery-tap';
+export * from './filter-policy';
