@@ -24,7 +24,7 @@ describe('npm run demo', () => {
   beforeAll(async () => {
     // As root, PostgreSQL runs as the postgres user, which must be able to enter the state folder.
     chmodSync(stateDir, 0o711);
-    for (const name of ['broker', 'postgres', 'identity', ...APPS]) ports[name] = await freePort();
+    for (const name of ['broker', 'postgres', 'identity', 'web', ...APPS]) ports[name] = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env))
       if (key.startsWith('CLINIC_') || key.startsWith('AWS_')) delete env[key];
@@ -33,6 +33,7 @@ describe('npm run demo', () => {
       CLINIC_BROKER_PORT: String(ports.broker),
       CLINIC_POSTGRES_PORT: String(ports.postgres),
       CLINIC_IDP_PORT: String(ports.identity),
+      CLINIC_WEB_PORT: String(ports.web),
       ...Object.fromEntries(APPS.map((a) => [`CLINIC_${a.toUpperCase()}_PORT`, String(ports[a])])),
     });
     const child = spawn('npm', ['run', 'demo'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -76,6 +77,11 @@ describe('npm run demo', () => {
     );
     expect(output).toMatch(
       /^ {2}admin \(administrator, sub 8a7b6c5d\): read the counters of all four apps$/m,
+    );
+    // The screen starts with the rest, on CLINIC_WEB_PORT.
+    expect(output).toContain(`the screen answers at http://127.0.0.1:${ports.web}`);
+    expect(output).toMatch(
+      new RegExp(`^ {4}http://127\\.0\\.0\\.1:${ports.web}/records/[0-9a-f-]{36}/journey `, 'm'),
     );
   });
 

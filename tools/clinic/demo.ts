@@ -132,6 +132,9 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
     const apps = Object.fromEntries(
       (await clinic.startApps(['billing', 'scheduling', 'prescription'])).map((a) => [a.app, a.url]),
     ) as Record<'billing' | 'scheduling' | 'prescription', string>;
+    const screen = await clinic.startWeb();
+    out.line(`  the screen answers at ${screen}; with npm start, its journey view of this record is`);
+    out.line(`    ${screen}/records/${record.id}/journey (signed in as the physician)`);
     const [clerk, scheduler, pharmacist] = [as('billing'), as('scheduler'), as('pharmacist')];
     const invoices = await until('Billing to invoice the visit', () =>
       http<Invoice[]>(clerk, 'GET', `${apps.billing}/patients/${patient.id}/invoices`),

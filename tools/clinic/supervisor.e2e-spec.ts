@@ -69,7 +69,7 @@ const listOr = (url: string, token: () => Promise<string>) => async () => {
 const countBy = (list: Listed) =>
   list.reduce<Record<string, number>>((n, x) => ({ ...n, [x.recordId]: (n[x.recordId] ?? 0) + 1 }), {});
 
-type Port = App | 'broker' | 'postgres' | 'identity';
+type Port = App | 'broker' | 'postgres' | 'identity' | 'web';
 
 /** `npm start` as a person runs it (the real entry point), on private ports and state. */
 interface NpmStart {
@@ -91,7 +91,8 @@ async function startNpmStart(): Promise<NpmStart> {
   // As root, PostgreSQL runs as the postgres user, which must be able to enter the state folder.
   chmodSync(stateDir, 0o711);
   const ports = {} as Record<Port, number>;
-  for (const name of ['broker', 'postgres', 'identity', ...APPS] as const) ports[name] = await freePort();
+  for (const name of ['broker', 'postgres', 'identity', 'web', ...APPS] as const)
+    ports[name] = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env))
     if (key.startsWith('CLINIC_') || key.startsWith('AWS_')) delete env[key];
@@ -101,6 +102,7 @@ async function startNpmStart(): Promise<NpmStart> {
     CLINIC_BROKER_PORT: String(ports.broker),
     CLINIC_POSTGRES_PORT: String(ports.postgres),
     CLINIC_IDP_PORT: String(ports.identity),
+    CLINIC_WEB_PORT: String(ports.web),
     // The lists are polled while waiting: limits raised, the per-person limit is not under test.
     CLINIC_RATE_LIMIT_READS: '100000',
     CLINIC_RATE_LIMIT_WRITES: '100000',
