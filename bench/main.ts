@@ -3,6 +3,7 @@
  *   crypto      the envelope's CPU cost per message, per algorithm suite
  *   messaging   the library's publish -> fan-out -> consume throughput, encryption on/off, raw ceiling
  *   clinic      the four apps as processes: end-to-end records/s and latency p50/p99 at 50 records/s
+ *   screen      the screen's script and stylesheet, raw and gzip, against a budget
  * Bounded in count and time; loopback only. Misses are printed as MISSED; with --strict the
  * exit code is 1 when a target is missed.
  */
@@ -11,12 +12,14 @@ import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { reportClinicBench, runClinicBench } from './clinic.bench';
 import { runCryptoBench } from './crypto.bench';
+import { runScreenBench } from './screen.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
 
 const SCENARIOS: Record<string, () => Promise<boolean>> = {
   crypto: runCryptoBench,
   messaging: async () => reportMessagingBench(await runMessagingBench()),
   clinic: async () => reportClinicBench(await runClinicBench()),
+  screen: runScreenBench,
 };
 
 async function main(): Promise<number> {

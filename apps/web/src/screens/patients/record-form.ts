@@ -93,11 +93,11 @@ export function visitDateOf(value: string): string {
 
 /** The API's field names mapped to the form's: "medications.0.dose" -> "medications.<row>.dose". */
 export function formFieldOf(apiField: string, rows: RecordRequest['rows']): string {
-  const match = /^(\w+)\.(\d+)\.(.+)$/.exec(apiField);
+  const match = /^(\w+)\.(\d+)(\..+)?$/.exec(apiField);
   if (!match) return apiField;
-  const [, list, index, rest] = match;
+  const [, list, index, rest = ''] = match;
   const row = rows[list]?.[Number(index)];
-  return row === undefined ? apiField : `${list}.${row}.${rest}`;
+  return row === undefined ? apiField : `${list}.${row}${rest}`;
 }
 
 /** Field errors keyed by the form's names (problems on a whole list item go to its code field). */
