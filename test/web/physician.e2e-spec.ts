@@ -3,6 +3,7 @@
  * patient, enter a record (an unknown ICD-10 code is named beside its field), and the screen's
  * defences (cross-origin and token-less writes refused, nothing private in URLs or storage).
  */
+import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
 import { checkScreen, launchBrowser, newPage, passwordOf, signIn } from './browser';
@@ -115,6 +116,28 @@ describe('the physician at the screen', () => {
     await page.getByLabel('MRN or name').fill('Forged');
     await page.getByRole('button', { name: 'Search' }).click();
     expect(await page.locator('caption').textContent()).toBe('0 patients found');
+  });
+
+  it('answers only to its own host names, with a CSP that allows no inline script and no framing', async () => {
+    const port = Number(new URL(screen).port);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) =>
+        request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end(),
+      );
+    expect(await status(`rebound.example:${port}`)).toBe(421);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    const page = await fetch(screen);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.headers.get('cache-control')).toBe('no-store');
   });
 
   it('sends a signed-out visitor of a screen to the front door, and signs out with the button', async () => {
