@@ -18,8 +18,19 @@ import { emrBlueprint } from './emr/src/emr.blueprint';
 import { prescriptionBlueprint } from './prescription/src/prescription.blueprint';
 import { schedulingBlueprint } from './scheduling/src/scheduling.blueprint';
 
-/** Controllers of libs/platform, declared there (health, key use): not this test's subject. */
-const PLATFORM_CONTROLLERS = new Set(['HealthController', 'KeyUseController']);
+/** Controllers of libs/platform, declared there (health, key use, doctor, journey, lab): not this test's subject. */
+const PLATFORM_CONTROLLERS = new Set([
+  'HealthController',
+  'KeyUseController',
+  'DoctorController',
+  'JourneyController',
+  'LabTransportController',
+]);
+/**
+ * The workshop's routes in the apps: a record's trip (ids, times, ciphertext heads, routing
+ * attributes; no PHI) and the lab actions (embedded profile). Physicians and administrators.
+ */
+const WORKSHOP_CONTROLLERS = new Set(['RecordJourneyController', 'LabController']);
 
 type ModuleRef = Type | DynamicModule | Promise<DynamicModule> | undefined;
 
@@ -69,7 +80,10 @@ function routesOf(blueprint: AppBlueprint): Route[] {
     );
 }
 
-const routes = [emrBlueprint, billingBlueprint, schedulingBlueprint, prescriptionBlueprint].flatMap(routesOf);
+const all = [emrBlueprint, billingBlueprint, schedulingBlueprint, prescriptionBlueprint].flatMap(routesOf);
+const isWorkshop = (r: Route) => WORKSHOP_CONTROLLERS.has(r.name.split(' ')[1].split('.')[0]);
+const routes = all.filter((r) => !isWorkshop(r));
+const workshop = all.filter(isWorkshop);
 
 describe('route declarations of the four apps', () => {
   it('finds the routes (a walk that found none would prove nothing)', () => {
@@ -94,6 +108,13 @@ describe('route declarations of the four apps', () => {
     expect(clinical.length).toBeGreaterThanOrEqual(14);
     expect(clinical.flatMap(rolesOf)).not.toContain('privacy-officer');
     expect(clinical.flatMap(rolesOf)).not.toContain('administrator');
+  });
+
+  it('admits physicians and administrators, and nobody else, to the workshop routes; audits each lab action', () => {
+    expect(workshop.length).toBeGreaterThanOrEqual(4);
+    for (const route of workshop) expect(rolesOf(route)).toEqual(['physician', 'administrator']);
+    for (const lab of workshop.filter((r) => r.name.includes('LabController')))
+      expect(lab.audit).toMatchObject({ action: 'lab', resource: 'record', id: 'param.id' });
   });
 
   it('admits only the privacy officer to the audit trail, in every app', () => {

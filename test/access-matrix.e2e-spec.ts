@@ -18,6 +18,7 @@ import {
 const POLICY: Readonly<Record<string, readonly Role[] | 'public'>> = {
   'GET /health': 'public',
   'GET /key-use': ['administrator'],
+  'GET /doctor': ['administrator'],
   'GET /audit': ['privacy-officer'],
   'POST /patients': ['physician'],
   'POST /patients/search': ['physician', 'nurse'],
@@ -69,6 +70,7 @@ type Fixture = (s: Scenario) => { path: string; body?: unknown; ok?: number };
 const FIXTURES: Readonly<Record<string, Fixture>> = {
   'GET /health': () => ({ path: '/health' }),
   'GET /key-use': () => ({ path: '/key-use' }),
+  'GET /doctor': () => ({ path: '/doctor' }),
   'GET /audit': (s) => ({ path: `/audit?patientId=${s.patientId}&limit=5` }),
   'POST /patients': () => ({ path: '/patients', body: samplePatient }),
   'POST /patients/search': () => ({ path: '/patients/search', body: { query: 'SYN-' }, ok: 200 }),

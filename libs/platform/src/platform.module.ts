@@ -18,6 +18,7 @@ import { AuditTrail } from './audit/audit-trail';
 import type { AppConfig } from './config/app.config';
 import { dataSourceOptions, type AppDatabase, type DatabaseDeadlines } from './database/data-source.factory';
 import { HealthController } from './health/health.controller';
+import { DoctorController } from './health/doctor.controller';
 import { KeyUseController } from './health/key-use.controller';
 import { MessagingProbe } from './messaging/messaging-probe';
 import { AccessModule } from './auth/access.module';
@@ -108,6 +109,7 @@ export class PlatformModule {
       controllers: [
         HealthController,
         KeyUseController,
+        DoctorController,
         AuditController,
         ...(options.journeyEffects ? [JourneyController] : []),
         // The lab is not even registered outside the embedded profile.

@@ -10,7 +10,7 @@ import { JourneyService, type RecordJourney } from './journey.service';
  */
 @ApiTags('journey')
 @Controller('records')
-export class JourneyController {
+export class RecordJourneyController {
   constructor(private readonly journeys: JourneyService) {}
 
   @Get(':id/journey')

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { JourneyController } from './journey.controller';
+import { RecordJourneyController } from './journey.controller';
 import { JourneyService } from './journey.service';
 
 /** The EMR's journey endpoint. */
 @Module({
-  controllers: [JourneyController],
+  controllers: [RecordJourneyController],
   providers: [JourneyService],
   exports: [JourneyService],
 })

@@ -1,0 +1,54 @@
+import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MessagingError, MessagingRuntime, runDoctor, type DoctorReport } from '@app/crypto-messaging';
+import { Allow } from '../auth/access.decorators';
+
+/** What `GET /doctor` answers: the findings, and where they were read. */
+export interface DoctorAnswer extends DoctorReport {
+  readonly profile: 'embedded' | 'aws';
+  /** The endpoint the checks read (`AWS <region>` for AWS itself). */
+  readonly target: string;
+  readonly checkedAt: string;
+}
+
+/**
+ * `GET /doctor`: the doctor's findings for the topology this app runs on, read live with this
+ * app's clients (read-only; names, ARNs, key states and policies, never a message). The screen's
+ * doctor page reads it, as `npm run clinic -- doctor` prints it.
+ */
+@ApiTags('health')
+@Allow('administrator')
+@Controller('doctor')
+export class DoctorController {
+  constructor(private readonly runtime: MessagingRuntime) {}
+
+  @Get()
+  @ApiOperation({ summary: "The doctor's findings for the live topology (administrator)" })
+  async doctor(): Promise<DoctorAnswer> {
+    const { config } = this.runtime;
+    try {
+      const report = await runDoctor({
+        topology: this.runtime.topology,
+        clients: this.runtime.clients,
+        profile: config.profile,
+        endpoint: this.runtime.endpoint,
+        principals: config.principals,
+      });
+      return {
+        ...report,
+        profile: config.profile,
+        target: this.runtime.endpoint ?? `AWS ${config.region}`,
+        checkedAt: new Date().toISOString(),
+      };
+    } catch (error) {
+      if (error instanceof MessagingError) {
+        // The broker or AWS did not answer: say so, as the CLI would, with a retry hint.
+        throw new HttpException(
+          { statusCode: 503, code: error.code, message: error.message },
+          HttpStatus.SERVICE_UNAVAILABLE,
+        );
+      }
+      throw error;
+    }
+  }
+}
