@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CLINIC } from '@app/catalogue';
 import type { MedicationReminder } from '../reminder.entity';
 
 /**
@@ -23,8 +24,10 @@ export class ReminderView {
   dose!: string;
   @ApiProperty({ example: 'every 8 hours' })
   frequency!: string;
-  @ApiProperty({ example: '06:00', description: 'Clinic time of day, HH:MM' })
+  @ApiProperty({ example: '06:00', description: 'Clinic time of day, HH:MM, in `timeZone`' })
   timeOfDay!: string;
+  @ApiProperty({ example: 'UTC', description: "The clinic's time zone (IANA name) of `timeOfDay`" })
+  timeZone!: string;
   @ApiProperty({ example: '2026-11-26' })
   startDate!: string;
   @ApiProperty({ example: '2026-12-02', description: 'Last day, inclusive' })
@@ -52,6 +55,8 @@ export function reminderView(reminder: MedicationReminder): ReminderView {
     dose: reminder.dose,
     frequency: reminder.frequency,
     timeOfDay: reminder.timeOfDay,
+    // A time of day means nothing without its zone: the clinic's, where the reminder is planned.
+    timeZone: CLINIC.timeZone,
     startDate: reminder.startDate,
     endDate: reminder.endDate,
     doses: reminder.doses,
