@@ -43,6 +43,8 @@ describe('renderDoctorReport', () => {
     // Passes are counted on the heading, not listed.
     expect(text).not.toContain('[topic.encryption]');
     expect(text).toMatch(/^NOT OK: 3 passed, 2 warnings, 1 failed$/m);
+    const one = renderDoctorReport({ checks: checks.slice(0, 3), ok: true });
+    expect(one).toMatch(/^OK: 2 passed, 1 warning, 0 failed$/m);
     // Each resource heads its group once.
     expect(lines.filter((l) => l.startsWith('queue clinic-billing'))).toHaveLength(1);
   });

@@ -47,7 +47,7 @@ export function renderDoctorReport(report: DoctorReport, options: DoctorRenderOp
   const count = (status: CheckStatus) => report.checks.filter((c) => c.status === status).length;
   lines.push(
     '',
-    `${report.ok ? 'OK' : 'NOT OK'}: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed`,
+    `${report.ok ? 'OK' : 'NOT OK'}: ${count('pass')} passed, ${count('warn')} ${count('warn') === 1 ? 'warning' : 'warnings'}, ${count('fail')} failed`,
   );
   if (!options.verbose) lines.push('(--verbose shows every check, passes included)');
   return lines.join('\n');
