@@ -193,6 +193,15 @@ describe('the README walkthrough and the workshop, run as written against npm st
 
       // Lab 2: the administrator reads the key-use counters.
       expect(JSON.parse(of('/key-use').trim())).toEqual(expect.any(Object));
+      // Lab 2: the doctor on the embedded profile says what is true there, grouped, in short lines.
+      const embedded = of('npm run clinic -- doctor\n');
+      expect(embedded).toMatch(/^OK: \d+ passed, 2 warnings, 0 failed$/m);
+      expect(embedded).toMatch(/^queue clinic-billing +PASS {2}\d+ passed$/m);
+      expect(embedded).toContain('there is no KMS');
+      expect(embedded).toContain('envelope-encrypted with the local master key');
+      expect(embedded).not.toContain('encrypted with the customer-managed');
+      const doctorLines = embedded.slice(embedded.indexOf('Checking the')).split('\n');
+      expect(doctorLines.filter((l) => l.length >= 100)).toEqual([]);
       // Lab 3: moto started (its port was free), the topology provisioned, the doctor OK.
       const fresh = of('MOTO_PORT=');
       expect(fresh).not.toContain('is taken by another program');
