@@ -7,6 +7,7 @@ import {
   renderProvisionReport,
   renderProvisionRow,
   runDoctor,
+  type DoctorRenderOptions,
   type MessagingConfig,
   type ProvisionReport,
 } from '@app/crypto-messaging';
@@ -63,7 +64,11 @@ export async function provision(config: MessagingConfig, out: Output): Promise<P
 }
 
 /** `doctor`: check the live configuration; resolves false when any check failed. */
-export async function doctor(config: MessagingConfig, out: Output, onlyProblems = false): Promise<boolean> {
+export async function doctor(
+  config: MessagingConfig,
+  out: Output,
+  options: DoctorRenderOptions = {},
+): Promise<boolean> {
   const runtime = MessagingRuntime.create(config, 'doctor');
   try {
     out.line(
@@ -78,7 +83,8 @@ export async function doctor(config: MessagingConfig, out: Output, onlyProblems 
     }).catch((error: unknown) => {
       throw explainUnreachable(error, config);
     });
-    out.line(renderDoctorReport(report, { onlyProblems }));
+    out.line('');
+    out.line(renderDoctorReport(report, options));
     return report.ok;
   } finally {
     runtime.close();

@@ -15,7 +15,7 @@ import {
   type KeyUseCounters,
   type MessagingConfig,
 } from '@app/crypto-messaging';
-import { catalogue } from '@app/catalogue';
+import { catalogue, CLINIC } from '@app/catalogue';
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { loadIdentityConfig, readStaffPasswords, STAFF, STAFF_FILE } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
@@ -164,9 +164,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
       out.line(
         `    ${String(a.kind).padEnd(10)} ${a.slotStart ?? a.startsAt ?? ''}${a.loinc ? `  (lab ${a.loinc})` : ''}`,
       );
-    out.line(
-      `    ${reminders.length} medication reminder(s): ${[...new Set(reminders.map((r) => r.timeOfDay ?? r.time))].join(', ')}`,
-    );
+    out.line(`    ${reminderTimesLine(reminders)}`);
     did(pharmacist, 'GET /patients/:id/prescriptions ->');
     for (const p of prescriptions) {
       const pharmacy = catalogue.pharmacy(p.pharmacyId);
@@ -264,9 +262,21 @@ interface Appointment {
   startsAt?: string;
   loinc?: string | null;
 }
-interface Reminder {
+export interface Reminder {
   timeOfDay?: string;
   time?: string;
+  /** The clinic's time zone of `timeOfDay` (IANA name). */
+  timeZone?: string;
+}
+
+/**
+ * `3 medication reminder(s): 06:00, 14:00, 22:00 (UTC, the clinic's time zone)`: times of day
+ * with their zone, from the answer (the catalogue's clinic zone for an answer without one).
+ */
+export function reminderTimesLine(reminders: readonly Reminder[]): string {
+  const times = [...new Set(reminders.map((r) => r.timeOfDay ?? r.time))].join(', ');
+  const zones = [...new Set(reminders.map((r) => r.timeZone ?? CLINIC.timeZone))].join(', ');
+  return `${reminders.length} medication reminder(s): ${times}${reminders.length ? ` (${zones}, the clinic's time zone)` : ''}`;
 }
 interface Prescription {
   id: string;

@@ -37,7 +37,9 @@ Commands:
                      <app>_app, password generated into <state>/secrets). With --app and
                      DATABASE_URL (the master login), CLINIC_APP_DB_USER and
                      CLINIC_APP_DB_PASSWORD name the app's login to create or update.
-  doctor [--problems] Check the live configuration; exits 1 when a check fails.
+  doctor [--problems] [--verbose]
+                     Check the live configuration; exits 1 when a check fails
+                     ("doctor --help" for details).
   stack              Start the embedded stack (SNS/SQS broker, PostgreSQL, local master key),
                      provision it, and keep it running until Ctrl-C.
   outbox replay --since T [--until T] [--event-type TYPE] [--dry-run]
@@ -66,6 +68,27 @@ The profile comes from CLINIC_PROFILE: "embedded" (default, no cloud, no KMS) or
 AWS-API endpoint, chosen with AWS_ENDPOINT_URL, AWS_REGION and the usual credentials).
 See README.md, "Configuration", for every variable.`;
 
+const DOCTOR_USAGE = `Usage: npm run clinic -- doctor [--problems] [--verbose]
+
+Reads the live configuration of the topology (topic, queues, dead-letter queues, subscriptions,
+keys) and checks what emulators do not enforce: key policies, queue policies, key state,
+AWS-managed keys, TLS-only policies, data-key reuse, PHI-free routing. Read-only: it changes
+nothing; the fix of most findings is "npm run clinic -- provision".
+
+Output, grouped by resource: one line per resource with its verdict, then each warning and
+failure with its check id and its fix.
+
+Options:
+  --problems   only the resources with a warning or a failure
+  --verbose    every check, passes included, with its id
+  --help, -h   this text
+
+Exit code: 0 when no check failed (warnings allowed), 1 when one did, 2 for bad settings.
+The profile and endpoint come from CLINIC_PROFILE, AWS_ENDPOINT_URL and AWS_REGION.`;
+
+/** Commands that take "--help" here; dlq, audit and login/token/logout/staff answer it themselves. */
+const HELP_HERE = new Set(['start', 'demo', 'provision', 'migrate', 'doctor', 'stack', 'outbox']);
+
 const out: Output = { line: (text) => process.stdout.write(`${text}\n`) };
 
 /** Runs one command line; resolves the exit code (2 for bad arguments, after the usage). */
@@ -74,6 +97,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     out.line(USAGE);
     return command ? 0 : 2;
+  }
+  // "<command> --help" explains the command and runs nothing (it used to run the doctor).
+  if (HELP_HERE.has(command) && rest.some((a) => a === '--help' || a === '-h')) {
+    out.line(command === 'doctor' ? DOCTOR_USAGE : USAGE);
+    return 0;
   }
   const config = loadMessagingConfig();
   switch (command) {
@@ -86,7 +114,12 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'doctor':
-      return (await doctor(config, out, rest.includes('--problems'))) ? 0 : 1;
+      return (await doctor(config, out, {
+        onlyProblems: rest.includes('--problems'),
+        verbose: rest.includes('--verbose') || rest.includes('-v'),
+      }))
+        ? 0
+        : 1;
     case 'start':
       return runClinic(config, out);
     case 'outbox':

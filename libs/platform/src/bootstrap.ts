@@ -91,7 +91,11 @@ export function createLogger(config: {
 export async function createClinicApp(
   blueprint: AppBlueprint,
   config: AppConfig,
-  options: { logger?: LoggerService | false } = {},
+  options: {
+    logger?: LoggerService | false;
+    /** Nest's own SIGTERM/SIGINT handling; off where the caller stops the app itself. Default on. */
+    shutdownHooks?: boolean;
+  } = {},
 ): Promise<ClinicApplication> {
   const http = await NestFactory.create<NestExpressApplication>(blueprint.module(config), {
     logger: options.logger ?? createLogger(config),
@@ -113,7 +117,7 @@ export async function createClinicApp(
       stopAtFirstError: false,
     }),
   );
-  http.enableShutdownHooks();
+  if (options.shutdownHooks !== false) http.enableShutdownHooks();
   if (config.edge.apiDocs) {
     // Off by default: the API's map is of use to an attacker too (CLINIC_API_DOCS=on serves it).
     const document = SwaggerModule.createDocument(
@@ -165,11 +169,40 @@ export function apiDocsNote(config: Pick<AppConfig, 'edge'>): string {
     : 'API docs off; CLINIC_API_DOCS=on serves them';
 }
 
+/** The signals that stop an app: Ctrl-C in a terminal, and `npm start`'s or ECS's SIGTERM. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Stops the app on SIGINT or SIGTERM as Nest's shutdown hooks do (consumers drain, then every
+ * shutdown hook runs), then prints a last line, "<app> stopped", so a person (or `npm start`'s
+ * log) sees the app ended cleanly; the process then ends by the same signal, as before.
+ */
+export function stopOnSignals(blueprint: Pick<AppBlueprint, 'title'>, app: ClinicApplication): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return; // a second Ctrl-C while draining changes nothing
+    stopping = true;
+    app.http.close().then(
+      () => {
+        createLogger(app.config).log(`${blueprint.title} stopped`);
+        for (const s of STOP_SIGNALS) process.removeListener(s, stop);
+        process.kill(process.pid, signal);
+      },
+      (error: unknown) => {
+        process.stderr.write(`[${app.config.app}] failed to stop cleanly: ${(error as Error).name}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const s of STOP_SIGNALS) process.on(s, stop);
+}
+
 /** `main.ts` of every app: build from the environment, start, and fail with a clear message. */
 export function runClinicApp(blueprint: AppBlueprint): void {
   const start = async () => {
     const config = loadAppConfig(blueprint.app);
-    const app = await createClinicApp(blueprint, config);
+    const app = await createClinicApp(blueprint, config, { shutdownHooks: false });
+    stopOnSignals(blueprint, app);
     await startClinicApp(app);
     createLogger(config).log(
       `${blueprint.title} listening on http://${config.host}:${config.port} (${apiDocsNote(config)})${blueprint.consumer ? `, consuming queue ${config.messaging.prefix}-${blueprint.app}` : ''}`,

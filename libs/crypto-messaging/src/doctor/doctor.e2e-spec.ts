@@ -12,11 +12,12 @@ import {
   type MotoServer,
 } from '../testing/moto-server';
 import { runDoctor, type DoctorReport } from './doctor';
-import { renderDoctorReport } from './render';
+import { DOCTOR_LINE_WIDTH, renderDoctorReport } from './render';
 
 const topology = clinicTopology({ prefix: 'doc' });
 const KEY = 'kms-key alias/doc-records';
 const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail');
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describeWithMoto()('doctor on moto (aws profile)', () => {
   let moto: MotoServer;
@@ -86,7 +87,7 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
       expect(ids).toContain(id);
     }
     for (const check of report.checks.filter((c) => c.status !== 'pass')) expect(check.fix).toBeTruthy();
-    expect(renderDoctorReport(report)).toMatch(/^OK: \d+ passed, \d+ warnings, 0 failed$/m);
+    expect(renderDoctorReport(report)).toMatch(/^OK: \d+ passed, \d+ warnings?, 0 failed$/m);
   });
 
   // Each case breaks one thing behind provisioning's back, expects the doctor to fail on exactly
@@ -96,6 +97,8 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     resource: () => string;
     ids: string[];
     breakIt: () => Promise<unknown>;
+    /** Text the failing check's fix must hold. */
+    fix?: () => string;
   }[] = [
     {
       name: '(a) a subscribed queue on the AWS-managed alias/aws/sqs key',
@@ -127,6 +130,8 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
       ids: ['key.state'],
       // moto 5.2.1 wants the key id here; an ARN gives a 500.
       breakIt: async () => clients.kms.disableKey({ KeyId: await keyId() }),
+      // The aws CLI command of the fix goes to moto, not to the real AWS account.
+      fix: () => `aws kms enable-key --key-id ${disabledKeyId} --endpoint-url ${moto.endpoint}`,
     },
     {
       name: '(e) a dead-letter queue left unencrypted',
@@ -136,7 +141,9 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     },
   ];
 
-  it.each(cases)('catches $name, and re-provisioning repairs it', async ({ resource, ids, breakIt }) => {
+  let disabledKeyId = '';
+  it.each(cases)('catches $name, and re-provisioning repairs it', async ({ resource, ids, breakIt, fix }) => {
+    disabledKeyId = (await keyId()) ?? '';
     await breakIt();
     const broken = await doctor();
     expect(broken.ok).toBe(false);
@@ -147,7 +154,14 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     }
     // Nothing else is blamed (moto may drop the queue policy along with the change: same resource).
     expect(new Set(failures(broken).map((c) => c.resource))).toEqual(new Set([resource()]));
-    expect(renderDoctorReport(broken)).toContain(`FAIL  ${resource()}:`);
+    // Grouped output: the resource's heading carries the verdict, the failing check sits under it.
+    const rendered = renderDoctorReport(broken);
+    expect(rendered).toMatch(new RegExp(`^${escaped(resource())} +FAIL {2}\\d+ failed`, 'm'));
+    for (const id of ids) expect(rendered).toContain(`[${id}]`);
+    if (fix) {
+      expect(failures(broken).map((c) => c.fix)).toContainEqual(expect.stringContaining(fix()));
+      expect(rendered.replace(/\s+/g, ' ')).toContain(fix());
+    }
 
     const repaired = await provision();
     expect(repaired.rows.filter((r) => r.outcome === 'updated').map((r) => r.resource)).toContain(resource());
@@ -180,6 +194,16 @@ describe('doctor on the embedded broker', () => {
       expect(report.checks).toContainEqual(
         expect.objectContaining({ id: 'queue.encryption', status: 'pass', resource: 'queue doc-billing' }),
       );
+      // What is true here: no KMS behind the alias, the envelope under the local key.
+      for (const check of report.checks.filter((c) => c.id.endsWith('.encryption'))) {
+        expect(check.message).not.toContain('customer-managed');
+        expect(check.message).toContain('does not enforce it (no KMS)');
+        expect(check.message).toContain('envelope-encrypted with the local key');
+      }
+      const rendered = renderDoctorReport(report);
+      for (const line of rendered.split('\n')) expect(line.length).toBeLessThanOrEqual(DOCTOR_LINE_WIDTH);
+      expect(rendered).toMatch(/^queue doc-billing +PASS {2}\d+ passed$/m);
+      expect(rendered).not.toContain('encrypted with the customer-managed');
     } finally {
       clients.destroy();
       await broker.stop();

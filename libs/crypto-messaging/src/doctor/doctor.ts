@@ -71,6 +71,14 @@ export interface DoctorOptions {
 }
 
 const PROVISION = 'run npm run clinic -- provision';
+
+/**
+ * An `aws` CLI command as the person should type it: with `--endpoint-url` when the doctor talks
+ * to an endpoint other than AWS itself, so a fix tried in a lab reaches moto, not a real account.
+ */
+export function awsCliCommand(command: string, endpoint: string | undefined): string {
+  return endpoint ? `${command} --endpoint-url ${endpoint}` : command;
+}
 const MIN_REUSE_S = 60;
 const MAX_REUSE_S = 86_400;
 
@@ -91,6 +99,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   };
   const kmsEnforced = profile === 'aws';
+  const aws = (command: string) => awsCliCommand(command, endpoint);
 
   // 8. Where we are: emulators enforce neither policies nor KMS.
   const target = endpoint ?? 'AWS (default endpoint)';
@@ -101,7 +110,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       resource: `endpoint ${target}`,
       message:
         profile === 'embedded'
-          ? 'embedded profile: the local broker enforces no policy and has no KMS; only the client-side envelope encrypts'
+          ? 'embedded profile: the local broker enforces no key or queue policy and there is no KMS, so ' +
+            'KmsMasterKeyId is a name only; each body is envelope-encrypted with the local master key'
           : 'a local emulator: it enforces no key policy, queue policy or key state, so passing here proves the configuration, not the enforcement',
       fix: 'run the doctor against the real AWS account before go-live (CLINIC_PROFILE=aws, no AWS_ENDPOINT_URL)',
     });
@@ -149,12 +159,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         id: 'key.kms',
         status: 'warn',
         resource,
-        message: 'no KMS in the embedded profile: key state, rotation and key policy are not checked',
+        message:
+          'no KMS in the embedded profile: key state, rotation and key policy are not checked; ' +
+          'the local master key (<state>/master-key.bin) encrypts the envelopes instead',
         fix: 'run the doctor with CLINIC_PROFILE=aws against moto, LocalStack or AWS to check the keys',
       });
       continue;
     }
-    const arn = await checkKey({ key, topology, topicArn, principals, clients, call, add });
+    const arn = await checkKey({ key, topology, topicArn, principals, clients, call, add, aws });
     if (arn) keyArns.set(key.ref, arn);
   }
 
@@ -214,8 +226,18 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         message: `encrypted with ${masterKeyId}, not the declared ${declared.alias}`,
         fix: `${PROVISION} (sets KmsMasterKeyId to ${declared.alias})`,
       });
-    } else {
+    } else if (kmsEnforced) {
       add({ id, status: 'pass', resource, message: `encrypted with the customer-managed ${declared.alias}` });
+    } else {
+      // Say what is true here: the broker stores the attribute and encrypts nothing with it.
+      add({
+        id,
+        status: 'pass',
+        resource,
+        message:
+          `KmsMasterKeyId names ${declared.alias} as declared, but the embedded broker does not enforce ` +
+          'it (no KMS): the body is envelope-encrypted with the local key',
+      });
     }
   };
 
@@ -308,7 +330,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         status: 'warn',
         resource: `subscription ${s.SubscriptionArn ?? '?'}`,
         message: `the topic also delivers to ${s.Protocol ?? '?'} ${s.Endpoint ?? '?'}, which the topology does not declare`,
-        fix: 'declare it in the topology or unsubscribe it (aws sns unsubscribe)',
+        fix: `declare it in the topology or unsubscribe it (${aws(`aws sns unsubscribe --subscription-arn ${s.SubscriptionArn ?? '<arn>'}`)})`,
       });
     }
   }
@@ -365,8 +387,10 @@ async function checkKey(args: {
   clients: Clients;
   call: Call;
   add: Add;
+  /** Completes an `aws` CLI command for the endpoint in use. */
+  aws: (command: string) => string;
 }): Promise<string | undefined> {
-  const { key, call, add, clients } = args;
+  const { key, call, add, clients, aws } = args;
   const resource = `kms-key ${key.alias}`;
   const meta = await call('kms:DescribeKey', resource, () => describeKey(clients.kms, key.alias));
   if (!meta?.KeyId || !meta.Arn) {
@@ -381,7 +405,7 @@ async function checkKey(args: {
       resource,
       message:
         'the alias points at an AWS-managed key: its policy cannot admit SNS or separate admins from users',
-      fix: 'point the alias at a customer-managed key (aws kms update-alias), then ' + PROVISION,
+      fix: `point the alias at a customer-managed key (${aws('aws kms update-alias')}), then ${PROVISION}`,
     });
   }
   add(
@@ -392,7 +416,7 @@ async function checkKey(args: {
           status: 'fail',
           resource,
           message: `KeySpec ${meta.KeySpec ?? '?'} / ${meta.KeyUsage ?? '?'}: SNS and SQS need SYMMETRIC_DEFAULT ENCRYPT_DECRYPT`,
-          fix: 'point the alias at a symmetric key (aws kms update-alias), then ' + PROVISION,
+          fix: `point the alias at a symmetric key (${aws('aws kms update-alias')}), then ${PROVISION}`,
         },
   );
   const state = meta.KeyState ?? 'Unknown';
@@ -401,9 +425,9 @@ async function checkKey(args: {
   } else {
     const fix =
       state === 'PendingDeletion'
-        ? `cancel the deletion (aws kms cancel-key-deletion --key-id ${keyId}), then ${PROVISION}`
+        ? `cancel the deletion (${aws(`aws kms cancel-key-deletion --key-id ${keyId}`)}), then ${PROVISION}`
         : state === 'Disabled'
-          ? `${PROVISION} (enables it) or aws kms enable-key --key-id ${keyId}`
+          ? `${PROVISION} (enables it) or ${aws(`aws kms enable-key --key-id ${keyId}`)}`
           : 'resolve the key state in the KMS console';
     add({
       id: 'key.state',
@@ -425,7 +449,7 @@ async function checkKey(args: {
             status: 'fail',
             resource,
             message: 'automatic rotation is off',
-            fix: `${PROVISION} or aws kms enable-key-rotation --key-id ${keyId}`,
+            fix: `${PROVISION} or ${aws(`aws kms enable-key-rotation --key-id ${keyId}`)}`,
           },
     );
   }

@@ -1,3 +1,3 @@
 export * from './doctor';
-export { renderDoctorReport } from './render';
+export { DOCTOR_LINE_WIDTH, renderDoctorReport, type DoctorRenderOptions } from './render';
 export * from './policy-analysis';

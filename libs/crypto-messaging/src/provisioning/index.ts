@@ -1,4 +1,4 @@
 export * from './policies';
 export * from './provision';
 export { renderProvisionReport, renderProvisionRow } from './report';
-export { isAwsError, wrapAwsError } from './lookups';
+export { isAwsError, isNotAwsApiAnswer, wrapAwsError } from './lookups';

@@ -98,6 +98,14 @@ export function wrapAwsError(
       { cause: error },
     );
   }
+  if (isNotAwsApiAnswer(error)) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return new MessagingError(
+      MessagingErrorCode.Config,
+      `${operation} for ${resource} failed: ${notAwsApiExplanation(endpoint, status)}`,
+      { cause: error },
+    );
+  }
   const kms = operation.startsWith('kms:');
   let code = kms ? MessagingErrorCode.KmsUnavailable : MessagingErrorCode.BrokerUnavailable;
   let fix = 'Check the credentials and the endpoint, then re-run npm run clinic -- provision.';
@@ -113,4 +121,49 @@ export function wrapAwsError(
   return new MessagingError(code, `${operation} for ${resource} failed${where}: ${name}: ${detail}. ${fix}`, {
     cause: error,
   });
+}
+
+/**
+ * True when the endpoint answered, but not as an AWS-API service does: a web page, plain text,
+ * or an error status without an AWS error code or request id (macOS's AirPlay receiver answers
+ * an empty 403 on port 5000). The SDK then reports "XML parse error", "is not valid JSON" or
+ * "Unknown", which reads like a credentials problem and is not one.
+ */
+export function isNotAwsApiAnswer(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (/Deserialization error|XML parse error|is not valid JSON/i.test(error.message)) return true;
+  const metadata = (error as { $metadata?: { httpStatusCode?: number; requestId?: string } }).$metadata;
+  return (
+    (error.message === 'Unknown' || error.message === 'UnknownError') &&
+    metadata?.httpStatusCode !== undefined &&
+    !metadata.requestId
+  );
+}
+
+/**
+ * "The endpoint at ... answered, but it does not speak the AWS API", with what to do: for an
+ * answer that {@link isNotAwsApiAnswer}, or a reply without the fields every AWS answer has.
+ */
+export function notAwsApiExplanation(endpoint: string | undefined, status?: number): string {
+  return (
+    `the endpoint${endpoint ? ` at ${endpoint}` : ''} answered${status ? ` (HTTP ${status})` : ''}, but it ` +
+    'does not speak the AWS API. Another program holds that port (not moto, or not the endpoint ' +
+    `you meant). ${howToFreePort(endpoint)}`
+  );
+}
+
+/** What to do when another program answers on the endpoint's port. */
+function howToFreePort(endpoint: string | undefined): string {
+  if (!endpoint) return 'Check for a proxy in between (HTTPS_PROXY), or set AWS_ENDPOINT_URL.';
+  let port: string;
+  try {
+    const url = new URL(endpoint);
+    port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  } catch {
+    return 'Check AWS_ENDPOINT_URL.';
+  }
+  return (
+    `See which program listens there (lsof -i :${port}, or ss -ltnp), stop it, or start moto on a ` +
+    'free port (moto_server -H 127.0.0.1 -p 5001) and set AWS_ENDPOINT_URL=http://127.0.0.1:5001.'
+  );
 }

@@ -18,6 +18,7 @@ import {
   findTopicArn,
   listTopicSubscriptions,
   queueAttributes,
+  notAwsApiExplanation,
   wrapAwsError,
 } from './lookups';
 import {
@@ -126,7 +127,7 @@ export async function provisionTopology(options: ProvisionOptions): Promise<Prov
     const out = await call('sns:CreateTopic', topicResource, () =>
       clients.sns.send(new CreateTopicCommand({ Name: topicName })),
     );
-    topicArn = requireValue(out.TopicArn, 'CreateTopic returned no TopicArn', topicResource);
+    topicArn = requireValue(out.TopicArn, 'CreateTopic returned no TopicArn', topicResource, endpoint);
   }
   const { partition, accountId } = parseArn(topicArn);
   const consumers = topology.queues.map((q) => q.consumer);
@@ -542,11 +543,13 @@ async function ensureSubscription(args: {
   return arn;
 }
 
-function requireValue<T>(value: T | undefined, what: string, resource: string): T {
+/**
+ * A field every AWS answer carries; without it the endpoint is not an AWS API (a web server on
+ * the port answers a well-formed page, which parses to an empty result).
+ */
+function requireValue<T>(value: T | undefined, what: string, resource: string, endpoint?: string): T {
   if (value === undefined) {
-    throw new ConfigError(
-      `${resource}: ${what}. The endpoint does not behave like AWS; check AWS_ENDPOINT_URL.`,
-    );
+    throw new ConfigError(`${resource}: ${what}: ${notAwsApiExplanation(endpoint)}`);
   }
   return value;
 }

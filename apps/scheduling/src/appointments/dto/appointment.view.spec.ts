@@ -60,6 +60,7 @@ describe("the scheduler's models (minimum necessary)", () => {
     expect(view).toMatchObject({
       medicationName: 'Amoxicillin 500 MG Oral Capsule',
       timeOfDay: '06:00',
+      timeZone: 'UTC', // the clinic's time zone: a time of day without one is ambiguous
       enteredBy: null,
     });
     expect(leaks(view)).toEqual([]);
