@@ -225,6 +225,13 @@ describe('the clerk, the scheduler, the pharmacist and the privacy officer at th
     await expect(page.getByText('Not filled yet.').count()).resolves.toBe(1);
 
     await units.fill('7');
+    // The form as it is sent, to send it once more below.
+    const sent = {
+      _csrf: await page.locator('#fill input[name="_csrf"]').inputValue(),
+      idempotencyKey: await page.locator('#fill input[name="idempotencyKey"]').inputValue(),
+      quantity: '7',
+      filledAt: await page.getByLabel('Dispensed at (UTC)').inputValue(),
+    };
     await submit(page, 'Record fill');
     await page.waitForURL(`${screen}/prescriptions/${prescriptionId}?filled=1`);
     expect(await page.getByRole('status').textContent()).toBe('Fill recorded.');
@@ -233,6 +240,16 @@ describe('the clerk, the scheduler, the pharmacist and the privacy officer at th
       .locator('tbody tr');
     await expect(fills.count()).resolves.toBe(1);
     expect(await fills.first().textContent()).toContain('pharm-001');
+
+    // The same form sent twice (a double click, a retried request) is one fill: its idempotency key.
+    const again = await page.request.post(`${screen}/prescriptions/${prescriptionId}/fills`, {
+      form: sent,
+      headers: { origin: screen },
+      maxRedirects: 0,
+    });
+    expect(again.status()).toBe(303);
+    await page.reload();
+    await expect(fills.count()).resolves.toBe(1);
   });
 
   it('the privacy officer sees every access above for the patient, newest first, and each chain verified', async () => {
@@ -255,7 +272,15 @@ describe('the clerk, the scheduler, the pharmacist and the privacy officer at th
         .count();
     await expect(seen('emr', 'physician', 'create record')).resolves.toBe(1);
     await expect(seen('billing', 'billing', 'read invoice')).resolves.toBe(1);
-    await expect(seen('prescription', 'pharmacist', 'create prescription-fill')).resolves.toBe(1);
+    // The fill and the form sent again: two requests audited, one fill answered to both.
+    await expect(seen('prescription', 'pharmacist', 'create prescription-fill')).resolves.toBe(2);
+    const fillIds = await rows
+      .filter({ hasText: 'create prescription-fill' })
+      .locator('td:nth-child(5) span[title]')
+      .evaluateAll((spans) => spans.map((span) => span.getAttribute('title')));
+    expect(fillIds).toHaveLength(2);
+    expect(fillIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fillIds[1]).toBe(fillIds[0]);
     // Newest first: the fill came after the record was created.
     const times = await page.locator('table.audit tbody tr td:first-child').allTextContents();
     expect([...times].sort().reverse()).toEqual(times);
