@@ -98,8 +98,8 @@ describe('route declarations of the four apps', () => {
     expect(route.audit?.patient ?? route.audit?.id ?? route.audit?.patients).toBeDefined();
   });
 
-  // GET /audit (platform's AuditController, mounted in every app) is the one route that is not
-  // clinical data: the privacy officer's, and theirs alone.
+  // GET /audit and GET /audit/verification (platform's AuditController, mounted in every app) are
+  // the routes that are not clinical data: the privacy officer's, and theirs alone.
   const isAuditTrail = (r: Route) => r.audit?.resource === 'audit-trail';
   const rolesOf = (r: Route) => (r.access?.kind === 'roles' ? r.access.roles : []);
 
@@ -119,12 +119,12 @@ describe('route declarations of the four apps', () => {
 
   it('admits only the privacy officer to the audit trail, in every app', () => {
     const trails = routes.filter(isAuditTrail);
-    expect(trails.map((r) => r.name.split(' ')[0]).sort()).toEqual([
-      'billing',
-      'emr',
-      'prescription',
-      'scheduling',
-    ]);
+    expect(trails.map((r) => r.name).sort()).toEqual(
+      ['billing', 'emr', 'prescription', 'scheduling'].flatMap((app) => [
+        `${app} AuditController.list`,
+        `${app} AuditController.verification`,
+      ]),
+    );
     for (const trail of trails) expect(rolesOf(trail)).toEqual(['privacy-officer']);
   });
 });

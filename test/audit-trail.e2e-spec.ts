@@ -467,6 +467,48 @@ describe('audit trail (embedded PostgreSQL)', () => {
         entries: Array<{ seq: string }>;
       };
       expect(second.entries.map((e) => e.seq)).toEqual(['4', '5', '6']);
+
+      // Newest first, for a screen: the cursor then walks towards older entries.
+      const total = await countEntries();
+      const newest = (await call('GET', '/audit?limit=2&order=desc', officer)).json() as {
+        entries: Array<{ seq: string }>;
+        nextAfter: string;
+      };
+      expect(newest.entries.map((e) => Number(e.seq))).toEqual([total, total - 1]);
+      expect(newest.nextAfter).toBe(String(total - 1));
+      const older = (
+        await call('GET', `/audit?limit=2&order=desc&after=${newest.nextAfter}`, officer)
+      ).json() as { entries: Array<{ seq: string }> };
+      expect(older.entries.map((e) => Number(e.seq))).toEqual([total - 2, total - 3]);
+      const patientNewest = (
+        await call('GET', `/audit?patientId=${id}&order=desc&limit=1`, officer)
+      ).json() as {
+        entries: Array<Record<string, unknown>>;
+      };
+      expect(patientNewest.entries.map((e) => [e.resourceType, e.subject])).toEqual([
+        ['audit-trail', OFFICER],
+      ]);
+    });
+
+    it('answers whether the chain verifies, for privacy officers only, and audits the check', async () => {
+      const refused = await call('GET', '/audit/verification', physician);
+      expect(refused.status).toBe(403);
+      const before = await countEntries();
+      const checked = await call('GET', '/audit/verification', officer);
+      expect(checked.status).toBe(200);
+      const report = checked.json();
+      const { checkedAt, ...verdict } = report;
+      expect(verdict).toEqual({ app: 'emr', entries: before, verified: true, lastSeq: String(before) });
+      expect(checkedAt).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
+      expect(await entriesOf(checked.requestId)).toEqual([
+        expect.objectContaining({
+          resourceType: 'audit-trail',
+          action: 'read',
+          resourceId: String(before),
+          subject: OFFICER,
+          outcome: 200,
+        }),
+      ]);
     });
 
     it.each([
@@ -478,6 +520,7 @@ describe('audit trail (embedded PostgreSQL)', () => {
       ['to=2026-11-29', 'to'],
       ['after=-1', 'after'],
       ['subject=a%20b', 'subject'],
+      ['order=newest', 'order'],
       ['mrn=SYN-000123', 'mrn'],
     ])('refuses %s with a 400 naming %s', async (query, field) => {
       const refused = await call('GET', `/audit?${query}`, officer);
@@ -589,6 +632,14 @@ describe('audit trail (embedded PostgreSQL)', () => {
         expect(text).toMatch(/emr\s+5 entries checked, BROKEN at seq 5: hash mismatch/);
         expect(text).toMatch(/billing\s+0 entries checked, chain ok/);
         expect(text.split('\n')).toHaveLength(4);
+        // The privacy officer's screen reads the same verdict over HTTP.
+        expect((await call('GET', '/audit/verification', officer)).json()).toMatchObject({
+          app: 'emr',
+          verified: false,
+          entries: 5,
+          lastSeq: '5',
+          firstBroken: { seq: '5', reason: 'hash mismatch' },
+        });
       } finally {
         await asSuperuser(['UPDATE audit_entries SET subject = $1 WHERE seq = 5', [original.subject]]);
       }

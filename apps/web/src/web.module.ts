@@ -4,7 +4,11 @@ import { ClinicApi } from './api/clinic-api';
 import { HomeController } from './pages/home.controller';
 import { Pages } from './pages/page-context';
 import { ScreenExceptionsFilter } from './pages/screen-exceptions.filter';
+import { AuditController } from './screens/audit/audit.controller';
+import { CalendarController } from './screens/calendar/calendar.controller';
+import { InvoicesController } from './screens/invoices/invoices.controller';
 import { PatientsController } from './screens/patients/patients.controller';
+import { PrescriptionsController } from './screens/prescriptions/prescriptions.controller';
 import { AuthController } from './session/auth.controller';
 import { ScreenGuard } from './session/screen.guard';
 import { WebSessions } from './session/web-sessions';
@@ -12,7 +16,13 @@ import { WEB_CONFIG } from './web.tokens';
 import type { WebConfig } from './web.config';
 
 /** The screens, one controller each (a folder under screens/ per role's work). */
-const SCREENS: Type[] = [PatientsController];
+const SCREENS: Type[] = [
+  PatientsController,
+  InvoicesController,
+  CalendarController,
+  PrescriptionsController,
+  AuditController,
+];
 
 @Module({})
 export class WebModule {

@@ -37,8 +37,15 @@ export class ClinicApi {
     return this.call<T>(session, app, 'GET', path);
   }
 
-  post<T>(session: WebSession, app: ClinicApp, path: string, body?: unknown): Promise<ApiAnswer<T>> {
-    return this.call<T>(session, app, 'POST', path, body);
+  /** `headers`: extra request headers the route defines (an Idempotency-Key), never a value of PHI. */
+  post<T>(
+    session: WebSession,
+    app: ClinicApp,
+    path: string,
+    body?: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<ApiAnswer<T>> {
+    return this.call<T>(session, app, 'POST', path, body, headers);
   }
 
   async call<T>(
@@ -47,6 +54,7 @@ export class ClinicApi {
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    headers: Readonly<Record<string, string>> = {},
   ): Promise<ApiAnswer<T>> {
     let token: string;
     try {
@@ -59,6 +67,7 @@ export class ClinicApi {
       response = await fetch(`${this.config.apis[app]}${path}`, {
         method,
         headers: {
+          ...headers,
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),

@@ -119,7 +119,10 @@ export interface AuditFilter {
   readonly from?: Date;
   /** Entries before this time. */
   readonly to?: Date;
-  /** Entries with a seq greater than this (the cursor of the previous page). */
+  /**
+   * The cursor of the previous page: entries that follow this seq in the list's order (a greater
+   * seq oldest first, a smaller one newest first).
+   */
   readonly after?: string;
   readonly limit: number;
   /** `asc` (default): oldest first, chain order; `desc`: the newest first. */
@@ -138,7 +141,8 @@ export async function listAuditEntries(db: AuditQueryable, filter: AuditFilter):
   if (filter.subject !== undefined) add('subject = ?', filter.subject);
   if (filter.from !== undefined) add('at >= ?', filter.from);
   if (filter.to !== undefined) add('at < ?', filter.to);
-  if (filter.after !== undefined) add('seq > ?::bigint', filter.after);
+  if (filter.after !== undefined)
+    add(filter.order === 'desc' ? 'seq < ?::bigint' : 'seq > ?::bigint', filter.after);
   params.push(filter.limit);
   const sql = `${AUDIT_SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY audit_entries.seq ${filter.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
   return rowsOf(await db.query(sql, params)).map(auditRowOf);

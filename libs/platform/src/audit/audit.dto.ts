@@ -1,13 +1,28 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { buildMessage, IsInt, IsOptional, IsUUID, Matches, Max, Min, ValidateBy } from 'class-validator';
+import {
+  buildMessage,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+} from 'class-validator';
 import { parseCalendarDateTime } from '../http/validators';
+import type { AuditChainBreak } from './audit-chain';
 import type { AuditRow } from './audit-hash';
 
 /** Most entries one page of `GET /audit` returns. */
 export const AUDIT_PAGE_MAX = 500;
 /** Entries per page of `GET /audit` when `limit` is not given. */
 export const AUDIT_PAGE_DEFAULT = 100;
+
+/** The orders `GET /audit` lists in. */
+export const AUDIT_ORDERS = ['asc', 'desc'] as const;
+export type AuditOrder = (typeof AUDIT_ORDERS)[number];
 
 /** An RFC 3339 date-time with an offset (`2026-11-29T09:30:00Z`); the message names the field. */
 function IsRfc3339(): PropertyDecorator {
@@ -61,10 +76,22 @@ export class AuditQueryDto {
   @Max(AUDIT_PAGE_MAX, { message: `limit must be between 1 and ${AUDIT_PAGE_MAX}` })
   limit?: number;
 
-  @ApiPropertyOptional({ description: "Entries after this seq: the previous page's `nextAfter`" })
+  @ApiPropertyOptional({
+    description:
+      "The previous page's `nextAfter`: entries that follow this seq in the chosen order (greater seqs oldest first, smaller ones newest first)",
+  })
   @IsOptional()
   @Matches(/^\d{1,18}$/, { message: 'after must be a seq (a whole number)' })
   after?: string;
+
+  @ApiPropertyOptional({
+    enum: AUDIT_ORDERS,
+    default: 'asc',
+    description: '`asc`: oldest first, chain order; `desc`: newest first (a screen showing the latest)',
+  })
+  @IsOptional()
+  @IsIn(AUDIT_ORDERS, { message: `order must be one of: ${AUDIT_ORDERS.join(', ')}` })
+  order?: AuditOrder;
 }
 
 /** One audit entry as the privacy officer sees it: the stored columns, the chain fields included. */
@@ -107,7 +134,7 @@ export class AuditEntryView {
   }
 }
 
-/** A page of `GET /audit`, oldest first. */
+/** A page of `GET /audit`, oldest first (or newest first with `order=desc`). */
 export class AuditPageView {
   @ApiProperty({ type: [AuditEntryView] })
   entries!: AuditEntryView[];
@@ -117,4 +144,32 @@ export class AuditPageView {
     description: 'Pass as `after` for the next page; null on the last page',
   })
   nextAfter!: string | null;
+}
+
+/** Where an app's audit chain first breaks. */
+export class AuditChainBreakView {
+  @ApiProperty({ example: '42', description: 'The first entry that does not follow from the one before it' })
+  seq!: string;
+  @ApiProperty({ enum: ['hash mismatch', 'prev-hash mismatch', 'seq gap', 'seq out of order'] })
+  reason!: AuditChainBreak;
+}
+
+/** `GET /audit/verification`: the app's whole chain re-computed from its database. */
+export class AuditVerificationView {
+  @ApiProperty({ example: 'emr' })
+  app!: string;
+  @ApiProperty({ description: 'Entries checked: all of them when verified, up to the broken one otherwise' })
+  entries!: number;
+  @ApiProperty({ description: 'Every hash and link holds, and seqs run 1, 2, 3... without a gap' })
+  verified!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The seq of the last entry checked (null for an empty trail)',
+  })
+  lastSeq!: string | null;
+  @ApiPropertyOptional({ type: AuditChainBreakView })
+  firstBroken?: AuditChainBreakView;
+  @ApiProperty({ description: 'When the check ran (RFC 3339)' })
+  checkedAt!: string;
 }
