@@ -4,6 +4,10 @@ import { ClinicApi } from './api/clinic-api';
 import { HomeController } from './pages/home.controller';
 import { Pages } from './pages/page-context';
 import { ScreenExceptionsFilter } from './pages/screen-exceptions.filter';
+import { DoctorController } from './screens/doctor/doctor.controller';
+import { DoctorRunner } from './screens/doctor/doctor.runner';
+import { JourneyController } from './screens/journey/journey.controller';
+import { JourneyReader } from './screens/journey/journey.reader';
 import { PatientsController } from './screens/patients/patients.controller';
 import { AuthController } from './session/auth.controller';
 import { ScreenGuard } from './session/screen.guard';
@@ -12,7 +16,7 @@ import { WEB_CONFIG } from './web.tokens';
 import type { WebConfig } from './web.config';
 
 /** The screens, one controller each (a folder under screens/ per role's work). */
-const SCREENS: Type[] = [PatientsController];
+const SCREENS: Type[] = [PatientsController, JourneyController, DoctorController];
 
 @Module({})
 export class WebModule {
@@ -32,6 +36,8 @@ export class WebModule {
         },
         Pages,
         ClinicApi,
+        JourneyReader,
+        DoctorRunner,
         { provide: APP_GUARD, useClass: ScreenGuard },
         { provide: APP_FILTER, useClass: ScreenExceptionsFilter },
       ],
