@@ -81,4 +81,37 @@ describe('the break-it panel and its routes', () => {
     ).rejects.toBeInstanceOf(NotFoundException);
     expect(api.post).toHaveBeenCalledTimes(2);
   });
+
+  it('streams the diagram as a server-sent event, and ends every stream when the screen shuts down', async () => {
+    const written: string[] = [];
+    const res = {
+      status: jest.fn(),
+      setHeader: jest.fn(),
+      flushHeaders: jest.fn(),
+      write: jest.fn((chunk: string) => written.push(chunk)),
+      end: jest.fn(),
+    };
+    const req = { on: jest.fn() };
+    const reader = { read: jest.fn().mockResolvedValue(model('embedded')) };
+    const controller = new JourneyController(
+      {} as Pages,
+      {} as ClinicApi,
+      reader as unknown as JourneyReader,
+      { find: () => ({ session }) } as unknown as WebSessions,
+      { profile: 'embedded' } as WebConfig,
+    );
+    const streaming = controller.events(session, RECORD, req as never, res as never);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(res.setHeader).toHaveBeenCalledWith('Content-Type', 'text/event-stream; charset=utf-8');
+    expect(written.filter((w) => w.startsWith('event: journey\ndata: <div id="journey-live"'))).toHaveLength(
+      1,
+    );
+    // The journey rests (nothing in flight): the next poll would be seconds away; shutdown ends it now.
+    const closing = Date.now();
+    controller.onModuleDestroy();
+    await streaming;
+    expect(Date.now() - closing).toBeLessThan(500);
+    expect(res.end).toHaveBeenCalledTimes(1);
+    expect(reader.read).toHaveBeenCalledTimes(1);
+  });
 });

@@ -5,6 +5,7 @@ import {
   Inject,
   Logger,
   NotFoundException,
+  type OnModuleDestroy,
   Param,
   ParseUUIDPipe,
   Post,
@@ -61,8 +62,10 @@ const SENT: Record<string, string> = {
  */
 @Controller('records')
 @Screen('physician', 'administrator')
-export class JourneyController {
+export class JourneyController implements OnModuleDestroy {
   private readonly logger = new Logger(JourneyController.name);
+  /** The open live streams: ended when the screen shuts down, which would otherwise wait for them. */
+  private readonly streams = new Set<AbortController>();
 
   constructor(
     private readonly pages: Pages,
@@ -112,6 +115,7 @@ export class JourneyController {
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     const stop = new AbortController();
+    this.streams.add(stop);
     req.on('close', () => stop.abort());
     const started = Date.now();
     let lastSent = '';
@@ -156,8 +160,14 @@ export class JourneyController {
     } catch (error) {
       this.logger.warn({ msg: 'journey stream failed', error: (error as Error).name });
     } finally {
+      this.streams.delete(stop);
       res.end();
     }
+  }
+
+  /** Shutting down: every stream ends now (the browser reconnects to the next screen process). */
+  onModuleDestroy(): void {
+    for (const stream of this.streams) stream.abort();
   }
 
   /** The break-it panel's record actions: tamper, forge, replay (EMR lab routes). */
