@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadMessagingConfig } from '@app/crypto-messaging';
+import { loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
 import { loadIdentityConfig, type IdentityConfig } from '@app/identity';
 import { appPortOf, CLINIC_APPS, type ClinicApp } from '@app/platform';
 
@@ -18,6 +18,8 @@ export interface WebConfig {
    */
   readonly origin: string;
   readonly profile: 'embedded' | 'aws';
+  /** The messaging settings of this process's environment (the doctor page checks them live). */
+  readonly messaging: MessagingConfig;
   readonly identity: IdentityConfig;
   /** The OAuth client id (`CLINIC_WEB_CLIENT_ID`). */
   readonly clientId: string;
@@ -74,6 +76,7 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
     host: e.HOST,
     origin: (e.CLINIC_WEB_ORIGIN ?? `http://127.0.0.1:${e.CLINIC_WEB_PORT}`).replace(/\/$/, ''),
     profile: messaging.profile,
+    messaging,
     identity,
     clientId: e.CLINIC_WEB_CLIENT_ID,
     apis,

@@ -7,6 +7,10 @@ import { ScreenExceptionsFilter } from './pages/screen-exceptions.filter';
 import { AuditController } from './screens/audit/audit.controller';
 import { CalendarController } from './screens/calendar/calendar.controller';
 import { InvoicesController } from './screens/invoices/invoices.controller';
+import { DoctorController } from './screens/doctor/doctor.controller';
+import { DoctorRunner } from './screens/doctor/doctor.runner';
+import { JourneyController } from './screens/journey/journey.controller';
+import { JourneyReader } from './screens/journey/journey.reader';
 import { PatientsController } from './screens/patients/patients.controller';
 import { PrescriptionsController } from './screens/prescriptions/prescriptions.controller';
 import { AuthController } from './session/auth.controller';
@@ -18,10 +22,12 @@ import type { WebConfig } from './web.config';
 /** The screens, one controller each (a folder under screens/ per role's work). */
 const SCREENS: Type[] = [
   PatientsController,
+  JourneyController,
   InvoicesController,
   CalendarController,
   PrescriptionsController,
   AuditController,
+  DoctorController,
 ];
 
 @Module({})
@@ -42,6 +48,8 @@ export class WebModule {
         },
         Pages,
         ClinicApi,
+        JourneyReader,
+        DoctorRunner,
         { provide: APP_GUARD, useClass: ScreenGuard },
         { provide: APP_FILTER, useClass: ScreenExceptionsFilter },
       ],
