@@ -13,3 +13,4 @@ export * from './http';
 export * from './auth';
 export * from './audit';
 export * from './journey';
+export type { DoctorAnswer } from './health/doctor.controller';

@@ -93,7 +93,11 @@ export class ClinicApi {
     if (response.status === 403) throw new ScreenForbidden(problemMessages(parsed as ApiProblem)[0]);
     if (response.status >= 500) {
       this.logger.warn({ msg: 'app answered an error', app, status: response.status });
-      throw new ServiceUnavailable(app, response.headers.get('retry-after') ?? undefined);
+      throw new ServiceUnavailable(
+        app,
+        response.headers.get('retry-after') ?? undefined,
+        response.status === 503 ? problemMessages(parsed as ApiProblem)[0] : undefined,
+      );
     }
     return { status: response.status, body: parsed as T };
   }

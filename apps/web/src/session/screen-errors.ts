@@ -23,6 +23,8 @@ export class ServiceUnavailable extends Error {
   constructor(
     readonly app: string,
     readonly retryAfter?: string,
+    /** The app's own 503 message (what did not answer, when to retry): ids and codes, never PHI. */
+    readonly detail?: string,
   ) {
     super(`${app} unavailable`);
   }

@@ -6,8 +6,11 @@ import { Allow } from '../auth/access.decorators';
 /** What `GET /doctor` answers: the findings, and where they were read. */
 export interface DoctorAnswer extends DoctorReport {
   readonly profile: 'embedded' | 'aws';
-  /** The endpoint the checks read (`AWS <region>` for AWS itself). */
-  readonly target: string;
+  /** The topology's name prefix (`clinic`). */
+  readonly prefix: string;
+  /** The endpoint the checks read; null for AWS itself (in `region`). */
+  readonly endpoint: string | null;
+  readonly region: string;
   readonly checkedAt: string;
 }
 
@@ -37,7 +40,9 @@ export class DoctorController {
       return {
         ...report,
         profile: config.profile,
-        target: this.runtime.endpoint ?? `AWS ${config.region}`,
+        prefix: config.prefix,
+        endpoint: this.runtime.endpoint ?? null,
+        region: config.region,
         checkedAt: new Date().toISOString(),
       };
     } catch (error) {

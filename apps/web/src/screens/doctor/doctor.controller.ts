@@ -4,6 +4,7 @@ import { Pages } from '../../pages/page-context';
 import { sendPage } from '../../pages/render';
 import { CurrentSession, Screen } from '../../session/screen.guard';
 import type { WebSession } from '../../session/web-sessions';
+import { ServiceUnavailable } from '../../session/screen-errors';
 import { DoctorRunner } from './doctor.runner';
 import { DoctorPage } from './doctor.view';
 
@@ -22,11 +23,15 @@ export class DoctorController {
   async index(@CurrentSession() session: WebSession, @Res() res: Response): Promise<void> {
     const ctx = this.pages.context(session);
     try {
-      sendPage(res, DoctorPage({ ctx, run: await this.doctor.run() }));
+      sendPage(res, DoctorPage({ ctx, run: await this.doctor.run(session) }));
     } catch (error) {
       // The doctor's errors name the operation, the resource and the endpoint: no PHI.
       this.logger.warn({ msg: 'doctor could not run', error: (error as Error).name });
-      sendPage(res, DoctorPage({ ctx, failure: (error as Error).message }), 503);
+      const failure =
+        error instanceof ServiceUnavailable
+          ? (error.detail ?? `The ${error.app} app did not answer.`)
+          : (error as Error).message;
+      sendPage(res, DoctorPage({ ctx, failure }), 503);
     }
   }
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { MessagingRuntime, runDoctor, type DoctorReport } from '@app/crypto-messaging';
-import { WEB_CONFIG } from '../../web.tokens';
-import type { WebConfig } from '../../web.config';
+import { Injectable } from '@nestjs/common';
+import type { DoctorReport } from '@app/crypto-messaging';
+import type { DoctorAnswer } from '@app/platform';
+import { ClinicApi } from '../../api/clinic-api';
+import type { WebSession } from '../../session/web-sessions';
 
 /** Where the doctor looked, for the page's heading. */
 export interface DoctorRun {
@@ -14,34 +15,18 @@ export interface DoctorRun {
 }
 
 /**
- * Runs the library's doctor (the same `runDoctor` as `npm run clinic -- doctor`) against the
- * messaging configuration of this process's environment. Read-only; a fresh set of clients per
- * run, closed after it.
+ * The doctor's findings through the EMR's `GET /doctor` (administrator): the same `runDoctor`
+ * as `npm run clinic -- doctor`, run by the app with its own clients. The screen talks to the
+ * apps' APIs only; it holds no AWS credentials of its own.
  */
 @Injectable()
 export class DoctorRunner {
-  constructor(@Inject(WEB_CONFIG) private readonly config: WebConfig) {}
+  constructor(private readonly api: ClinicApi) {}
 
-  async run(): Promise<DoctorRun> {
-    const messaging = this.config.messaging;
-    const runtime = MessagingRuntime.create(messaging, 'web');
-    try {
-      const report = await runDoctor({
-        topology: runtime.topology,
-        clients: runtime.clients,
-        profile: messaging.profile,
-        endpoint: runtime.endpoint,
-        principals: messaging.principals,
-      });
-      return {
-        report,
-        profile: messaging.profile,
-        prefix: messaging.prefix,
-        endpoint: runtime.endpoint,
-        region: messaging.region,
-      };
-    } finally {
-      runtime.close();
-    }
+  async run(session: WebSession): Promise<DoctorRun> {
+    const answer = await this.api.get<DoctorAnswer>(session, 'emr', '/doctor');
+    if (answer.status !== 200) throw new Error(`The EMR answered ${answer.status} to GET /doctor.`);
+    const { checks, ok, profile, prefix, endpoint, region } = answer.body;
+    return { report: { checks, ok }, profile, prefix, endpoint: endpoint ?? undefined, region };
   }
 }
