@@ -25,7 +25,7 @@ import { startBroker, startIdentityProvider, startPostgres, type IdentityProvide
 import { ensureAppLogin, runMigrations, type ClinicApp } from '@app/platform';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
-import { fmt, progress, table, until } from './support';
+import { fmt, percentile, progress, table, until } from './support';
 
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_CLINIC_RECORDS ?? 1_500);
 const THROUGHPUT_CONCURRENCY = 32;
@@ -204,8 +204,7 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
         sent.map((s) => s.eventId),
       );
       const latencies = sent.map((s) => commits.get(s.eventId)! - s.acceptedAt).sort((a, b) => a - b);
-      const pct = (p: number) =>
-        latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
+      const pct = (p: number) => percentile(latencies, p);
       latency.push({
         records: total,
         rate,

@@ -46,3 +46,8 @@ export async function until(
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/** The p-th percentile (nearest rank) of ascending values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
