@@ -1,21 +1,23 @@
 import { STAFF } from '@app/identity';
+import type { AuditRow } from '@app/platform';
 import { Field, Layout, Problems, type PageContext } from '../../pages/layout';
 
 /** One entry of an app's `GET /audit` (the chain fields are not shown). */
-export interface AuditEntry {
-  readonly seq: string;
-  readonly at: string;
-  readonly app: string;
-  readonly subject: string | null;
-  readonly roles: readonly string[];
-  readonly action: string;
-  readonly resourceType: string;
-  readonly resourceId: string | null;
-  readonly patientId: string | null;
-  readonly outcome: number;
-  readonly refusal: string | null;
-  readonly route: string;
-}
+export type AuditEntry = Pick<
+  AuditRow,
+  | 'seq'
+  | 'at'
+  | 'app'
+  | 'subject'
+  | 'roles'
+  | 'action'
+  | 'resourceType'
+  | 'resourceId'
+  | 'patientId'
+  | 'outcome'
+  | 'refusal'
+  | 'route'
+>;
 
 /** An app's `GET /audit/verification`. */
 export interface ChainVerification {
