@@ -417,10 +417,17 @@ describe('npm start supervises its processes', () => {
     process.kill(-group, 'SIGINT');
     expect(await clinic.exited).toEqual({ code: 0, signal: null });
     const output = clinic.output();
-    expect(output.trimEnd().split('\n').slice(-2)).toEqual([
+    // The announcement, then each app's and the screen's own last line after its drain, then the
+    // supervisor's final line, last of all.
+    const lines = output.trimEnd().split('\n');
+    const announced = lines.indexOf(
       'Stopping the apps (draining in-flight messages), then the embedded stack...',
-      'clinic stopped',
-    ]);
+    );
+    expect(announced).toBeGreaterThan(0);
+    expect(lines[lines.length - 1]).toBe('clinic stopped');
+    const after = lines.slice(announced + 1, -1).join('\n');
+    for (const title of ['EMR', 'Billing', 'Scheduling', 'Prescription', 'Clinic screen'])
+      expect(after).toMatch(new RegExp(`\\b${title} stopped$`, 'm'));
     expect(output).not.toContain('keeps crashing');
     for (const port of Object.values(clinic.ports)) expect(pidListeningOn(port)).toBeUndefined();
     const hits = scanForPhi([{ source: 'npm start output', text: output }], canaries);

@@ -57,7 +57,8 @@ export async function createWebApp(
   );
   app.use(allowedHosts(config));
   app.use(express.urlencoded(FORM_LIMITS));
-  app.enableShutdownHooks();
+  // No Nest shutdown hooks on signals: main.ts stops on them itself (app.close() runs every
+  // shutdown hook, then a last line), and tests close the app directly.
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { stopOnSignals } from '@app/platform';
 import { createWebApp, createWebLogger } from './bootstrap';
 import { loadWebConfig } from './web.config';
 
@@ -5,6 +6,12 @@ import { loadWebConfig } from './web.config';
 async function main(): Promise<void> {
   const config = loadWebConfig();
   const app = await createWebApp(config);
+  stopOnSignals({
+    title: 'Clinic screen',
+    name: 'web',
+    close: () => app.close(),
+    logger: createWebLogger(config),
+  });
   try {
     await app.listen(config.port, config.host);
   } catch (error) {

@@ -172,24 +172,35 @@ export function apiDocsNote(config: Pick<AppConfig, 'edge'>): string {
 /** The signals that stop an app: Ctrl-C in a terminal, and `npm start`'s or ECS's SIGTERM. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** What {@link stopOnSignals} stops: a name for the last line, how to close, where to log. */
+export interface Stoppable {
+  /** `EMR`, `Clinic screen`: the last line says "<title> stopped". */
+  readonly title: string;
+  /** The process's short name, for a failure on stderr. */
+  readonly name: string;
+  readonly close: () => Promise<void>;
+  readonly logger: LoggerService;
+}
+
 /**
- * Stops the app on SIGINT or SIGTERM as Nest's shutdown hooks do (consumers drain, then every
- * shutdown hook runs), then prints a last line, "<app> stopped", so a person (or `npm start`'s
- * log) sees the app ended cleanly; the process then ends by the same signal, as before.
+ * Stops the process on SIGINT or SIGTERM as Nest's shutdown hooks do (consumers drain, then every
+ * shutdown hook runs), then prints a last line, "<title> stopped", so a person (or `npm start`'s
+ * log) sees it ended cleanly; the process then ends by the same signal, as before. The apps and
+ * the screen both stop this way.
  */
-export function stopOnSignals(blueprint: Pick<AppBlueprint, 'title'>, app: ClinicApplication): void {
+export function stopOnSignals(target: Stoppable): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return; // a second Ctrl-C while draining changes nothing
     stopping = true;
-    app.http.close().then(
+    target.close().then(
       () => {
-        createLogger(app.config).log(`${blueprint.title} stopped`);
+        target.logger.log(`${target.title} stopped`);
         for (const s of STOP_SIGNALS) process.removeListener(s, stop);
         process.kill(process.pid, signal);
       },
       (error: unknown) => {
-        process.stderr.write(`[${app.config.app}] failed to stop cleanly: ${(error as Error).name}\n`);
+        process.stderr.write(`[${target.name}] failed to stop cleanly: ${(error as Error).name}\n`);
         process.exit(1);
       },
     );
@@ -202,7 +213,12 @@ export function runClinicApp(blueprint: AppBlueprint): void {
   const start = async () => {
     const config = loadAppConfig(blueprint.app);
     const app = await createClinicApp(blueprint, config, { shutdownHooks: false });
-    stopOnSignals(blueprint, app);
+    stopOnSignals({
+      title: blueprint.title,
+      name: config.app,
+      close: () => app.http.close(),
+      logger: createLogger(config),
+    });
     await startClinicApp(app);
     createLogger(config).log(
       `${blueprint.title} listening on http://${config.host}:${config.port} (${apiDocsNote(config)})${blueprint.consumer ? `, consuming queue ${config.messaging.prefix}-${blueprint.app}` : ''}`,
