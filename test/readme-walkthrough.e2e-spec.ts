@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { groupOf, pidListeningOn } from './support/proc';
+import { launchBrowser, newPage, signIn } from './web/browser';
 import {
   markedBlocks,
   outputsByBlock,
@@ -160,6 +161,50 @@ describe('the README walkthrough and the workshop, run as written against npm st
   );
 
   it(
+    "the README's screen: at npm start's screen the documented physician signs in, enters a record and watches it reach the three systems",
+    async () => {
+      // The screen npm start runs, as a person opens it: its own process, the provider's
+      // registered redirect, the password the README says to look up.
+      const screen = `http://127.0.0.1:${ports.web}`;
+      expect(output).toContain(`screen        ${screen}`);
+      const staff = spawnSync('npm', ['run', '-s', 'clinic', '--', 'staff'], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+      });
+      const password = /^\s+physician\s+physician\s+-\s+(\S+)$/m.exec(staff.stdout)?.[1];
+      expect(password).toBeDefined();
+      const browser = await launchBrowser();
+      try {
+        const page = await newPage(browser);
+        await signIn(page, screen, 'physician', password!);
+        await page.getByLabel('Given name').fill('Quinn');
+        await page.getByLabel('Family name').fill('Readmetest');
+        await page.getByLabel('Date of birth').fill('1985-05-05');
+        await page.getByRole('button', { name: 'Register' }).click();
+        await page.getByRole('link', { name: 'New record' }).click();
+        await page.getByLabel('Diagnosis 1').fill('J06.9');
+        await page.getByLabel('Medication 1').fill('308182');
+        await page.getByLabel('Dose').first().fill('500 mg');
+        await page.getByLabel('Quantity').first().fill('21');
+        await page.getByRole('button', { name: 'Save record' }).click();
+        await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
+        for (const consumer of ['billing', 'scheduling', 'prescription'])
+          await page
+            .locator(`#lane-${consumer}`)
+            .and(page.locator('[data-effect]'))
+            .waitFor({ timeout: 30_000 });
+        expect(await page.locator('#journey-progress').textContent()).toMatch(
+          /^All 3 admitted consumers done/,
+        );
+      } finally {
+        await browser.close();
+      }
+    },
+    WALKTHROUGH_TIMEOUT_MS,
+  );
+
+  it(
     "runs the workshop's terminal steps in order: tokens, the doctor on moto, a forged message, the audit trail, sign-out",
     () => {
       const blocks = markedBlocks(
@@ -268,7 +313,7 @@ describe('the README walkthrough and the workshop, run as written against npm st
         Boolean,
         STOP_TIMEOUT_MS,
       );
-      for (const title of ['EMR', 'Billing', 'Scheduling', 'Prescription'])
+      for (const title of ['EMR', 'Billing', 'Scheduling', 'Prescription', 'Clinic screen'])
         expect(output).toMatch(new RegExp(`\\b${title} stopped\\b`));
       // Nest printed an explicit undefined context as a message of its own after "listening on".
       expect(output).toMatch(/EMR listening on/);

@@ -97,7 +97,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /**
- * What no page may leak: the given PHI values (names, dates of birth) in its URL, and anything at
+ * What no page may leak: the given PHI values (names, dates of birth) in its URL or title, and anything at
  * all in localStorage or sessionStorage; no access or refresh token in the HTML; the session
  * cookie out of scripts' reach.
  */
@@ -105,6 +105,9 @@ export async function privacyProblems(page: Page, phi: readonly string[]): Promi
   const problems: string[] = [];
   const url = decodeURIComponent(page.url());
   for (const value of phi) if (url.includes(value)) problems.push(`URL holds "${value}"`);
+  // The title lives on in the history, the tab strip and bookmarks after sign-out.
+  const title = await page.title();
+  for (const value of phi) if (title.includes(value)) problems.push(`title holds "${value}"`);
   const storage = await page.evaluate(() => ({
     local: Object.keys(localStorage).length,
     session: Object.keys(sessionStorage).length,

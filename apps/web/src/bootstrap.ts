@@ -56,24 +56,46 @@ export async function createWebApp(
     }),
   );
   app.use(allowedHosts(config));
-  app.use(express.urlencoded(FORM_LIMITS));
+  app.use(express.urlencoded(FORM_LIMITS), oneValuePerField);
   // No Nest shutdown hooks on signals: main.ts stops on them itself (app.close() runs every
   // shutdown hook, then a last line), and tests close the app directly.
   return app;
 }
 
-/** Only the names people reach the screen by: the origin's host, 127.0.0.1 and localhost on its port. */
+/**
+ * A form field sent twice (`query=a&query=b`) keeps its first value: every screen reads fields
+ * as strings, and a list where a string is expected must not become a 500.
+ */
+function oneValuePerField(req: Request, _res: Response, next: NextFunction): void {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (body && typeof body === 'object') {
+    for (const [key, value] of Object.entries(body)) {
+      if (Array.isArray(value)) body[key] = typeof value[0] === 'string' ? value[0] : '';
+    }
+  }
+  next();
+}
+
+/**
+ * Only the names people reach the screen by: the origin's host is served; 127.0.0.1 and localhost
+ * on its port are sent there (DNS rebinding gets 421).
+ */
 function allowedHosts(config: WebConfig) {
   const allowed = new Set([
     new URL(config.origin).host,
     `127.0.0.1:${config.port}`,
     `localhost:${config.port}`,
   ]);
+  const own = new URL(config.origin).host;
   return (req: Request, res: Response, next: NextFunction) => {
-    if (allowed.has((req.headers.host ?? '').toLowerCase())) return next();
-    res
-      .status(421)
-      .type('text/plain')
-      .send('Misdirected request: this host name is not the clinic screen’s.\n');
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (host === own) return next();
+    if (allowed.has(host) && (req.method === 'GET' || req.method === 'HEAD')) {
+      // Another name of the same screen (localhost for 127.0.0.1): go to the origin's own, where
+      // the session cookie and the sign-in redirect live.
+      res.redirect(308, `${config.origin}${req.originalUrl}`);
+      return;
+    }
+    res.status(421).type('text/plain').send(`Misdirected request: the clinic screen is ${config.origin}.\n`);
   };
 }

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { SignInError, SignInErrorCode } from '@app/identity/client';
 import type { ClinicApp } from '@app/platform';
 import { SignInRequired, ScreenForbidden, ServiceUnavailable } from '../session/screen-errors';
-import type { WebSession } from '../session/web-sessions';
+import { WebSessions, type WebSession } from '../session/web-sessions';
 import { WEB_CONFIG } from '../web.tokens';
 import type { WebConfig } from '../web.config';
 
@@ -31,7 +32,10 @@ const TIMEOUT_MS = 15_000;
 export class ClinicApi {
   private readonly logger = new Logger(ClinicApi.name);
 
-  constructor(@Inject(WEB_CONFIG) private readonly config: WebConfig) {}
+  constructor(
+    @Inject(WEB_CONFIG) private readonly config: WebConfig,
+    private readonly sessions: WebSessions,
+  ) {}
 
   get<T>(session: WebSession, app: ClinicApp, path: string): Promise<ApiAnswer<T>> {
     return this.call<T>(session, app, 'GET', path);
@@ -59,8 +63,14 @@ export class ClinicApi {
     let token: string;
     try {
       token = await session.staff.freshAccessToken();
-    } catch {
-      throw new SignInRequired('expired');
+    } catch (error) {
+      if (error instanceof SignInError && error.code === SignInErrorCode.SessionEnded) {
+        await this.ended(session);
+        throw new SignInRequired('expired');
+      }
+      // The provider did not answer the refresh: the session may well be alive. Try again later.
+      this.logger.warn({ msg: 'token refresh failed', error: (error as Error).name });
+      throw new ServiceUnavailable('identity provider', '5');
     }
     let response: Response;
     try {
@@ -89,7 +99,19 @@ export class ClinicApi {
         parsed = undefined;
       }
     }
-    if (response.status === 401) throw new SignInRequired('expired');
+    if (response.status === 401) {
+      // The app no longer accepts this person's token (signed out elsewhere, expired grant):
+      // end the screen's session too, or the front door would send them straight back here.
+      await this.ended(session);
+      throw new SignInRequired('expired');
+    }
+    if (response.status === 429) {
+      throw new ServiceUnavailable(
+        app,
+        response.headers.get('retry-after') ?? undefined,
+        'Too many requests from you in the last minute; try again in a few seconds.',
+      );
+    }
     if (response.status === 403) throw new ScreenForbidden(problemMessages(parsed as ApiProblem)[0]);
     if (response.status >= 500) {
       this.logger.warn({ msg: 'app answered an error', app, status: response.status });
@@ -100,6 +122,22 @@ export class ClinicApi {
       );
     }
     return { status: response.status, body: parsed as T };
+  }
+
+  /**
+   * A read that must succeed: the body of a 200; a 404 is the not-found page, and any other
+   * answer an error page (never an empty list shown as if there were nothing).
+   */
+  async read<T>(session: WebSession, app: ClinicApp, path: string): Promise<T> {
+    const answer = await this.get<T>(session, app, path);
+    if (answer.status === 200) return answer.body;
+    if (answer.status === 404) throw new NotFoundException();
+    this.logger.warn({ msg: 'unexpected answer', app, status: answer.status });
+    throw new ServiceUnavailable(app);
+  }
+
+  private async ended(session: WebSession): Promise<void> {
+    await this.sessions.end(session);
   }
 }
 

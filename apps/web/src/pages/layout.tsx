@@ -36,7 +36,13 @@ export function landingOf(roles: readonly Role[]): string | undefined {
 /** The page shell: header with who is signed in, the role's menu, the content, the idle warning. */
 export function Layout(props: {
   ctx: PageContext;
+  /** The page's heading; it may name a patient. */
   title: string;
+  /**
+   * The browser's title (tab, window, history, bookmarks), which outlives the session: never a
+   * name. Required when `title` holds PHI; otherwise the heading is used.
+   */
+  tab?: string;
   current?: string;
   children: ComponentChildren;
 }) {
@@ -50,7 +56,7 @@ export function Layout(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <link rel="icon" href="data:," />
-        <title>{`${title} · Synthetic Family Clinic`}</title>
+        <title>{`${props.tab ?? title} · Synthetic Family Clinic`}</title>
         <link rel="stylesheet" href={ctx.style} />
         <script src={ctx.script} defer />
       </head>

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CsrfRefused, ScreenForbidden, ServiceUnavailable, SignInRequired } from '../session/screen-errors';
-import { CSRF_HEADER } from '../session/screen.guard';
+import { CSRF_HEADER, SESSION_COOKIE } from '../session/screen.guard';
 import { ProblemPage } from './home.view';
 import { Pages } from './page-context';
 import { sendPage } from './render';
@@ -28,6 +28,7 @@ export class ScreenExceptionsFilter implements ExceptionFilter {
         : sendPage(res, ProblemPage({ ctx: this.pages.context(), title, message }), status);
 
     if (exception instanceof SignInRequired) {
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
       if (fromScript) res.status(401).end();
       else res.redirect(303, `/?signed-out=${exception.reason}`);
       return;
@@ -54,8 +55,20 @@ export class ScreenExceptionsFilter implements ExceptionFilter {
       page(
         503,
         'Try again shortly',
-        `The ${exception.app} service is not answering right now. Try again in a few seconds.`,
+        exception.detail ??
+          `The ${exception.app} service is not answering right now. Try again in a few seconds.`,
       );
+      return;
+    }
+    const parserStatus = (exception as { status?: unknown }).status;
+    if (
+      !(exception instanceof HttpException) &&
+      typeof parserStatus === 'number' &&
+      parserStatus >= 400 &&
+      parserStatus < 500
+    ) {
+      // The body parser's refusals (too large, too many fields, a charset it cannot read).
+      page(parserStatus, 'Not possible', 'The form could not be read. Reload the page and send it again.');
       return;
     }
     if (exception instanceof HttpException) {

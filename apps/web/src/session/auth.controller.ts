@@ -76,6 +76,9 @@ export class AuthController {
       const idToken = staff.stored().idToken;
       const claimed = idToken ? decodeJwt(idToken).preferred_username : undefined;
       const username = typeof claimed === 'string' ? claimed : staff.subject;
+      // Signing in again in the same browser ends the session it had (and revokes its grant).
+      const previous = this.sessions.find(cookieOf(req, SESSION_COOKIE)).session;
+      if (previous) await this.sessions.end(previous);
       const session = this.sessions.create(staff, username);
       this.logger.log({ msg: 'signed in', subject: session.subject, roles: session.roles.join(',') });
       res.cookie(SESSION_COOKIE, session.id, this.cookie(this.config.identity.sessionMaxSeconds));

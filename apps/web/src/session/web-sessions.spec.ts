@@ -46,6 +46,18 @@ describe('the screen sessions', () => {
     expect(sessions.takeSignIn('not-a-handle')).toBeUndefined();
   });
 
+  it('keeps a sign-in in progress through a flood of others, and refuses a tampered or foreign handle', () => {
+    const sessions = new WebSessions({ idleSeconds: 60, maxSeconds: 120 }, clock);
+    const mine = sessions.beginSignIn({ verifier: 'mine', state: 'my-state' }, '/');
+    for (let i = 0; i < 5_000; i++) sessions.beginSignIn({ verifier: `v${i}`, state: `s${i}` }, '/');
+    const raw = Buffer.from(mine, 'base64url');
+    raw[raw.length - 1] ^= 1;
+    expect(sessions.takeSignIn(raw.toString('base64url'))).toBeUndefined();
+    const other = new WebSessions({ idleSeconds: 60, maxSeconds: 120 }, clock);
+    expect(other.takeSignIn(mine)).toBeUndefined();
+    expect(sessions.takeSignIn(mine)).toMatchObject({ verifier: 'mine', state: 'my-state' });
+  });
+
   it('hands out unguessable, distinct session ids and form tokens', () => {
     const sessions = new WebSessions({ idleSeconds: 60, maxSeconds: 120 }, clock);
     const a = sessions.create(staff(), 'physician');

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '@app/identity';
 import type { StaffSession, WebAuthorization } from '@app/identity/client';
 
@@ -24,7 +24,8 @@ interface PendingSignIn extends Pick<WebAuthorization, 'verifier' | 'state'> {
 }
 
 const PENDING_TTL_MS = 10 * 60_000;
-const MAX_PENDING = 1_000;
+/** Callbacks remembered as used (one use each); older ones are refused by age anyway. */
+const MAX_CONSUMED = 10_000;
 const MAX_SESSIONS = 10_000;
 
 /** 256 random bits, base64url: a session or sign-in handle nobody can guess. */
@@ -43,32 +44,51 @@ export function sameSecret(a: string, b: string): boolean {
  */
 export class WebSessions {
   private readonly sessions = new Map<string, WebSession>();
-  private readonly pending = new Map<string, PendingSignIn>();
+  /** The states of callbacks already taken, with when they were started: each is good once. */
+  private readonly consumed = new Map<string, number>();
+  /** Seals sign-ins in progress into their cookie: this process's key, never stored. */
+  private readonly sealKey = randomBytes(32);
 
   constructor(
     private readonly limits: { readonly idleSeconds: number; readonly maxSeconds: number },
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Remembers a sign-in in progress under a fresh handle (the browser's sign-in cookie). */
+  /**
+   * A sign-in in progress, sealed (AES-256-GCM under this process's key) into the value of the
+   * browser's sign-in cookie: the server keeps nothing until the callback, so a flood of
+   * `GET /login` cannot push a person's sign-in out.
+   */
   beginSignIn(authorization: Pick<WebAuthorization, 'verifier' | 'state'>, returnTo: string): string {
-    this.sweep();
-    if (this.pending.size >= MAX_PENDING) {
-      // Oldest first: a flood of abandoned sign-ins cannot grow memory without bound.
-      this.pending.delete(this.pending.keys().next().value!);
-    }
-    const handle = newHandle();
-    this.pending.set(handle, { ...authorization, createdAt: this.now(), returnTo });
-    return handle;
+    const pending: PendingSignIn = { ...authorization, createdAt: this.now(), returnTo };
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(pending), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
   }
 
-  /** The sign-in started under `handle`, once (a second callback with it finds nothing). */
+  /** The sign-in sealed in `handle`, once, within 10 minutes; undefined for anything else. */
   takeSignIn(handle: string | undefined): PendingSignIn | undefined {
-    if (!handle) return undefined;
-    const found = this.pending.get(handle);
-    this.pending.delete(handle);
-    if (!found || this.now() - found.createdAt > PENDING_TTL_MS) return undefined;
-    return found;
+    if (!handle || handle.length > 4096) return undefined;
+    let pending: PendingSignIn;
+    try {
+      const raw = Buffer.from(handle, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      pending = JSON.parse(
+        Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'),
+      ) as PendingSignIn;
+    } catch {
+      return undefined; // not ours, tampered, or sealed by an earlier process
+    }
+    const now = this.now();
+    if (now - pending.createdAt > PENDING_TTL_MS || this.consumed.has(pending.state)) return undefined;
+    for (const [state, createdAt] of this.consumed) {
+      if (now - createdAt <= PENDING_TTL_MS && this.consumed.size < MAX_CONSUMED) break;
+      this.consumed.delete(state);
+    }
+    this.consumed.set(pending.state, pending.createdAt);
+    return pending;
   }
 
   create(staff: StaffSession, username: string): WebSession {
@@ -128,8 +148,6 @@ export class WebSessions {
 
   private sweep(): void {
     const now = this.now();
-    for (const [handle, p] of this.pending)
-      if (now - p.createdAt > PENDING_TTL_MS) this.pending.delete(handle);
     for (const s of this.sessions.values()) {
       if (
         now - s.lastActiveAt > this.limits.idleSeconds * 1000 ||

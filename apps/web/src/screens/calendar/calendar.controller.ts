@@ -26,16 +26,16 @@ export class CalendarController {
     const week = weekOf(day);
     const range = `from=${week.monday}&to=${week.sunday}`;
     const [appointments, reminders] = await Promise.all([
-      this.api.get<Appointment[]>(session, 'scheduling', `/appointments?${range}`),
-      this.api.get<Reminder[]>(session, 'scheduling', `/reminders?${range}`),
+      this.api.read<Appointment[]>(session, 'scheduling', `/appointments?${range}`),
+      this.api.read<Reminder[]>(session, 'scheduling', `/reminders?${range}`),
     ]);
     sendPage(
       res,
       CalendarPage({
         ctx: this.pages.context(session),
         week,
-        appointments: appointments.status === 200 ? appointments.body : [],
-        reminders: reminders.status === 200 ? reminders.body : [],
+        appointments,
+        reminders,
         problem:
           day !== undefined && dayOf(day) === undefined
             ? 'That week is not a calendar date (YYYY-MM-DD): this week is shown.'

@@ -4,7 +4,7 @@ import { Pages } from '../../pages/page-context';
 import { sendPage } from '../../pages/render';
 import { CurrentSession, Screen } from '../../session/screen.guard';
 import type { WebSession } from '../../session/web-sessions';
-import { ServiceUnavailable } from '../../session/screen-errors';
+import { ScreenForbidden, ServiceUnavailable, SignInRequired } from '../../session/screen-errors';
 import { DoctorRunner } from './doctor.runner';
 import { DoctorPage } from './doctor.view';
 
@@ -25,6 +25,8 @@ export class DoctorController {
     try {
       sendPage(res, DoctorPage({ ctx, run: await this.doctor.run(session) }));
     } catch (error) {
+      // Not the doctor's failure: the person must sign in again, or may not see this.
+      if (error instanceof SignInRequired || error instanceof ScreenForbidden) throw error;
       // The doctor's errors name the operation, the resource and the endpoint: no PHI.
       this.logger.warn({ msg: 'doctor could not run', error: (error as Error).name });
       const failure =

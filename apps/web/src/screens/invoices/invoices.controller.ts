@@ -18,11 +18,12 @@ export class InvoicesController {
 
   @Get()
   async index(@CurrentSession() session: WebSession, @Res() res: Response): Promise<void> {
-    const answer = await this.api.get<Invoice[]>(session, 'billing', `/invoices?limit=${INVOICE_LIST_LIMIT}`);
-    sendPage(
-      res,
-      InvoicesPage({ ctx: this.pages.context(session), invoices: answer.status === 200 ? answer.body : [] }),
+    const invoices = await this.api.read<Invoice[]>(
+      session,
+      'billing',
+      `/invoices?limit=${INVOICE_LIST_LIMIT}`,
     );
+    sendPage(res, InvoicesPage({ ctx: this.pages.context(session), invoices }));
   }
 
   @Get(':id')

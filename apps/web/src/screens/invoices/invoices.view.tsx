@@ -115,7 +115,7 @@ export function InvoicesPage(props: { ctx: PageContext; invoices: readonly Invoi
 export function InvoicePage(props: { ctx: PageContext; invoice: Invoice }) {
   const { invoice } = props;
   return (
-    <Layout ctx={props.ctx} title={`Invoice for ${invoice.patientName}`} current="/invoices">
+    <Layout ctx={props.ctx} title={`Invoice for ${invoice.patientName}`} tab="Invoice" current="/invoices">
       <p>
         <a href="/invoices">Back to the invoices</a>
       </p>

@@ -114,4 +114,43 @@ describe('the break-it panel and its routes', () => {
     expect(res.end).toHaveBeenCalledTimes(1);
     expect(reader.read).toHaveBeenCalledTimes(1);
   });
+
+  it('lets one person follow two journeys live at once, not three (their read limit is shared)', async () => {
+    const response = () => {
+      const res = {
+        status: jest.fn(),
+        setHeader: jest.fn(),
+        flushHeaders: jest.fn(),
+        write: jest.fn(),
+        end: jest.fn(),
+      };
+      res.status.mockReturnValue(res);
+      res.setHeader.mockReturnValue(res);
+      return res;
+    };
+    const reader = { read: jest.fn().mockResolvedValue(model('embedded')) };
+    const controller = new JourneyController(
+      {} as Pages,
+      {} as ClinicApi,
+      reader as unknown as JourneyReader,
+      { find: () => ({ session }) } as unknown as WebSessions,
+      { profile: 'embedded' } as WebConfig,
+    );
+    const [a, b, c] = [response(), response(), response()];
+    const req = { on: jest.fn() };
+    const first = controller.events(session, RECORD, req as never, a as never);
+    const second = controller.events(session, RECORD, req as never, b as never);
+    await controller.events(session, RECORD, req as never, c as never);
+    expect(c.status).toHaveBeenCalledWith(429);
+    expect(c.write).not.toHaveBeenCalled();
+    controller.onModuleDestroy();
+    await Promise.all([first, second]);
+    // Both ended: the person may open another.
+    const d = response();
+    const fourth = controller.events(session, RECORD, req as never, d as never);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(d.status).toHaveBeenCalledWith(200);
+    controller.onModuleDestroy();
+    await fourth;
+  });
 });

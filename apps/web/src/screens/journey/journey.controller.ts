@@ -39,6 +39,8 @@ export const LIVE = {
   forMs: 120_000,
   /** A comment line at least this often, so idle connections are not cut by proxies. */
   keepAliveMs: 15_000,
+  /** Live streams one person may have open at once (2 x 120 reads/min stays under 300). */
+  streamsPerSession: 2,
 } as const;
 
 /** The notices after a lab action (fixed texts: nothing from the URL is echoed). */
@@ -66,6 +68,11 @@ export class JourneyController implements OnModuleDestroy {
   private readonly logger = new Logger(JourneyController.name);
   /** The open live streams: ended when the screen shuts down, which would otherwise wait for them. */
   private readonly streams = new Set<AbortController>();
+  /**
+   * Open streams per session: each polls four apps as that person, whose per-person read limit
+   * (300 a minute) the screen must not use up; a third tab's journey stays as rendered.
+   */
+  private readonly perSession = new Map<string, number>();
 
   constructor(
     private readonly pages: Pages,
@@ -109,6 +116,16 @@ export class JourneyController implements OnModuleDestroy {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
+    const open = this.perSession.get(session.id) ?? 0;
+    if (open >= LIVE.streamsPerSession) {
+      // EventSource gives up on a non-200: that page keeps the diagram it has, and Reload works.
+      res
+        .status(429)
+        .setHeader('Retry-After', String(LIVE.forMs / 1000))
+        .end();
+      return;
+    }
+    this.perSession.set(session.id, open + 1);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -161,6 +178,9 @@ export class JourneyController implements OnModuleDestroy {
       this.logger.warn({ msg: 'journey stream failed', error: (error as Error).name });
     } finally {
       this.streams.delete(stop);
+      const left = (this.perSession.get(session.id) ?? 1) - 1;
+      if (left > 0) this.perSession.set(session.id, left);
+      else this.perSession.delete(session.id);
       res.end();
     }
   }

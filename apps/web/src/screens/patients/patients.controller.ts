@@ -107,14 +107,14 @@ export class PatientsController {
     @Res() res: Response,
   ): Promise<void> {
     const patient = await this.patientOr404(session, id);
-    const records = await this.api.get<RecordSummary[]>(session, 'emr', `/patients/${id}/records`);
+    const records = await this.api.read<RecordSummary[]>(session, 'emr', `/patients/${id}/records`);
     sendPage(
       res,
       PatientPage({
         ctx: this.pages.context(session),
         session,
         patient,
-        records: records.status === 200 ? records.body : [],
+        records,
         saved: registered === '1',
       }),
     );

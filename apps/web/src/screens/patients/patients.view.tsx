@@ -151,8 +151,15 @@ export function PatientPage(props: {
   saved?: boolean;
 }) {
   const { patient } = props;
+  // The journey view is the physicians' and administrators' (a nurse's link would answer 403).
+  const journeys = props.session.roles.includes('physician');
   return (
-    <Layout ctx={props.ctx} title={`${patient.givenName} ${patient.familyName}`} current="/patients">
+    <Layout
+      ctx={props.ctx}
+      title={`${patient.givenName} ${patient.familyName}`}
+      tab="Patient"
+      current="/patients"
+    >
       {props.saved && <Notice kind="success">Patient registered.</Notice>}
       <dl class="facts card">
         <dt>MRN</dt>
@@ -185,7 +192,7 @@ export function PatientPage(props: {
               <th scope="col">Type</th>
               <th scope="col">Diagnoses</th>
               <th scope="col">Medications</th>
-              <th scope="col">Journey</th>
+              {journeys && <th scope="col">Journey</th>}
             </tr>
           </thead>
           <tbody>
@@ -195,9 +202,11 @@ export function PatientPage(props: {
                 <td>{r.visitType}</td>
                 <td>{r.diagnoses.map((d) => `${d.icd10} ${d.description}`).join('; ')}</td>
                 <td>{r.medications.map((m) => `${m.name} (${m.pharmacyId})`).join('; ')}</td>
-                <td>
-                  <a href={`/records/${r.id}/journey`}>Journey</a>
-                </td>
+                {journeys && (
+                  <td>
+                    <a href={`/records/${r.id}/journey`}>Journey</a>
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -259,6 +268,7 @@ export function RecordFormPage(props: {
     <Layout
       ctx={props.ctx}
       title={`New record: ${props.patient.givenName} ${props.patient.familyName}`}
+      tab="New record"
       current="/patients"
     >
       <p>

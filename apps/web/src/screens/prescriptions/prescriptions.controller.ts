@@ -54,7 +54,7 @@ export class PrescriptionsController {
     @Res() res: Response,
   ): Promise<void> {
     const status: StatusFilter = requested === 'sent' || requested === 'rejected' ? requested : '';
-    const answer = await this.api.get<Prescription[]>(
+    const prescriptions = await this.api.read<Prescription[]>(
       session,
       'prescription',
       `/prescriptions?limit=${LIST_LIMIT}${status ? `&status=${status}` : ''}`,
@@ -65,7 +65,7 @@ export class PrescriptionsController {
         ctx: this.pages.context(session),
         session,
         status,
-        prescriptions: answer.status === 200 ? answer.body : [],
+        prescriptions,
       }),
     );
   }

@@ -152,6 +152,7 @@ export function PrescriptionPage(props: {
     <Layout
       ctx={props.ctx}
       title={`${p.medicationName} for ${p.patientGivenName} ${p.patientFamilyName}`}
+      tab="Prescription"
       current="/prescriptions"
     >
       <p>
