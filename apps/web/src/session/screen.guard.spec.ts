@@ -40,7 +40,7 @@ describe('the screen guard', () => {
   const module = WebModule.forRoot({
     identity: { sessionIdleSeconds: 60, sessionMaxSeconds: 600 },
   } as WebConfig);
-  const routes = routesOf((module.controllers ?? []));
+  const routes = routesOf(module.controllers ?? []);
   const guard = new ScreenGuard(new Reflector(), new WebSessions({ idleSeconds: 60, maxSeconds: 600 }), {
     origin: 'http://127.0.0.1:8080',
   } as WebConfig);
