@@ -135,11 +135,13 @@ describe('the clerk, the scheduler, the pharmacist and the privacy officer at th
     await card.getByRole('link').click();
     await page.waitForURL(`${screen}/invoices/${invoice.id}`);
     expect(await page.locator('tfoot td.total').textContent()).toBe(dollars(invoice.totalCents));
+    await checkScreen(page, 'billing-invoice', PHI);
 
     const refused = await page.goto(`${screen}/patients`);
     expect(refused?.status()).toBe(403);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Not for your role');
     await expect(page.getByRole('link', { name: 'Patients' }).count()).resolves.toBe(0);
+    await checkScreen(page, 'billing-forbidden', PHI);
   });
 
   it('the scheduler sees the appointment in its week, with its time in UTC, and the reminders of that week', async () => {

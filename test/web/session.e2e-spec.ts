@@ -50,6 +50,7 @@ describe('automatic logoff at the screen', () => {
     expect(await page.getByRole('status').textContent()).toContain(
       'signed out after a period without activity',
     );
+    await checkScreen(page, 'signed-out-idle');
     await page.goto(`${screen}/patients`);
     expect(new URL(page.url()).pathname).toBe('/');
     await page.context().close();
