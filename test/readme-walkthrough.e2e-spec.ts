@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { groupOf, pidListeningOn } from './support/proc';
-import { launchBrowser, newPage, signIn } from './web/browser';
+import { findChromium, launchBrowser, newPage, signIn } from './web/browser';
 import {
   markedBlocks,
   outputsByBlock,
@@ -160,7 +160,7 @@ describe('the README walkthrough and the workshop, run as written against npm st
     WALKTHROUGH_TIMEOUT_MS + 10_000,
   );
 
-  it(
+  (findChromium() ? it : it.skip)(
     "the README's screen: at npm start's screen the documented physician signs in, enters a record and watches it reach the three systems",
     async () => {
       // The screen npm start runs, as a person opens it: its own process, the provider's

@@ -7,87 +7,93 @@
 import type { Browser, Page } from 'playwright-core';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import { checkScreen, findChromium, launchBrowser, newPage, passwordOf, signIn } from './browser';
 
 const PATIENT = { givenName: 'Avery', familyName: 'Awsprofile', dateOfBirth: '1979-02-14' };
 const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
 
-(findMotoServer() ? describe : describe.skip)('the screen in the aws profile (moto)', () => {
-  let clinic: Clinic;
-  let browser: Browser;
-  let page: Page;
-  let screen: string;
-  let journey: string;
+(findMotoServer() && findChromium() ? describe : describe.skip)(
+  'the screen in the aws profile (moto)',
+  () => {
+    let clinic: Clinic;
+    let browser: Browser;
+    let page: Page;
+    let screen: string;
+    let journey: string;
 
-  beforeAll(async () => {
-    clinic = (await startClinicUnderTest(
-      'aws',
-      ['emr', 'billing', 'scheduling', 'prescription'],
-      {},
-      { screen: true },
-    ))!;
-    screen = clinic.screen!.url;
-    browser = await launchBrowser();
-    page = await newPage(browser);
-  }, 240_000);
+    beforeAll(async () => {
+      clinic = (await startClinicUnderTest(
+        'aws',
+        ['emr', 'billing', 'scheduling', 'prescription'],
+        {},
+        { screen: true },
+      ))!;
+      screen = clinic.screen!.url;
+      browser = await launchBrowser();
+      page = await newPage(browser);
+    }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await clinic?.stop();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await clinic?.stop();
+    });
 
-  it('shows the record reaching the three systems, with no break-it panel', async () => {
-    await signIn(page, screen, 'physician', passwordOf(clinic.env.identityStateDir, 'physician'));
-    await page.getByLabel('Given name').fill(PATIENT.givenName);
-    await page.getByLabel('Family name').fill(PATIENT.familyName);
-    await page.getByLabel('Date of birth').fill(PATIENT.dateOfBirth);
-    await page.getByRole('button', { name: 'Register' }).click();
-    await page.getByRole('link', { name: 'New record' }).click();
-    await page.getByLabel('Diagnosis 1').fill('I10');
-    await page.getByLabel('Medication 1').fill('197361');
-    await page.getByLabel('Dose').first().fill('5 mg');
-    await page.getByLabel('Quantity').first().fill('30');
-    await page.getByRole('button', { name: 'Save record' }).click();
-    await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
-    journey = new URL(page.url()).pathname;
-    for (const consumer of ['billing', 'scheduling', 'prescription'])
-      await page.locator(`#lane-${consumer}`).and(page.locator('[data-effect]')).waitFor({ timeout: 60_000 });
-    await expect(page.getByText('aws profile').count()).resolves.toBeGreaterThan(0);
-    await expect(page.getByRole('heading', { name: /Break it/ }).count()).resolves.toBe(0);
-    await expect(page.getByRole('button', { name: 'Send a tampered copy' }).count()).resolves.toBe(0);
-    await checkScreen(page, 'aws-journey', PHI);
-  }, 120_000);
+    it('shows the record reaching the three systems, with no break-it panel', async () => {
+      await signIn(page, screen, 'physician', passwordOf(clinic.env.identityStateDir, 'physician'));
+      await page.getByLabel('Given name').fill(PATIENT.givenName);
+      await page.getByLabel('Family name').fill(PATIENT.familyName);
+      await page.getByLabel('Date of birth').fill(PATIENT.dateOfBirth);
+      await page.getByRole('button', { name: 'Register' }).click();
+      await page.getByRole('link', { name: 'New record' }).click();
+      await page.getByLabel('Diagnosis 1').fill('I10');
+      await page.getByLabel('Medication 1').fill('197361');
+      await page.getByLabel('Dose').first().fill('5 mg');
+      await page.getByLabel('Quantity').first().fill('30');
+      await page.getByRole('button', { name: 'Save record' }).click();
+      await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
+      journey = new URL(page.url()).pathname;
+      for (const consumer of ['billing', 'scheduling', 'prescription'])
+        await page
+          .locator(`#lane-${consumer}`)
+          .and(page.locator('[data-effect]'))
+          .waitFor({ timeout: 60_000 });
+      await expect(page.getByText('aws profile').count()).resolves.toBeGreaterThan(0);
+      await expect(page.getByRole('heading', { name: /Break it/ }).count()).resolves.toBe(0);
+      await expect(page.getByRole('button', { name: 'Send a tampered copy' }).count()).resolves.toBe(0);
+      await checkScreen(page, 'aws-journey', PHI);
+    }, 120_000);
 
-  it("refuses the lab's routes, form token and all", async () => {
-    const csrf = await page.locator('body').getAttribute('data-csrf');
-    for (const action of ['tamper', 'forge', 'replay']) {
-      const answer = await page.request.post(`${screen}${journey}/lab/${action}`, {
+    it("refuses the lab's routes, form token and all", async () => {
+      const csrf = await page.locator('body').getAttribute('data-csrf');
+      for (const action of ['tamper', 'forge', 'replay']) {
+        const answer = await page.request.post(`${screen}${journey}/lab/${action}`, {
+          headers: { origin: screen, 'x-csrf-token': csrf! },
+          maxRedirects: 0,
+        });
+        expect({ action, status: answer.status() }).toEqual({ action, status: 404 });
+      }
+      const pause = await page.request.post(`${screen}${journey}/transport/billing/pause`, {
         headers: { origin: screen, 'x-csrf-token': csrf! },
         maxRedirects: 0,
       });
-      expect({ action, status: answer.status() }).toEqual({ action, status: 404 });
-    }
-    const pause = await page.request.post(`${screen}${journey}/transport/billing/pause`, {
-      headers: { origin: screen, 'x-csrf-token': csrf! },
-      maxRedirects: 0,
+      expect(pause.status()).toBe(404);
     });
-    expect(pause.status()).toBe(404);
-  });
 
-  it("shows the administrator the doctor's findings where keys exist", async () => {
-    const admin = await newPage(browser);
-    try {
-      await signIn(admin, screen, 'admin', passwordOf(clinic.env.identityStateDir, 'admin'));
-      expect(new URL(admin.url()).pathname).toBe('/doctor');
-      await expect(admin.locator('#doctor-summary').textContent()).resolves.toMatch(
-        /^(OK|NOT OK) \d+ passed, \d+ warnings?, \d+ failed$/,
-      );
-      // In this profile the keys are KMS keys: their state and policy are checked.
-      await expect(admin.locator('tr[data-check^="key."]').count()).resolves.toBeGreaterThan(0);
-      await expect(admin.locator('tr[data-check="queue.encryption"]').count()).resolves.toBeGreaterThan(0);
-      await checkScreen(admin, 'aws-doctor');
-    } finally {
-      await admin.context().close();
-    }
-  }, 60_000);
-});
+    it("shows the administrator the doctor's findings where keys exist", async () => {
+      const admin = await newPage(browser);
+      try {
+        await signIn(admin, screen, 'admin', passwordOf(clinic.env.identityStateDir, 'admin'));
+        expect(new URL(admin.url()).pathname).toBe('/doctor');
+        await expect(admin.locator('#doctor-summary').textContent()).resolves.toMatch(
+          /^(OK|NOT OK) \d+ passed, \d+ warnings?, \d+ failed$/,
+        );
+        // In this profile the keys are KMS keys: their state and policy are checked.
+        await expect(admin.locator('tr[data-check^="key."]').count()).resolves.toBeGreaterThan(0);
+        await expect(admin.locator('tr[data-check="queue.encryption"]').count()).resolves.toBeGreaterThan(0);
+        await checkScreen(admin, 'aws-doctor');
+      } finally {
+        await admin.context().close();
+      }
+    }, 60_000);
+  },
+);

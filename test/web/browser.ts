@@ -11,8 +11,37 @@ import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { readStaffPasswords } from '@app/identity';
 
-/** Chromium's path: CLINIC_CHROMIUM, else Debian's. */
-export const CHROMIUM = process.env.CLINIC_CHROMIUM ?? '/usr/bin/chromium';
+/** Where a Chromium usually is: Debian's package first, then other Linux packages and macOS apps. */
+const KNOWN_CHROMIUMS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+];
+
+/**
+ * The Chromium the browser tests drive: CLINIC_CHROMIUM, else the first one installed. None:
+ * in CI an error (a silent skip would hide a broken machine), elsewhere undefined after a loud
+ * warning, so the browser suites skip, as the moto suites do.
+ */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const found = env.CLINIC_CHROMIUM
+    ? [env.CLINIC_CHROMIUM].filter(existsSync)[0]
+    : KNOWN_CHROMIUMS.find(existsSync);
+  if (found) return found;
+  const why = env.CLINIC_CHROMIUM
+    ? `CLINIC_CHROMIUM (${env.CLINIC_CHROMIUM}) does not exist`
+    : 'no Chromium found (Debian: apt-get install -y chromium; or set CLINIC_CHROMIUM to a Chromium or Chrome binary)';
+  if (env.CI) throw new Error(`${why}. CI must run the browser suites; .ci/run installs Debian's chromium.`);
+  console.warn(`\n*** SKIPPING browser suites: ${why}. They run in CI. ***\n`);
+  return undefined;
+}
+
+/** `describe` when a Chromium is there, else `describe.skip` (after {@link findChromium} warned). */
+export function describeWithBrowser(): jest.Describe {
+  return findChromium() ? describe : describe.skip;
+}
 
 /**
  * Where screenshots go: CLINIC_SCREENSHOTS_DIR (`npm run screenshots` sets docs/images/screens,
@@ -23,14 +52,10 @@ export const SCREENSHOTS_DIR = path.resolve(
 );
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}. Install Debian's package (apt-get install -y chromium; .ci/run does) or set CLINIC_CHROMIUM to a Chromium binary.`,
-    );
-  }
+  const executablePath = findChromium({ ...process.env, CI: 'true' });
   // As root (CI), Chromium refuses to start with its sandbox; the pages are the clinic's own.
   const args = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
-  return chromium.launch({ executablePath: CHROMIUM, args, timeout: 30_000 });
+  return chromium.launch({ executablePath, args, timeout: 30_000 });
 }
 
 /** Script errors each page has thrown (a screen must throw none). */

@@ -8,14 +8,14 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { api, startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import { checkScreen, describeWithBrowser, launchBrowser, newPage, passwordOf, signIn } from './browser';
 
 const PATIENT = { givenName: 'Juniper', familyName: 'Journeytest', dateOfBirth: '1968-09-23' };
 const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
 const CONSUMERS = ['billing', 'scheduling', 'prescription'] as const;
 const LIVE_TIMEOUT_MS = 30_000;
 
-describe('the journey view at the screen', () => {
+describeWithBrowser()('the journey view at the screen', () => {
   let clinic: Clinic;
   let browser: Browser;
   let page: Page;

@@ -6,12 +6,12 @@
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import { checkScreen, describeWithBrowser, launchBrowser, newPage, passwordOf, signIn } from './browser';
 
 const PATIENT = { givenName: 'Rowan', familyName: 'Screentest', dateOfBirth: '1975-04-12' };
 const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
 
-describe('the physician at the screen', () => {
+describeWithBrowser()('the physician at the screen', () => {
   let clinic: Clinic;
   let browser: Browser;
   let page: Page;

@@ -5,11 +5,11 @@
  */
 import type { Browser } from 'playwright-core';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import { checkScreen, describeWithBrowser, launchBrowser, newPage, passwordOf, signIn } from './browser';
 
 const IDLE_SECONDS = 12;
 
-describe('automatic logoff at the screen', () => {
+describeWithBrowser()('automatic logoff at the screen', () => {
   let clinic: Clinic;
   let browser: Browser;
   let screen: string;
