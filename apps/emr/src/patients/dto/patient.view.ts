@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import type { Patient } from '../patient.entity';
 
 /**
@@ -44,22 +44,13 @@ export function patientView(patient: Patient): PatientView {
  * A patient as a search lists it: enough to tell two patients apart and open the right one
  * (no phone, no registration time).
  */
-export class PatientSummaryView {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty({ example: 'SYN-000123' })
-  mrn!: string;
-
-  @ApiProperty({ example: 'Alex' })
-  givenName!: string;
-
-  @ApiProperty({ example: 'Testpatient' })
-  familyName!: string;
-
-  @ApiProperty({ example: '1980-01-01', description: 'YYYY-MM-DD' })
-  dateOfBirth!: string;
-}
+export class PatientSummaryView extends PickType(PatientView, [
+  'id',
+  'mrn',
+  'givenName',
+  'familyName',
+  'dateOfBirth',
+] as const) {}
 
 export function patientSummaryView(patient: Patient): PatientSummaryView {
   return {
