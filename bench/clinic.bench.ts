@@ -448,7 +448,7 @@ export function reportClinicBench(result: ClinicBenchResult): boolean {
 export function reportClinicCpu(cpu: ClinicBenchResult['cpu']): void {
   const row = (r: CpuPerRecordRow) => [
     r.process,
-    fmt(r.cpuMs / 1000, 1),
+    fmt(r.cpuMs / 1000, 2),
     fmt(r.msPerRecord, 2),
     r === cpu.loadGenerator ? '' : `${fmt((100 * r.cpuMs) / (cpu.total.cpuMs || 1))} %`,
   ];
@@ -462,20 +462,25 @@ export function reportClinicCpu(cpu: ClinicBenchResult['cpu']): void {
   console.log('(the bench itself, the load generator, is not in the total)');
 }
 
-/** With BENCH_CPU_PROF=1: the top functions by self time of each app. */
+/**
+ * With BENCH_CPU_PROF=1: the top functions by self time of each app. The profiler samples wall
+ * time while the thread is not idle (including time spent waiting for a core), so a function's
+ * CPU per record is estimated as its share of the samples times the process's measured CPU.
+ */
 export function reportClinicProfiles(result: ClinicBenchResult): void {
   for (const { app, summary } of result.profiles ?? []) {
+    const measured = result.cpu.perProcess.find((r) => r.process === app)?.msPerRecord ?? 0;
     console.log(
-      `\n${app}: top functions by self time over the throughput run (${fmt(summary.busyMs / 1000, 1)} s sampled busy)\n`,
+      `\n${app}: top functions by self time over the throughput run (${fmt(summary.busyMs / 1000, 1)} s sampled not idle; ${fmt(measured, 2)} CPU ms/record measured)\n`,
     );
     console.log(
       table(
-        ['function', 'self ms', 'share', 'ms/record'],
+        ['function', 'self ms sampled', 'share', '~CPU ms/record'],
         summary.top.map((f) => [
           f.function,
           fmt(f.selfMs),
           `${fmt(100 * f.share, 1)} %`,
-          fmt(f.selfMs / result.cpu.records, 3),
+          fmt(f.share * measured, 2),
         ]),
       ),
     );

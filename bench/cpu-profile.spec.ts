@@ -13,7 +13,8 @@ const PROFILE: CpuProfile = {
     { id: 3, callFrame: frame('parse', 'file:///repo/node_modules/pkg/lib/parse.js', 41) },
     { id: 4, callFrame: frame('(garbage collector)') },
     { id: 5, callFrame: frame('handle', 'file:///repo/apps/billing/src/handler.ts', 9) },
-    { id: 6, callFrame: frame('', '/repo/libs/x.ts', 0) },
+    { id: 6, callFrame: frame('', '/repo/libs/x.ts', 0), children: [7] },
+    { id: 7, callFrame: frame('writev') },
   ],
   startTime: 1_000,
   endTime: 1_900,
@@ -47,11 +48,12 @@ describe('topFunctions', () => {
     ]);
   });
 
-  it('names an anonymous function and a frame without a file', () => {
-    const profile: CpuProfile = { ...PROFILE, samples: [6, 4], timeDeltas: [0, 100], endTime: 1_200 };
+  it('names an anonymous function, a frame without a file, and the caller of a native function', () => {
+    const profile: CpuProfile = { ...PROFILE, samples: [6, 4, 7], timeDeltas: [0, 100, 100], endTime: 1_300 };
     expect(topFunctions(profile, 10, undefined, '/repo').top.map((f) => f.function)).toEqual([
       '(anonymous) (libs/x.ts:1)',
       '(garbage collector)',
+      'writev <- (anonymous) (libs/x.ts:1)',
     ]);
   });
 });

@@ -14,6 +14,7 @@ export interface CpuProfile {
       readonly lineNumber: number;
       readonly columnNumber?: number;
     };
+    readonly children?: readonly number[];
   }>;
   /** Microseconds, on the same monotonic clock as `process.hrtime`. */
   readonly startTime: number;
@@ -50,6 +51,8 @@ export function topFunctions(
   root = process.cwd(),
 ): ProfileSummary {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const parents = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
   const selfUs = new Map<string, number>();
   let busyUs = 0;
   let at = profile.startTime;
@@ -58,9 +61,14 @@ export function topFunctions(
     const next = i + 1 < profile.samples.length ? at + (profile.timeDeltas[i + 1] ?? 0) : profile.endTime;
     const duration = Math.max(0, next - at);
     if (window && (at < window.fromUs || at > window.toUs)) continue;
-    const frame = nodes.get(profile.samples[i]);
+    const id = profile.samples[i];
+    const frame = nodes.get(id);
     if (!frame || frame.functionName === '(idle)') continue;
-    const key = describe(frame, root);
+    let key = describe(frame, root);
+    // A native function (writev, say) says little on its own: name the JavaScript that called it.
+    const caller = nodes.get(parents.get(id) ?? -1);
+    if (!frame.url && !frame.functionName.startsWith('(') && caller?.url)
+      key += ` <- ${describe(caller, root)}`;
     selfUs.set(key, (selfUs.get(key) ?? 0) + duration);
     busyUs += duration;
   }
