@@ -13,8 +13,9 @@ const PROFILE: CpuProfile = {
     { id: 3, callFrame: frame('parse', 'file:///repo/node_modules/pkg/lib/parse.js', 41) },
     { id: 4, callFrame: frame('(garbage collector)') },
     { id: 5, callFrame: frame('handle', 'file:///repo/apps/billing/src/handler.ts', 9) },
-    { id: 6, callFrame: frame('', '/repo/libs/x.ts', 0), children: [7] },
+    { id: 6, callFrame: frame('', '/repo/libs/x.ts', 0), children: [8] },
     { id: 7, callFrame: frame('writev') },
+    { id: 8, callFrame: frame('writevGeneric', 'node:internal/stream_base_commons', 120), children: [7] },
   ],
   startTime: 1_000,
   endTime: 1_900,
@@ -48,7 +49,7 @@ describe('topFunctions', () => {
     ]);
   });
 
-  it('names an anonymous function, a frame without a file, and the caller of a native function', () => {
+  it('names an anonymous function, a frame without a file, and the nearest non-Node caller of a native one', () => {
     const profile: CpuProfile = { ...PROFILE, samples: [6, 4, 7], timeDeltas: [0, 100, 100], endTime: 1_300 };
     expect(topFunctions(profile, 10, undefined, '/repo').top.map((f) => f.function)).toEqual([
       '(anonymous) (libs/x.ts:1)',

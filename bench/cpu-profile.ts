@@ -65,10 +65,13 @@ export function topFunctions(
     const frame = nodes.get(id);
     if (!frame || frame.functionName === '(idle)') continue;
     let key = describe(frame, root);
-    // A native function (writev, say) says little on its own: name the JavaScript that called it.
-    const caller = nodes.get(parents.get(id) ?? -1);
-    if (!frame.url && !frame.functionName.startsWith('(') && caller?.url)
-      key += ` <- ${describe(caller, root)}`;
+    // A native or Node-internal function (writev, say) says little on its own: name the nearest
+    // caller outside Node's own code (the library or app code that asked for it).
+    if (!frame.functionName.startsWith('(') && (!frame.url || frame.url.startsWith('node:'))) {
+      let up = parents.get(id);
+      while (up !== undefined && !/^(file:|\/)/.test(nodes.get(up)?.url ?? '')) up = parents.get(up);
+      if (up !== undefined) key += ` <- ${describe(nodes.get(up)!, root)}`;
+    }
     selfUs.set(key, (selfUs.get(key) ?? 0) + duration);
     busyUs += duration;
   }
