@@ -2,13 +2,16 @@ import { barChartSvg, niceCeiling } from './chart';
 
 describe('niceCeiling', () => {
   it.each([
-    [0.7, 1],
+    [0.7, 0.8],
     [1, 1],
-    [1.3, 2],
-    [2.2, 2.5],
-    [3, 5],
+    [1.3, 1.6],
+    [2.2, 2.4],
+    [3, 3],
+    [3.1, 4],
     [17.9, 20],
-    [31, 50],
+    [22.9, 24],
+    [25.1, 30],
+    [61, 80],
     [0, 1],
   ])('%p -> %p', (max, nice) => expect(niceCeiling(max)).toBe(nice));
 });
@@ -31,7 +34,14 @@ describe('barChartSvg', () => {
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('CPU per record &lt;clinic&gt;');
     expect(svg).toContain('measured &amp; drawn');
-    expect(svg).toContain('<desc id="desc">emr: 5.00 ms of CPU per record; billing: 2.50 ms');
+    expect(svg).toContain('<desc id="desc">ms of CPU per record: emr 5.00, billing 2.50, total 10.00</desc>');
+  });
+
+  it('labels the axis in round steps', () => {
+    const ticks = [
+      ...svg.matchAll(/<text x="[\d.]+" y="\d+" text-anchor="middle" fill="#555555">([\d.]+)</g),
+    ];
+    expect(ticks.map((m) => m[1])).toEqual(['0', '2.5', '5', '7.5', '10']);
   });
 
   it('draws bars in proportion, the highlighted one in the accent colour', () => {

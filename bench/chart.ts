@@ -8,11 +8,14 @@ export interface Bar {
 const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A "nice" axis end at or above `max`: 1, 2, 2.5 or 5 times a power of ten. */
+/**
+ * A "nice" axis end at or above `max`, whose quarters are round too: 1, 1.2, 1.6, 2, 2.4, 3, 4, 6
+ * or 8 times a power of ten.
+ */
 export function niceCeiling(max: number): number {
   if (!(max > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  return [1, 2, 2.5, 5, 10].map((m) => m * power).find((v) => v >= max)!;
+  return [1, 1.2, 1.6, 2, 2.4, 3, 4, 6, 8, 10].map((m) => m * power).find((v) => v >= max)!;
 }
 
 /**
@@ -37,22 +40,22 @@ export function barChartSvg(options: {
   const axisMax = niceCeiling(Math.max(0, ...bars.map((b) => b.value)));
   const height = top + bars.length * rowHeight + 44;
   const x = (value: number) => labelWidth + (Math.max(0, value) / axisMax) * plotWidth;
-  const decimals = axisMax < 10 ? 1 : 0;
+  const step = axisMax / 4;
   const lines: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="title desc" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="13">`,
     `<title id="title">${escape(options.title)}</title>`,
-    `<desc id="desc">${escape(bars.map((b) => `${b.label}: ${b.value.toFixed(2)} ${unit}`).join('; '))}</desc>`,
+    `<desc id="desc">${escape(`${unit}: ${bars.map((b) => `${b.label} ${b.value.toFixed(2)}`).join(', ')}`)}</desc>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="26" font-size="16" font-weight="600" fill="#1a1a1a">${escape(options.title)}</text>`,
     `<text x="16" y="46" fill="#555555">${escape(options.subtitle)}</text>`,
   ];
   const axisY = top + bars.length * rowHeight;
   for (let i = 0; i <= 4; i++) {
-    const value = (axisMax * i) / 4;
+    const value = step * i;
     const tx = x(value).toFixed(1);
     lines.push(
       `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${axisY}" stroke="#e3e3e3"/>`,
-      `<text x="${tx}" y="${axisY + 18}" text-anchor="middle" fill="#555555">${value.toFixed(decimals)}</text>`,
+      `<text x="${tx}" y="${axisY + 18}" text-anchor="middle" fill="#555555">${Math.round(value * 100) / 100}</text>`,
     );
   }
   lines.push(

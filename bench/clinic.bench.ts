@@ -508,18 +508,25 @@ export function writeClinicResults(result: ClinicBenchResult): void {
     ) + '\n',
   );
   mkdirSync(path.dirname(CPU_CHART_FILE), { recursive: true });
-  const { cpu, throughput } = result;
-  writeFileSync(
-    CPU_CHART_FILE,
-    barChartSvg({
-      title: 'CPU milliseconds per record, by process (npm run bench -- clinic)',
-      subtitle: `${fmt(cpu.records)} records at ${fmt(throughput.recordsPerSecond)} records/s; Node ${machine.node}, ${machine.cores} cores; ${measuredAt.slice(0, 10)}`,
-      unit: 'ms of CPU per record (user + system, whole process tree)',
-      bars: [...cpu.perProcess, cpu.total].map((r) => ({ label: r.process, value: r.msPerRecord })),
-      highlight: ['total'],
-    }),
-  );
+  writeFileSync(CPU_CHART_FILE, cpuChartSvg({ ...result, measuredAt, machine }));
   console.log(
     `(written: ${path.relative(process.cwd(), RESULTS_FILE)}, ${path.relative(process.cwd(), CPU_CHART_FILE)})`,
   );
+}
+
+/** The chart of CPU per record by process, from a run's results (as in bench/results/clinic.json). */
+export function cpuChartSvg(
+  run: Pick<ClinicBenchResult, 'cpu' | 'throughput'> & {
+    measuredAt: string;
+    machine: { node: string; cores: number };
+  },
+): string {
+  const { cpu, throughput, machine } = run;
+  return barChartSvg({
+    title: 'CPU milliseconds per record, by process (npm run bench -- clinic)',
+    subtitle: `${fmt(cpu.records)} records at ${fmt(throughput.recordsPerSecond)} records/s; Node ${machine.node}, ${machine.cores} cores; ${run.measuredAt.slice(0, 10)}`,
+    unit: 'ms of CPU per record (user + system, whole process tree)',
+    bars: [...cpu.perProcess, cpu.total].map((r) => ({ label: r.process, value: r.msPerRecord })),
+    highlight: ['total'],
+  });
 }
