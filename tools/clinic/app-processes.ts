@@ -7,6 +7,8 @@ import type { Output } from './commands';
 import type { RegisteredApp } from './app-registry';
 
 const REGISTER = path.resolve(__dirname, '..', 'register.js');
+/** Lets a profiled service (CLINIC_CPU_PROF_DIR) exit, and so write its profile, on SIGTERM. */
+const CPU_PROF_EXIT = path.resolve(__dirname, 'cpu-prof-exit.js');
 const HEALTHY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
 /** The screen's entry point and default port (the identity provider registers its redirect there). */
@@ -86,7 +88,13 @@ async function startService(
 ): Promise<ServiceProcess> {
   const { name, port } = spec;
   await assertPortFree(port, spec.portVariable, name === 'web' ? 'clinic screen' : `${name} app`);
-  const child = spawn(process.execPath, ['-r', REGISTER, spec.entry], {
+  // CLINIC_CPU_PROF_DIR (the bench's BENCH_CPU_PROF=1): V8's CPU profile of each service, written
+  // to <dir>/<service>/ when it stops.
+  const profileDir = env.CLINIC_CPU_PROF_DIR;
+  const profiling = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`, '-r', CPU_PROF_EXIT]
+    : [];
+  const child = spawn(process.execPath, [...profiling, '-r', REGISTER, spec.entry], {
     env: { ...env, NODE_NO_WARNINGS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

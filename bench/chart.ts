@@ -1,0 +1,76 @@
+/** Hand-written SVG charts for docs/performance.md (no dependency). */
+
+export interface Bar {
+  readonly label: string;
+  readonly value: number;
+}
+
+const escape = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * A "nice" axis end at or above `max`, whose quarters are round too: 1, 1.2, 1.6, 2, 2.4, 3, 4, 6
+ * or 8 times a power of ten.
+ */
+export function niceCeiling(max: number): number {
+  if (!(max > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(max));
+  return [1, 1.2, 1.6, 2, 2.4, 3, 4, 6, 8, 10].map((m) => m * power).find((v) => v >= max)!;
+}
+
+/**
+ * A horizontal bar chart: one bar per entry, its value printed at its end, an axis with five
+ * ticks. `highlight` names bars drawn in the accent colour (the total, say).
+ */
+export function barChartSvg(options: {
+  title: string;
+  subtitle: string;
+  unit: string;
+  bars: readonly Bar[];
+  highlight?: readonly string[];
+}): string {
+  const { bars, unit } = options;
+  const width = 720;
+  const labelWidth = 170;
+  const valueWidth = 90;
+  const top = 64;
+  const rowHeight = 28;
+  const barHeight = 18;
+  const plotWidth = width - labelWidth - valueWidth - 20;
+  const axisMax = niceCeiling(Math.max(0, ...bars.map((b) => b.value)));
+  const height = top + bars.length * rowHeight + 44;
+  const x = (value: number) => labelWidth + (Math.max(0, value) / axisMax) * plotWidth;
+  const step = axisMax / 4;
+  const lines: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="title desc" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="13">`,
+    `<title id="title">${escape(options.title)}</title>`,
+    `<desc id="desc">${escape(`${unit}: ${bars.map((b) => `${b.label} ${b.value.toFixed(2)}`).join(', ')}`)}</desc>`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="16" y="26" font-size="16" font-weight="600" fill="#1a1a1a">${escape(options.title)}</text>`,
+    `<text x="16" y="46" fill="#555555">${escape(options.subtitle)}</text>`,
+  ];
+  const axisY = top + bars.length * rowHeight;
+  for (let i = 0; i <= 4; i++) {
+    const value = step * i;
+    const tx = x(value).toFixed(1);
+    lines.push(
+      `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${axisY}" stroke="#e3e3e3"/>`,
+      `<text x="${tx}" y="${axisY + 18}" text-anchor="middle" fill="#555555">${Math.round(value * 100) / 100}</text>`,
+    );
+  }
+  lines.push(
+    `<text x="${(labelWidth + plotWidth / 2).toFixed(1)}" y="${axisY + 36}" text-anchor="middle" fill="#555555">${escape(unit)}</text>`,
+  );
+  bars.forEach((bar, i) => {
+    const y = top + i * rowHeight;
+    const colour = options.highlight?.includes(bar.label) ? '#b3541e' : '#2f6f9f';
+    const barWidth = Math.max(1, x(bar.value) - labelWidth).toFixed(1);
+    lines.push(
+      `<text x="${labelWidth - 10}" y="${y + barHeight - 4}" text-anchor="end" fill="#1a1a1a">${escape(bar.label)}</text>`,
+      `<rect x="${labelWidth}" y="${y}" width="${barWidth}" height="${barHeight}" fill="${colour}"/>`,
+      `<text x="${(x(bar.value) + 6).toFixed(1)}" y="${y + barHeight - 4}" fill="#1a1a1a">${bar.value.toFixed(2)}</text>`,
+    );
+  });
+  lines.push('</svg>');
+  return lines.join('\n') + '\n';
+}
