@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { assertPortFree } from '@app/local-stack';
-import { appPortOf, type ClinicApp } from '@app/platform';
+import { DEFAULT_WEB_PORT } from '@app/identity';
+import { appPortOf, portSettingOf, type ClinicApp } from '@app/platform';
 import type { Output } from './commands';
 import type { RegisteredApp } from './app-registry';
 
@@ -11,9 +12,8 @@ const REGISTER = path.resolve(__dirname, '..', 'register.js');
 const CPU_PROF_EXIT = path.resolve(__dirname, 'cpu-prof-exit.js');
 const HEALTHY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
-/** The screen's entry point and default port (the identity provider registers its redirect there). */
+/** The screen's entry point. */
 const WEB_ENTRY = path.resolve(__dirname, '..', '..', 'apps', 'web', 'src', 'main.ts');
-const WEB_PORT = 8080;
 const COLOURS: Record<ClinicApp, string> = { emr: '36', billing: '33', scheduling: '35', prescription: '32' };
 
 /** An app running in a process of its own, as in production. */
@@ -25,9 +25,6 @@ export interface AppProcess {
   readonly exited: Promise<number | null>;
   stop(): Promise<void>;
 }
-
-/** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
-export const portOf = appPortOf;
 
 /** A service of the clinic in a process of its own: an app, or the screen. */
 interface ServiceSpec {
@@ -53,7 +50,7 @@ export async function startAppProcess(
   const spec = {
     name: app,
     entry: registered.entry,
-    port: portOf(app, env),
+    port: appPortOf(app, env),
     portVariable: `CLINIC_${app.toUpperCase()}_PORT`,
     colour: COLOURS[app],
   };
@@ -66,9 +63,7 @@ export async function startWebProcess(
   env: NodeJS.ProcessEnv = process.env,
   logs: 'all' | 'problems' = 'all',
 ): Promise<ServiceProcess> {
-  const port = env.CLINIC_WEB_PORT ? Number(env.CLINIC_WEB_PORT) : WEB_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new Error(`CLINIC_WEB_PORT must be a TCP port number, got "${env.CLINIC_WEB_PORT}"`);
+  const port = portSettingOf('CLINIC_WEB_PORT', DEFAULT_WEB_PORT, env);
   return startService(
     { name: 'web', entry: WEB_ENTRY, port, portVariable: 'CLINIC_WEB_PORT', colour: '34' },
     out,

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
-import { loadIdentityConfig, type IdentityConfig } from '@app/identity';
+import { DEFAULT_WEB_PORT, loadIdentityConfig, type IdentityConfig } from '@app/identity';
 import { appPortOf, CLINIC_APPS, type ClinicApp } from '@app/platform';
 
-/** The screen's default port (`CLINIC_WEB_PORT`); the identity provider registers its redirect. */
-export const DEFAULT_WEB_PORT = 8080;
 /** The OAuth client the screen signs people in with (public, code + PKCE). */
 export const DEFAULT_WEB_CLIENT_ID = 'clinic-web';
 

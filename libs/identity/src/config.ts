@@ -32,6 +32,8 @@ export interface IdentityConfig {
 }
 
 export const DEFAULT_IDP_PORT = 3004;
+/** The clinic screen's default port (`CLINIC_WEB_PORT`): the provider registers its redirect there. */
+export const DEFAULT_WEB_PORT = 8080;
 export const DEFAULT_AUDIENCE = 'clinic-api';
 export const DEFAULT_CLIENT_ID = 'clinic-cli';
 const FIFTEEN_MINUTES = 900;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Provider, { errors, type KoaLikeContext, type OidcContext, type OidcToken } from 'oidc-provider';
-import type { IdentityConfig } from '../config';
+import { DEFAULT_WEB_PORT, type IdentityConfig } from '../config';
 import { STAFF, type StaffMember } from '../staff';
 import {
   errorPage,
@@ -17,7 +17,6 @@ import { SignInThrottle } from './throttle';
 
 /** The browser client (the clinic's screen), public with PKCE. */
 export const WEB_CLIENT_ID = 'clinic-web';
-export const DEFAULT_WEB_PORT = 8080;
 /** The one generic answer to a failed sign-in: it never says which of the two was wrong. */
 export const SIGNIN_FAILED_MESSAGE = 'The username or password is not correct.';
 export const SIGNIN_THROTTLED_MESSAGE = 'Too many failed sign-ins. Wait a few minutes, then try again.';

@@ -17,9 +17,13 @@ export const DEFAULT_PORTS: Readonly<Record<ClinicApp, number>> = {
 
 /** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
 export function appPortOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number {
-  const name = `CLINIC_${app.toUpperCase()}_PORT`;
+  return portSettingOf(`CLINIC_${app.toUpperCase()}_PORT`, DEFAULT_PORTS[app], env);
+}
+
+/** A port setting (`CLINIC_WEB_PORT` ...): its value, or the default when unset. */
+export function portSettingOf(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
   const value = env[name];
-  if (value === undefined || value === '') return DEFAULT_PORTS[app];
+  if (value === undefined || value === '') return fallback;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`${name} must be a TCP port number, got "${value}"`);
