@@ -8,7 +8,15 @@
 import { gzipSync } from 'node:zlib';
 import { buildAssets } from '../apps/web/src/pages/assets';
 import { startClinicUnderTest } from '../test/clinic-harness';
-import { launchBrowser, newPage, passwordOf, signIn } from '../test/web/browser';
+import {
+  enterRecord,
+  launchBrowser,
+  newPage,
+  passwordOf,
+  registerPatient,
+  signIn,
+  threeEffectsShown,
+} from '../test/web/browser';
 import { percentile } from './support';
 
 /** What a page may make the browser download besides its HTML, gzip-compressed (bytes). */
@@ -46,29 +54,17 @@ async function journeyLatency(): Promise<boolean> {
     const screen = clinic.screen!.url;
     const page = await newPage(browser);
     await signIn(page, screen, 'physician', passwordOf(clinic.env.identityStateDir, 'physician'));
-    await page.getByLabel('Given name').fill('Bench');
-    await page.getByLabel('Family name').fill('Screenbench');
-    await page.getByLabel('Date of birth').fill('1970-01-01');
-    await page.getByRole('button', { name: 'Register' }).click();
-    await page.waitForURL(/\/patients\/[0-9a-f-]{36}/);
-    const patientPath = new URL(page.url()).pathname;
+    const patientPath = await registerPatient(page, {
+      givenName: 'Bench',
+      familyName: 'Screenbench',
+      dateOfBirth: '1970-01-01',
+    });
     const shown: number[] = [];
     const measured: number[] = [];
     for (let i = 0; i < RECORDS; i++) {
       await page.goto(`${screen}${patientPath}/records/new`);
-      await page.getByLabel('Diagnosis 1').fill('J06.9');
-      await page.getByLabel('Medication 1').fill('308182');
-      await page.getByLabel('Dose').first().fill('500 mg');
-      await page.getByLabel('Quantity').first().fill('21');
-      const clicked = performance.now();
-      await page.getByRole('button', { name: 'Save record' }).click();
-      await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
-      for (const consumer of ['billing', 'scheduling', 'prescription']) {
-        await page
-          .locator(`#lane-${consumer}`)
-          .and(page.locator('[data-effect]'))
-          .waitFor({ timeout: EFFECT_TIMEOUT_MS });
-      }
+      const clicked = await enterRecord(page);
+      await threeEffectsShown(page, EFFECT_TIMEOUT_MS);
       shown.push(performance.now() - clicked);
       const elapsed = await page.locator('#journey-elapsed').textContent();
       measured.push(Number.parseFloat(elapsed ?? 'NaN') * 1000);

@@ -16,7 +16,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { groupOf, pidListeningOn } from './support/proc';
-import { findChromium, launchBrowser, newPage, signIn } from './web/browser';
+import {
+  enterRecord,
+  findChromium,
+  launchBrowser,
+  newPage,
+  registerPatient,
+  signIn,
+  threeEffectsShown,
+} from './web/browser';
 import {
   markedBlocks,
   outputsByBlock,
@@ -178,22 +186,14 @@ describe('the README walkthrough and the workshop, run as written against npm st
       try {
         const page = await newPage(browser);
         await signIn(page, screen, 'physician', password!);
-        await page.getByLabel('Given name').fill('Quinn');
-        await page.getByLabel('Family name').fill('Readmetest');
-        await page.getByLabel('Date of birth').fill('1985-05-05');
-        await page.getByRole('button', { name: 'Register' }).click();
+        await registerPatient(page, {
+          givenName: 'Quinn',
+          familyName: 'Readmetest',
+          dateOfBirth: '1985-05-05',
+        });
         await page.getByRole('link', { name: 'New record' }).click();
-        await page.getByLabel('Diagnosis 1').fill('J06.9');
-        await page.getByLabel('Medication 1').fill('308182');
-        await page.getByLabel('Dose').first().fill('500 mg');
-        await page.getByLabel('Quantity').first().fill('21');
-        await page.getByRole('button', { name: 'Save record' }).click();
-        await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
-        for (const consumer of ['billing', 'scheduling', 'prescription'])
-          await page
-            .locator(`#lane-${consumer}`)
-            .and(page.locator('[data-effect]'))
-            .waitFor({ timeout: 30_000 });
+        await enterRecord(page);
+        await threeEffectsShown(page, 30_000);
         expect(await page.locator('#journey-progress').textContent()).toMatch(
           /^All 3 admitted consumers done/,
         );

@@ -7,7 +7,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { findMotoServer } from '@app/crypto-messaging/testing';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, findChromium, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import {
+  checkScreen,
+  enterRecord,
+  findChromium,
+  launchBrowser,
+  newPage,
+  passwordOf,
+  registerPatient,
+  signIn,
+  threeEffectsShown,
+} from './browser';
 
 const PATIENT = { givenName: 'Avery', familyName: 'Awsprofile', dateOfBirth: '1979-02-14' };
 const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
@@ -40,23 +50,11 @@ const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
 
     it('shows the record reaching the three systems, with no break-it panel', async () => {
       await signIn(page, screen, 'physician', passwordOf(clinic.env.identityStateDir, 'physician'));
-      await page.getByLabel('Given name').fill(PATIENT.givenName);
-      await page.getByLabel('Family name').fill(PATIENT.familyName);
-      await page.getByLabel('Date of birth').fill(PATIENT.dateOfBirth);
-      await page.getByRole('button', { name: 'Register' }).click();
+      await registerPatient(page, PATIENT);
       await page.getByRole('link', { name: 'New record' }).click();
-      await page.getByLabel('Diagnosis 1').fill('I10');
-      await page.getByLabel('Medication 1').fill('197361');
-      await page.getByLabel('Dose').first().fill('5 mg');
-      await page.getByLabel('Quantity').first().fill('30');
-      await page.getByRole('button', { name: 'Save record' }).click();
-      await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
+      await enterRecord(page, { diagnosis: 'I10', rxnorm: '197361', dose: '5 mg', quantity: '30' });
       journey = new URL(page.url()).pathname;
-      for (const consumer of ['billing', 'scheduling', 'prescription'])
-        await page
-          .locator(`#lane-${consumer}`)
-          .and(page.locator('[data-effect]'))
-          .waitFor({ timeout: 60_000 });
+      await threeEffectsShown(page, 60_000);
       await expect(page.getByText('aws profile').count()).resolves.toBeGreaterThan(0);
       await expect(page.getByRole('heading', { name: /Break it/ }).count()).resolves.toBe(0);
       await expect(page.getByRole('button', { name: 'Send a tampered copy' }).count()).resolves.toBe(0);

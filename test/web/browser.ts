@@ -153,3 +153,64 @@ export async function checkScreen(page: Page, name: string, phi: readonly string
   expect(await privacyProblems(page, phi)).toEqual([]);
   expect(UNCAUGHT.get(page) ?? []).toEqual([]);
 }
+
+/** A synthetic patient as the register form takes them. */
+export interface PatientForm {
+  readonly givenName: string;
+  readonly familyName: string;
+  readonly dateOfBirth: string;
+}
+
+/** Registers a patient on the patients screen (open in `page`); resolves with their page's path. */
+export async function registerPatient(page: Page, patient: PatientForm): Promise<string> {
+  await page.getByLabel('Given name').fill(patient.givenName);
+  await page.getByLabel('Family name').fill(patient.familyName);
+  await page.getByLabel('Date of birth').fill(patient.dateOfBirth);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.waitForURL(/\/patients\/[0-9a-f-]{36}/);
+  return new URL(page.url()).pathname;
+}
+
+/** What {@link enterRecord} types: a diagnosis, a medication for pharm-001, optionally a lab order. */
+export interface RecordForm {
+  readonly diagnosis: string;
+  readonly rxnorm: string;
+  readonly dose: string;
+  readonly quantity: string;
+  readonly labOrder?: string;
+}
+
+export const SAMPLE_RECORD_FORM: RecordForm = {
+  diagnosis: 'J06.9',
+  rxnorm: '308182',
+  dose: '500 mg',
+  quantity: '21',
+};
+
+/**
+ * Fills the record form (open in `page`) and presses "Save record"; resolves on the record's
+ * journey with the moment of the click (`performance.now()`).
+ */
+export async function enterRecord(page: Page, record: RecordForm = SAMPLE_RECORD_FORM): Promise<number> {
+  await page.getByLabel('Diagnosis 1').fill(record.diagnosis);
+  await page.getByLabel('Medication 1').fill(record.rxnorm);
+  await page.getByLabel('Dose').first().fill(record.dose);
+  await page.getByLabel('Quantity').first().fill(record.quantity);
+  if (record.labOrder) await page.getByLabel('Lab order 1').fill(record.labOrder);
+  const clicked = performance.now();
+  await page.getByRole('button', { name: 'Save record' }).click();
+  await page.waitForURL(/\/records\/[0-9a-f-]{36}\/journey$/);
+  return clicked;
+}
+
+/** The three systems whose lanes the journey view draws. */
+export const CONSUMER_LANES = ['billing', 'scheduling', 'prescription'] as const;
+
+/** Resolves once the journey open in `page` shows each system's effect. */
+export async function threeEffectsShown(page: Page, timeoutMs: number): Promise<void> {
+  for (const consumer of CONSUMER_LANES)
+    await page
+      .locator(`#lane-${consumer}`)
+      .and(page.locator('[data-effect]'))
+      .waitFor({ timeout: timeoutMs });
+}

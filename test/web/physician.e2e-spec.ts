@@ -6,7 +6,15 @@
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { startClinicUnderTest, type Clinic } from '../clinic-harness';
-import { checkScreen, describeWithBrowser, launchBrowser, newPage, passwordOf, signIn } from './browser';
+import {
+  checkScreen,
+  describeWithBrowser,
+  launchBrowser,
+  newPage,
+  passwordOf,
+  registerPatient,
+  signIn,
+} from './browser';
 
 const PATIENT = { givenName: 'Rowan', familyName: 'Screentest', dateOfBirth: '1975-04-12' };
 const PHI = [PATIENT.givenName, PATIENT.familyName, PATIENT.dateOfBirth];
@@ -52,11 +60,7 @@ describeWithBrowser()('the physician at the screen', () => {
   });
 
   it('registers a patient, and finds them by name without the name in any URL', async () => {
-    await page.getByLabel('Given name').fill(PATIENT.givenName);
-    await page.getByLabel('Family name').fill(PATIENT.familyName);
-    await page.getByLabel('Date of birth').fill(PATIENT.dateOfBirth);
-    await page.getByRole('button', { name: 'Register' }).click();
-    await page.waitForURL(/\/patients\/[0-9a-f-]{36}/);
+    await registerPatient(page, PATIENT);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
       `${PATIENT.givenName} ${PATIENT.familyName}`,
     );
