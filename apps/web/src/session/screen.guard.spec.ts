@@ -6,6 +6,7 @@ import { WebModule } from '../web.module';
 import type { WebConfig } from '../web.config';
 import { ScreenForbidden, SignInRequired } from './screen-errors';
 import { ScreenGuard } from './screen.guard';
+import type { StaffSession } from '@app/identity/client';
 import { WebSessions } from './web-sessions';
 
 const OPEN = 'web:open';
@@ -69,5 +70,39 @@ describe('the screen guard', () => {
   it('sends a visitor without a session of a declared screen to sign in', () => {
     const screen = routes.find((r) => r.controller.name === 'InvoicesController')!;
     expect(() => guard.canActivate(contextOf(screen.handler, screen.controller))).toThrow(SignInRequired);
+  });
+
+  it("counts a page as the person's activity, and the live updates of an open page not", () => {
+    let now = 1_000_000;
+    const sessions = new WebSessions({ idleSeconds: 60, maxSeconds: 600 }, () => now);
+    const staff = {
+      subject: 's',
+      roles: ['physician'],
+      signOut: () => Promise.resolve(),
+    } as unknown as StaffSession;
+    const session = sessions.create(staff, 'physician');
+    const clockGuard = new ScreenGuard(new Reflector(), sessions, {
+      origin: 'http://127.0.0.1:8080',
+    } as WebConfig);
+    const signedIn = (handler: object, controller: Type, path: string): ExecutionContext =>
+      ({
+        getHandler: () => handler,
+        getClass: () => controller,
+        switchToHttp: () => ({
+          getRequest: () => ({ method: 'GET', path, headers: { cookie: `clinic_session=${session.id}` } }),
+        }),
+      }) as unknown as ExecutionContext;
+    const route = (name: string, key: string) =>
+      routes.find((r) => r.controller.name === name && r.key === key)!;
+    const live = route('JourneyController', 'events');
+    const page = route('PatientsController', 'index');
+
+    now += 30_000;
+    expect(clockGuard.canActivate(signedIn(live.handler, live.controller, '/records/x/journey/events'))).toBe(
+      true,
+    );
+    expect(session.lastActiveAt).toBe(1_000_000);
+    expect(clockGuard.canActivate(signedIn(page.handler, page.controller, '/patients'))).toBe(true);
+    expect(session.lastActiveAt).toBe(1_030_000);
   });
 });

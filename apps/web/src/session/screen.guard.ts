@@ -24,11 +24,17 @@ export const CSRF_FIELD = '_csrf';
 
 const SCREEN_ROLES = 'web:screen-roles';
 const OPEN = 'web:open';
+const NOT_ACTIVITY = 'web:not-activity';
 
 /** Who may open a screen (a controller or a handler). Every other route is {@link Open} or refused. */
 export const Screen = (...roles: Role[]) => SetMetadata(SCREEN_ROLES, roles);
 /** A route anyone may open (sign-in, assets, health). */
 export const Open = () => SetMetadata(OPEN, true);
+/**
+ * A route a page's script calls on its own (live updates): not the person's activity, so it
+ * does not keep the session from going idle.
+ */
+export const NotActivity = () => SetMetadata(NOT_ACTIVITY, true);
 
 type WithSession = Request & { webSession?: WebSession };
 
@@ -74,7 +80,7 @@ export class ScreenGuard implements CanActivate {
     if (!session) throw new SignInRequired(ended ?? 'required');
     if (req.method !== 'GET' && req.method !== 'HEAD') this.checkWrite(req, session);
     if (!session.roles.some((r) => roles.includes(r))) throw new ScreenForbidden();
-    if (!req.path.endsWith('/events')) this.sessions.touch(session);
+    if (!this.reflector.getAllAndOverride<boolean>(NOT_ACTIVITY, targets)) this.sessions.touch(session);
     req.webSession = session;
     return true;
   }

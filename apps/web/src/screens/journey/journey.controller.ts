@@ -19,7 +19,7 @@ import { ClinicApi } from '../../api/clinic-api';
 import { Pages } from '../../pages/page-context';
 import { sendPage } from '../../pages/render';
 import { SignInRequired } from '../../session/screen-errors';
-import { CurrentSession, Screen } from '../../session/screen.guard';
+import { CurrentSession, NotActivity, Screen } from '../../session/screen.guard';
 import { WebSessions, type WebSession } from '../../session/web-sessions';
 import { WEB_CONFIG } from '../../web.tokens';
 import type { WebConfig } from '../../web.config';
@@ -107,9 +107,10 @@ export class JourneyController implements OnModuleDestroy {
    * Server-sent events: the diagram again whenever it changed (a server-rendered fragment the
    * page swaps in), polled from the apps every {@link LIVE.fastMs} while something is in flight,
    * else every {@link LIVE.slowMs}, for {@link LIVE.forMs}. Not counted as activity (the guard
-   * does not touch the session for `/events`), so an open page still signs out when idle.
+   * is told so by `@NotActivity()`), so an open page still signs out when idle.
    */
   @Get(':id/journey/events')
+  @NotActivity()
   async events(
     @CurrentSession() session: WebSession,
     @Param('id', uuid) id: string,
