@@ -122,6 +122,21 @@ describeWithBrowser()('the physician at the screen', () => {
     expect(await page.locator('caption').textContent()).toBe('0 patients found');
   });
 
+  it('refuses a NUL byte in a name with a 400 beside the field, and saves nothing', async () => {
+    await page.goto(`${screen}/patients`);
+    const csrf = (await page.locator('body').getAttribute('data-csrf'))!;
+    const answer = await page.request.post(`${screen}/patients`, {
+      form: { _csrf: csrf, givenName: 'Nul\u0000byte', familyName: 'Controlchar', dateOfBirth: '1990-01-01' },
+      headers: { origin: screen },
+      maxRedirects: 0,
+    });
+    expect(answer.status()).toBe(400);
+    expect(await answer.text()).toMatch(/id="f-givenName-error"[^>]*>[^<]*givenName/);
+    await page.getByLabel('MRN or name').fill('Controlchar');
+    await page.getByRole('button', { name: 'Search' }).click();
+    expect(await page.locator('caption').textContent()).toBe('0 patients found');
+  });
+
   it('answers only to its own host names, with a CSP that allows no inline script and no framing', async () => {
     const port = Number(new URL(screen).port);
     const status = (host: string) =>

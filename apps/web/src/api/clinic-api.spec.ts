@@ -88,4 +88,18 @@ describe("the screen's calls to the apps", () => {
     await expect(api.read(session, 'billing', '/400')).rejects.toBeInstanceOf(ServiceUnavailable);
     await expect(api.read(session, 'billing', '/500')).rejects.toBeInstanceOf(ServiceUnavailable);
   });
+
+  it('turns an app that is down (nothing listening: killed, not started) into a 503 page for that app', async () => {
+    const { session } = signedIn();
+    const down = new ClinicApi(
+      { apis: { emr: 'http://127.0.0.1:1', billing: 'http://127.0.0.1:1' } } as unknown as WebConfig,
+      sessions,
+    );
+    const error = (await down
+      .get(session, 'emr', '/patients/x')
+      .catch((e: unknown) => e)) as ServiceUnavailable;
+    expect(error).toBeInstanceOf(ServiceUnavailable);
+    expect(error.app).toBe('emr');
+    expect(sessions.find(session.id).session).toBe(session);
+  });
 });
