@@ -22,18 +22,32 @@ export enum MessagingErrorCode {
   NotProvisioned = 'NOT_PROVISIONED',
 }
 
+/** What may accompany a {@link MessagingError}. */
+export interface MessagingErrorOptions {
+  readonly cause?: unknown;
+  /**
+   * What to do about it, in the library's own terms ("provision the topology", "start the
+   * broker"): never a command of the application that uses the library. An application that
+   * has its own command for a code (a CLI's `provision`) renders that instead.
+   */
+  readonly fix?: string;
+}
+
 /**
- * Base class of the library's errors. Messages name what is wrong and what to do; they never
- * contain payloads, attribute values or anything else that could be PHI.
+ * Base class of the library's errors: a stable code, a message that says what is wrong, and a
+ * fix. They never contain payloads, attribute values or anything else that could be PHI.
  */
 export class MessagingError extends Error {
+  readonly fix?: string;
+
   constructor(
     readonly code: MessagingErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options: MessagingErrorOptions = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
+    if (options.fix !== undefined) this.fix = options.fix;
   }
 }
 
