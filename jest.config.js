@@ -43,6 +43,7 @@ module.exports = {
     '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
     '^@app/platform(|/.*)$': '<rootDir>/libs/platform/src$1',
     '^@app/catalogue(|/.*)$': '<rootDir>/libs/catalogue/src$1',
+    '^@app/clinic(|/.*)$': '<rootDir>/libs/clinic/src$1',
     '^@app/identity(|/.*)$': '<rootDir>/libs/identity/src$1',
   },
   testTimeout: 60_000,
