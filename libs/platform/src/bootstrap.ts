@@ -11,13 +11,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   MessagingError,
-  MessagingErrorCode,
   MessagingRuntime,
   type ConsumerTuning,
   type EncryptedSqsServer,
   type EventDefinition,
 } from '@app/crypto-messaging';
 import { AuditTrail } from './audit/audit-trail';
+import { AppError, AppErrorCode, describeAppError } from './errors';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
 import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
 import { API_DOCS_PATH, useHttpEdge } from './http/edge';
@@ -152,10 +152,13 @@ export async function startClinicApp(app: ClinicApplication): Promise<void> {
     await app.http.listen(app.config.port, app.config.host);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new MessagingError(
-        MessagingErrorCode.Config,
-        `Port ${app.config.port} of the ${app.config.app} app is already in use. Stop the other process, or set ` +
-          `CLINIC_${app.config.app.toUpperCase()}_PORT (npm start) or PORT to a free port.`,
+      throw new AppError(
+        AppErrorCode.PortInUse,
+        `Port ${app.config.port} of the ${app.config.app} app is already in use.`,
+        {
+          cause: error,
+          fix: `Stop the other process, or set CLINIC_${app.config.app.toUpperCase()}_PORT (npm start) or PORT to a free port.`,
+        },
       );
     }
     throw error;
@@ -226,9 +229,11 @@ export function runClinicApp(blueprint: AppBlueprint): void {
   };
   start().catch((error: unknown) => {
     const message =
-      error instanceof MessagingError
-        ? error.message
-        : `${(error as Error).name}: ${(error as Error).message}`;
+      error instanceof AppError
+        ? describeAppError(error)
+        : error instanceof MessagingError
+          ? error.message
+          : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`[${blueprint.app}] failed to start: ${message}\n`);
     process.exit(1);
   });

@@ -14,3 +14,4 @@ export * from './auth';
 export * from './audit';
 export * from './journey';
 export type { DoctorAnswer } from './health/doctor.controller';
+export { AppError, AppErrorCode, describeAppError, type AppErrorOptions } from './errors';

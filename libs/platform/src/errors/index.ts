@@ -1,0 +1,1 @@
+export { AppError, AppErrorCode, describeAppError, type AppErrorOptions } from './app.error';
