@@ -2,6 +2,7 @@
 export * from './config/app.config';
 export * from './database/processed-event.entity';
 export * from './database/claim-event';
+export { runOnce, type EventConsumer, type OnceOutcome } from './database/run-once';
 export * from './database/data-source.factory';
 export * from './database/app-login';
 export * from './messaging/messaging-probe';
