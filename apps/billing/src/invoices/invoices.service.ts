@@ -3,16 +3,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
-import { claimEvent } from '@app/platform';
-import { InvoiceLine } from './invoice-line.entity';
+import { runOnce, type EventConsumer } from '@app/platform';
 import { Invoice } from './invoice.entity';
 import { priceRecord, UnpricedCodeError } from './invoice-pricing';
+import { InvoiceRepository } from './invoice.repository';
 
 @Injectable()
 export class InvoicesService {
   private readonly logger = new Logger(InvoicesService.name);
+  private readonly consumer: EventConsumer;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    private readonly invoices: InvoiceRepository,
+  ) {
+    this.consumer = { dataSource, pattern: PatientRecordCreatedV1Event.pattern, logger: this.logger };
+  }
 
   /**
    * Invoices a billable record, once per event id: the processed-event row and the invoice
@@ -26,9 +32,8 @@ export class InvoicesService {
       if (error instanceof UnpricedCodeError) throw new DeadLetterException('UNPRICED_CODE', error.message);
       throw error;
     }
-    const created = await this.dataSource.transaction(async (manager) => {
-      if (!(await claimEvent(manager, eventId, PatientRecordCreatedV1Event.pattern))) return undefined;
-      const invoice = manager.create(Invoice, {
+    const ran = await runOnce(eventId, this.consumer, (manager) =>
+      this.invoices.insert(manager, {
         recordId: record.recordId,
         eventId,
         patientId: record.patient.patientId,
@@ -39,40 +44,24 @@ export class InvoicesService {
         currency: 'USD',
         status: 'open',
         enteredBy: record.enteredBy ?? null,
-        lines: priced.lines.map((line, position) => manager.create(InvoiceLine, { ...line, position })),
-      });
-      return manager.save(invoice);
-    });
-    if (created) {
-      this.logger.log({ msg: 'invoice created', invoiceId: created.id, eventId, lines: priced.lines.length });
-    } else {
-      this.logger.log({ msg: 'event already processed; nothing to do', eventId });
+        lines: priced.lines,
+      }),
+    );
+    if (ran.firstTime) {
+      this.logger.log({ msg: 'invoice created', invoiceId: ran.value.id, eventId, lines: priced.lines.length });
     }
   }
 
   async byPatient(patientId: string): Promise<Invoice[]> {
-    return this.dataSource.getRepository(Invoice).find({
-      where: { patientId },
-      order: { createdAt: 'DESC', lines: { position: 'ASC' } },
-    });
+    return this.invoices.byPatient(patientId);
   }
 
-  /**
-   * The `limit` most recent invoices of all patients, newest first, each with its lines. No
-   * order on the lines here: with `take`, TypeORM pages over (invoice, line) pairs when a joined
-   * column is in the order, and returns fewer invoices than asked; the view sorts the lines.
-   */
   async recent(limit: number): Promise<Invoice[]> {
-    return this.dataSource.getRepository(Invoice).find({
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: limit,
-    });
+    return this.invoices.recent(limit);
   }
 
   async byId(id: string): Promise<Invoice> {
-    const invoice = await this.dataSource
-      .getRepository(Invoice)
-      .findOne({ where: { id }, order: { lines: { position: 'ASC' } } });
+    const invoice = await this.invoices.byId(id);
     if (!invoice) throw new NotFoundException(`Invoice ${id} does not exist`);
     return invoice;
   }

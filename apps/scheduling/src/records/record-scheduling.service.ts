@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
-import { claimEvent } from '@app/platform';
+import { runOnce, type EventConsumer, type OnceOutcome } from '@app/platform';
 import {
   appointmentRequests,
   assertSchedulableVisit,
@@ -42,16 +42,27 @@ function deadLetterFor(error: unknown): DeadLetterException | undefined {
   return undefined;
 }
 
+/** What scheduling one record did, in counts (never times or medications: PHI). */
+interface ScheduleOutcome {
+  readonly appointments: number;
+  readonly reminders: number;
+  readonly skippedAppointments: number;
+  readonly skippedReminders: number;
+}
+
 /** Turns a new medical record into appointments and medication reminders. */
 @Injectable()
 export class RecordSchedulingService {
   private readonly logger = new Logger(RecordSchedulingService.name);
+  private readonly consumer: EventConsumer;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly appointments: AppointmentsService,
     private readonly reminders: RemindersService,
-  ) {}
+  ) {
+    this.consumer = { dataSource, pattern: PatientRecordCreatedV1Event.pattern, logger: this.logger };
+  }
 
   /**
    * Books and plans a record, once per event id: the processed-event row, the appointments and
@@ -71,12 +82,9 @@ export class RecordSchedulingService {
     } catch (error) {
       throw deadLetterFor(error) ?? error;
     }
-    let outcome:
-      | { appointments: number; reminders: number; skippedAppointments: number; skippedReminders: number }
-      | undefined;
+    let ran: OnceOutcome<ScheduleOutcome>;
     try {
-      outcome = await this.dataSource.transaction(async (manager) => {
-        if (!(await claimEvent(manager, eventId, PatientRecordCreatedV1Event.pattern))) return undefined;
+      ran = await runOnce(eventId, this.consumer, async (manager) => {
         await lockPatientSchedule(manager, record.patient.patientId);
         const booking = await this.appointments.book(manager, eventId, record, requests);
         const reminders = await this.reminders.create(manager, eventId, record, planned);
@@ -90,10 +98,8 @@ export class RecordSchedulingService {
     } catch (error) {
       throw deadLetterFor(error) ?? error;
     }
-    if (!outcome) {
-      this.logger.log({ msg: 'event already processed; nothing to do', eventId });
-      return;
-    }
+    if (!ran.firstTime) return;
+    const outcome = ran.value;
     // Ids and counts only: appointment times and medications of a patient are PHI.
     this.logger.log({ msg: 'record scheduled', eventId, recordId: record.recordId, ...outcome });
     if (outcome.skippedAppointments + outcome.skippedReminders > 0) {

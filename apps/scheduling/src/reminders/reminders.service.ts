@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import type { DateRangeQuery } from '../calendar/date-range.query';
-import { SchedulingSkip, SkipReason } from '../skips/scheduling-skip.entity';
+import { SkipReason, type SchedulingSkip } from '../skips/scheduling-skip.entity';
+import { SchedulingSkipRepository } from '../skips/scheduling-skip.repository';
 import type { PlannedReminder } from './reminder-plan';
-import { MedicationReminder } from './reminder.entity';
+import type { MedicationReminder } from './reminder.entity';
+import { ReminderRepository } from './reminder.repository';
 
 /**
  * Most medication reminders one patient has running over any period (a reminder is one time of
@@ -23,7 +24,10 @@ export interface ReminderOutcome {
 
 @Injectable()
 export class RemindersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly reminders: ReminderRepository,
+    private readonly skips: SchedulingSkipRepository,
+  ) {}
 
   /**
    * Saves planned reminders inside the caller's transaction (the one that claimed the event,
@@ -41,37 +45,30 @@ export class RemindersService {
     const patientId = record.patient.patientId;
     const enteredBy = record.enteredBy ?? null;
     for (const reminder of planned) {
-      const [{ count }] = await manager.query<Array<{ count: number }>>(
-        'SELECT count(*)::int AS count FROM medication_reminders WHERE patient_id = $1 AND start_date <= $3 AND end_date >= $2',
-        [patientId, reminder.startDate, reminder.endDate],
-      );
-      if (count >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
+      const running = await this.reminders.countRunning(manager, patientId, reminder.startDate, reminder.endDate);
+      if (running >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
         skipped.push(
-          await manager.save(
-            manager.create(SchedulingSkip, {
-              patientId,
-              recordId: record.recordId,
-              eventId,
-              kind: 'reminder',
-              code: reminder.rxnorm,
-              day: reminder.startDate,
-              reason: SkipReason.ActiveReminderLimit,
-              enteredBy,
-            }),
-          ),
+          await this.skips.insert(manager, {
+            patientId,
+            recordId: record.recordId,
+            eventId,
+            kind: 'reminder',
+            code: reminder.rxnorm,
+            day: reminder.startDate,
+            reason: SkipReason.ActiveReminderLimit,
+            enteredBy,
+          }),
         );
         continue;
       }
       created.push(
-        await manager.save(
-          manager.create(MedicationReminder, {
-            ...reminder,
-            patientId,
-            recordId: record.recordId,
-            eventId,
-            enteredBy,
-          }),
-        ),
+        await this.reminders.insert(manager, {
+          ...reminder,
+          patientId,
+          recordId: record.recordId,
+          eventId,
+          enteredBy,
+        }),
       );
     }
     return { created, skipped };
@@ -79,17 +76,11 @@ export class RemindersService {
 
   /** A patient's reminders, by start date, medication and time of day. */
   async byPatient(patientId: string): Promise<MedicationReminder[]> {
-    return this.dataSource.getRepository(MedicationReminder).find({
-      where: { patientId },
-      order: { startDate: 'ASC', medicationName: 'ASC', timeOfDay: 'ASC' },
-    });
+    return this.reminders.byPatient(patientId);
   }
 
   /** Every reminder running on at least one day of the range, by start date, time of day and medication. */
   async inRange(range: DateRangeQuery): Promise<MedicationReminder[]> {
-    return this.dataSource.getRepository(MedicationReminder).find({
-      where: { startDate: LessThanOrEqual(range.to), endDate: MoreThanOrEqual(range.from) },
-      order: { startDate: 'ASC', timeOfDay: 'ASC', medicationName: 'ASC', id: 'ASC' },
-    });
+    return this.reminders.runningBetween(range.from, range.to);
   }
 }

@@ -1,16 +1,14 @@
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { Allow, Audited } from '@app/platform';
 import { schedulingSkipView, SchedulingSkipView } from './dto/scheduling-skip.view';
-import { SchedulingSkip } from './scheduling-skip.entity';
+import { SchedulingSkipRepository } from './scheduling-skip.repository';
 
 /** Read API of what the per-patient bounds kept Scheduling from booking or planning. */
 @ApiTags('appointments')
 @Controller()
 export class SkipsController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly skips: SchedulingSkipRepository) {}
 
   @Get('patients/:patientId/scheduling-skips')
   @Allow('scheduler')
@@ -24,9 +22,6 @@ export class SkipsController {
   async byPatient(
     @Param('patientId', new ParseUUIDPipe({ version: '4' })) patientId: string,
   ): Promise<SchedulingSkipView[]> {
-    const skips = await this.dataSource
-      .getRepository(SchedulingSkip)
-      .find({ where: { patientId }, order: { createdAt: 'DESC', day: 'ASC' } });
-    return skips.map(schedulingSkipView);
+    return (await this.skips.byPatient(patientId)).map(schedulingSkipView);
   }
 }
