@@ -48,7 +48,12 @@ export class InvoicesService {
       }),
     );
     if (ran.firstTime) {
-      this.logger.log({ msg: 'invoice created', invoiceId: ran.value.id, eventId, lines: priced.lines.length });
+      this.logger.log({
+        msg: 'invoice created',
+        invoiceId: ran.value.id,
+        eventId,
+        lines: priced.lines.length,
+      });
     }
   }
 

@@ -9,7 +9,9 @@ import {
   fillPharmacyOf,
   readablePharmacyOf,
 } from './fill-access';
-import { PrescriptionsService } from './prescriptions.service';
+import { FillRepository } from './fill.repository';
+import { FillsService } from './fills.service';
+import { PrescriptionRepository } from './prescription.repository';
 
 const principalOf = (username: string): Principal => {
   const member = STAFF.find((s) => s.username === username)!;
@@ -112,14 +114,18 @@ describe('who reads which prescriptions', () => {
   });
 });
 
-describe('PrescriptionsService.recordFill access', () => {
+describe('FillsService.recordFill access', () => {
   // Refusals come before any read: a database that fails the test if touched proves it.
   const untouchable = new Proxy({} as DataSource, {
     get: (_target, property) => {
       throw new Error(`the database was used (${String(property)}) before the pharmacy rule refused`);
     },
   });
-  const service = new PrescriptionsService(untouchable);
+  const service = new FillsService(
+    untouchable,
+    new PrescriptionRepository(untouchable),
+    new FillRepository(),
+  );
   const id = '11111111-1111-4111-8111-111111111111';
 
   it('refuses a pharmacist posting as another pharmacy (PHARMACY_NOT_YOURS) before reading anything', async () => {

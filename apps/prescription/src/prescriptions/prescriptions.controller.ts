@@ -14,11 +14,18 @@ import {
 // A value import: the ValidationPipe needs the class at run time (decorator metadata).
 import type { Principal } from '@app/identity';
 import { Allow, Audited, CurrentPrincipal, uuidParam } from '@app/platform';
-import { FillView, prescriptionView, PrescriptionView, RecordedFillView } from './dto/prescription.view';
+import {
+  fillView,
+  FillView,
+  prescriptionView,
+  PrescriptionView,
+  RecordedFillView,
+} from './dto/prescription.view';
 import { ListPrescriptionsQuery, PRESCRIPTION_LIST_DEFAULT } from './dto/list-prescriptions.query';
 import { RecordFillDto } from './dto/record-fill.dto';
 import { readablePharmacyOf } from './fill-access';
 import { IDEMPOTENCY_KEY_HEADER, IdempotencyKey } from './idempotency-key.pipe';
+import { FillsService, type FillAnswer } from './fills.service';
 import { PrescriptionsService } from './prescriptions.service';
 
 /**
@@ -30,7 +37,10 @@ import { PrescriptionsService } from './prescriptions.service';
 @ApiTags('prescriptions')
 @Controller()
 export class PrescriptionsController {
-  constructor(private readonly prescriptions: PrescriptionsService) {}
+  constructor(
+    private readonly prescriptions: PrescriptionsService,
+    private readonly fillRecords: FillsService,
+  ) {}
 
   @Get('patients/:patientId/prescriptions')
   @Allow('pharmacist', 'physician')
@@ -102,7 +112,7 @@ export class PrescriptionsController {
     @Param('id', uuidParam('id')) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<FillView[]> {
-    return prescriptionView(await this.prescriptions.byId(id, principal)).fills;
+    return (await this.prescriptions.byId(id, principal)).fills.map(fillView);
   }
 
   @Post('prescriptions/:id/fills')
@@ -144,7 +154,7 @@ export class PrescriptionsController {
     @Body() report: RecordFillDto,
     @IdempotencyKey() idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
-  ) {
-    return this.prescriptions.recordFill(id, report, principal, idempotencyKey);
+  ): Promise<FillAnswer> {
+    return this.fillRecords.recordFill(id, report, principal, idempotencyKey);
   }
 }

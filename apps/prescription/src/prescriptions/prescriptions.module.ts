@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { FillRepository } from './fill.repository';
+import { FillsService } from './fills.service';
+import { PrescriptionRepository } from './prescription.repository';
 import { PrescriptionsController } from './prescriptions.controller';
 import { PrescriptionsService } from './prescriptions.service';
 import { RecordEventsController } from './record-events.controller';
@@ -6,6 +9,6 @@ import { RecordEventsController } from './record-events.controller';
 /** Prescriptions and their fills: the event handler, the service and the HTTP API. */
 @Module({
   controllers: [PrescriptionsController, RecordEventsController],
-  providers: [PrescriptionsService],
+  providers: [PrescriptionsService, FillsService, PrescriptionRepository, FillRepository],
 })
 export class PrescriptionsModule {}

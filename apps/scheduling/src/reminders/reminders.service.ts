@@ -45,7 +45,12 @@ export class RemindersService {
     const patientId = record.patient.patientId;
     const enteredBy = record.enteredBy ?? null;
     for (const reminder of planned) {
-      const running = await this.reminders.countRunning(manager, patientId, reminder.startDate, reminder.endDate);
+      const running = await this.reminders.countRunning(
+        manager,
+        patientId,
+        reminder.startDate,
+        reminder.endDate,
+      );
       if (running >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
         skipped.push(
           await this.skips.insert(manager, {
