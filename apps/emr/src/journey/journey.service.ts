@@ -11,7 +11,7 @@ import {
 } from '@app/crypto-messaging';
 import { ObservationRing } from '@app/platform';
 import { OutboxEvent } from '../outbox/outbox-event.entity';
-import { MedicalRecord } from '../records/medical-record.entity';
+import { RecordRepository } from '../records/record.repository';
 
 /** The outbox row of a record's event, as the journey shows it: times, ids, ciphertext head. */
 export interface OutboxHop {
@@ -48,20 +48,18 @@ export interface RecordJourney {
 export class JourneyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly records: RecordRepository,
     private readonly runtime: MessagingRuntime,
     private readonly ring: ObservationRing,
   ) {}
 
   async ofRecord(recordId: string): Promise<RecordJourney> {
-    const record = await this.dataSource
-      .getRepository(MedicalRecord)
-      .findOne({ where: { id: recordId }, select: { id: true, eventId: true } });
-    if (!record) throw new NotFoundException(`Record ${recordId} does not exist`);
-    const row = await this.dataSource.getRepository(OutboxEvent).findOne({ where: { id: record.eventId } });
+    const eventId = await this.eventIdOf(recordId);
+    const row = await this.dataSource.getRepository(OutboxEvent).findOne({ where: { id: eventId } });
     const attributes = row?.attributes ?? {};
     return {
       recordId,
-      eventId: record.eventId,
+      eventId,
       outbox: row
         ? {
             createdAt: row.createdAt.toISOString(),
@@ -79,18 +77,21 @@ export class JourneyService {
         filterPolicy: queue.filterPolicy,
         ...evaluateFilterPolicy(queue.filterPolicy, attributes),
       })),
-      observations: this.ring.forEvent(record.eventId),
+      observations: this.ring.forEvent(eventId),
     };
   }
 
   /** The sealed outbox row of a record (the lab re-sends it). */
   async sealedRowOf(recordId: string): Promise<OutboxEvent> {
-    const record = await this.dataSource
-      .getRepository(MedicalRecord)
-      .findOne({ where: { id: recordId }, select: { id: true, eventId: true } });
-    if (!record) throw new NotFoundException(`Record ${recordId} does not exist`);
-    const row = await this.dataSource.getRepository(OutboxEvent).findOne({ where: { id: record.eventId } });
+    const eventId = await this.eventIdOf(recordId);
+    const row = await this.dataSource.getRepository(OutboxEvent).findOne({ where: { id: eventId } });
     if (!row?.body) throw new NotFoundException(`Record ${recordId} has no sealed event yet`);
     return row;
+  }
+
+  private async eventIdOf(recordId: string): Promise<string> {
+    const eventId = await this.records.eventIdOf(recordId);
+    if (eventId === undefined) throw new NotFoundException(`Record ${recordId} does not exist`);
+    return eventId;
   }
 }

@@ -2,20 +2,24 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { catalogue } from '@app/catalogue';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
 import { OutboxRelay } from '../outbox/outbox.relay';
 import { OutboxWriter } from '../outbox/outbox.writer';
-import { Patient } from '../patients/patient.entity';
+import { PatientRepository } from '../patients/patient.repository';
+import { patientNotFound } from '../patients/patients.service';
 import type { CreateRecordDto } from './dto/create-record.dto';
-import { MedicalRecord } from './medical-record.entity';
+import type { MedicalRecord } from './medical-record.entity';
 import { recordCreatedEvent } from './record-event';
+import { recordFields } from './record-fields';
+import { RecordRepository } from './record.repository';
 import { catalogueProblems } from './record-validation';
 
 @Injectable()
 export class RecordsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly records: RecordRepository,
+    private readonly patients: PatientRepository,
     private readonly relay: OutboxRelay,
     private readonly outbox: OutboxWriter,
   ) {}
@@ -32,51 +36,12 @@ export class RecordsService {
   async create(patientId: string, dto: CreateRecordDto, enteredBy?: string): Promise<MedicalRecord> {
     const problems = catalogueProblems(dto);
     if (problems.length > 0) throw new BadRequestException(problems);
-    const patient = await this.dataSource.getRepository(Patient).findOne({ where: { id: patientId } });
-    if (!patient) throw new NotFoundException(`Patient ${patientId} does not exist`);
+    const patient = await this.patients.byId(patientId);
+    if (!patient) throw patientNotFound(patientId);
     const eventId = randomUUID();
-    const record = this.dataSource.getRepository(MedicalRecord).create({
-      id: randomUUID(),
-      patientId,
-      physicianId: dto.physicianId,
-      visitType: dto.visit.type,
-      cptCode: catalogue.visitType(dto.visit.type)!.cptCode,
-      visitDate: new Date(dto.visit.date),
-      procedures: (dto.procedures ?? []).map((p) => ({ cptCode: p.cptCode })),
-      diagnoses: dto.diagnoses.map((d) => ({
-        icd10: d.icd10,
-        description: catalogue.diagnosis(d.icd10)!.description,
-      })),
-      medications: (dto.medications ?? []).map((m) => ({
-        rxnorm: m.rxnorm,
-        name: catalogue.medication(m.rxnorm)!.name,
-        dose: m.dose,
-        frequency: m.frequency,
-        quantity: m.quantity,
-        refills: m.refills,
-        pharmacyId: m.pharmacyId,
-      })),
-      immunizations: (dto.immunizations ?? []).map((v) => ({
-        cvx: v.cvx,
-        name: catalogue.immunization(v.cvx)!.name,
-        date: v.date,
-      })),
-      labOrders: (dto.labOrders ?? []).map((l) => ({
-        loinc: l.loinc,
-        name: catalogue.labTest(l.loinc)!.name,
-      })),
-      labResults: (dto.labResults ?? []).map((l) => ({
-        loinc: l.loinc,
-        value: l.value,
-        unit: l.unit,
-        ...(l.flag ? { flag: l.flag } : {}),
-      })),
-      followUpDays: dto.followUpDays ?? null,
-      note: dto.note ?? '',
-      billable: dto.billable ?? true,
-      enteredBy: enteredBy ?? null,
-      eventId,
-    });
+    const record = this.records.draft(
+      recordFields(dto, { id: randomUUID(), patientId, eventId, enteredBy: enteredBy ?? null }),
+    );
     const event = recordCreatedEvent(record, patient);
     const sealed = await this.outbox.seal({
       event: PatientRecordCreatedV1Event,
@@ -86,7 +51,7 @@ export class RecordsService {
       attributes: event.attributes,
     });
     const saved = await this.dataSource.transaction(async (manager) => {
-      const inserted = await manager.save(record);
+      const inserted = await this.records.insert(manager, record);
       await this.outbox.insert(manager, sealed);
       return inserted;
     });
@@ -95,17 +60,13 @@ export class RecordsService {
   }
 
   async byId(id: string): Promise<MedicalRecord> {
-    const record = await this.dataSource.getRepository(MedicalRecord).findOne({ where: { id } });
+    const record = await this.records.byId(id);
     if (!record) throw new NotFoundException(`Record ${id} does not exist`);
     return record;
   }
 
   async byPatient(patientId: string): Promise<MedicalRecord[]> {
-    if (!(await this.dataSource.getRepository(Patient).exists({ where: { id: patientId } }))) {
-      throw new NotFoundException(`Patient ${patientId} does not exist`);
-    }
-    return this.dataSource
-      .getRepository(MedicalRecord)
-      .find({ where: { patientId }, order: { visitDate: 'DESC' } });
+    if (!(await this.patients.exists(patientId))) throw patientNotFound(patientId);
+    return this.records.byPatient(patientId);
   }
 }
