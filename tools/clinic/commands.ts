@@ -22,6 +22,8 @@ import {
   type LocalStack,
 } from '@app/local-stack';
 import {
+  AppError,
+  AppErrorCode,
   embeddedDatabaseUrl,
   ensureAppLogin,
   runMigrations,
@@ -182,14 +184,14 @@ function migrationTargetOf(
   const password = env.CLINIC_APP_DB_PASSWORD;
   if (only && env.DATABASE_URL) {
     if (!user !== !password) {
-      throw new MessagingError(
-        MessagingErrorCode.Config,
+      throw new AppError(
+        AppErrorCode.BadSettings,
         `Set both CLINIC_APP_DB_USER and CLINIC_APP_DB_PASSWORD (the ${app} app's own login), or neither; ${user ? 'CLINIC_APP_DB_PASSWORD' : 'CLINIC_APP_DB_USER'} is missing.`,
       );
     }
     if (password !== undefined && !/^[\x21-\x7e]{16,}$/.test(password)) {
-      throw new MessagingError(
-        MessagingErrorCode.Config,
+      throw new AppError(
+        AppErrorCode.BadSettings,
         'CLINIC_APP_DB_PASSWORD must be at least 16 printable ASCII characters without spaces (e.g. a Secrets Manager generated password).',
       );
     }
@@ -221,26 +223,29 @@ export async function migrate(
   only?: string,
 ): Promise<void> {
   if (only !== undefined && !APPS.some((a) => a.app === only)) {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
+    throw new AppError(
+      AppErrorCode.BadSettings,
       `Unknown app "${only}" for --app: one of ${APPS.map((a) => a.app).join(', ')}`,
     );
   }
   for (const { app, database } of APPS.filter((a) => only === undefined || a.app === only)) {
     const target = migrationTargetOf(app, config, env, only !== undefined);
     const applied = await runMigrations(target.url, database).catch((error: unknown) => {
-      throw new MessagingError(
-        MessagingErrorCode.Config,
-        `Migrating the ${app} database failed (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
-        { cause: error },
+      throw new AppError(
+        AppErrorCode.MigrationFailed,
+        `Migrating the ${app} database failed (${(error as Error).message}).`,
+        {
+          cause: error,
+          fix: `Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
+        },
       );
     });
     let login: AppLoginReport | undefined;
     if (target.login) {
       const wanted = target.login;
       login = await ensureAppLogin(target.url, wanted).catch((error: unknown) => {
-        throw new MessagingError(
-          MessagingErrorCode.Config,
+        throw new AppError(
+          AppErrorCode.MigrationFailed,
           `Making "${wanted.user}" the ${app} app's own database login failed: ${(error as Error).message}`,
           { cause: error },
         );

@@ -15,6 +15,7 @@
 import 'reflect-metadata';
 import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { IdentityConfigError } from '@app/identity';
+import { AppError, describeAppError } from '@app/platform';
 import { PortInUseError } from '@app/local-stack';
 import { auditCommand } from './audit';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
@@ -162,7 +163,9 @@ if (require.main === module) {
     (code) => process.exit(code),
     (error: unknown) => {
       // Our errors are written for people and carry no PHI; anything else gets its name only.
-      if (
+      if (error instanceof AppError) {
+        process.stderr.write(`\nerror: ${describeAppError(error)}\n`);
+      } else if (
         error instanceof MessagingError ||
         error instanceof PortInUseError ||
         error instanceof IdentityConfigError
@@ -175,6 +178,8 @@ if (require.main === module) {
       }
       const config =
         (error instanceof MessagingError && error.code === MessagingErrorCode.Config) ||
+        // Settings, migrations: what a person fixes before running the command again.
+        error instanceof AppError ||
         error instanceof IdentityConfigError;
       process.exit(config ? 2 : 1);
     },
