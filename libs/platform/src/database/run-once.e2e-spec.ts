@@ -59,7 +59,8 @@ describe('runOnce (claim and effect in one transaction, embedded PostgreSQL)', (
   it('runs the effect the first time, and a copy with the same event id is a logged no-op', async () => {
     const eventId = randomUUID();
     const first = await runOnce(eventId, consumer, effect('first'));
-    expect(first).toEqual({ firstTime: true, value: expect.any(Number) });
+    expect(first.firstTime).toBe(true);
+    expect(first.firstTime && typeof first.value).toBe('number');
     expect(logged).toEqual([]);
 
     const copy = await runOnce(eventId, consumer, effect('copy'));
