@@ -1,13 +1,4 @@
-import type { MessagingTopology, QueueDeclaration } from '../../topology/topology.types';
-
-/** SSE data-key reuse on the queues, as SNS does it: 5 minutes. */
-const DATA_KEY_REUSE_PERIOD_S = 300;
-const MAX_RECEIVE_COUNT = 3;
-const VISIBILITY_TIMEOUT_S = 30;
-/** Orders wait at most a day for a consumer; a dead-lettered one waits a week for a person. */
-const RETENTION_S = 24 * 3600;
-const DEAD_LETTER_RETENTION_S = 7 * 24 * 3600;
-const RECEIVE_WAIT_TIME_S = 20;
+import type { MessagingTopology } from '../../topology/topology.types';
 
 /**
  * Routing facts of the order events: plaintext message attributes, so never anything about the
@@ -16,6 +7,19 @@ const RECEIVE_WAIT_TIME_S = 20;
  */
 export const ORDER_ATTRIBUTE = { billable: 'billable' } as const;
 
+/** What both queues share: the key, the redrive after 3 receives, a day's retention. */
+const QUEUE_SETTINGS = {
+  keyRef: 'orders',
+  maxReceiveCount: 3,
+  visibilityTimeoutS: 30,
+  messageRetentionS: 24 * 3600,
+  /** A dead-lettered order waits a week for a person. */
+  deadLetterRetentionS: 7 * 24 * 3600,
+  receiveWaitTimeS: 20,
+  /** The body is already ciphertext: no SNS JSON envelope around it. */
+  rawMessageDelivery: true,
+} as const;
+
 /**
  * A second, non-clinic topology: an `orders` service publishes order events to
  * `<prefix>-order-events`; `shipping` ships every order, `invoicing` bills only the billable
@@ -23,35 +27,29 @@ export const ORDER_ATTRIBUTE = { billable: 'billable' } as const;
  * topic, the queues, the dead-letter queues and the envelope.
  */
 export function orderEventsTopology(prefix = 'shop'): MessagingTopology {
-  const queue = (consumer: string, filterPolicy: Record<string, unknown>): QueueDeclaration => ({
-    consumer,
-    name: `${prefix}-${consumer}`,
-    deadLetterQueueName: `${prefix}-${consumer}-dlq`,
-    keyRef: 'orders',
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    visibilityTimeoutS: VISIBILITY_TIMEOUT_S,
-    messageRetentionS: RETENTION_S,
-    deadLetterRetentionS: DEAD_LETTER_RETENTION_S,
-    receiveWaitTimeS: RECEIVE_WAIT_TIME_S,
-    filterPolicy,
-    rawMessageDelivery: true,
-  });
   const orderEvents = { 'event-type': [{ prefix: 'order.' }] };
   return {
     prefix,
     publisher: 'orders',
-    keys: [
-      {
-        ref: 'orders',
-        alias: `alias/${prefix}-orders`,
-        description: `${prefix}: order events (topic, queues, dead-letter queues, envelope)`,
-      },
-    ],
+    keys: [{ ref: 'orders', alias: `alias/${prefix}-orders`, description: `${prefix}: order events` }],
     topic: { name: `${prefix}-order-events`, keyRef: 'orders' },
     queues: [
-      queue('shipping', orderEvents),
-      queue('invoicing', { ...orderEvents, [ORDER_ATTRIBUTE.billable]: ['true'] }),
+      {
+        ...QUEUE_SETTINGS,
+        consumer: 'shipping',
+        name: `${prefix}-shipping`,
+        deadLetterQueueName: `${prefix}-shipping-dlq`,
+        filterPolicy: orderEvents,
+      },
+      {
+        ...QUEUE_SETTINGS,
+        consumer: 'invoicing',
+        name: `${prefix}-invoicing`,
+        deadLetterQueueName: `${prefix}-invoicing-dlq`,
+        filterPolicy: { ...orderEvents, [ORDER_ATTRIBUTE.billable]: ['true'] },
+      },
     ],
-    dataKeyReusePeriodS: DATA_KEY_REUSE_PERIOD_S,
+    /** SSE data-key reuse on the queues, as SNS does it: 5 minutes. */
+    dataKeyReusePeriodS: 300,
   };
 }
