@@ -37,6 +37,14 @@ export function packCryptoMessaging({ stage, out }) {
   execFileSync(process.execPath, [tsc, '-p', path.join(HERE, 'tsconfig.package.json'), '--outDir', outDir], {
     stdio: 'inherit',
   });
+  // tsc copies no assets: the ES-module launchers (a broker started in a process of its own).
+  for (const entry of readdirSync(path.join(HERE, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.mjs')) continue;
+    const from = path.join(entry.parentPath, entry.name);
+    const to = path.join(outDir, path.relative(path.join(HERE, 'src'), from));
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(from, to);
+  }
   const leaks = monorepoImports(outDir);
   if (leaks.length) throw new Error(`the build imports the monorepo, not a package:\n${leaks.join('\n')}`);
   for (const file of ['package.json', 'README.md'])
