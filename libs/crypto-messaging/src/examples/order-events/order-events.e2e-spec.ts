@@ -126,6 +126,7 @@ describe.each(profiles)('the order-events example on the %s profile', (profile, 
         topicArn: provisioned.topicArn,
         topicName: topology.topic.name,
         cipher,
+        allowedAttributes: new Set(topology.attributes),
         app: 'orders',
       });
       for (const queue of topology.queues) {

@@ -2,10 +2,14 @@ import type { MessagingTopology } from '../../topology/topology.types';
 
 /**
  * Routing facts of the order events: plaintext message attributes, so never anything about the
- * customer. Today the publisher accepts only the names on the library's allowlist, so the
- * example routes on `billable`; its own name would be `invoiceable`.
+ * customer. The doctor still checks filter policies against the library's built-in allowlist
+ * until the topology's own `attributes` replace it (issue 11), so the example routes on
+ * `billable`, a name on that list; its own name would be `invoiceable`.
  */
 export const ORDER_ATTRIBUTE = { billable: 'billable' } as const;
+
+/** The topology with the routing attributes its publisher may set and its queues filter on. */
+export type OrderEventsTopology = MessagingTopology & { readonly attributes: readonly string[] };
 
 /** What both queues share: the key, the redrive after 3 receives, a day's retention. */
 const QUEUE_SETTINGS = {
@@ -26,7 +30,7 @@ const QUEUE_SETTINGS = {
  * ones (a free replacement is shipped but never invoiced). One customer-managed key encrypts the
  * topic, the queues, the dead-letter queues and the envelope.
  */
-export function orderEventsTopology(prefix = 'shop'): MessagingTopology {
+export function orderEventsTopology(prefix = 'shop'): OrderEventsTopology {
   const orderEvents = { 'event-type': [{ prefix: 'order.' }] };
   return {
     prefix,
@@ -49,6 +53,7 @@ export function orderEventsTopology(prefix = 'shop'): MessagingTopology {
         filterPolicy: { ...orderEvents, [ORDER_ATTRIBUTE.billable]: ['true'] },
       },
     ],
+    attributes: Object.values(ORDER_ATTRIBUTE),
     /** SSE data-key reuse on the queues, as SNS does it: 5 minutes. */
     dataKeyReusePeriodS: 300,
   };
