@@ -170,6 +170,25 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     const healthy = await doctor();
     expect(failures(healthy)).toEqual([]);
   });
+
+  it('reports the diff provisioning applies: a drifted attribute is named by both', async () => {
+    // moto may drop the queue policy along with the change: then both name it too.
+    await setQueue(provisioned.queues.scheduling.url, { VisibilityTimeout: '7' });
+    const drift = (await doctor()).checks.find(
+      (c) => c.id === 'queue.drift' && c.resource === 'queue doc-scheduling',
+    );
+    expect(drift?.status).toBe('warn');
+    expect(drift?.message).toContain('VisibilityTimeout');
+    const repaired = await provision();
+    const changed = repaired.rows.filter((r) => r.outcome !== 'unchanged');
+    expect(changed).toEqual([
+      expect.objectContaining({ resource: 'queue doc-scheduling', outcome: 'updated' }),
+    ]);
+    expect(changed[0].changes).toContain('VisibilityTimeout');
+    expect(drift?.message).toBe(`differs from the plan: ${changed[0].changes.join(', ')}`);
+    const healthy = await doctor();
+    expect(healthy.checks.filter((c) => c.id.endsWith('.drift') && c.status !== 'pass')).toEqual([]);
+  });
 });
 
 describe('doctor on the embedded broker', () => {
@@ -190,6 +209,11 @@ describe('doctor on the embedded broker', () => {
         hints,
       });
       expect(failures(report)).toEqual([]);
+      // Only what the embedded profile cannot do is a warning: the plan matches the broker.
+      expect(report.checks.filter((c) => c.status === 'warn').map((c) => c.id)).toEqual([
+        'endpoint.enforcement',
+        'key.kms',
+      ]);
       expect(report.checks).toContainEqual(
         expect.objectContaining({ id: 'key.kms', status: 'warn', resource: KEY }),
       );

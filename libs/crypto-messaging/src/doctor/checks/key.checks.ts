@@ -4,6 +4,7 @@ import type { PlannedKey } from '../../plan/plan';
 import type { KeyUsage } from '../../plan/policies';
 import type { KeyDeclaration } from '../../topology/topology.types';
 import { fail, pass, warn, type CheckRow, type Verdict } from '../engine';
+import { driftVerdict } from './drift';
 import type { GrantStatus, ServiceGrantStatus } from '../policy-analysis';
 
 /** A declared key and what the live account says of it. */
@@ -146,10 +147,10 @@ export const KEY_CHECKS: readonly CheckRow<KeySubject>[] = [
     id: 'key.drift',
     test: (s) => {
       if (!found(s) || !s.planned || !s.live) return undefined;
-      const changes = keyDrift(s.planned, s.live);
-      return changes.length === 0
-        ? pass('state, rotation and key policy as provisioning sets them')
-        : warn(`differs from the plan: ${changes.join(', ')}`);
+      return driftVerdict(
+        keyDrift(s.planned, s.live),
+        'state, rotation and key policy as provisioning sets them',
+      );
     },
     fix: (_, f) => f.provision,
   },

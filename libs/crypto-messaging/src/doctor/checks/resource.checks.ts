@@ -4,6 +4,7 @@ import type { PolicyDocument } from '../../plan/policies';
 import type { QueueDeclaration } from '../../topology/topology.types';
 import { fail, pass, warn, type CheckRow, type Verdict } from '../engine';
 import { deniesInsecureTransport, openAllowStatements, type ServiceGrantStatus } from '../policy-analysis';
+import { driftVerdict } from './drift';
 import { encryptionVerdict, type SseFacts } from './encryption';
 import { snsGrantVerdict } from './key.checks';
 
@@ -39,17 +40,14 @@ export interface QueueSubject {
   readonly key?: KeyIdentity;
 }
 
-/** `<planned attributes that differ>` as a verdict: the diff provisioning would apply. */
-function driftVerdict(
+/** The attributes provisioning would set, as a verdict; undefined without a plan or a key. */
+function attributeDriftVerdict(
   planned: { attributes: Readonly<Record<string, string>> } | undefined,
   live: Readonly<Record<string, string>> | undefined,
   key: KeyIdentity | undefined,
 ): Verdict | undefined {
   if (!planned || !live || !key) return undefined;
-  const changes = attributeDrift(planned.attributes, live, key);
-  return changes.length === 0
-    ? pass('attributes as provisioning sets them')
-    : warn(`differs from the plan: ${changes.join(', ')}`);
+  return driftVerdict(attributeDrift(planned.attributes, live, key), 'attributes as provisioning sets them');
 }
 
 const sets = (s: { sse: SseFacts }) => `(sets KmsMasterKeyId to ${s.sse.declared.alias})`;
@@ -88,7 +86,7 @@ export const TOPIC_CHECKS: readonly CheckRow<TopicSubject>[] = [
   },
   {
     id: 'topic.drift',
-    test: (s) => driftVerdict(s.planned, s.attributes, s.key),
+    test: (s) => attributeDriftVerdict(s.planned, s.attributes, s.key),
     fix: (_, f) => f.provision,
   },
 ];
@@ -157,7 +155,7 @@ export const QUEUE_CHECKS: readonly CheckRow<QueueSubject>[] = [
   { id: 'queue.redrive', test: redriveVerdict, fix: (_, f) => f.provision },
   {
     id: '{kind}.drift',
-    test: (s) => driftVerdict(s.planned, s.attributes, s.key),
+    test: (s) => attributeDriftVerdict(s.planned, s.attributes, s.key),
     fix: (_, f) => f.provision,
   },
 ];

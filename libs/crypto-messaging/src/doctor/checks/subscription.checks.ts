@@ -2,6 +2,7 @@ import { attributeDrift, sameAttribute } from '../../plan/compare';
 import { subscriptionAttributes, type PlannedSubscription } from '../../plan/plan';
 import type { QueueDeclaration } from '../../topology/topology.types';
 import { fail, pass, warn, type CheckRow } from '../engine';
+import { driftVerdict } from './drift';
 
 /** A declared queue's subscription; attributes are undefined when the queue is not subscribed. */
 export interface SubscriptionSubject {
@@ -58,10 +59,10 @@ export const SUBSCRIPTION_CHECKS: readonly CheckRow<SubscriptionSubject>[] = [
     id: 'subscription.drift',
     test: (s) => {
       if (!s.attributes || !s.planned) return undefined;
-      const changes = attributeDrift(s.planned.attributes, s.attributes);
-      return changes.length === 0
-        ? pass('attributes as provisioning sets them')
-        : warn(`differs from the plan: ${changes.join(', ')}`);
+      return driftVerdict(
+        attributeDrift(s.planned.attributes, s.attributes),
+        'attributes as provisioning sets them',
+      );
     },
     fix: (_, f) => f.provision,
   },
