@@ -29,9 +29,9 @@ export interface DoctorReport {
  * knows no application command or variable, so by default it says them in its own terms.
  */
 export interface DoctorHints {
-  /** How to re-run provisioning (`run npm run clinic -- provision`). Default `re-run provisioning`. */
+  /** How to re-run provisioning, as the application says it (its CLI command). Default `re-run provisioning`. */
   readonly provision?: string;
-  /** How to select the aws profile (`CLINIC_PROFILE=aws`). Default `the aws profile`. */
+  /** How to select the aws profile (the application's setting). Default `the aws profile`. */
   readonly awsProfile?: string;
 }
 
