@@ -67,32 +67,23 @@ export async function provisionTopology(options: ProvisionOptions): Promise<Prov
   const context = { clients, call, emit };
   await ensureTopic(desired.topic, topicCreated, keyOf(desired.topic.keyRef), context);
 
-  const queues: Record<string, Omit<QueueEndpoints, 'subscriptionArn'>> = {};
+  const addresses = new Map<string, { url: string; arn: string }>();
   for (const queue of desired.queues) {
-    const live = await ensureQueue(queue, keyOf(queue.keyRef), context);
-    const consumer = queue.declaration.consumer;
-    queues[consumer] =
-      queue.kind === 'dead-letter-queue'
-        ? { url: '', arn: '', dlqUrl: live.url, dlqArn: live.arn }
-        : { ...queues[consumer], url: live.url, arn: live.arn };
+    addresses.set(queue.name, await ensureQueue(queue, keyOf(queue.keyRef), context));
   }
 
   const existing = await call('sns:ListSubscriptionsByTopic', topicResource, () =>
     listTopicSubscriptions(clients.sns, desired.topicArn),
   );
-  const endpoints: Record<string, QueueEndpoints> = {};
+  const queues: Record<string, QueueEndpoints> = {};
   for (const subscription of desired.subscriptions) {
-    const consumer = subscription.declaration.consumer;
-    const target = queues[consumer];
-    const found = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === target.arn);
-    const subscriptionArn = await ensureSubscription(
-      subscription,
-      target.arn,
-      found?.SubscriptionArn,
-      context,
-    );
-    endpoints[consumer] = { ...target, subscriptionArn };
+    const { consumer, name, deadLetterQueueName } = subscription.declaration;
+    const main = addresses.get(name) as { url: string; arn: string };
+    const dlq = addresses.get(deadLetterQueueName) as { url: string; arn: string };
+    const found = existing.find((s) => s.Protocol === 'sqs' && s.Endpoint === main.arn);
+    const subscriptionArn = await ensureSubscription(subscription, main.arn, found?.SubscriptionArn, context);
+    queues[consumer] = { url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn, subscriptionArn };
   }
 
-  return { profile, rows, topicArn: desired.topicArn, queues: endpoints, keyArns };
+  return { profile, rows, topicArn: desired.topicArn, queues, keyArns };
 }
