@@ -31,6 +31,7 @@ import {
   type ClinicApp,
 } from '@app/platform';
 import { APPS } from './app-registry';
+import { CLINIC_DOCTOR_HINTS } from '@app/clinic';
 
 /** Where a command writes for people. Injected so tests can capture it. */
 export interface Output {
@@ -82,6 +83,7 @@ export async function doctor(
       profile: config.profile,
       endpoint: runtime.endpoint,
       principals: config.principals,
+      hints: CLINIC_DOCTOR_HINTS,
     }).catch((error: unknown) => {
       throw explainUnreachable(error, config);
     });

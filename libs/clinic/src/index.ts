@@ -4,3 +4,4 @@
  * settings that bind them to the library.
  */
 export {};
+export { CLINIC_DOCTOR_HINTS } from './doctor-hints';

@@ -6,7 +6,7 @@ import type { EventDefinition } from './events/event-definition';
 import { kmsKeyProvider, localKeyProvider, type KeyProvider } from './keys/key-provider';
 import { KeyUseMonitor } from './keys/key-use.monitor';
 import { loadOrCreateLocalMasterKey } from './keys/local-master-key';
-import { findQueueUrl, findTopicArn } from './provisioning/lookups';
+import { findQueueUrl, findTopicArn } from './plan/lookups';
 import type { DeliveryTap } from './journey/delivery-tap';
 import { EncryptedPublisher } from './publisher/encrypted.publisher';
 import { clinicTopology, keyOf, queueOf } from './topology/clinic.topology';

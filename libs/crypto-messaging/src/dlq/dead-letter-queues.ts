@@ -19,7 +19,7 @@ import { MessagingError } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
 import type { EventEnvelope } from '../events/event-definition';
 import type { MessagingRuntime } from '../messaging.runtime';
-import { isAwsError } from '../provisioning/lookups';
+import { isAwsError } from '../plan/aws-errors';
 import { ATTRIBUTE } from '../topology/message-attributes';
 import type { MessagingTopology, QueueDeclaration } from '../topology/topology.types';
 import { DEAD_LETTER_REASON_ATTRIBUTE } from '../transport/encrypted-sqs.server';

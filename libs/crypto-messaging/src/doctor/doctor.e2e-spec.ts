@@ -2,7 +2,7 @@ import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { startBroker } from '@app/local-stack/broker';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { provisionTopology, type ProvisionReport } from '../provisioning/provision';
-import { SID, type PolicyDocument } from '../provisioning/policies';
+import { SID, type PolicyDocument } from '../plan/policies';
 import { clinicTopology } from '../topology/clinic.topology';
 import {
   MOTO_CREDENTIALS,
@@ -17,6 +17,8 @@ import { DOCTOR_LINE_WIDTH, renderDoctorReport } from './render';
 const topology = clinicTopology({ prefix: 'doc' });
 const KEY = 'kms-key alias/doc-records';
 const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail');
+/** How this project names re-running provisioning: the doctor's fixes say it so. */
+const hints = { provision: 'run npm run clinic -- provision' };
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 describeWithMoto()('doctor on moto (aws profile)', () => {
@@ -24,7 +26,7 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
   let clients: AwsClients;
   let provisioned: ProvisionReport;
   const provision = () => provisionTopology({ topology, clients, profile: 'aws', endpoint: moto.endpoint });
-  const doctor = () => runDoctor({ topology, clients, profile: 'aws', endpoint: moto.endpoint });
+  const doctor = () => runDoctor({ topology, clients, profile: 'aws', endpoint: moto.endpoint, hints });
   const keyId = async () =>
     (await clients.kms.describeKey({ KeyId: 'alias/doc-records' })).KeyMetadata?.KeyId;
   const setQueue = (url: string, Attributes: Record<string, string>) =>
@@ -168,6 +170,25 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     const healthy = await doctor();
     expect(failures(healthy)).toEqual([]);
   });
+
+  it('reports the diff provisioning applies: a drifted attribute is named by both', async () => {
+    // moto may drop the queue policy along with the change: then both name it too.
+    await setQueue(provisioned.queues.scheduling.url, { VisibilityTimeout: '7' });
+    const drift = (await doctor()).checks.find(
+      (c) => c.id === 'queue.drift' && c.resource === 'queue doc-scheduling',
+    );
+    expect(drift?.status).toBe('warn');
+    expect(drift?.message).toContain('VisibilityTimeout');
+    const repaired = await provision();
+    const changed = repaired.rows.filter((r) => r.outcome !== 'unchanged');
+    expect(changed).toEqual([
+      expect.objectContaining({ resource: 'queue doc-scheduling', outcome: 'updated' }),
+    ]);
+    expect(changed[0].changes).toContain('VisibilityTimeout');
+    expect(drift?.message).toBe(`differs from the plan: ${changed[0].changes.join(', ')}`);
+    const healthy = await doctor();
+    expect(healthy.checks.filter((c) => c.id.endsWith('.drift') && c.status !== 'pass')).toEqual([]);
+  });
 });
 
 describe('doctor on the embedded broker', () => {
@@ -180,8 +201,19 @@ describe('doctor on the embedded broker', () => {
     });
     try {
       await provisionTopology({ topology, clients, profile: 'embedded', endpoint: broker.endpoint });
-      const report = await runDoctor({ topology, clients, profile: 'embedded', endpoint: broker.endpoint });
+      const report = await runDoctor({
+        topology,
+        clients,
+        profile: 'embedded',
+        endpoint: broker.endpoint,
+        hints,
+      });
       expect(failures(report)).toEqual([]);
+      // Only what the embedded profile cannot do is a warning: the plan matches the broker.
+      expect(report.checks.filter((c) => c.status === 'warn').map((c) => c.id)).toEqual([
+        'endpoint.enforcement',
+        'key.kms',
+      ]);
       expect(report.checks).toContainEqual(
         expect.objectContaining({ id: 'key.kms', status: 'warn', resource: KEY }),
       );

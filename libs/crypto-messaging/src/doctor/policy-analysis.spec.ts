@@ -1,10 +1,5 @@
-import {
-  buildKeyPolicy,
-  buildQueuePolicy,
-  buildTopicPolicy,
-  resolvePrincipals,
-} from '../provisioning/policies';
-import type { PolicyDocument } from '../provisioning/policies';
+import { buildKeyPolicy, buildQueuePolicy, buildTopicPolicy, resolvePrincipals } from '../plan/policies';
+import type { PolicyDocument } from '../plan/policies';
 import {
   deniesInsecureTransport,
   filterPolicyAttributeNames,

@@ -4,12 +4,7 @@
  * resources and the conditions that matter here (`aws:SourceArn`, `aws:SecureTransport`).
  * It is not a general IAM evaluator; where it cannot tell, it says so rather than pass.
  */
-import {
-  SNS_SERVICE_PRINCIPAL,
-  parseArn,
-  type PolicyDocument,
-  type PolicyStatement,
-} from '../provisioning/policies';
+import { SNS_SERVICE_PRINCIPAL, parseArn, type PolicyDocument, type PolicyStatement } from '../plan/policies';
 
 /** Parses a policy document; undefined when absent or not a policy. */
 export function parsePolicy(text: string | undefined): PolicyDocument | undefined {

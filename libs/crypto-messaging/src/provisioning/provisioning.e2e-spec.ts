@@ -14,8 +14,8 @@ import {
   type MotoWithClients,
   type MotoServer,
 } from '../testing/moto-server';
-import { queueAttributes } from './lookups';
-import { SID, sameJson, type PolicyDocument } from './policies';
+import { queueAttributes } from '../plan/lookups';
+import { SID, sameJson, type PolicyDocument } from '../plan/policies';
 import { provisionTopology, type ProvisionReport, type ProvisionRow } from './provision';
 import { renderProvisionReport } from './report';
 

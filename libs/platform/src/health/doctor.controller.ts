@@ -2,6 +2,7 @@ import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { MessagingError, MessagingRuntime, runDoctor, type DoctorReport } from '@app/crypto-messaging';
 import { Allow } from '../auth/access.decorators';
+import { CLINIC_DOCTOR_HINTS } from '@app/clinic';
 
 /** What `GET /doctor` answers: the findings, and where they were read. */
 export interface DoctorAnswer extends DoctorReport {
@@ -36,6 +37,7 @@ export class DoctorController {
         profile: config.profile,
         endpoint: this.runtime.endpoint,
         principals: config.principals,
+        hints: CLINIC_DOCTOR_HINTS,
       });
       return {
         ...report,

@@ -12,7 +12,7 @@ import {
   sameJson,
   type PolicyStatement,
 } from './policies';
-import { keyUsage } from './provision';
+import { keyUsage } from './plan';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:clinic-patient-records';
 const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:clinic-billing';

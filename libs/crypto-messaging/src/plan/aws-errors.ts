@@ -1,77 +1,15 @@
 /**
- * Read-only look-ups shared by provisioning and the doctor: "does it exist, and what is it
- * now". Each returns undefined for "not there" and lets every other error through.
+ * How a failed AWS call is told to a person, shared by provisioning and the doctor: which
+ * operation on which resource failed, and a fix in the library's own terms (never a command of
+ * the application that uses it; that application maps the error code to its own command).
  */
-import type { KeyMetadata, KMS } from '@aws-sdk/client-kms';
-import {
-  ListSubscriptionsByTopicCommand,
-  ListTopicsCommand,
-  type SNSClient,
-  type Subscription,
-} from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
-import { parseArn } from './policies';
 
 /** True when `error` is an SDK error with one of these names (the service's error code). */
 export function isAwsError(error: unknown, ...names: string[]): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { Code?: unknown }).Code;
   return names.includes(error.name) || (typeof code === 'string' && names.includes(code));
-}
-
-/** The ARN of the topic with this name, found by listing (the account id is not known yet). */
-export async function findTopicArn(sns: SNSClient, name: string): Promise<string | undefined> {
-  let token: string | undefined;
-  do {
-    const page = await sns.send(new ListTopicsCommand({ NextToken: token }));
-    const found = page.Topics?.find(
-      (t) => t.TopicArn !== undefined && parseArn(t.TopicArn).resource === name,
-    );
-    if (found?.TopicArn) return found.TopicArn;
-    token = page.NextToken;
-  } while (token);
-  return undefined;
-}
-
-/** Every subscription of a topic (all pages). */
-export async function listTopicSubscriptions(sns: SNSClient, topicArn: string): Promise<Subscription[]> {
-  const all: Subscription[] = [];
-  let token: string | undefined;
-  do {
-    const page = await sns.send(
-      new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken: token }),
-    );
-    all.push(...(page.Subscriptions ?? []));
-    token = page.NextToken;
-  } while (token);
-  return all;
-}
-
-/** The queue URL, or undefined when no queue has this name. */
-export async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
-  try {
-    return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
-  } catch (error) {
-    if (isAwsError(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue')) return undefined;
-    throw error;
-  }
-}
-
-/** All attributes of a queue. */
-export async function queueAttributes(sqs: SQSClient, url: string): Promise<Record<string, string>> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
-  return out.Attributes ?? {};
-}
-
-/** DescribeKey, or undefined when the key id, ARN or alias resolves to nothing. */
-export async function describeKey(kms: KMS, keyId: string): Promise<KeyMetadata | undefined> {
-  try {
-    return (await kms.describeKey({ KeyId: keyId })).KeyMetadata;
-  } catch (error) {
-    if (isAwsError(error, 'NotFoundException')) return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -93,9 +31,8 @@ export function wrapAwsError(
   if (unreachable) {
     return new MessagingError(
       MessagingErrorCode.BrokerUnavailable,
-      `${operation} for ${resource} failed: the endpoint${where} does not answer (${name}). ` +
-        'Start the broker (npm start) or set AWS_ENDPOINT_URL / AWS_REGION to a reachable endpoint.',
-      { cause: error },
+      `${operation} for ${resource} failed: the endpoint${where} does not answer (${name}).`,
+      { cause: error, fix: 'start the broker, or set AWS_ENDPOINT_URL / AWS_REGION to a reachable endpoint' },
     );
   }
   if (isNotAwsApiAnswer(error)) {
@@ -108,18 +45,19 @@ export function wrapAwsError(
   }
   const kms = operation.startsWith('kms:');
   let code = kms ? MessagingErrorCode.KmsUnavailable : MessagingErrorCode.BrokerUnavailable;
-  let fix = 'Check the credentials and the endpoint, then re-run npm run clinic -- provision.';
+  let fix = 'check the credentials and the endpoint, then provision the topology again';
   if (/AccessDenied|NotAuthorized|UnauthorizedOperation/i.test(name)) {
     code = kms ? MessagingErrorCode.KmsAccessDenied : code;
-    fix = `Grant the caller ${operation} on ${resource} (IAM policy${kms ? ' and key policy' : ''}).`;
+    fix = `grant the caller ${operation} on ${resource} (IAM policy${kms ? ' and key policy' : ''})`;
   } else if (kms && name === 'DisabledException') {
     code = MessagingErrorCode.KmsKeyDisabled;
-    fix = 'Enable the key (aws kms enable-key) or re-run npm run clinic -- provision.';
+    fix = 'enable the key (aws kms enable-key) or provision the topology again';
   } else if (kms && name === 'NotFoundException') {
     code = MessagingErrorCode.KmsKeyNotFound;
   }
-  return new MessagingError(code, `${operation} for ${resource} failed${where}: ${name}: ${detail}. ${fix}`, {
+  return new MessagingError(code, `${operation} for ${resource} failed${where}: ${name}: ${detail}.`, {
     cause: error,
+    fix,
   });
 }
 
@@ -166,4 +104,32 @@ function howToFreePort(endpoint: string | undefined): string {
     `See which program listens there (lsof -i :${port}, or ss -ltnp), stop it, or start moto on a ` +
     'free port (moto_server -H 127.0.0.1 -p 5001) and set AWS_ENDPOINT_URL=http://127.0.0.1:5001.'
   );
+}
+
+/** One AWS call, named for the error message should it fail. */
+export type AwsCall = <T>(operation: string, resource: string, run: () => Promise<T>) => Promise<T>;
+
+/** An {@link AwsCall} that wraps every failure with {@link wrapAwsError} for this endpoint. */
+export function awsCaller(endpoint: string | undefined): AwsCall {
+  return async (operation, resource, run) => {
+    try {
+      return await run();
+    } catch (error) {
+      throw wrapAwsError(error, operation, resource, endpoint);
+    }
+  };
+}
+
+/**
+ * A field every AWS answer carries; without it the endpoint is not an AWS API (a web server on
+ * the port answers a well-formed page, which parses to an empty result).
+ */
+export function requireValue<T>(value: T | undefined, what: string, resource: string, endpoint?: string): T {
+  if (value === undefined) {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      `${resource}: ${what}: ${notAwsApiExplanation(endpoint)}`,
+    );
+  }
+  return value;
 }
