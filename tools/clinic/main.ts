@@ -13,7 +13,7 @@
  *   login/token/logout/staff   people signing in (authorization code + PKCE), their tokens
  */
 import 'reflect-metadata';
-import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
+import { MessagingError, MessagingErrorCode, type Profile } from '@app/crypto-messaging';
 import { IdentityConfigError } from '@app/identity';
 import { PortInUseError } from '@app/local-stack';
 import { auditCommand } from './audit';
@@ -23,6 +23,7 @@ import { processDlqIo, runDlq } from './dlq';
 import { LOGIN_USAGE, processLoginIo, runLoginCommand } from './login';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
+import { describeClinicError, loadMessagingConfig } from '@app/clinic';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
 
@@ -156,6 +157,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The profile to phrase a fix for: the configured one, or the default when the settings are wrong. */
+function profileForErrors(): Profile {
+  try {
+    return loadMessagingConfig().profile;
+  } catch {
+    return 'embedded';
+  }
+}
+
 // Run only as the program, not when a test imports main().
 if (require.main === module) {
   main(process.argv.slice(2)).then(
@@ -167,7 +177,8 @@ if (require.main === module) {
         error instanceof PortInUseError ||
         error instanceof IdentityConfigError
       ) {
-        process.stderr.write(`\nerror: ${error.message}\n`);
+        // A library error's fix is in the library's terms: the clinic names its own command.
+        process.stderr.write(`\nerror: ${describeClinicError(error, profileForErrors())}\n`);
       } else {
         process.stderr.write(
           `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,

@@ -2,7 +2,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { GetSubscriptionAttributesCommand, GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import type { AwsClients } from '../config/aws-clients';
 import type { Profile } from '../config/messaging.config';
-import { ALLOWED_ATTRIBUTES } from '../topology/message-attributes';
+import { allowedAttributesOf } from '../topology/topology.lookup';
 import type { KeyDeclaration, MessagingTopology, QueueDeclaration } from '../topology/topology.types';
 import {
   describeKey,
@@ -336,9 +336,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   // 7. PHI: attributes and subjects are plaintext. Statically, routing may use only the allowlist.
+  const allowed = allowedAttributesOf(topology);
   for (const queue of topology.queues) {
     const names = filterPolicyAttributeNames(queue.filterPolicy);
-    const unknown = names.filter((n) => !ALLOWED_ATTRIBUTES.has(n));
+    const unknown = names.filter((n) => !allowed.has(n));
     add(
       unknown.length === 0
         ? {
@@ -352,7 +353,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
             status: 'warn',
             resource: `subscription ${queue.name}`,
             message: `filter policy routes on attributes outside the allowlist (${unknown.join(', ')}): attributes are plaintext and must never carry PHI`,
-            fix: 'route only on names in ALLOWED_ATTRIBUTES (message-attributes.ts), or add a PHI-free name there after review',
+            fix: "route only on the topology's declared attributes, or declare a PHI-free name there after review",
           },
     );
   }
