@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ConfigError } from '../errors/messaging.error';
+import { ConfigError, MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import { KeyUseMonitor } from '../keys/key-use.monitor';
 import { MessagingRuntime } from '../messaging.runtime';
 import { EncryptedPublisher } from '../publisher/encrypted.publisher';
@@ -121,7 +121,11 @@ describe('CryptoMessagingModule', () => {
     const building = Test.createTestingModule({
       imports: [CryptoMessagingModule.forRoot({ ...options, publisher: true })],
     }).compile();
-    await expect(building).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE', fix: expect.any(String) });
+    const error = (await building.catch((e: unknown) => e)) as MessagingError;
+    expect(error).toBeInstanceOf(MessagingError);
+    expect(error.code).toBe(MessagingErrorCode.BrokerUnavailable);
+    expect(error.message).toContain('http://127.0.0.1:9');
+    expect(error.fix).toBe('Start the embedded broker, or check the endpoint it listens on.');
   });
 
   it('with publisher: true and a known topic ARN, provides a publisher without looking the topic up', async () => {
