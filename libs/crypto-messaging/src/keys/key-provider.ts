@@ -90,7 +90,7 @@ export function toKmsError(error: unknown, keyId: string): MessagingError {
     return new MessagingError(
       MessagingErrorCode.KmsKeyNotFound,
       `KMS key ${keyId} was not found in this account and region.`,
-      { cause: error, fix: 'Provision the topology, or check AWS_REGION.' },
+      { cause: error, fix: 'Create it by provisioning the topology, or check AWS_REGION.' },
     );
   }
   return new MessagingError(

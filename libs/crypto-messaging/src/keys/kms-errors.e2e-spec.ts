@@ -33,7 +33,7 @@ import { startTestStack, type TestStack } from '@app/clinic/testing';
     expect(error.code).toBe(MessagingErrorCode.KmsKeyNotFound);
     expect(error.message).toContain('alias/no-such-key');
     // The library says "provision the topology"; the clinic's CLI names its command.
-    expect(error.fix).toContain('Provision the topology');
+    expect(error.fix).toContain('provisioning the topology');
     expect(describeClinicError(error, 'aws')).toContain('npm run clinic -- provision');
   });
 });
