@@ -13,9 +13,6 @@
  *   login/token/logout/staff   people signing in (authorization code + PKCE), their tokens
  */
 import 'reflect-metadata';
-import { MessagingError, MessagingErrorCode, type Profile } from '@app/crypto-messaging';
-import { IdentityConfigError } from '@app/identity';
-import { PortInUseError } from '@app/local-stack';
 import { auditCommand } from './audit';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
@@ -23,7 +20,8 @@ import { processDlqIo, runDlq } from './dlq';
 import { LOGIN_USAGE, processLoginIo, runLoginCommand } from './login';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
-import { describeClinicError, loadMessagingConfig } from '@app/clinic';
+import { loadMessagingConfig } from '@app/clinic';
+import { failureOf } from './failure';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
 
@@ -157,37 +155,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The profile to phrase a fix for: the configured one, or the default when the settings are wrong. */
-function profileForErrors(): Profile {
-  try {
-    return loadMessagingConfig().profile;
-  } catch {
-    return 'embedded';
-  }
-}
-
 // Run only as the program, not when a test imports main().
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      // Our errors are written for people and carry no PHI; anything else gets its name only.
-      if (
-        error instanceof MessagingError ||
-        error instanceof PortInUseError ||
-        error instanceof IdentityConfigError
-      ) {
-        // A library error's fix is in the library's terms: the clinic names its own command.
-        process.stderr.write(`\nerror: ${describeClinicError(error, profileForErrors())}\n`);
-      } else {
-        process.stderr.write(
-          `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
-        );
-      }
-      const config =
-        (error instanceof MessagingError && error.code === MessagingErrorCode.Config) ||
-        error instanceof IdentityConfigError;
-      process.exit(config ? 2 : 1);
+      const failure = failureOf(error);
+      process.stderr.write(failure.text);
+      process.exit(failure.exitCode);
     },
   );
 }
