@@ -17,7 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { syntheticRecordRequest } from '@app/contracts';
-import { loadMessagingConfig, MessagingRuntime, provisionTopology } from '@app/crypto-messaging';
+import { provisionTopology } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { loadIdentityConfig, readStaffPasswords, staffFor } from '@app/identity';
 import { signIn } from '@app/identity/client';
@@ -29,6 +29,7 @@ import { barChartSvg } from './chart';
 import { readProfiles, topFunctions, type ProfileSummary } from './cpu-profile';
 import { cpuPerRecord, cpuSnapshot, type CpuPerRecordRow } from './process-cpu';
 import { fmt, percentile, progress, table, until } from './support';
+import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
 
 const THROUGHPUT_RECORDS = Number(process.env.BENCH_CLINIC_RECORDS ?? 1_500);
 const THROUGHPUT_CONCURRENCY = 32;
@@ -148,7 +149,7 @@ async function runClinic(
     LOG_FORMAT: 'json',
     ...(profileDir ? { CLINIC_CPU_PROF_DIR: profileDir } : {}),
   };
-  const runtime = MessagingRuntime.create(loadMessagingConfig(env), 'provisioner');
+  const runtime = clinicRuntime(loadMessagingConfig(env), 'provisioner');
   const apps: AppProcess[] = [];
   const clients = new Map<ClinicApp, Client>();
   try {

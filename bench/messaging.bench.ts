@@ -15,7 +15,6 @@ import {
   contextFor,
   EncryptedPublisher,
   EncryptedSqsServer,
-  loadMessagingConfig,
   MessagingRuntime,
   provisionTopology,
   type BodyCipher,
@@ -24,6 +23,7 @@ import {
 } from '@app/crypto-messaging';
 import { startBroker } from '@app/local-stack';
 import { fmt, measure, progress, table, until, type Measurement } from './support';
+import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 3_000);
 const CONSUMERS = ['billing', 'scheduling', 'prescription'];
@@ -63,7 +63,7 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
       CLINIC_STATE_DIR: stateDir,
       CLINIC_PREFIX: prefix,
     });
-    const runtime = MessagingRuntime.create(config, app);
+    const runtime = clinicRuntime(config, app);
     runtimes.push(runtime);
     return runtime;
   };
@@ -112,6 +112,7 @@ export async function runMessagingBench(): Promise<MessagingBenchResult> {
             topicArn: provisioned.topicArn,
             topicName,
             cipher: new PassThroughCipher(),
+            allowedAttributes: publisherRuntime.allowedAttributes,
           });
     let acked = 0;
     const servers: EncryptedSqsServer[] = [];

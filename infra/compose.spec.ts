@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { loadMessagingConfig } from '@app/crypto-messaging/config/messaging.config';
 import { APP_PORTS, type AppName, appStartCommand, CLI_ENTRYPOINT } from './lib/apps';
+import { loadMessagingConfig } from '@app/clinic';
 
 /** docker-compose.yml and the Dockerfile, checked as data: no Docker daemon needed. */
 const ROOT = path.resolve(__dirname, '..');

@@ -19,7 +19,6 @@ import {
 import { IsString, Matches } from 'class-validator';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadMessagingConfig } from '@app/crypto-messaging';
 import { STAFF, type Role } from '@app/identity';
 import {
   Allow,
@@ -43,6 +42,7 @@ import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
 import { auditCommand } from '../tools/clinic/audit';
 import { LogCapture, startLoggedApp } from './support/log-capture';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from './support/phi-scan';
+import { loadMessagingConfig } from '@app/clinic';
 
 const subjectOf = (role: Role) => STAFF.find((s) => s.roles.includes(role))!.subject;
 const PHYSICIAN = subjectOf('physician');

@@ -4,9 +4,11 @@
  * poll loop runs against AWS, where a network fault looks the same to it.
  */
 import { PatientRecordCreatedV1Event, recordCreated, syntheticRecord } from '@app/contracts';
-import { loadMessagingConfig, MessagingRuntime } from '@app/crypto-messaging';
-import { HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { MessagingRuntime } from '@app/crypto-messaging';
+import { HandlerSpy } from '@app/crypto-messaging/testing';
 import { TcpProxy } from '@app/platform/testing';
+import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 describe('EncryptedSqsServer through a broker outage (aws profile, moto)', () => {
   let stack: TestStack | undefined;
@@ -18,7 +20,7 @@ describe('EncryptedSqsServer through a broker outage (aws profile, moto)', () =>
     if (!stack) return;
     const endpoint = new URL(stack.endpoint);
     proxy = await new TcpProxy({ host: endpoint.hostname, port: Number(endpoint.port) }).open();
-    consumerRuntime = MessagingRuntime.create(
+    consumerRuntime = clinicRuntime(
       loadMessagingConfig({ ...stack.env, AWS_ENDPOINT_URL: proxy.url }),
       'scheduling',
     );

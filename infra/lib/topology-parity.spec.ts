@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { clinicTopology } from '@app/crypto-messaging/topology/clinic.topology';
+import { clinicTopology } from '@app/clinic';
+import { allowedAttributesOf } from '@app/crypto-messaging';
 import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.types';
 import type { ClinicStack } from './clinic-stack';
 import { resourcesOf, synthClinic } from './testing/synth-clinic';
@@ -24,7 +25,7 @@ beforeAll(() => {
 const json = (v: unknown) => JSON.stringify(v);
 
 /** What the template says, in the declaration's own terms. */
-function topologyFromTemplate(): Omit<MessagingTopology, 'publisher'> {
+function topologyFromTemplate(): Omit<MessagingTopology, 'publisher' | 'attributes'> {
   const res = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
   const byId = (id: string) => res[id];
   // An alias targets its key as { Fn::GetAtt: [key, Arn] }, the same value a KmsMasterKeyId holds.
@@ -78,11 +79,20 @@ function topologyFromTemplate(): Omit<MessagingTopology, 'publisher'> {
 
 describe('the CDK topology equals the library declaration', () => {
   it('topic, queues, dead-letter queues, subscriptions, filter policies, keys, redrive and reuse period', () => {
-    const { publisher: _publisher, ...expected } = declared;
+    // The publisher and the attribute allowlist are no CloudFormation resource: checked below.
+    const { publisher: _publisher, attributes: _attributes, ...expected } = declared;
     const actual = topologyFromTemplate();
     const sortQueues = (t: { queues: readonly { consumer: string }[] }) =>
       [...t.queues].sort((a, b) => a.consumer.localeCompare(b.consumer));
     expect({ ...actual, queues: sortQueues(actual) }).toEqual({ ...expected, queues: sortQueues(expected) });
+  });
+
+  it('the synthesized filter policies route only on the envelope and the declared routing attributes', () => {
+    const allowed = allowedAttributesOf(declared);
+    const routedOn = topologyFromTemplate().queues.flatMap((q) => Object.keys(q.filterPolicy));
+    expect(routedOn.length).toBeGreaterThan(0);
+    expect(routedOn.filter((name) => !allowed.has(name))).toEqual([]);
+    expect(declared.attributes).toEqual(expect.arrayContaining(['billable', 'has-medications']));
   });
 
   it('the publisher of the declaration is the app allowed to publish', () => {

@@ -3,8 +3,9 @@
  * stops polling, lets handlers under way finish and flushes their deletes before the process
  * exits 0; after a restart every record has taken effect exactly once.
  */
-import { clinicTopology, queueOf } from '@app/crypto-messaging';
+import { queueOf } from '@app/crypto-messaging';
 import { CONSUMERS, FaultClinic, recordResult, resultOf, type Consumer } from './fault-harness';
+import { clinicTopology } from '@app/clinic';
 
 /** The log line each consumer writes per record it took into effect. */
 const EFFECT_LINE: Readonly<Record<Consumer, string>> = {

@@ -5,7 +5,7 @@
  * `list` prints entries by patient or person. Entries hold ids and codes only, never PHI.
  */
 import { Client } from 'pg';
-import { MessagingError, MessagingErrorCode, type MessagingConfig } from '@app/crypto-messaging';
+import { MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import {
   CLINIC_APPS,
   listAuditEntries,
@@ -15,6 +15,7 @@ import {
 } from '@app/platform';
 import { databaseUrlOf, type Output } from './commands';
 import { printable } from './printable';
+import { type MessagingConfig } from '@app/clinic';
 
 export const AUDIT_USAGE = `Usage: npm run clinic -- audit verify [app]
        npm run clinic -- audit list [app] [--patient <id>] [--subject <s>] [--limit <n>]

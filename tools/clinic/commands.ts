@@ -1,14 +1,12 @@
 import {
   MessagingError,
   MessagingErrorCode,
-  MessagingRuntime,
   provisionTopology,
   renderDoctorReport,
   renderProvisionReport,
   renderProvisionRow,
   runDoctor,
   type DoctorRenderOptions,
-  type MessagingConfig,
   type ProvisionReport,
 } from '@app/crypto-messaging';
 import { loadIdentityConfig } from '@app/identity';
@@ -31,7 +29,7 @@ import {
   type ClinicApp,
 } from '@app/platform';
 import { APPS } from './app-registry';
-import { CLINIC_DOCTOR_HINTS } from '@app/clinic';
+import { CLINIC_DOCTOR_HINTS, clinicRuntime, type MessagingConfig } from '@app/clinic';
 
 /** Where a command writes for people. Injected so tests can capture it. */
 export interface Output {
@@ -43,7 +41,7 @@ export const APP_DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
 
 /** `provision`: create or verify every resource of the topology, with live progress. */
 export async function provision(config: MessagingConfig, out: Output): Promise<ProvisionReport> {
-  const runtime = MessagingRuntime.create(config, 'provisioner');
+  const runtime = clinicRuntime(config, 'provisioner');
   try {
     out.line(
       `Provisioning the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`,
@@ -72,7 +70,7 @@ export async function doctor(
   out: Output,
   options: DoctorRenderOptions = {},
 ): Promise<boolean> {
-  const runtime = MessagingRuntime.create(config, 'doctor');
+  const runtime = clinicRuntime(config, 'doctor');
   try {
     out.line(
       `Checking the "${config.prefix}" topology (${config.profile} profile) at ${runtime.endpoint ?? `AWS ${config.region}`}`,

@@ -9,12 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import {
-  ATTRIBUTE,
-  MessagingRuntime,
-  type KeyUseCounters,
-  type MessagingConfig,
-} from '@app/crypto-messaging';
+import { ATTRIBUTE, MessagingRuntime, type KeyUseCounters } from '@app/crypto-messaging';
 import { catalogue, CLINIC } from '@app/catalogue';
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { loadIdentityConfig, readStaffPasswords, STAFF, STAFF_FILE } from '@app/identity';
@@ -23,6 +18,7 @@ import { CLINIC_APPS, type ClinicApp } from '@app/platform';
 import { auditVerify } from './audit';
 import type { Output } from './commands';
 import { startClinic, type RunningClinic } from './start';
+import { type MessagingConfig, clinicRuntime } from '@app/clinic';
 
 const STEP_TIMEOUT_MS = 60_000;
 /** Polling interval while waiting for a system: well inside the per-person read rate limit. */
@@ -53,7 +49,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
   const progress = (text: string) => out.line(`\n[${++step}/${STEPS}] ${text}`);
   let clinic: RunningClinic | undefined;
   const people = new Map<CastMember, Person>();
-  const runtime = MessagingRuntime.create(config, 'demo');
+  const runtime = clinicRuntime(config, 'demo');
   try {
     progress(
       'Starting the embedded stack: broker, PostgreSQL, identity provider, local master key; provisioning; migrations',

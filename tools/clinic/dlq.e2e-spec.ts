@@ -8,9 +8,10 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { PatientRecordCreatedV1Event, recordCreated, syntheticRecord } from '@app/contracts';
 import { DeadLetterException, type EncryptedSqsServer } from '@app/crypto-messaging';
-import { eventually, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
 import { runDlq, type DlqIo } from './dlq';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 const ROOT = path.join(__dirname, '..', '..');
 

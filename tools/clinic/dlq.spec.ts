@@ -2,8 +2,9 @@
  * The dlq command line: what it refuses before it touches any broker (exit 2, saying why), and
  * the table it prints. The broker port below answers nothing: a test that reached it would fail.
  */
-import { loadMessagingConfig, type DeadLetterSummary } from '@app/crypto-messaging';
+import { type DeadLetterSummary } from '@app/crypto-messaging';
 import { renderTable, runDlq, type DlqIo } from './dlq';
+import { loadMessagingConfig } from '@app/clinic';
 
 function capture(interactive = false) {
   const out: string[] = [];

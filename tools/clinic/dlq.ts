@@ -6,17 +6,15 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import {
-  clinicTopology,
   DeadLetterError,
   DeadLetterErrorCode,
   DeadLetterQueues,
-  MessagingRuntime,
   type DeadLetterAccessAudit,
   type DeadLetterSummary,
-  type MessagingConfig,
 } from '@app/crypto-messaging';
 import type { Output } from './commands';
 import { printable } from './printable';
+import { clinicTopology, type MessagingConfig, clinicRuntime } from '@app/clinic';
 
 export const DLQ_USAGE = `Usage: npm run clinic -- dlq <command> [options]
 
@@ -102,7 +100,7 @@ export async function runDlq(argv: readonly string[], config: MessagingConfig, i
     return 2;
   }
   const actor = io.env.CLINIC_ACTOR || userInfo().username;
-  const runtime = MessagingRuntime.create(config, 'dlq-tool');
+  const runtime = clinicRuntime(config, 'dlq-tool');
   const dlq = DeadLetterQueues.fromRuntime(runtime, {
     actor,
     audit: (entry) => io.err.line(auditLine(entry)),

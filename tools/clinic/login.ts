@@ -6,7 +6,6 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { MessagingConfig } from '@app/crypto-messaging';
 import {
   loadIdentityConfig,
   readStaffPasswords,
@@ -23,6 +22,7 @@ import {
   type StoredSession,
 } from '@app/identity/client';
 import type { Output } from './commands';
+import { type MessagingConfig } from '@app/clinic';
 
 /** Cognito matches redirect URIs exactly: the CLI listens on http://localhost:8765/callback. */
 const CLI_CALLBACK_PORT = 8765;

@@ -13,10 +13,6 @@
  *   login/token/logout/staff   people signing in (authorization code + PKCE), their tokens
  */
 import 'reflect-metadata';
-import { loadMessagingConfig, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
-import { IdentityConfigError } from '@app/identity';
-import { AppError, describeAppError } from '@app/platform';
-import { PortInUseError } from '@app/local-stack';
 import { auditCommand } from './audit';
 import { doctor, migrate, provision, startEmbeddedStack, type Output } from './commands';
 import { runDemo } from './demo';
@@ -24,6 +20,8 @@ import { processDlqIo, runDlq } from './dlq';
 import { LOGIN_USAGE, processLoginIo, runLoginCommand } from './login';
 import { outboxCommand } from './outbox';
 import { runClinic } from './start';
+import { loadMessagingConfig } from '@app/clinic';
+import { failureOf } from './failure';
 
 const USAGE = `Usage: npm run clinic -- <command> [options]
 
@@ -162,26 +160,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      // Our errors are written for people and carry no PHI; anything else gets its name only.
-      if (error instanceof AppError) {
-        process.stderr.write(`\nerror: ${describeAppError(error)}\n`);
-      } else if (
-        error instanceof MessagingError ||
-        error instanceof PortInUseError ||
-        error instanceof IdentityConfigError
-      ) {
-        process.stderr.write(`\nerror: ${error.message}\n`);
-      } else {
-        process.stderr.write(
-          `\nerror: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`,
-        );
-      }
-      const config =
-        (error instanceof MessagingError && error.code === MessagingErrorCode.Config) ||
-        // Settings, migrations: what a person fixes before running the command again.
-        error instanceof AppError ||
-        error instanceof IdentityConfigError;
-      process.exit(config ? 2 : 1);
+      const failure = failureOf(error);
+      process.stderr.write(failure.text);
+      process.exit(failure.exitCode);
     },
   );
 }

@@ -13,13 +13,12 @@ import {
   EventRegistry,
   MessagingError,
   MessagingErrorCode,
-  MessagingRuntime,
   sizeOf,
-  type MessagingConfig,
   type SealedEvent,
 } from '@app/crypto-messaging';
 import { databaseUrlOf, type Output } from './commands';
 import { printable } from './printable';
+import { type MessagingConfig, clinicRuntime } from '@app/clinic';
 
 /** The events the EMR writes to its outbox. */
 const OUTBOX_EVENTS = new EventRegistry([PatientRecordCreatedV1Event]);
@@ -148,7 +147,7 @@ export async function replayOutbox(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ReplaySummary> {
   const db = await openEmrDatabase(config, env);
-  const runtime = MessagingRuntime.create(config, 'outbox-replay');
+  const runtime = clinicRuntime(config, 'outbox-replay');
   try {
     const window: unknown[] = [options.since, options.until, options.eventType ?? null];
     const where = 'created_at >= $1 AND created_at < $2 AND ($3::text IS NULL OR event_type = $3)';

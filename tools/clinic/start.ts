@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
+import { loadOrCreateLocalMasterKey } from '@app/crypto-messaging';
 import { loadIdentityConfig } from '@app/identity';
 import {
   ADMIN_PASSWORD_MOVED,
@@ -15,6 +15,7 @@ import { APPS } from './app-registry';
 import { startAppProcess, startWebProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
 import { Supervisor, type CrashLoopError, type RestartPolicyOptions, type Supervisable } from './supervisor';
+import { type MessagingConfig } from '@app/clinic';
 
 /** Shutdown order of the supervisor: the screen first, then the apps drain, then the broker and identity provider, PostgreSQL last. */
 const TIER = { postgres: 0, broker: 1, identity: 1, app: 2, web: 3 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
 import { DEFAULT_WEB_PORT, loadIdentityConfig, type IdentityConfig } from '@app/identity';
 import { appPortOf, CLINIC_APPS, type ClinicApp } from '@app/platform';
+import { loadMessagingConfig, type MessagingConfig } from '@app/clinic';
 
 /** The OAuth client the screen signs people in with (public, code + PKCE). */
 export const DEFAULT_WEB_CLIENT_ID = 'clinic-web';

@@ -3,5 +3,14 @@
  * (name, port, database, entry point), its messaging topology and routing attributes, and the
  * settings that bind them to the library.
  */
-export {};
+export {
+  clinicTopology,
+  DATA_KEY_REUSE_PERIOD_S,
+  DEFAULT_MAX_RECEIVE_COUNT,
+  type ClinicTopologyOptions,
+} from './clinic.topology';
+export { ALLOWED_ATTRIBUTES, CLINIC_ATTRIBUTE, ROUTING_ATTRIBUTE } from './routing-attributes';
+export { loadMessagingConfig, PROJECT_ROOT, type MessagingConfig } from './messaging.settings';
+export { clinicEndpoint, clinicMessagingOptions, clinicRuntime } from './clinic.messaging';
+export { clinicFixOf, describeClinicError } from './error-fixes';
 export { CLINIC_DOCTOR_HINTS } from './doctor-hints';

@@ -25,13 +25,8 @@ import {
   SqsContext,
   type EncryptedPublisher,
 } from '@app/crypto-messaging';
-import {
-  eventually,
-  findMotoServer,
-  HandlerSpy,
-  startTestStack,
-  type TestStack,
-} from '@app/crypto-messaging/testing';
+import { eventually, findMotoServer, HandlerSpy } from '@app/crypto-messaging/testing';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 const SINK = Symbol('sink');
 interface Delivery {

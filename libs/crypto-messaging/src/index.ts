@@ -7,7 +7,7 @@ export * from './config/messaging.config';
 export * from './config/aws-clients';
 export * from './errors/messaging.error';
 export * from './topology/topology.types';
-export * from './topology/clinic.topology';
+export { allowedAttributesOf, keyOf, queueOf } from './topology/topology.lookup';
 export * from './topology/message-attributes';
 export * from './events/event-definition';
 export * from './events/encryption-context';
@@ -20,6 +20,13 @@ export * from './publisher/encrypted.publisher';
 export * from './transport/sqs.context';
 export * from './transport/encrypted-sqs.server';
 export * from './messaging.runtime';
+export { CryptoMessagingModule } from './module/crypto-messaging.module';
+export {
+  CRYPTO_MESSAGING_OPTIONS,
+  type CryptoMessagingModuleExtras,
+  type CryptoMessagingModuleOptions,
+} from './module/crypto-messaging.module-definition';
+export { ConsumerServerFactory } from './module/consumer-server.factory';
 export * from './provisioning';
 export * from './transport/dead-letter.exception';
 export * from './doctor';

@@ -4,7 +4,8 @@
  * counts are the KMS API calls our KMS client actually sent.
  */
 import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
-import { findMotoServer, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { findMotoServer, HandlerSpy } from '@app/crypto-messaging/testing';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 const MESSAGES = 1_050;
 const profiles: Array<['embedded' | 'aws', jest.Describe]> = [

@@ -1,5 +1,10 @@
 import { createAwsClients, type AwsClients } from './config/aws-clients';
-import type { MessagingConfig } from './config/messaging.config';
+import {
+  resolveMessagingOptions,
+  type MessagingOptions,
+  type Profile,
+  type ResolvedMessagingOptions,
+} from './config/messaging.config';
 import { EnvelopeCipher } from './crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode } from './errors/messaging.error';
 import type { EventDefinition } from './events/event-definition';
@@ -9,19 +14,12 @@ import { loadOrCreateLocalMasterKey } from './keys/local-master-key';
 import { findQueueUrl, findTopicArn } from './plan/lookups';
 import type { DeliveryTap } from './journey/delivery-tap';
 import { EncryptedPublisher } from './publisher/encrypted.publisher';
-import { clinicTopology, keyOf, queueOf } from './topology/clinic.topology';
+import { allowedAttributesOf, keyOf, queueOf } from './topology/topology.lookup';
 import type { MessagingTopology } from './topology/topology.types';
 import { EncryptedSqsServer, type EncryptedSqsServerOptions } from './transport/encrypted-sqs.server';
 
 /** Credentials the embedded broker accepts (it checks none). Never used against AWS. */
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'embedded', secretAccessKey: 'embedded' };
-
-/** The embedded broker on loopback, or AWS_ENDPOINT_URL; `undefined` is AWS itself. */
-function endpointOf(config: MessagingConfig): string | undefined {
-  return config.profile === 'embedded'
-    ? (config.endpoint ?? `http://127.0.0.1:${config.brokerPort}`)
-    : config.endpoint;
-}
 
 /** Consumer tuning that callers may set; the rest comes from the topology. */
 export type ConsumerTuning = Pick<
@@ -30,9 +28,10 @@ export type ConsumerTuning = Pick<
 >;
 
 /**
- * Everything one process needs to publish or consume, built once from the validated config:
+ * Everything one process needs to publish or consume, built once from the validated options:
  * the topology, the SDK clients, the key provider, one envelope cipher (one data-key cache) and
- * the key-use monitor. The single composition root of the CLI, the apps, the tests and the bench.
+ * the key-use monitor. The composition root behind {@link CryptoMessagingModule}, and of
+ * scripts and tests that run without Nest.
  */
 export class MessagingRuntime {
   readonly monitor: KeyUseMonitor;
@@ -46,29 +45,45 @@ export class MessagingRuntime {
   private cipherPromise?: Promise<EnvelopeCipher>;
   private topicArnPromise?: Promise<string>;
 
+  /** The attribute names publishers built here may set: the envelope's and the topology's. */
+  readonly allowedAttributes: ReadonlySet<string>;
+
   private constructor(
-    readonly config: MessagingConfig,
+    readonly options: ResolvedMessagingOptions,
     readonly app: string,
-    readonly topology: MessagingTopology,
     readonly clients: AwsClients,
   ) {
     this.monitor = new KeyUseMonitor(app);
+    this.allowedAttributes = allowedAttributesOf(options.topology);
   }
 
-  /** Builds the runtime for an app (`emr`, `billing` ...). No network calls yet. */
-  static create(config: MessagingConfig, app: string): MessagingRuntime {
-    const topology = clinicTopology({ prefix: config.prefix, maxReceiveCount: config.maxReceiveCount });
+  /**
+   * Builds the runtime for an app (`orders`, `billing` ...) after validating the options (a
+   * `ConfigError` names every wrong one). No network calls yet.
+   */
+  static create(options: MessagingOptions, app: string): MessagingRuntime {
+    const resolved = resolveMessagingOptions(options);
     const clients = createAwsClients({
-      region: config.region,
-      endpoint: endpointOf(config),
-      credentials: config.profile === 'embedded' ? EMBEDDED_CREDENTIALS : undefined,
+      region: resolved.region,
+      endpoint: resolved.endpoint,
+      credentials: resolved.profile === 'embedded' ? EMBEDDED_CREDENTIALS : undefined,
     });
-    return new MessagingRuntime(config, app, topology, clients);
+    return new MessagingRuntime(resolved, app, clients);
   }
 
-  /** The endpoint the SDK talks to, for messages and the doctor. */
+  /** The topic, queues and keys this runtime publishes to or consumes from. */
+  get topology(): MessagingTopology {
+    return this.options.topology;
+  }
+
+  /** Where the messaging runs. */
+  get profile(): Profile {
+    return this.options.profile;
+  }
+
+  /** The endpoint the SDK talks to, for messages and the doctor (`undefined` is AWS itself). */
   get endpoint(): string | undefined {
-    return endpointOf(this.config);
+    return this.options.endpoint;
   }
 
   /** The process's envelope cipher (created on first use; resolves the KMS key once). */
@@ -78,9 +93,9 @@ export class MessagingRuntime {
         new EnvelopeCipher({
           keys,
           monitor: this.monitor,
-          dataKeyMaxAgeS: this.config.dataKeyMaxAgeS,
-          dataKeyMaxMessages: this.config.dataKeyMaxMessages,
-          algorithm: this.config.algorithm,
+          dataKeyMaxAgeS: this.options.dataKeyMaxAgeS,
+          dataKeyMaxMessages: this.options.dataKeyMaxMessages,
+          algorithm: this.options.algorithm,
         }),
     );
     this.cipherPromise.catch(() => (this.cipherPromise = undefined));
@@ -89,7 +104,7 @@ export class MessagingRuntime {
 
   /** The topic's ARN, looked up once. Fails with the fix when the topology is not provisioned. */
   topicArn(): Promise<string> {
-    if (this.config.topicArn) return Promise.resolve(this.config.topicArn);
+    if (this.options.topicArn) return Promise.resolve(this.options.topicArn);
     this.topicArnPromise ??= findTopicArn(this.clients.sns, this.topology.topic.name)
       .catch((error: unknown) => {
         throw this.unreachable(error);
@@ -111,6 +126,7 @@ export class MessagingRuntime {
       topicArn,
       topicName: this.topology.topic.name,
       cipher,
+      allowedAttributes: this.allowedAttributes,
       tap: this.tap,
       app: this.app,
     });
@@ -164,26 +180,31 @@ export class MessagingRuntime {
 
   private async keyProvider(): Promise<KeyProvider> {
     const key = keyOf(this.topology, this.topology.topic.keyRef);
-    if (this.config.profile === 'aws') return kmsKeyProvider(this.clients.kms, key.alias, this.monitor);
-    const local = loadOrCreateLocalMasterKey(this.config.stateDir);
+    if (this.options.profile === 'aws') return kmsKeyProvider(this.clients.kms, key.alias, this.monitor);
+    // resolveMessagingOptions refuses the embedded profile without a key folder.
+    const local = loadOrCreateLocalMasterKey(this.options.localKeyDir!);
     return localKeyProvider(local.key, key.alias.replace(/^alias\//, ''), this.monitor);
   }
 
   private notProvisioned(what: string): MessagingError {
     return new MessagingError(
       MessagingErrorCode.NotProvisioned,
-      `The ${what} does not exist at ${this.endpoint ?? 'AWS'} (region ${this.config.region}). Run "npm run clinic -- provision" first.`,
+      `The ${what} does not exist at ${this.endpoint ?? 'AWS'} (region ${this.options.region}).`,
+      { fix: 'Provision the topology first.' },
     );
   }
 
   private unreachable(error: unknown): MessagingError {
     return new MessagingError(
       MessagingErrorCode.BrokerUnavailable,
-      `Cannot reach SNS/SQS at ${this.endpoint ?? `AWS (region ${this.config.region})`}: ${(error as Error).name}. ` +
-        (this.config.profile === 'embedded'
-          ? 'Start the embedded stack ("npm start"), or check CLINIC_BROKER_PORT.'
-          : 'Check AWS_ENDPOINT_URL, AWS_REGION and credentials.'),
-      { cause: error },
+      `Cannot reach SNS/SQS at ${this.endpoint ?? `AWS (region ${this.options.region})`}: ${(error as Error).name}.`,
+      {
+        cause: error,
+        fix:
+          this.options.profile === 'embedded'
+            ? 'Start the embedded broker, or check the endpoint it listens on.'
+            : 'Check AWS_ENDPOINT_URL, AWS_REGION and credentials.',
+      },
     );
   }
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadMessagingConfig } from '@app/crypto-messaging';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { loadIdentityConfig, readStaffPasswords } from '@app/identity';
 import { signIn, SignInErrorCode } from '@app/identity/client';
@@ -9,6 +8,7 @@ import { listeningSockets } from '../../../test/support/proc';
 import { startIdentityProvider } from './identity-provider';
 import { PortInUseError } from './launch';
 import { startLocalStack } from './local-stack';
+import { loadMessagingConfig } from '@app/clinic';
 
 describe('the embedded identity provider process', () => {
   let state: string;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { loadOrCreateLocalMasterKey, type MessagingConfig } from '@app/crypto-messaging';
+import { loadOrCreateLocalMasterKey } from '@app/crypto-messaging';
 import type { IdentityConfig } from '@app/identity';
 import { startBroker, type Broker } from './broker';
 import { startIdentityProvider, type IdentityProvider } from './identity-provider';
@@ -20,6 +20,15 @@ export interface LocalStack {
   }>;
   /** Stops everything it started, PostgreSQL last so that apps can finish their writes. */
   stop(): Promise<void>;
+}
+
+/** Where the embedded stack keeps its state and listens (the clinic's messaging settings fit). */
+export interface LocalStackSettings {
+  /** Folder of the local master key, the broker's store and PostgreSQL's data. */
+  readonly stateDir: string;
+  readonly brokerPort: number;
+  readonly postgresPort: number;
+  readonly region: string;
 }
 
 export interface LocalStackOptions {
@@ -45,7 +54,7 @@ export function usesEmbeddedIdentityProvider(identity: IdentityConfig): boolean 
  * A taken port fails fast, naming the variable to change.
  */
 export async function startLocalStack(
-  config: MessagingConfig,
+  config: LocalStackSettings,
   options: LocalStackOptions = {},
 ): Promise<LocalStack> {
   const say = options.onProgress ?? (() => undefined);

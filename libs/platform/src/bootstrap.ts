@@ -15,7 +15,9 @@ import {
   type ConsumerTuning,
   type EncryptedSqsServer,
   type EventDefinition,
+  type Profile,
 } from '@app/crypto-messaging';
+import { describeClinicError } from '@app/clinic';
 import { AuditTrail } from './audit/audit-trail';
 import { AppError, AppErrorCode, describeAppError } from './errors';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
@@ -213,8 +215,11 @@ export function stopOnSignals(target: Stoppable): void {
 
 /** `main.ts` of every app: build from the environment, start, and fail with a clear message. */
 export function runClinicApp(blueprint: AppBlueprint): void {
+  // Until the settings are read, a failure is rendered for the default (embedded) profile.
+  let profile: Profile = 'embedded';
   const start = async () => {
     const config = loadAppConfig(blueprint.app);
+    profile = config.messaging.profile;
     const app = await createClinicApp(blueprint, config, { shutdownHooks: false });
     stopOnSignals({
       title: blueprint.title,
@@ -228,11 +233,12 @@ export function runClinicApp(blueprint: AppBlueprint): void {
     );
   };
   start().catch((error: unknown) => {
+    // The library's errors carry a fix in its own terms: say it in the clinic's commands.
     const message =
       error instanceof AppError
         ? describeAppError(error)
         : error instanceof MessagingError
-          ? error.message
+          ? describeClinicError(error, profile)
           : `${(error as Error).name}: ${(error as Error).message}`;
     process.stderr.write(`[${blueprint.app}] failed to start: ${message}\n`);
     process.exit(1);

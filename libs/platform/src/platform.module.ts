@@ -11,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MessagingRuntime } from '@app/crypto-messaging';
+import { clinicMessagingOptions } from '@app/clinic';
+import { CryptoMessagingModule, MessagingRuntime } from '@app/crypto-messaging';
 import { AuditController } from './audit/audit.controller';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { AuditTrail } from './audit/audit-trail';
@@ -49,7 +50,7 @@ export interface PlatformOptions {
 
 /**
  * Logs every master-key operation (the local mirror of CloudTrail's KMS entries: operation, key,
- * app, outcome; never payloads), and releases the SDK clients when the app shuts down.
+ * app, outcome; never payloads). {@link CryptoMessagingModule} releases the SDK clients.
  */
 class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('KeyAudit');
@@ -63,7 +64,6 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationShutdown(): void {
     this.unsubscribe?.();
-    this.runtime.close();
   }
 }
 
@@ -77,19 +77,17 @@ class RuntimeLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 @Module({})
 export class PlatformModule {
   static forApp(options: PlatformOptions): DynamicModule {
+    // One ring: the journey view reads what the runtime's publishers and transport report to it.
+    const ring = new ObservationRing();
+    const messaging = CryptoMessagingModule.forRoot({
+      ...clinicMessagingOptions(options.config.messaging),
+      app: options.config.app,
+      tap: ring,
+    });
     const providers: Provider[] = [
       { provide: APP_CONFIG, useValue: options.config },
-      { provide: ObservationRing, useValue: new ObservationRing() },
+      { provide: ObservationRing, useValue: ring },
       { provide: JOURNEY_EFFECTS, useValue: options.journeyEffects ?? [] },
-      {
-        provide: MessagingRuntime,
-        useFactory: (ring: ObservationRing) => {
-          const runtime = MessagingRuntime.create(options.config.messaging, options.config.app);
-          runtime.tap = ring;
-          return runtime;
-        },
-        inject: [ObservationRing],
-      },
       { provide: MessagingProbe, useClass: options.probe },
       RuntimeLifecycle,
       AuditTrail,
@@ -103,6 +101,7 @@ export class PlatformModule {
             deadlines: options.databaseDeadlines ?? 'requests',
           }),
         ),
+        messaging,
         ...(options.probeImports ?? []),
         AccessModule.forApp(options.config),
       ],
@@ -118,7 +117,7 @@ export class PlatformModule {
           : []),
       ],
       providers,
-      exports: [APP_CONFIG, MessagingRuntime, MessagingProbe, AuditTrail, ObservationRing],
+      exports: [APP_CONFIG, messaging, MessagingProbe, AuditTrail, ObservationRing],
     };
   }
 }

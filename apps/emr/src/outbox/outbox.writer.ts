@@ -80,6 +80,7 @@ export class OutboxWriter {
         new EventSealer({
           topicName: this.runtime.topology.topic.name,
           cipher,
+          allowedAttributes: this.runtime.allowedAttributes,
           tap: this.runtime.tap,
           app: this.runtime.app,
         }),

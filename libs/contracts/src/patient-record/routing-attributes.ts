@@ -1,4 +1,5 @@
-import { ATTRIBUTE, type PublishRequest } from '@app/crypto-messaging';
+import { ROUTING_ATTRIBUTE as ATTRIBUTE } from '@app/clinic';
+import type { PublishRequest } from '@app/crypto-messaging';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from './patient-record-created.event';
 
 /**

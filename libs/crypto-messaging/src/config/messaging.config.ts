@@ -1,160 +1,114 @@
-import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors/messaging.error';
+import type { MessagingTopology } from '../topology/topology.types';
 
-/** Where the messaging runs: the embedded stack (no KMS) or any AWS-API endpoint. */
+/** Where the messaging runs: an embedded broker (no KMS, a local master key) or any AWS-API endpoint. */
 export type Profile = 'embedded' | 'aws';
 
 /** Envelope algorithm suite. See docs/adr/0003-algorithm-suite.md for the measured cost. */
 export type AlgorithmSuiteChoice = 'committing' | 'committing-signed';
 
-/** Validated settings of the messaging library. Only this file reads `process.env`. */
-export interface MessagingConfig {
-  readonly profile: Profile;
-  /** Resource name prefix (`clinic`). */
-  readonly prefix: string;
-  readonly region: string;
-  /** `AWS_ENDPOINT_URL` when set; the embedded profile points at its own broker. */
-  readonly endpoint: string | undefined;
-  /** Folder of local state (master key, database, logs); git-ignored. */
-  readonly stateDir: string;
-  readonly brokerPort: number;
-  readonly postgresPort: number;
-  /** A data key is reused for at most this long (caching materials manager). */
-  readonly dataKeyMaxAgeS: number;
-  /** ... and for at most this many messages. */
-  readonly dataKeyMaxMessages: number;
-  readonly maxReceiveCount: number;
-  readonly algorithm: AlgorithmSuiteChoice;
-  /** The topic's ARN when known (deployments): saves a ListTopics the publisher may not be allowed. */
-  readonly topicArn: string | undefined;
-  /** IAM principals the key policy names (aws profile); empty lists mean the account root. */
-  readonly principals: {
-    readonly administrators: readonly string[];
-    readonly publisher: readonly string[];
-    readonly consumers: Readonly<Record<string, readonly string[]>>;
-  };
+/** IAM principals the key policy names (aws profile); empty lists mean the account root. */
+export interface MessagingPrincipals {
+  readonly administrators: readonly string[];
+  readonly publisher: readonly string[];
+  /** By consumer name, as the topology's queues declare them. */
+  readonly consumers: Readonly<Record<string, readonly string[]>>;
 }
-
-const arnList = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) =>
-      (v ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z
-          .string()
-          .regex(
-            /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/,
-            `${name} must list IAM role or user ARNs, comma-separated`,
-          ),
-      ),
-    );
-
-const port = (name: string, fallback: number) =>
-  z.coerce
-    .number({ error: `${name} must be a TCP port number` })
-    .int(`${name} must be a whole number`)
-    .min(1, `${name} must be between 1 and 65535`)
-    .max(65535, `${name} must be between 1 and 65535`)
-    .default(fallback);
-
-const schema = z.object({
-  CLINIC_PROFILE: z
-    .enum(['embedded', 'aws'], { error: 'CLINIC_PROFILE must be "embedded" or "aws"' })
-    .default('embedded'),
-  CLINIC_PREFIX: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'CLINIC_PREFIX must be 1-40 lower-case letters, digits or dashes')
-    .default('clinic'),
-  AWS_REGION: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'AWS_REGION must look like us-east-1')
-    .optional(),
-  AWS_DEFAULT_REGION: z.string().optional(),
-  AWS_ENDPOINT_URL: z
-    .url({ error: 'AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:5000' })
-    .optional(),
-  CLINIC_STATE_DIR: z.string().min(1).optional(),
-  CLINIC_BROKER_PORT: port('CLINIC_BROKER_PORT', 4566),
-  CLINIC_POSTGRES_PORT: port('CLINIC_POSTGRES_PORT', 5433),
-  CLINIC_DATA_KEY_MAX_AGE_S: z.coerce
-    .number()
-    .int()
-    .min(1, 'CLINIC_DATA_KEY_MAX_AGE_S must be at least 1')
-    .max(86_400, 'CLINIC_DATA_KEY_MAX_AGE_S must be at most 86400 (24 h)')
-    .default(300),
-  CLINIC_DATA_KEY_MAX_MESSAGES: z.coerce
-    .number()
-    .int()
-    .min(1, 'CLINIC_DATA_KEY_MAX_MESSAGES must be at least 1')
-    .max(2 ** 32, 'CLINIC_DATA_KEY_MAX_MESSAGES must be at most 2^32')
-    .default(100_000),
-  CLINIC_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
-  CLINIC_ALGORITHM: z
-    .enum(['committing', 'committing-signed'], {
-      error: 'CLINIC_ALGORITHM must be "committing" or "committing-signed"',
-    })
-    .default('committing'),
-  CLINIC_TOPIC_ARN: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/,
-      'CLINIC_TOPIC_ARN must be an SNS topic ARN',
-    )
-    .optional(),
-  CLINIC_KMS_ADMIN_ARNS: arnList('CLINIC_KMS_ADMIN_ARNS'),
-  CLINIC_PUBLISHER_ARNS: arnList('CLINIC_PUBLISHER_ARNS'),
-  CLINIC_CONSUMER_ARNS_BILLING: arnList('CLINIC_CONSUMER_ARNS_BILLING'),
-  CLINIC_CONSUMER_ARNS_SCHEDULING: arnList('CLINIC_CONSUMER_ARNS_SCHEDULING'),
-  CLINIC_CONSUMER_ARNS_PRESCRIPTION: arnList('CLINIC_CONSUMER_ARNS_PRESCRIPTION'),
-});
-
-/** A {@link ConfigError} listing every variable a schema refused, one per line, with why. */
-export function configErrorOf(title: string, error: z.ZodError): ConfigError {
-  const lines = error.issues.map((i) => `  - ${String(i.path[0])}: ${i.message}`);
-  return new ConfigError(`${title}:\n${lines.join('\n')}`);
-}
-
-/** The repository root, where the git-ignored `.clinic/` state folder lives by default. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
 /**
- * Reads and validates the messaging settings. Throws a {@link ConfigError} that names every
- * wrong variable and what it must look like.
+ * What the library needs to publish or consume, given by the application (from its own
+ * settings, in its own variables): the library reads no environment variable.
  */
-export function loadMessagingConfig(env: NodeJS.ProcessEnv = process.env): MessagingConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) throw configErrorOf('Invalid configuration', parsed.error);
-  const e = parsed.data;
-  const region = e.AWS_REGION ?? e.AWS_DEFAULT_REGION ?? 'us-east-1';
-  return {
-    profile: e.CLINIC_PROFILE,
-    prefix: e.CLINIC_PREFIX,
-    region,
-    endpoint: e.AWS_ENDPOINT_URL,
-    stateDir: path.resolve(e.CLINIC_STATE_DIR ?? path.join(PROJECT_ROOT, '.clinic')),
-    brokerPort: e.CLINIC_BROKER_PORT,
-    postgresPort: e.CLINIC_POSTGRES_PORT,
-    dataKeyMaxAgeS: e.CLINIC_DATA_KEY_MAX_AGE_S,
-    dataKeyMaxMessages: e.CLINIC_DATA_KEY_MAX_MESSAGES,
-    maxReceiveCount: e.CLINIC_MAX_RECEIVE_COUNT,
-    algorithm: e.CLINIC_ALGORITHM,
-    topicArn: e.CLINIC_TOPIC_ARN,
-    principals: {
-      administrators: e.CLINIC_KMS_ADMIN_ARNS,
-      publisher: e.CLINIC_PUBLISHER_ARNS,
-      consumers: {
-        billing: e.CLINIC_CONSUMER_ARNS_BILLING,
-        scheduling: e.CLINIC_CONSUMER_ARNS_SCHEDULING,
-        prescription: e.CLINIC_CONSUMER_ARNS_PRESCRIPTION,
-      },
-    },
-  };
+export interface MessagingOptions {
+  readonly profile: Profile;
+  /** The topic, its queues, keys and routing attributes: see {@link MessagingTopology}. */
+  readonly topology: MessagingTopology;
+  readonly region: string;
+  /** The endpoint of the SNS/SQS/KMS APIs; required by the embedded profile, `undefined` is AWS itself. */
+  readonly endpoint?: string;
+  /** Folder of the embedded profile's local master key (created mode 0600 on first use). */
+  readonly localKeyDir?: string;
+  /** A data key is reused for at most this long (caching materials manager). Default 300. */
+  readonly dataKeyMaxAgeS?: number;
+  /** ... and for at most this many messages. Default 100,000. */
+  readonly dataKeyMaxMessages?: number;
+  /** Default `committing`. */
+  readonly algorithm?: AlgorithmSuiteChoice;
+  /** The topic's ARN when known (deployments): saves a ListTopics the publisher may not be allowed. */
+  readonly topicArn?: string;
+  readonly principals?: MessagingPrincipals;
+}
+
+/** {@link MessagingOptions} after validation, with every default applied. */
+export interface ResolvedMessagingOptions extends MessagingOptions {
+  readonly dataKeyMaxAgeS: number;
+  readonly dataKeyMaxMessages: number;
+  readonly algorithm: AlgorithmSuiteChoice;
+  readonly principals: MessagingPrincipals;
+}
+
+/** An IAM role, user or account root ARN, as key policies name principals. */
+export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/.+|user\/.+)$/;
+/** An SNS topic ARN. */
+export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/;
+/** An AWS region name. */
+export const AWS_REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** Most seconds a data key may be reused (24 h). */
+export const MAX_DATA_KEY_AGE_S = 86_400;
+/** Most messages one data key may encrypt. */
+export const MAX_DATA_KEY_MESSAGES = 2 ** 32;
+
+const arns = z.array(z.string().regex(IAM_PRINCIPAL_ARN, 'must list IAM role or user ARNs'));
+
+const optionsSchema = z
+  .object({
+    profile: z.enum(['embedded', 'aws'], { error: 'must be "embedded" or "aws"' }),
+    topology: z.custom<MessagingTopology>(
+      (v) => typeof v === 'object' && v !== null && 'topic' in v && 'queues' in v,
+      'must be a MessagingTopology',
+    ),
+    region: z.string().regex(AWS_REGION_NAME, 'must look like us-east-1'),
+    endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:4566' }).optional(),
+    localKeyDir: z.string().min(1).optional(),
+    dataKeyMaxAgeS: z.number().int().min(1).max(MAX_DATA_KEY_AGE_S).default(300),
+    dataKeyMaxMessages: z.number().int().min(1).max(MAX_DATA_KEY_MESSAGES).default(100_000),
+    algorithm: z
+      .enum(['committing', 'committing-signed'], { error: 'must be "committing" or "committing-signed"' })
+      .default('committing'),
+    topicArn: z.string().regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN').optional(),
+    principals: z
+      .object({ administrators: arns, publisher: arns, consumers: z.record(z.string(), arns) })
+      .default({ administrators: [], publisher: [], consumers: {} }),
+  })
+  .refine((o) => o.profile !== 'embedded' || o.endpoint !== undefined, {
+    path: ['endpoint'],
+    message: 'is required by the embedded profile (the local broker)',
+  })
+  .refine((o) => o.profile !== 'embedded' || o.localKeyDir !== undefined, {
+    path: ['localKeyDir'],
+    message: 'is required by the embedded profile (where the local master key lives)',
+  });
+
+/** A {@link ConfigError} listing every setting a schema refused, one per line, with why. */
+export function configErrorOf(title: string, error: z.ZodError, fix?: string): ConfigError {
+  const lines = error.issues.map((i) => `  - ${i.path.map(String).join('.')}: ${i.message}`);
+  return new ConfigError(`${title}:\n${lines.join('\n')}`, fix);
+}
+
+/**
+ * Validates the options an application gives the library and applies the defaults. Throws a
+ * {@link ConfigError} that names every wrong option and what it must look like.
+ */
+export function resolveMessagingOptions(options: MessagingOptions): ResolvedMessagingOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw configErrorOf(
+      'Invalid messaging options',
+      parsed.error,
+      'correct the options given to the library',
+    );
+  }
+  // The topology is the caller's value, kept as given (the schema only checks its shape).
+  return { ...parsed.data, topology: options.topology };
 }

@@ -21,7 +21,8 @@ import {
   type EncryptedSqsServer,
   type MessagingRuntime,
 } from '@app/crypto-messaging';
-import { eventually, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 /** Values of the synthetic patient that must never appear in tool output or audit records. */
 const PHI = ['Testpatient', '1980-01-01', 'SYN-000123', '555-0100', 'Amoxicillin'];

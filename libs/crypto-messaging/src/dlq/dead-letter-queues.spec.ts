@@ -4,9 +4,9 @@
  * API reference documents. The copy path runs against real brokers in the e2e spec.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { clinicTopology } from '../topology/clinic.topology';
 import { DeadLetterErrorCode } from './dead-letter.error';
 import { DeadLetterQueues, isUnsupported } from './dead-letter-queues';
+import { clinicTopology } from '@app/clinic';
 
 type Answer = (input: Record<string, unknown>) => unknown;
 

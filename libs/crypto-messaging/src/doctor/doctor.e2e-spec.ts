@@ -3,7 +3,6 @@ import { startBroker } from '@app/local-stack/broker';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { provisionTopology, type ProvisionReport } from '../provisioning/provision';
 import { SID, type PolicyDocument } from '../plan/policies';
-import { clinicTopology } from '../topology/clinic.topology';
 import {
   MOTO_CREDENTIALS,
   describeWithMoto,
@@ -13,6 +12,7 @@ import {
 } from '../testing/moto-server';
 import { runDoctor, type DoctorReport } from './doctor';
 import { DOCTOR_LINE_WIDTH, renderDoctorReport } from './render';
+import { clinicTopology } from '@app/clinic';
 
 const topology = clinicTopology({ prefix: 'doc' });
 const KEY = 'kms-key alias/doc-records';

@@ -2,7 +2,7 @@ import { awsCaller } from '../plan/aws-errors';
 import { aliasIdentity, kmsIdentity, type KeyIdentity } from '../plan/compare';
 import { declaredKey, keyUsage, plan, type MessagingPlan } from '../plan/plan';
 import { CONSUMER_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS, parseArn } from '../plan/policies';
-import { ALLOWED_ATTRIBUTES } from '../topology/message-attributes';
+import { allowedAttributesOf } from '../topology/topology.lookup';
 import { ENDPOINT_CHECKS, PHI_CHECKS, type PhiSubject } from './checks/endpoint.checks';
 import type { SseFacts } from './checks/encryption';
 import { KEY_CHECKS, PRINCIPAL_CHECKS, type KeySubject, type PrincipalSubject } from './checks/key.checks';
@@ -203,7 +203,8 @@ function undeclaredSubscriptions(
     }));
 }
 
-function phiSubjects({ topology, allowedAttributes = ALLOWED_ATTRIBUTES }: DoctorOptions): PhiSubject[] {
+function phiSubjects({ topology }: DoctorOptions): PhiSubject[] {
+  const allowedAttributes = allowedAttributesOf(topology);
   return topology.queues.map((queue) => {
     const names = filterPolicyAttributeNames(queue.filterPolicy);
     return {

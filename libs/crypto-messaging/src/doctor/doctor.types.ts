@@ -44,7 +44,5 @@ export interface DoctorOptions {
   readonly endpoint: string | undefined;
   /** The principals the key policies should name; the account root where not given. */
   readonly principals?: KeyPrincipals;
-  /** The attribute names filter policies may route on; the library's allowlist by default. */
-  readonly allowedAttributes?: ReadonlySet<string>;
   readonly hints?: DoctorHints;
 }

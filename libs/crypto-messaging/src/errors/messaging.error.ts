@@ -18,7 +18,7 @@ export enum MessagingErrorCode {
   KmsUnavailable = 'KMS_UNAVAILABLE',
   /** The broker refused or failed the call after retries. */
   BrokerUnavailable = 'BROKER_UNAVAILABLE',
-  /** A resource the topology declares does not exist: run `npm run clinic -- provision`. */
+  /** A resource the topology declares does not exist: provision the topology first. */
   NotProvisioned = 'NOT_PROVISIONED',
 }
 
@@ -56,7 +56,7 @@ export class PoisonMessageError extends MessagingError {}
 
 /** A misconfiguration: names the setting and the fix. */
 export class ConfigError extends MessagingError {
-  constructor(message: string) {
-    super(MessagingErrorCode.Config, message);
+  constructor(message: string, fix?: string) {
+    super(MessagingErrorCode.Config, message, fix === undefined ? {} : { fix });
   }
 }

@@ -1,5 +1,5 @@
-import { clinicTopology } from '../topology/clinic.topology';
 import { evaluateFilterPolicy } from './filter-policy';
+import { clinicTopology } from '@app/clinic';
 
 const record = (extra: Record<string, string>) => ({
   'event-type': 'patient-record.created',

@@ -76,27 +76,26 @@ export function toKmsError(error: unknown, keyId: string): MessagingError {
   ) {
     return new MessagingError(
       MessagingErrorCode.KmsKeyDisabled,
-      `KMS key ${keyId} is disabled or pending deletion. Enable it (aws kms enable-key / cancel-key-deletion), then run "npm run clinic -- doctor".`,
-      { cause: error },
+      `KMS key ${keyId} is disabled or pending deletion.`,
+      { cause: error, fix: 'Enable it (aws kms enable-key / cancel-key-deletion), then run the doctor.' },
     );
   }
   if (has('AccessDenied') || has('not authorized')) {
-    return new MessagingError(
-      MessagingErrorCode.KmsAccessDenied,
-      `Access to KMS key ${keyId} was denied. Grant this role the key's use in its key policy (run "npm run clinic -- doctor" to see which statement is missing).`,
-      { cause: error },
-    );
+    return new MessagingError(MessagingErrorCode.KmsAccessDenied, `Access to KMS key ${keyId} was denied.`, {
+      cause: error,
+      fix: "Grant this role the key's use in its key policy (the doctor shows which statement is missing).",
+    });
   }
   if (has('NotFoundException') || has('does not exist')) {
     return new MessagingError(
       MessagingErrorCode.KmsKeyNotFound,
-      `KMS key ${keyId} was not found in this account and region. Run "npm run clinic -- provision", or check AWS_REGION.`,
-      { cause: error },
+      `KMS key ${keyId} was not found in this account and region.`,
+      { cause: error, fix: 'Create it by provisioning the topology, or check AWS_REGION.' },
     );
   }
   return new MessagingError(
     MessagingErrorCode.KmsUnavailable,
-    `KMS could not be used with key ${keyId} (${error instanceof Error ? error.name : 'unknown error'}). Check AWS_ENDPOINT_URL, AWS_REGION and credentials.`,
-    { cause: error },
+    `KMS could not be used with key ${keyId} (${error instanceof Error ? error.name : 'unknown error'}).`,
+    { cause: error, fix: 'Check AWS_ENDPOINT_URL, AWS_REGION and credentials.' },
   );
 }

@@ -5,9 +5,11 @@
  * doctor catches a disabled key statically.)
  */
 import { MessagingErrorCode, type MessagingError } from '../errors/messaging.error';
-import { findMotoServer, startTestStack, type TestStack } from '../testing';
+import { findMotoServer } from '../testing';
 import { kmsKeyProvider } from './key-provider';
 import { KeyUseMonitor } from './key-use.monitor';
+import { describeClinicError } from '@app/clinic';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 (findMotoServer() ? describe : describe.skip)('KMS failures (moto)', () => {
   let stack: TestStack;
@@ -30,6 +32,8 @@ import { KeyUseMonitor } from './key-use.monitor';
     )) as MessagingError;
     expect(error.code).toBe(MessagingErrorCode.KmsKeyNotFound);
     expect(error.message).toContain('alias/no-such-key');
-    expect(error.message).toContain('npm run clinic -- provision');
+    // The library says "provision the topology"; the clinic's CLI names its command.
+    expect(error.fix).toContain('provisioning the topology');
+    expect(describeClinicError(error, 'aws')).toContain('npm run clinic -- provision');
   });
 });

@@ -1,4 +1,3 @@
-import { clinicTopology } from '../topology/clinic.topology';
 import {
   KEY_ADMIN_ACTIONS,
   SID,
@@ -13,6 +12,7 @@ import {
   type PolicyStatement,
 } from './policies';
 import { keyUsage } from './plan';
+import { clinicTopology } from '@app/clinic';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:clinic-patient-records';
 const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:clinic-billing';

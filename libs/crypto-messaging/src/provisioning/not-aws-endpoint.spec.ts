@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { runDoctor } from '../doctor/doctor';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
-import { clinicTopology } from '../topology/clinic.topology';
 import { provisionTopology } from './provision';
+import { clinicTopology } from '@app/clinic';
 
 const ANSWERS: Record<string, (res: ServerResponse) => void> = {
   'a web page': (res) => {

@@ -6,7 +6,6 @@ import {
 // The broker module alone: the package index pulls in the whole stack (and this library's index).
 import { startBroker, type Broker } from '@app/local-stack/broker';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
-import { clinicTopology } from '../topology/clinic.topology';
 import {
   MOTO_CREDENTIALS,
   describeWithMoto,
@@ -18,6 +17,7 @@ import { queueAttributes } from '../plan/lookups';
 import { SID, sameJson, type PolicyDocument } from '../plan/policies';
 import { provisionTopology, type ProvisionReport, type ProvisionRow } from './provision';
 import { renderProvisionReport } from './report';
+import { clinicTopology } from '@app/clinic';
 
 const topology = clinicTopology({ prefix: 'prov' });
 /** 1 key + 1 topic + 3 x (DLQ, queue, subscription). */

@@ -45,7 +45,7 @@ export interface EncryptedPublisherOptions {
   /** Topic name: part of the encryption context. */
   topicName: string;
   cipher: BodyCipher;
-  /** Routing attribute names that may be sent (event type, version and id always may). Default: the clinic's. */
+  /** Routing attribute names that may be sent (event type, version and id always may). Default: none. */
   allowedAttributes?: ReadonlySet<string>;
   /** Retries of batch entries SNS failed on its side (throttling, 5xx), with backoff. Default 5. */
   maxEntryAttempts?: number;
@@ -241,8 +241,8 @@ export class EncryptedPublisher {
     if (name === 'NotFoundException' || name === 'NotFound') {
       return new MessagingError(
         MessagingErrorCode.NotProvisioned,
-        `Topic ${this.options.topicArn} does not exist. Run "npm run clinic -- provision".`,
-        { cause: error },
+        `Topic ${this.options.topicArn} does not exist.`,
+        { cause: error, fix: 'Provision the topology first.' },
       );
     }
     return new MessagingError(

@@ -6,7 +6,7 @@ import { EventRegistry } from '../events/event-definition';
 import { contextFor } from '../events/encryption-context';
 import { ciphertextHead, type DeliveryTap } from '../journey/delivery-tap';
 import { keyOperationsDuring } from '../keys/key-use.monitor';
-import { ALLOWED_ATTRIBUTES, ATTRIBUTE } from '../topology/message-attributes';
+import { ATTRIBUTE } from '../topology/message-attributes';
 import { assertNoPhi } from './phi-guard';
 
 /** SNS's limit for one message, body and attributes together; also for one whole batch. */
@@ -52,7 +52,7 @@ export interface EventSealerOptions {
   /** Topic name: part of the encryption context. */
   topicName: string;
   cipher: BodyCipher;
-  /** Routing attribute names that may be sent (event type, version and id always may). Default: the clinic's. */
+  /** Routing attribute names that may be sent (event type, version and id always may). Default: none. */
   allowedAttributes?: ReadonlySet<string>;
   /** Where to report the `sealed` hop, with the data-key operation. Default: none. */
   tap?: DeliveryTap;
@@ -73,7 +73,7 @@ export class EventSealer {
   constructor(private readonly options: EventSealerOptions) {
     // The identity attributes are the library's own: always allowed.
     this.allowed = new Set([
-      ...(options.allowedAttributes ?? ALLOWED_ATTRIBUTES),
+      ...(options.allowedAttributes ?? []),
       ATTRIBUTE.eventType,
       ATTRIBUTE.schemaVersion,
       ATTRIBUTE.eventId,

@@ -1,5 +1,5 @@
-import { ALLOWED_ATTRIBUTES } from '../topology/message-attributes';
 import { assertNoPhi, detectPhi, PhiRefusedError } from './phi-guard';
+import { ALLOWED_ATTRIBUTES } from '@app/clinic';
 
 describe('detectPhi', () => {
   it.each([

@@ -4,4 +4,3 @@
 export * from './eventually';
 export * from './handler-spy';
 export * from './moto-server';
-export * from './test-stack';

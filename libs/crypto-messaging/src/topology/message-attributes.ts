@@ -1,18 +1,15 @@
 /**
- * Names of the plaintext SNS/SQS message attributes. SNS and SQS encrypt only the body: these
- * stay readable in the broker, in metrics and in logs, which is what lets filter policies route.
- * So only routing facts that are not PHI may ever be put here (see the PHI guard).
+ * Names of the plaintext SNS/SQS message attributes the library itself sets on every message
+ * (the envelope's identity). SNS and SQS encrypt only the body: attributes stay readable in the
+ * broker, in metrics and in logs, which is what lets filter policies route. An application's
+ * routing attributes are declared in its topology (`MessagingTopology.attributes`), and only
+ * routing facts that are not PHI may ever be put there (see the PHI guard).
  */
 export const ATTRIBUTE = {
   eventType: 'event-type',
   schemaVersion: 'schema-version',
   eventId: 'event-id',
-  clinicId: 'clinic-id',
-  hasMedications: 'has-medications',
-  hasFollowUp: 'has-follow-up',
-  hasLabOrders: 'has-lab-orders',
-  billable: 'billable',
 } as const;
 
-/** The only attribute names a publisher may set; anything else is refused. */
-export const ALLOWED_ATTRIBUTES: ReadonlySet<string> = new Set(Object.values(ATTRIBUTE));
+/** The envelope attributes: always allowed, whatever the topology declares. */
+export const ENVELOPE_ATTRIBUTES: readonly string[] = Object.values(ATTRIBUTE);

@@ -50,4 +50,10 @@ export interface MessagingTopology {
   readonly queues: readonly QueueDeclaration[];
   /** SSE data-key reuse on every queue (`KmsDataKeyReusePeriodSeconds`), 60..86,400 s. */
   readonly dataKeyReusePeriodS: number;
+  /**
+   * The routing attributes publishers may set besides the envelope's own (`event-type`,
+   * `schema-version`, `event-id`), and filter policies may route on: plaintext, so reviewed to
+   * carry no PHI. The attribute allowlist of the publisher and the doctor. None: envelope only.
+   */
+  readonly attributes?: readonly string[];
 }

@@ -8,14 +8,15 @@ import { ReceiveMessageCommand, SendMessageCommand, type MessageAttributeValue }
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { PatientRecordCreatedV1Event, syntheticRecord } from '@app/contracts';
-import { HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { HandlerSpy } from '@app/crypto-messaging/testing';
 import type { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { MessagingErrorCode } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
 import type { MessagingRuntime } from '../messaging.runtime';
-import { queueOf } from '../topology/clinic.topology';
+import { queueOf } from '../topology/topology.lookup';
 import { ATTRIBUTE } from '../topology/message-attributes';
 import { DEAD_LETTER_REASON_ATTRIBUTE, type EncryptedSqsServer } from './encrypted-sqs.server';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 const NUM_RUNS = 120;
 const TIME_LIMIT_MS = 20_000;

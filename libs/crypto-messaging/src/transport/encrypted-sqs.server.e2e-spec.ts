@@ -4,8 +4,9 @@
  */
 import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
 import { DeadLetterException, type EncryptedPublisher, type EncryptedSqsServer } from '@app/crypto-messaging';
-import { HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { HandlerSpy } from '@app/crypto-messaging/testing';
 import type { ConsumerTuning } from '../messaging.runtime';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 describe('EncryptedSqsServer on the embedded stack', () => {
   let stack: TestStack;

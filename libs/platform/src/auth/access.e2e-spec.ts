@@ -123,7 +123,7 @@ const blueprintOf = (controllers: Array<new (...args: never[]) => object>): AppB
           provide: MessagingRuntime,
           useValue: {
             app: 'emr',
-            config: { profile: 'embedded' },
+            profile: 'embedded',
             monitor: { snapshot: () => ({ dataKeysGenerated: 0 }) },
           },
         },

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ConfigError, configErrorOf, loadMessagingConfig, type MessagingConfig } from '@app/crypto-messaging';
+import { ConfigError, configErrorOf } from '@app/crypto-messaging';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
 import { appLoginOf, readSecret, secretsDirOf } from '@app/local-stack';
+import { loadMessagingConfig, type MessagingConfig } from '@app/clinic';
 
 /** The four apps of the clinic. */
 export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpException, HttpStatus } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CLINIC_DOCTOR_HINTS, describeClinicError } from '@app/clinic';
 import { MessagingError, MessagingRuntime, runDoctor, type DoctorReport } from '@app/crypto-messaging';
 import { Allow } from '../auth/access.decorators';
-import { CLINIC_DOCTOR_HINTS } from '@app/clinic';
 
 /** What `GET /doctor` answers: the findings, and where they were read. */
 export interface DoctorAnswer extends DoctorReport {
@@ -29,29 +29,29 @@ export class DoctorController {
   @Get()
   @ApiOperation({ summary: "The doctor's findings for the live topology (administrator)" })
   async doctor(): Promise<DoctorAnswer> {
-    const { config } = this.runtime;
+    const { options } = this.runtime;
     try {
       const report = await runDoctor({
-        topology: this.runtime.topology,
+        topology: options.topology,
         clients: this.runtime.clients,
-        profile: config.profile,
+        profile: options.profile,
         endpoint: this.runtime.endpoint,
-        principals: config.principals,
+        principals: options.principals,
         hints: CLINIC_DOCTOR_HINTS,
       });
       return {
         ...report,
-        profile: config.profile,
-        prefix: config.prefix,
+        profile: options.profile,
+        prefix: options.topology.prefix,
         endpoint: this.runtime.endpoint ?? null,
-        region: config.region,
+        region: options.region,
         checkedAt: new Date().toISOString(),
       };
     } catch (error) {
       if (error instanceof MessagingError) {
         // The broker or AWS did not answer: say so, as the CLI would, with a retry hint.
         throw new HttpException(
-          { statusCode: 503, code: error.code, message: error.message },
+          { statusCode: 503, code: error.code, message: describeClinicError(error, options.profile) },
           HttpStatus.SERVICE_UNAVAILABLE,
         );
       }

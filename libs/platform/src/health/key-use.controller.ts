@@ -15,7 +15,7 @@ export class KeyUseController {
   keyUse() {
     return {
       app: this.runtime.app,
-      profile: this.runtime.config.profile,
+      profile: this.runtime.profile,
       ...this.runtime.monitor.snapshot(),
     };
   }

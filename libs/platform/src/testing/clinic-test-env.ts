@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EncryptedPublisher } from '@app/crypto-messaging';
-import { freePort, HandlerSpy, startTestStack, type TestStack } from '@app/crypto-messaging/testing';
+import { freePort, HandlerSpy } from '@app/crypto-messaging/testing';
 import { loadIdentityConfig, readStaffPasswords, STAFF, staffFor, type Role } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
 import {
@@ -17,6 +17,7 @@ import { createClinicApp, startClinicApp, type AppBlueprint, type ClinicApplicat
 import { loadAppConfig, type AppConfig } from '../config/app.config';
 import { runMigrations, type AppDatabase } from '../database/data-source.factory';
 import { ensureAppLogin } from '../database/app-login';
+import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 /** An app started by the test env: its base URL and, for consumers, a spy on its transport. */
 export interface AppUnderTest extends ClinicApplication {

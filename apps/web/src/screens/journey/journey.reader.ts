@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { clinicTopology } from '@app/crypto-messaging';
 import type { ConsumerJourney } from '@app/platform';
 import { ClinicApi } from '../../api/clinic-api';
 import { ScreenForbidden, ServiceUnavailable } from '../../session/screen-errors';
@@ -7,6 +6,7 @@ import type { WebSession } from '../../session/web-sessions';
 import { WEB_CONFIG } from '../../web.tokens';
 import type { WebConfig } from '../../web.config';
 import { CONSUMERS, journeyModel, type Consumer, type EmrJourney, type JourneyModel } from './journey.model';
+import { clinicTopology } from '@app/clinic';
 
 /** There is no record with this id (the EMR answered 404). */
 export class NoSuchRecord extends Error {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MessagingTopology, QueueDeclaration } from './topology.types';
-import { ATTRIBUTE } from './message-attributes';
+import { ATTRIBUTE, type MessagingTopology, type QueueDeclaration } from '@app/crypto-messaging';
+import { ROUTING_ATTRIBUTE } from './routing-attributes';
 
 /** SSE data-key reuse, as SNS does it: 5 minutes. */
 export const DATA_KEY_REUSE_PERIOD_S = 300;
@@ -69,29 +69,13 @@ export function clinicTopology(options: ClinicTopologyOptions = {}): MessagingTo
     topic: { name: `${prefix}-patient-records`, keyRef: 'records' },
     queues: [
       // Billing invoices billable visits only.
-      queue('billing', { ...patientRecords, [ATTRIBUTE.billable]: ['true'] }),
+      queue('billing', { ...patientRecords, [ROUTING_ATTRIBUTE.billable]: ['true'] }),
       // Scheduling books follow-ups and lab visits and sends medication reminders.
       queue('scheduling', patientRecords),
       // Prescription acts only on records that order medication.
-      queue('prescription', { ...patientRecords, [ATTRIBUTE.hasMedications]: ['true'] }),
+      queue('prescription', { ...patientRecords, [ROUTING_ATTRIBUTE.hasMedications]: ['true'] }),
     ],
     dataKeyReusePeriodS: DATA_KEY_REUSE_PERIOD_S,
+    attributes: Object.values(ROUTING_ATTRIBUTE),
   };
-}
-
-/** The queue declaration of one consumer, or a clear error naming the known consumers. */
-export function queueOf(topology: MessagingTopology, consumer: string): QueueDeclaration {
-  const found = topology.queues.find((q) => q.consumer === consumer);
-  if (!found) {
-    const known = topology.queues.map((q) => q.consumer).join(', ');
-    throw new TypeError(`Unknown consumer "${consumer}": the topology declares ${known}`);
-  }
-  return found;
-}
-
-/** The key declaration behind a `keyRef`. */
-export function keyOf(topology: MessagingTopology, keyRef: string) {
-  const found = topology.keys.find((k) => k.ref === keyRef);
-  if (!found) throw new TypeError(`Topology references undeclared key "${keyRef}"`);
-  return found;
 }

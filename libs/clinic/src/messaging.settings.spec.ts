@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors/messaging.error';
-import { loadMessagingConfig } from './messaging.config';
+import { ConfigError } from '@app/crypto-messaging';
+import { loadMessagingConfig } from './messaging.settings';
 
 describe('loadMessagingConfig', () => {
   it('defaults to the embedded profile with the clinic prefix and 5-minute data keys', () => {

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { provisionTopology, type MessagingRuntime, type ProvisionReport } from '@app/crypto-messaging';
+import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer } from '@app/crypto-messaging/testing';
 import { startBroker, type Broker } from '@app/local-stack';
-import { loadMessagingConfig, type MessagingConfig } from '../config/messaging.config';
-import { MessagingRuntime } from '../messaging.runtime';
-import { provisionTopology, type ProvisionReport } from '../provisioning';
-import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer } from './moto-server';
+import { clinicRuntime } from '../clinic.messaging';
+import { loadMessagingConfig, type MessagingConfig } from '../messaging.settings';
 
 /** A broker (fauxqs or moto) with the clinic topology provisioned, for integration tests. */
 export interface TestStack {
@@ -71,7 +71,7 @@ export async function startTestStack(
   const config = loadMessagingConfig(stackEnv);
   const runtimes: MessagingRuntime[] = [];
   const runtime = (app: string) => {
-    const r = MessagingRuntime.create(config, app);
+    const r = clinicRuntime(config, app);
     runtimes.push(r);
     return r;
   };

@@ -1,0 +1,44 @@
+import { ConfigError, MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
+import { clinicFixOf, describeClinicError } from './error-fixes';
+
+describe("the clinic's fixes for library errors", () => {
+  const notProvisioned = new MessagingError(
+    MessagingErrorCode.NotProvisioned,
+    'The topic t does not exist at AWS.',
+    {
+      fix: 'Provision the topology first.',
+    },
+  );
+  const unreachable = new MessagingError(
+    MessagingErrorCode.BrokerUnavailable,
+    'Cannot reach SNS/SQS at x: Err.',
+    {
+      fix: 'Check AWS_ENDPOINT_URL, AWS_REGION and credentials.',
+    },
+  );
+
+  it('names the clinic command where the library said what to do in its own terms', () => {
+    expect(describeClinicError(notProvisioned, 'aws')).toBe(
+      'The topic t does not exist at AWS. Run "npm run clinic -- provision" first.',
+    );
+    expect(describeClinicError(unreachable, 'embedded')).toBe(
+      'Cannot reach SNS/SQS at x: Err. Start the embedded stack ("npm start"), or check CLINIC_BROKER_PORT.',
+    );
+    for (const code of [MessagingErrorCode.KmsKeyDisabled, MessagingErrorCode.KmsAccessDenied]) {
+      expect(clinicFixOf(new MessagingError(code, 'm'), 'aws')).toContain('npm run clinic -- doctor');
+    }
+    expect(clinicFixOf(new MessagingError(MessagingErrorCode.KmsKeyNotFound, 'm'), 'aws')).toContain(
+      'npm run clinic -- provision',
+    );
+  });
+
+  it("keeps the library's fix where the clinic has none of its own, and the message alone without any", () => {
+    expect(describeClinicError(unreachable, 'aws')).toBe(
+      'Cannot reach SNS/SQS at x: Err. Check AWS_ENDPOINT_URL, AWS_REGION and credentials.',
+    );
+    expect(describeClinicError(new ConfigError('Invalid configuration:\n  - X: bad'), 'aws')).toBe(
+      'Invalid configuration:\n  - X: bad',
+    );
+    expect(describeClinicError(new TypeError('plain'), 'aws')).toBe('plain');
+  });
+});
