@@ -4,10 +4,21 @@
  * settings that bind them to the library.
  */
 export {
+  consumes,
+  defineApp,
+  defineProcess,
+  PUBLISHES,
+  type ClinicAppBlueprint,
+  type DatabaseSetting,
+  type EntryPoint,
+  type MessagingRole,
+  type PortSetting,
+  type ProcessBlueprint,
+} from './app-blueprint';
+export { CLINIC_APPS, CLINIC_SCREEN } from './apps';
+export {
   appNamed,
   CLINIC_APP_NAMES,
-  CLINIC_APPS,
-  CLINIC_SCREEN,
   consumerNames,
   consumers,
   databaseNames,
@@ -15,12 +26,6 @@ export {
   isClinicApp,
   publisherApp,
   type ClinicApp,
-  type ClinicAppBlueprint,
   type ClinicAppEntry,
   type ClinicConsumer,
-  type DatabaseSetting,
-  type EntryPoint,
-  type MessagingRole,
-  type PortSetting,
-  type ProcessBlueprint,
-} from './apps';
+} from './app-list';
