@@ -13,15 +13,9 @@ import { APP_PORTS, appEntrypoint, appStartCommand } from './lib/apps';
 import { withGeneratedApps } from './lib/compose';
 import { synthClinic, resourcesOf, type SynthesizedClinic } from './lib/testing/synth-clinic';
 
-jest.mock('@app/clinic/apps', () => {
-  const actual = jest.requireActual<{ CLINIC_APPS: readonly object[] }>('@app/clinic/apps');
-  const { consumes, defineApp } =
-    jest.requireActual<typeof import('@app/clinic')>('@app/clinic/app-blueprint');
-  return {
-    ...actual,
-    CLINIC_APPS: [...actual.CLINIC_APPS, defineApp('labs', 'Labs', 3005, consumes('labs'))],
-  };
-});
+jest.mock('@app/clinic/apps', () =>
+  jest.requireActual<typeof import('@app/clinic/testing')>('@app/clinic/testing').appsWithFifthApp(),
+);
 
 const labs = appNamed('labs').name;
 

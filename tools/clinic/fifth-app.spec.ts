@@ -10,15 +10,9 @@ import { loadWebConfig } from '../../apps/web/src/web.config';
 import { APPS } from './app-registry';
 import { APP_DATABASES } from './commands';
 
-jest.mock('@app/clinic/apps', () => {
-  const actual = jest.requireActual<{ CLINIC_APPS: readonly object[] }>('@app/clinic/apps');
-  const { consumes, defineApp } =
-    jest.requireActual<typeof import('@app/clinic')>('@app/clinic/app-blueprint');
-  return {
-    ...actual,
-    CLINIC_APPS: [...actual.CLINIC_APPS, defineApp('labs', 'Labs', 3005, consumes('labs'))],
-  };
-});
+jest.mock('@app/clinic/apps', () =>
+  jest.requireActual<typeof import('@app/clinic/testing')>('@app/clinic/testing').appsWithFifthApp(),
+);
 
 describe('a fifth app, added by one line in the list', () => {
   it('is a consumer with its port and its database', () => {
