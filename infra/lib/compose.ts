@@ -4,15 +4,22 @@
  * markers and `npm run infra:compose` rewrites them. The rest of the file (broker, database
  * server, provisioning) is written by hand.
  */
+import { parse } from 'yaml';
 import { CLINIC_APPS, databaseNames, type ClinicAppEntry } from '@app/clinic';
 import { appStartCommand } from './apps';
 
-/** The database server's administrator in compose (local only; see the postgres service). */
-const COMPOSE_DB_ADMIN = 'clinic:clinic-local-only';
+/** The database server's administrator as the file's own postgres service declares it (local only). */
+function adminOf(compose: string): string {
+  const postgres = (parse(compose) as { services?: { postgres?: { environment?: Record<string, string> } } })
+    .services?.postgres?.environment;
+  if (!postgres?.POSTGRES_USER || !postgres.POSTGRES_PASSWORD)
+    throw new Error('docker-compose.yml: the postgres service must set POSTGRES_USER and POSTGRES_PASSWORD');
+  return `${postgres.POSTGRES_USER}:${postgres.POSTGRES_PASSWORD}`;
+}
 
 const quoted = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-function serviceOf(app: ClinicAppEntry): string[] {
+function serviceOf(app: ClinicAppEntry, admin: string): string[] {
   const port = app.port.default;
   return [
     `${app.name}:`,
@@ -25,15 +32,15 @@ function serviceOf(app: ClinicAppEntry): string[] {
     `    # Published to the host: listen on every interface, answer only the names it is reached by.`,
     `    HOST: 0.0.0.0`,
     `    CLINIC_ALLOWED_HOSTS: localhost:${port},127.0.0.1:${port}`,
-    `    DATABASE_URL: postgres://${COMPOSE_DB_ADMIN}@postgres:5432/${app.database.name}`,
+    `    DATABASE_URL: postgres://${admin}@postgres:5432/${app.database.name}`,
     '',
   ];
 }
 
 /** The generated part: the app services (the last entries of `services`) and their databases. */
-function generatedLines(): string[] {
+function generatedLines(admin: string): string[] {
   return [
-    ...CLINIC_APPS.flatMap(serviceOf).map((line) => (line === '' ? '' : `  ${line}`)),
+    ...CLINIC_APPS.flatMap((app) => serviceOf(app, admin)).map((line) => (line === '' ? '' : `  ${line}`)),
     'configs:',
     '  create-databases:',
     '    # Each app owns its database (style habit 6).',
@@ -57,5 +64,5 @@ export function withGeneratedApps(compose: string): string {
     throw new Error(`docker-compose.yml lacks the markers "${BEGIN}" ... "${END}"`);
   const from = compose.indexOf('\n', first) + 1;
   const to = compose.lastIndexOf('\n', last) + 1;
-  return compose.slice(0, from) + generatedLines().join('\n') + compose.slice(to);
+  return compose.slice(0, from) + generatedLines(adminOf(compose)).join('\n') + compose.slice(to);
 }
