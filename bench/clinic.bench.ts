@@ -22,7 +22,8 @@ import { freePort } from '@app/crypto-messaging/testing';
 import { loadIdentityConfig, readStaffPasswords, staffFor } from '@app/identity';
 import { signIn } from '@app/identity/client';
 import { startBroker, startIdentityProvider, startPostgres, type IdentityProvider } from '@app/local-stack';
-import { ensureAppLogin, runMigrations, type ClinicApp } from '@app/platform';
+import { appNamed, CLINIC_APP_NAMES, consumerNames, databaseNames, type ClinicApp } from '@app/clinic';
+import { ensureAppLogin, runMigrations } from '@app/platform';
 import { APPS } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { barChartSvg } from './chart';
@@ -36,7 +37,7 @@ const THROUGHPUT_CONCURRENCY = 32;
 const LATENCY_RATES_PER_S = [50, 20];
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const TIMEOUT_MS = 300_000;
-const CONSUMERS: ClinicApp[] = ['billing', 'scheduling', 'prescription'];
+const CONSUMERS = consumerNames();
 const WARM_UP_RECORDS = 50;
 /** Concurrent registrations while the patients are made (before any clock starts). */
 const REGISTRATION_CONCURRENCY = 16;
@@ -108,10 +109,9 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
   try {
     const { result, windowUs } = await runClinic(profileDir);
     if (!profileDir) return result;
-    const profiled: ClinicApp[] = ['emr', ...CONSUMERS];
     return {
       ...result,
-      profiles: profiled.map((app) => {
+      profiles: CLINIC_APP_NAMES.map((app) => {
         const [profile] = readProfiles(path.join(profileDir, app));
         if (!profile) throw new Error(`bench: no CPU profile was written by ${app}`);
         // Both clocks are the monotonic clock in microseconds; the window is the throughput run.
@@ -133,7 +133,7 @@ async function runClinic(
   const postgres = await startPostgres({
     dataDir: path.join(stateDir, 'pg'),
     port: await freePort(),
-    databases: ['emr', ...CONSUMERS],
+    databases: databaseNames(),
   });
   // The run's own provider: its keys and the staff's passwords in the run's state folder.
   const identity = loadIdentityConfig({}, { profile: 'embedded', stateDir });
@@ -170,7 +170,7 @@ async function runClinic(
           {
             ...env,
             DATABASE_URL: login.url,
-            [`CLINIC_${registered.app.toUpperCase()}_PORT`]: String(port),
+            [appNamed(registered.app).port.variable]: String(port),
           },
           'problems',
         ),

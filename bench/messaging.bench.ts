@@ -21,12 +21,13 @@ import {
   type KeyUseCounters,
   type ProvisionReport,
 } from '@app/crypto-messaging';
+import { consumerNames } from '@app/clinic';
 import { startBroker } from '@app/local-stack';
 import { fmt, measure, progress, table, until, type Measurement } from './support';
 import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 3_000);
-const CONSUMERS = ['billing', 'scheduling', 'prescription'];
+const CONSUMERS = consumerNames();
 const CONSUMER_CONCURRENCY = 40;
 const PUBLISH_PARALLEL_BATCHES = 8;
 const RECORDS_PER_PUBLISH_CALL = 100;

@@ -6,6 +6,7 @@
  * (apps in-process, embedded profile), over BENCH_SCREEN_RECORDS records (default 10).
  */
 import { gzipSync } from 'node:zlib';
+import { CLINIC_APP_NAMES } from '@app/clinic';
 import { buildAssets } from '../apps/web/src/pages/assets';
 import { startClinicUnderTest } from '../test/clinic-harness';
 import {
@@ -43,12 +44,7 @@ function weight(): boolean {
 }
 
 async function journeyLatency(): Promise<boolean> {
-  const clinic = (await startClinicUnderTest(
-    'embedded',
-    ['emr', 'billing', 'scheduling', 'prescription'],
-    {},
-    { screen: true },
-  ))!;
+  const clinic = (await startClinicUnderTest('embedded', CLINIC_APP_NAMES, {}, { screen: true }))!;
   const browser = await launchBrowser();
   try {
     const screen = clinic.screen!.url;

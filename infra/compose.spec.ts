@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { APP_PORTS, type AppName, appStartCommand, CLI_ENTRYPOINT } from './lib/apps';
 import { loadMessagingConfig } from '@app/clinic';
+import { withGeneratedApps } from './lib/compose';
 
 /** docker-compose.yml and the Dockerfile, checked as data: no Docker daemon needed. */
 const ROOT = path.resolve(__dirname, '..');
@@ -36,6 +37,11 @@ describe('docker-compose.yml', () => {
   it.each(apps)('%s: runs its entry point and publishes its port', (app) => {
     expect(services[app].command).toEqual(['sh', '-c', appStartCommand(app)]);
     expect(services[app].ports).toEqual([`${APP_PORTS[app]}:${APP_PORTS[app]}`]);
+  });
+
+  it('its app services and databases are the ones generated from the list of apps (npm run infra:compose)', () => {
+    expect(parse(withGeneratedApps(composeText), { merge: true })).toEqual(compose);
+    expect(() => withGeneratedApps('services: {}\n')).toThrow(/lacks the markers/);
   });
 
   it('every depends_on names a service, and service_healthy targets have a health check', () => {

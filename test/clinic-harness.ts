@@ -3,27 +3,22 @@
  * consumer as a real process, to kill it), and small HTTP helpers.
  */
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
-import { APPS } from '../tools/clinic/app-registry';
+import { CLINIC_APP_NAMES, appNamed, type ClinicApp } from '@app/clinic';
+import type { AppBlueprint } from '@app/platform';
+import { blueprintOf, databaseOf, registeredApp } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { freePort } from '@app/crypto-messaging/testing';
-import type { ClinicApp } from '@app/platform';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
-import { billingBlueprint } from '../apps/billing/src/billing.blueprint';
-import { emrBlueprint } from '../apps/emr/src/emr.blueprint';
-import { prescriptionBlueprint } from '../apps/prescription/src/prescription.blueprint';
-import { schedulingBlueprint } from '../apps/scheduling/src/scheduling.blueprint';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createWebApp } from '../apps/web/src/bootstrap';
 import { loadWebConfig, type WebConfig } from '../apps/web/src/web.config';
 
-export const BLUEPRINTS = {
-  emr: emrBlueprint,
-  billing: billingBlueprint,
-  scheduling: schedulingBlueprint,
-  prescription: prescriptionBlueprint,
-} as const;
+/** How to build each app in-process, by name (from the list of apps in @app/clinic). */
+export const BLUEPRINTS = Object.fromEntries(
+  CLINIC_APP_NAMES.map((app) => [app, blueprintOf(app)]),
+) as Readonly<Record<ClinicApp, AppBlueprint>>;
 
-export const databaseOf = (app: ClinicApp) => APPS.find((a) => a.app === app)!.database;
+export { databaseOf };
 
 export interface Clinic {
   readonly env: ClinicTestEnv;
@@ -52,7 +47,7 @@ export const BULK_RATE_LIMITS: Readonly<Record<string, string>> = {
 /** Starts the environment and the given apps in-process (`appEnv`: extra settings for each app). */
 export async function startClinicUnderTest(
   profile: 'embedded' | 'aws',
-  apps: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'],
+  apps: readonly ClinicApp[] = CLINIC_APP_NAMES,
   appEnv: Record<string, string> = {},
   options: ClinicUnderTestOptions = {},
 ): Promise<Clinic | undefined> {
@@ -66,7 +61,7 @@ export async function startClinicUnderTest(
     for (const app of apps) started[app] = await env.startApp(BLUEPRINTS[app], databaseOf(app), appEnv);
     if (webPort) {
       const urls = Object.fromEntries(
-        Object.entries(started).map(([app, s]) => [`CLINIC_${app.toUpperCase()}_URL`, s.url]),
+        Object.entries(started).map(([app, s]) => [appNamed(app).urlVariable, s.url]),
       );
       screenConfig = loadWebConfig({
         ...env.env,
@@ -107,15 +102,14 @@ export async function startAppAsProcess(
   options: AppProcessOptions = {},
 ): Promise<AppProcess> {
   const databaseUrl = await env.migrate(app, databaseOf(app));
-  const registered = APPS.find((a) => a.app === app)!;
   return startAppProcess(
-    registered,
+    registeredApp(app),
     { line: options.line ?? (() => undefined) },
     {
       ...process.env,
       ...env.env,
       DATABASE_URL: databaseUrl,
-      [`CLINIC_${app.toUpperCase()}_PORT`]: String(options.port ?? (await freePort())),
+      [appNamed(app).port.variable]: String(options.port ?? (await freePort())),
       LOG_FORMAT: 'json',
       ...options.env,
     },

@@ -1,20 +1,20 @@
-/** One process per system, as in production; the ports match docker-compose.yml and the apps. */
-export const APP_PORTS = {
-  emr: 3000,
-  billing: 3001,
-  scheduling: 3002,
-  prescription: 3003,
-} as const;
+import { appNamed, defaultPorts, type ClinicApp } from '@app/clinic';
 
-/** Name of one of the four clinic applications. */
-export type AppName = keyof typeof APP_PORTS;
+/**
+ * One process per system, as in production: each app's port, from the list of apps in
+ * @app/clinic (docker-compose.yml and the apps use the same).
+ */
+export const APP_PORTS = defaultPorts();
+
+/** Name of one of the clinic applications. */
+export type AppName = ClinicApp;
 
 /** Every app answers this on its port; the container health check and compose use it. */
 export const HEALTH_PATH = '/health';
 
 /** An app's compiled entry point (built by `npm run build` into dist/). */
 export function appEntrypoint(app: AppName): string {
-  return `dist/apps/${app}/src/main.js`;
+  return appNamed(app).entry.dist;
 }
 
 /** The compiled clinic CLI (`provision`, `doctor`, `migrate` ...). */

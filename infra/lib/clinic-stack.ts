@@ -2,7 +2,8 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.types';
-import { APP_PORTS, type AppName } from './apps';
+import { CLINIC_APP_NAMES, isClinicApp } from '@app/clinic';
+import type { AppName } from './apps';
 import { ClinicAudit } from './audit';
 import { CONSUMER_KEY_ACTIONS, ClinicKey, DESCRIBE_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS } from './clinic-key';
 import { ClinicIdentity } from './identity';
@@ -81,14 +82,14 @@ export class ClinicStack extends Stack {
     const consumers = topology.queues.map((q) => q.consumer);
     const apps = [topology.publisher, ...consumers];
     for (const app of apps) {
-      if (!(app in APP_PORTS))
+      if (!isClinicApp(app))
         throw new TypeError(`Topology names app "${app}" that the stack does not know how to run`);
     }
     const topicArn = topicArnOf(this, topology.topic.name);
 
     // One role per app, assumable only by ECS tasks of this account.
     const roles = {} as Record<AppName, iam.Role>;
-    for (const app of Object.keys(APP_PORTS) as AppName[]) {
+    for (const app of CLINIC_APP_NAMES) {
       roles[app] = new iam.Role(this, `${pascal(app)}TaskRole`, {
         description: `${prefix} ${app} task: least privilege on messaging`,
         assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {

@@ -11,7 +11,8 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { APP_PORTS, type AppName, appMigrateCommand, appRunCommand, nodeHealthCheckScript } from './apps';
+import { appNamed, CLINIC_APPS, databaseNames } from '@app/clinic';
+import { type AppName, appMigrateCommand, appRunCommand, nodeHealthCheckScript } from './apps';
 import { pascal } from './messaging';
 
 /** The repository root: the Docker build context of the one image all four apps run from. */
@@ -40,7 +41,7 @@ export const AUDIT_LOG_CONTEXT = 'Audit';
 /** Namespace of the per-app count of audit entries (metric filters on the apps' log groups). */
 export const AUDIT_METRIC_NAMESPACE = 'Clinic/Audit';
 /** Each app's own database login: `<app>_app`, as the migrate step creates it. */
-export const appDatabaseUser = (app: AppName) => `${app}_app`;
+export const appDatabaseUser = (app: AppName) => appNamed(app).database.login;
 /** Name of the container that migrates an app's database before the app starts. */
 export const MIGRATE_CONTAINER = 'migrate';
 export const APP_CONTAINER = 'app';
@@ -185,9 +186,9 @@ export class ClinicServices extends Construct {
     const appLogins: Partial<Record<AppName, secretsmanager.ISecret>> = {};
     const appLoginSecrets: Partial<Record<AppName, secretsmanager.Secret>> = {};
     const appLogGroups: Partial<Record<AppName, logs.LogGroup>> = {};
-    for (const app of Object.keys(APP_PORTS) as AppName[]) {
+    for (const { name: app, port: portSetting, database } of CLINIC_APPS) {
       const id = pascal(app);
-      const port = APP_PORTS[app];
+      const port = portSetting.default;
       // The app's own login: a non-superuser that reaches only its own database. Attached to
       // the instance so the secret also carries host and port (the app never sees the admin's).
       const loginSecret = new secretsmanager.Secret(this, `${id}DbLogin`, {
@@ -223,7 +224,7 @@ export class ClinicServices extends Construct {
         image: this.image,
         essential: false,
         command: withDatabaseUrl(appMigrateCommand(app)),
-        environment: { ...props.environment, DB_NAME: app },
+        environment: { ...props.environment, DB_NAME: database.name },
         secrets: {
           ...dbSecrets,
           CLINIC_APP_DB_USER: ecs.Secret.fromSecretsManager(login, 'username'),
@@ -235,7 +236,7 @@ export class ClinicServices extends Construct {
       const appContainer = task.addContainer(APP_CONTAINER, {
         image: this.image,
         command: withDatabaseUrl(appRunCommand(app)),
-        environment: { ...props.environment, PORT: String(port), DB_NAME: app },
+        environment: { ...props.environment, PORT: String(port), DB_NAME: database.name },
         secrets: connectionOf(login),
         portMappings: [{ containerPort: port }],
         readonlyRootFilesystem: true,
@@ -304,11 +305,11 @@ export class ClinicServices extends Construct {
       logGroups: Object.values(this.appLogGroups),
     });
 
-    // Creates the four app databases on the instance; idempotent, run once after deploying.
+    // Creates the apps' databases on the instance; idempotent, run once after deploying.
     this.dbInitTask = new ecs.FargateTaskDefinition(this, 'DbInitTask', { cpu: 256, memoryLimitMiB: 512 });
     const createDatabases =
       "const {Client}=require('pg');(async()=>{const c=new Client({connectionString:process.env.DATABASE_URL});await c.connect();" +
-      `for(const d of ${JSON.stringify(Object.keys(APP_PORTS))}){const r=await c.query('select 1 from pg_database where datname=$1',[d]);` +
+      `for(const d of ${JSON.stringify(databaseNames())}){const r=await c.query('select 1 from pg_database where datname=$1',[d]);` +
       "if(!r.rowCount){await c.query('create database '+d);console.log('created '+d)}}await c.end()})().catch(e=>{console.error(e.message);process.exit(1)})";
     this.dbInitTask.addContainer('db-init', {
       image: this.image,

@@ -17,7 +17,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
 import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
 import type { Role } from '@app/identity';
-import type { ClinicApp } from '@app/platform';
+import { consumerNames, type ClinicApp, type ClinicConsumer } from '@app/clinic';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
 import { BLUEPRINTS, databaseOf, sampleRecord, startAppAsProcess } from '../clinic-harness';
@@ -29,8 +29,8 @@ export const OUT_DIR =
 export const CANARIES_FILE = 'canaries.jsonl';
 export const RESULTS_FILE = 'results.jsonl';
 
-export const CONSUMERS = ['billing', 'scheduling', 'prescription'] as const;
-export type Consumer = (typeof CONSUMERS)[number];
+export const CONSUMERS: readonly ClinicConsumer[] = consumerNames();
+export type Consumer = ClinicConsumer;
 
 /**
  * Rows one synthetic record (sampleRecord) leaves in each consumer: 1 invoice, 2 appointment

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import axe from 'axe-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { consumerNames, type ClinicConsumer } from '@app/clinic';
 import { readStaffPasswords } from '@app/identity';
 
 /** Where a Chromium usually is: Debian's package first, then other Linux packages and macOS apps. */
@@ -204,7 +205,7 @@ export async function enterRecord(page: Page, record: RecordForm = SAMPLE_RECORD
 }
 
 /** The three systems whose lanes the journey view draws. */
-export const CONSUMER_LANES = ['billing', 'scheduling', 'prescription'] as const;
+export const CONSUMER_LANES: readonly ClinicConsumer[] = consumerNames();
 
 /** Resolves once the journey open in `page` shows each system's effect. */
 export async function threeEffectsShown(page: Page, timeoutMs: number): Promise<void> {

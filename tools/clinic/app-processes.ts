@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { assertPortFree } from '@app/local-stack';
-import { DEFAULT_WEB_PORT } from '@app/identity';
-import { appPortOf, portSettingOf, type ClinicApp } from '@app/platform';
+import { appNamed, CLINIC_APP_NAMES, CLINIC_SCREEN, type ClinicApp } from '@app/clinic';
+import { appPortOf, portSettingOf } from '@app/platform';
 import type { Output } from './commands';
 import type { RegisteredApp } from './app-registry';
 
@@ -12,9 +12,11 @@ const REGISTER = path.resolve(__dirname, '..', 'register.js');
 const CPU_PROF_EXIT = path.resolve(__dirname, 'cpu-prof-exit.js');
 const HEALTHY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
-/** The screen's entry point. */
-const WEB_ENTRY = path.resolve(__dirname, '..', '..', 'apps', 'web', 'src', 'main.ts');
-const COLOURS: Record<ClinicApp, string> = { emr: '36', billing: '33', scheduling: '35', prescription: '32' };
+const ROOT = path.resolve(__dirname, '..', '..');
+/** ANSI colours of the apps' log prefixes, in start order (the screen's is blue). */
+const COLOURS = ['36', '33', '35', '32', '31', '96', '93', '95'];
+const WEB_COLOUR = '34';
+const colourOf = (app: ClinicApp) => COLOURS[CLINIC_APP_NAMES.indexOf(app) % COLOURS.length];
 
 /** An app running in a process of its own, as in production. */
 export interface AppProcess {
@@ -51,8 +53,8 @@ export async function startAppProcess(
     name: app,
     entry: registered.entry,
     port: appPortOf(app, env),
-    portVariable: `CLINIC_${app.toUpperCase()}_PORT`,
-    colour: COLOURS[app],
+    portVariable: appNamed(app).port.variable,
+    colour: colourOf(app),
   };
   return { app, ...(await startService(spec, out, { ...env, PORT: String(spec.port) }, logs)) };
 }
@@ -63,11 +65,12 @@ export async function startWebProcess(
   env: NodeJS.ProcessEnv = process.env,
   logs: 'all' | 'problems' = 'all',
 ): Promise<ServiceProcess> {
-  const port = portSettingOf('CLINIC_WEB_PORT', DEFAULT_WEB_PORT, env);
+  const { name, port: setting, entry } = CLINIC_SCREEN;
+  const port = portSettingOf(setting.variable, setting.default, env);
   return startService(
-    { name: 'web', entry: WEB_ENTRY, port, portVariable: 'CLINIC_WEB_PORT', colour: '34' },
+    { name, entry: path.join(ROOT, entry.source), port, portVariable: setting.variable, colour: WEB_COLOUR },
     out,
-    { ...env, CLINIC_WEB_PORT: String(port) },
+    { ...env, [setting.variable]: String(port) },
     logs,
   );
 }

@@ -6,13 +6,8 @@
  */
 import { Client } from 'pg';
 import { MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
-import {
-  CLINIC_APPS,
-  listAuditEntries,
-  verifyAuditChain,
-  type AuditRow,
-  type ClinicApp,
-} from '@app/platform';
+import { CLINIC_APP_NAMES, isClinicApp } from '@app/clinic';
+import { listAuditEntries, verifyAuditChain, type AuditRow, type ClinicApp } from '@app/platform';
 import { databaseUrlOf, type Output } from './commands';
 import { printable } from './printable';
 import { type MessagingConfig } from '@app/clinic';
@@ -25,7 +20,7 @@ export const AUDIT_USAGE = `Usage: npm run clinic -- audit verify [app]
           chain is broken.
   list    the newest entries (oldest first within the page), by patient or person; --limit
           1..500, default 50.
-  Apps: ${CLINIC_APPS.join(', ')}.`;
+  Apps: ${CLINIC_APP_NAMES.join(', ')}.`;
 
 const usageError = (message: string) =>
   new MessagingError(MessagingErrorCode.Config, `${message}\n\n${AUDIT_USAGE}`);
@@ -34,9 +29,9 @@ const usageError = (message: string) =>
 const UNDEFINED_TABLE = '42P01';
 
 function appsOf(arg: string | undefined): readonly ClinicApp[] {
-  if (arg === undefined) return CLINIC_APPS;
-  if ((CLINIC_APPS as readonly string[]).includes(arg)) return [arg as ClinicApp];
-  throw usageError(`Unknown app "${printable(arg)}": one of ${CLINIC_APPS.join(', ')}.`);
+  if (arg === undefined) return CLINIC_APP_NAMES;
+  if (isClinicApp(arg)) return [arg];
+  throw usageError(`Unknown app "${printable(arg)}": one of ${CLINIC_APP_NAMES.join(', ')}.`);
 }
 
 async function withDatabase<T>(

@@ -9,6 +9,7 @@ import {
   type DoctorRenderOptions,
   type ProvisionReport,
 } from '@app/crypto-messaging';
+import { databaseNames } from '@app/clinic';
 import { loadIdentityConfig } from '@app/identity';
 import {
   ADMIN_LOGIN,
@@ -37,7 +38,7 @@ export interface Output {
 }
 
 /** The databases of the embedded PostgreSQL: each app owns one. */
-export const APP_DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
+export const APP_DATABASES = databaseNames();
 
 /** `provision`: create or verify every resource of the topology, with live progress. */
 export async function provision(config: MessagingConfig, out: Output): Promise<ProvisionReport> {

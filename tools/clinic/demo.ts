@@ -14,7 +14,7 @@ import { catalogue, CLINIC } from '@app/catalogue';
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { loadIdentityConfig, readStaffPasswords, STAFF, STAFF_FILE } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
-import { CLINIC_APPS, type ClinicApp } from '@app/platform';
+import { CLINIC_APP_NAMES, consumerNames, type ClinicApp, type ClinicConsumer } from '@app/clinic';
 import { auditVerify } from './audit';
 import type { Output } from './commands';
 import { startClinic, type RunningClinic } from './start';
@@ -126,8 +126,8 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
 
     progress("Starting Billing, Scheduling and Prescription; each one's person waits until it has acted");
     const apps = Object.fromEntries(
-      (await clinic.startApps(['billing', 'scheduling', 'prescription'])).map((a) => [a.app, a.url]),
-    ) as Record<'billing' | 'scheduling' | 'prescription', string>;
+      (await clinic.startApps(consumerNames())).map((a) => [a.app, a.url]),
+    ) as Record<ClinicConsumer, string>;
     const screen = await clinic.startWeb();
     out.line(`  the screen answers at ${screen}; with npm start, its journey view of this record is`);
     out.line(`    ${screen}/records/${record.id}/journey (signed in as the physician)`);
@@ -205,7 +205,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
     const privacy = as('privacy');
     const urls = Object.fromEntries(clinic.apps.map((a) => [a.app, a.url])) as Record<ClinicApp, string>;
     const entries: AuditEntry[] = [];
-    for (const app of CLINIC_APPS) {
+    for (const app of CLINIC_APP_NAMES) {
       const page = await http<{ entries: AuditEntry[] }>(
         privacy,
         'GET',
@@ -215,7 +215,7 @@ export async function runDemo(config: MessagingConfig, out: Output): Promise<boo
     }
     did(
       privacy,
-      `GET /audit?patientId=<the patient> on ${CLINIC_APPS.join(', ')} -> ${entries.length} entries`,
+      `GET /audit?patientId=<the patient> on ${CLINIC_APP_NAMES.join(', ')} -> ${entries.length} entries`,
     );
     out.line(
       `    ${'app'.padEnd(13)}${'time (UTC)'.padEnd(14)}${'who'.padEnd(30)}${'action'.padEnd(8)}${'resource'.padEnd(30)}outcome`,

@@ -12,7 +12,8 @@ import { Client } from 'pg';
 import { ConfigError } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { LEGACY_ADMIN_PASSWORD, startPostgres, type EmbeddedPostgres } from '@app/local-stack';
-import { CLINIC_APPS, loadAppConfig } from '@app/platform';
+import { CLINIC_APP_NAMES } from '@app/clinic';
+import { loadAppConfig } from '@app/platform';
 import { APP_DATABASES } from './commands';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -79,7 +80,7 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
     const run = await clinicCli(['migrate'], env);
     outputs.push(run.output);
     expect(run.code).toBe(0);
-    for (const app of CLINIC_APPS)
+    for (const app of CLINIC_APP_NAMES)
       expect(run.output).toMatch(
         new RegExp(`${app}\\s+applied .*; login ${app}_app created \\(append-only: audit_entries\\)\n`),
       );
@@ -93,7 +94,7 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
       expect(statSync(path.join(secrets, file)).mode & 0o777).toBe(0o600);
 
     // Each app's settings now carry its own login, which works on its own database only.
-    for (const app of CLINIC_APPS) {
+    for (const app of CLINIC_APP_NAMES) {
       const url = loadAppConfig(app, env).databaseUrl;
       expect(new URL(url).username).toBe(`${app}_app`);
       expect(await refusal(url, 'SELECT 1 FROM migrations')).toBe('');
@@ -107,7 +108,7 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
     outputs.push(again.output);
     expect(again.code).toBe(0);
     // Kept, not created again; the audit trail stays append-only for the app's login.
-    for (const app of CLINIC_APPS)
+    for (const app of CLINIC_APP_NAMES)
       expect(again.output).toMatch(
         new RegExp(`${app}\\s+up to date; login ${app}_app \\(append-only: audit_entries\\)\n`),
       );

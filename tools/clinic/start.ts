@@ -10,8 +10,9 @@ import {
   type Broker,
   type IdentityProvider,
 } from '@app/local-stack';
-import { CLINIC_APPS, loadEdgeConfig, type ClinicApp } from '@app/platform';
-import { APPS } from './app-registry';
+import { appNamed, CLINIC_APP_NAMES, type ClinicApp } from '@app/clinic';
+import { loadEdgeConfig } from '@app/platform';
+import { registeredApp } from './app-registry';
 import { startAppProcess, startWebProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
 import { Supervisor, type CrashLoopError, type RestartPolicyOptions, type Supervisable } from './supervisor';
@@ -133,8 +134,8 @@ export async function startClinic(
       async startApps(names) {
         const started: AppProcess[] = [];
         for (const name of names) {
-          const registered = APPS.find((a) => a.app === name);
-          if (!registered) throw new Error(`Unknown app "${name}"`);
+          // appNamed refuses a name outside the list (a caller from plain JavaScript).
+          const registered = registeredApp(appNamed(name).name);
           out.line(`Starting ${name}...`);
           const env = { ...globalThis.process.env, DATABASE_URL: databaseUrlOf(name, config) };
           let current: AppProcess | undefined;
@@ -194,7 +195,7 @@ function appSupervisable(app: AppProcess): Supervisable {
 export async function runClinic(
   config: MessagingConfig,
   out: Output,
-  apps: readonly ClinicApp[] = CLINIC_APPS,
+  apps: readonly ClinicApp[] = CLINIC_APP_NAMES,
 ): Promise<number> {
   const clinic = await startClinic(config, out, apps);
   const screen = await clinic.startWeb();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_WEB_PORT, loadIdentityConfig, type IdentityConfig } from '@app/identity';
-import { appPortOf, CLINIC_APPS, type ClinicApp } from '@app/platform';
-import { loadMessagingConfig, type MessagingConfig } from '@app/clinic';
+import { CLINIC_APPS, loadMessagingConfig, type ClinicApp, type MessagingConfig } from '@app/clinic';
+import { appPortOf } from '@app/platform';
 
 /** The OAuth client the screen signs people in with (public, code + PKCE). */
 export const DEFAULT_WEB_CLIENT_ID = 'clinic-web';
@@ -65,9 +65,9 @@ export function loadWebConfig(env: NodeJS.ProcessEnv = process.env): WebConfig {
   const messaging = loadMessagingConfig(env);
   const identity = loadIdentityConfig(env, messaging);
   const apis = {} as Record<ClinicApp, string>;
-  for (const app of CLINIC_APPS) {
-    const explicit = env[`CLINIC_${app.toUpperCase()}_URL`];
-    apis[app] = (explicit || `http://127.0.0.1:${appPortOf(app, env)}`).replace(/\/$/, '');
+  for (const { name, urlVariable } of CLINIC_APPS) {
+    const explicit = env[urlVariable];
+    apis[name] = (explicit || `http://127.0.0.1:${appPortOf(name, env)}`).replace(/\/$/, '');
   }
   return {
     port: e.CLINIC_WEB_PORT,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ATTRIBUTE, type MessagingTopology, type QueueDeclaration } from '@app/crypto-messaging';
+import { consumers } from './app-list';
 import { ROUTING_ATTRIBUTE } from './routing-attributes';
 
 /** SSE data-key reuse, as SNS does it: 5 minutes. */
@@ -67,14 +68,10 @@ export function clinicTopology(options: ClinicTopologyOptions = {}): MessagingTo
       },
     ],
     topic: { name: `${prefix}-patient-records`, keyRef: 'records' },
-    queues: [
-      // Billing invoices billable visits only.
-      queue('billing', { ...patientRecords, [ROUTING_ATTRIBUTE.billable]: ['true'] }),
-      // Scheduling books follow-ups and lab visits and sends medication reminders.
-      queue('scheduling', patientRecords),
-      // Prescription acts only on records that order medication.
-      queue('prescription', { ...patientRecords, [ROUTING_ATTRIBUTE.hasMedications]: ['true'] }),
-    ],
+    // A queue per consuming app of the list, subscribed to what its line says it routes on.
+    queues: consumers().map(({ messaging }) =>
+      queue(messaging.queue, { ...patientRecords, ...messaging.onlyWhen }),
+    ),
     dataKeyReusePeriodS: DATA_KEY_REUSE_PERIOD_S,
     attributes: Object.values(ROUTING_ATTRIBUTE),
   };

@@ -4,6 +4,32 @@
  * settings that bind them to the library.
  */
 export {
+  consumes,
+  defineApp,
+  defineProcess,
+  PUBLISHES,
+  type ClinicAppBlueprint,
+  type DatabaseSetting,
+  type EntryPoint,
+  type MessagingRole,
+  type PortSetting,
+  type ProcessBlueprint,
+} from './app-blueprint';
+export { CLINIC_APPS, CLINIC_SCREEN } from './apps';
+export {
+  appNamed,
+  CLINIC_APP_NAMES,
+  consumerNames,
+  consumers,
+  databaseNames,
+  defaultPorts,
+  isClinicApp,
+  publisherApp,
+  type ClinicApp,
+  type ClinicAppEntry,
+  type ClinicConsumer,
+} from './app-list';
+export {
   clinicTopology,
   DATA_KEY_REUSE_PERIOD_S,
   DEFAULT_MAX_RECEIVE_COUNT,

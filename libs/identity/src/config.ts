@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { CLINIC_SCREEN } from '@app/clinic';
 
 /** How apps trust access tokens, and how the embedded provider issues them. */
 export interface IdentityConfig {
@@ -33,7 +34,7 @@ export interface IdentityConfig {
 
 export const DEFAULT_IDP_PORT = 3004;
 /** The clinic screen's default port (`CLINIC_WEB_PORT`): the provider registers its redirect there. */
-export const DEFAULT_WEB_PORT = 8080;
+export const DEFAULT_WEB_PORT = CLINIC_SCREEN.port.default;
 export const DEFAULT_AUDIENCE = 'clinic-api';
 export const DEFAULT_CLIENT_ID = 'clinic-cli';
 const FIFTEEN_MINUTES = 900;

@@ -2,23 +2,14 @@ import { z } from 'zod';
 import { ConfigError, configErrorOf } from '@app/crypto-messaging';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
 import { appLoginOf, readSecret, secretsDirOf } from '@app/local-stack';
-import { loadMessagingConfig, type MessagingConfig } from '@app/clinic';
+import { appNamed, loadMessagingConfig, type ClinicApp, type MessagingConfig } from '@app/clinic';
 
-/** The four apps of the clinic. */
-export type ClinicApp = 'emr' | 'billing' | 'scheduling' | 'prescription';
-export const CLINIC_APPS: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'];
+export type { ClinicApp } from '@app/clinic';
 
-/** Default HTTP port of each app (`npm start` sets PORT from CLINIC_<APP>_PORT). */
-export const DEFAULT_PORTS: Readonly<Record<ClinicApp, number>> = {
-  emr: 3000,
-  billing: 3001,
-  scheduling: 3002,
-  prescription: 3003,
-};
-
-/** The port of an app: CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
+/** The port of an app: its CLINIC_<APP>_PORT, else its default (EMR 3000 ... Prescription 3003). */
 export function appPortOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number {
-  return portSettingOf(`CLINIC_${app.toUpperCase()}_PORT`, DEFAULT_PORTS[app], env);
+  const { port } = appNamed(app);
+  return portSettingOf(port.variable, port.default, env);
 }
 
 /** A port setting (`CLINIC_WEB_PORT` ...): its value, or the default when unset. */
@@ -172,7 +163,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
   }
   return {
     app,
-    port: e.PORT ?? DEFAULT_PORTS[app],
+    port: e.PORT ?? appNamed(app).port.default,
     host: e.HOST,
     databaseUrl,
     logFormat: e.LOG_FORMAT ?? (messaging.profile === 'aws' ? 'json' : 'pretty'),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EncryptedPublisher } from '@app/crypto-messaging';
 import { freePort, HandlerSpy } from '@app/crypto-messaging/testing';
+import { databaseNames } from '@app/clinic';
 import { loadIdentityConfig, readStaffPasswords, STAFF, staffFor, type Role } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
 import {
@@ -66,8 +67,6 @@ export interface ClinicTestEnv {
   stop(): Promise<void>;
 }
 
-const DATABASES = ['emr', 'billing', 'scheduling', 'prescription'];
-
 /**
  * A whole private clinic environment for a test suite. Resolves `undefined` only for the aws
  * profile when moto is absent outside CI (then the suite skips, loudly).
@@ -90,7 +89,7 @@ export async function startClinicTestEnv(
     postgres = await startPostgres({
       dataDir: path.join(dataDir, 'data'),
       port: await freePort(),
-      databases: DATABASES,
+      databases: databaseNames(),
     });
   } catch (error) {
     await messaging.stop();

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { ClinicApp } from '@app/platform';
+import { CLINIC_APP_NAMES } from '@app/clinic';
 import { ClinicApi, fieldErrorsOf, type ApiProblem } from '../../api/clinic-api';
 import { Pages } from '../../pages/page-context';
 import { sendPage } from '../../pages/render';
@@ -8,7 +8,7 @@ import { CurrentSession, Screen } from '../../session/screen.guard';
 import type { WebSession } from '../../session/web-sessions';
 import { AuditPage, type AuditEntry, type ChainVerification } from './audit.view';
 
-const APPS: readonly ClinicApp[] = ['emr', 'billing', 'scheduling', 'prescription'];
+const APPS = CLINIC_APP_NAMES;
 /** Entries asked of each app, and shown in all: the newest of each app cover the newest overall. */
 export const AUDIT_SHOWN = 100;
 const FILTERS = ['patientId', 'subject', 'from', 'to'] as const;

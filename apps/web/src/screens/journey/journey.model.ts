@@ -5,6 +5,7 @@ import type {
   KeyOperation,
   Profile,
 } from '@app/crypto-messaging';
+import { consumerNames, type ClinicConsumer } from '@app/clinic';
 import type { ConsumerJourney } from '@app/platform';
 
 /**
@@ -34,8 +35,8 @@ export interface EmrJourney {
 }
 
 /** The consumers, in the order the diagram draws their lanes. */
-export const CONSUMERS = ['billing', 'scheduling', 'prescription'] as const;
-export type Consumer = (typeof CONSUMERS)[number];
+export const CONSUMERS: readonly ClinicConsumer[] = consumerNames();
+export type Consumer = ClinicConsumer;
 
 /** A copy of the event the EMR sent: the record itself, or one the lab sent on purpose. */
 export interface CopySent {
