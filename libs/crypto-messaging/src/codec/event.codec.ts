@@ -199,7 +199,8 @@ export function wireOf(event: Pick<SealedEvent, 'body' | 'attributes'>): WireMes
  */
 export function wireOfDelivered(
   body: string | undefined,
-  attributes: Readonly<Record<string, { readonly StringValue?: string }>> | undefined,
+  attributes:
+    Readonly<Record<string, { readonly DataType?: string; readonly StringValue?: string }>> | undefined,
 ): WireMessage {
   const plain: Record<string, string> = {};
   for (const [name, value] of Object.entries(attributes ?? {})) {
