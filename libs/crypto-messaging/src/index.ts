@@ -32,3 +32,18 @@ export * from './transport/dead-letter.exception';
 export * from './doctor';
 export * from './dlq';
 export * from './journey';
+export {
+  EventCodec,
+  wireOf,
+  wireOfDelivered,
+  type EventCodecOptions,
+  type OpenedEvent,
+  type WireMessage,
+} from './codec/event.codec';
+export {
+  SqsDeliveryPolicy,
+  type Delivery,
+  type DeliveryPolicy,
+  type DeliveryStage,
+  type SqsDeliveryPolicyOptions,
+} from './transport/delivery.policy';

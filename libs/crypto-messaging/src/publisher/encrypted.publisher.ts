@@ -11,6 +11,7 @@ import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import type { EventDefinition } from '../events/event-definition';
 import { ciphertextHead, type DeliveryTap } from '../journey/delivery-tap';
 import { toKmsError } from '../keys/key-provider';
+import { wireOf } from '../codec/event.codec';
 import { EventSealer, SNS_MAX_MESSAGE_BYTES, type PublishRequest, type SealedEvent } from './event.sealer';
 
 // The sealing half lives in its own file; the package's public API takes it from here.
@@ -264,15 +265,16 @@ interface PreparedMessage {
   readonly plainAttributes: Readonly<Record<string, string>>;
 }
 
-/** A sealed event in the shape SNS takes: base64 body, typed String attributes. */
+/** A sealed event in the shape SNS takes: the codec's wire message, its attributes typed String. */
 function prepared(event: SealedEvent): PreparedMessage {
+  const wire = wireOf(event);
   const attributes: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(event.attributes)) {
+  for (const [name, value] of Object.entries(wire.attributes)) {
     attributes[name] = { DataType: 'String', StringValue: value };
   }
   return {
     eventId: event.eventId,
-    body: event.body.toString('base64'),
+    body: wire.body,
     attributes,
     subject: event.subject,
     bytes: event.bytes,

@@ -1,52 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { BodyCipher, EncryptionContext } from '../crypto/envelope.cipher';
-import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
-import type { EventDefinition, EventEnvelope } from '../events/event-definition';
-import { EventRegistry } from '../events/event-definition';
-import { contextFor } from '../events/encryption-context';
+import { EventCodec, type PublishRequest, type SealedEvent } from '../codec/event.codec';
+import type { EventDefinition } from '../events/event-definition';
 import { ciphertextHead, type DeliveryTap } from '../journey/delivery-tap';
 import { keyOperationsDuring } from '../keys/key-use.monitor';
-import { ATTRIBUTE } from '../topology/message-attributes';
-import { assertNoPhi } from './phi-guard';
 
-/** SNS's limit for one message, body and attributes together; also for one whole batch. */
-export const SNS_MAX_MESSAGE_BYTES = 262_144;
-/**
- * SQS takes at most 10 message attributes, and raw delivery passes SNS's through; one more is
- * kept free for the consumer's `dead-letter-reason` on a dead-lettered copy.
- */
-export const MAX_ATTRIBUTES = 9;
-
-/** One event to seal (and publish). */
-export interface PublishRequest<T = unknown> {
-  readonly event: EventDefinition<T>;
-  readonly data: T;
-  /** The event's own id (idempotency key downstream). Default: a random UUID. */
-  readonly id?: string;
-  readonly occurredAt?: Date;
-  /** Extra routing facts: only allowlisted names, checked by the PHI guard. */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** Optional SNS subject; checked by the PHI guard. Not delivered with raw delivery. */
-  readonly subject?: string;
-}
-
-/**
- * An event ready to send: the envelope encrypted, the plaintext attributes checked. It holds no
- * plaintext payload, so it may wait anywhere (an outbox row) and be sent again later as is:
- * a re-send is the same ciphertext with the same event id.
- */
-export interface SealedEvent {
-  readonly eventId: string;
-  readonly eventType: string;
-  readonly schemaVersion: number;
-  /** The Encryption SDK message (raw bytes; base64 on the wire). */
-  readonly body: Buffer;
-  /** Every plaintext message attribute, the identity ones included. PHI-free (guarded). */
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly subject?: string;
-  /** Size SNS counts: base64 body plus attributes and subject. */
-  readonly bytes: number;
-}
+// The wire format moved to the codec; these names stay importable from here.
+export {
+  MAX_ATTRIBUTES,
+  SNS_MAX_MESSAGE_BYTES,
+  sizeOf,
+  type PublishRequest,
+  type SealedEvent,
+} from '../codec/event.codec';
 
 export interface EventSealerOptions {
   /** Topic name: part of the encryption context. */
@@ -61,33 +26,26 @@ export interface EventSealerOptions {
 }
 
 /**
- * The publisher's first half, "seal": validates the payload against its schema, guards the
- * plaintext attributes and subject, encrypts the envelope under the fixed context, and checks
- * the size SNS will count. It needs the key, not the broker: the EMR seals an event in the
- * record's transaction and the relay sends it later ({@link EncryptedPublisher.sendBatch}).
+ * The publisher's first half, "seal" ({@link EventCodec.seal}: schema, PHI guard, envelope
+ * encryption under the fixed context, size), reported to the delivery tap. It needs the key, not
+ * the broker: the EMR seals an event in the record's transaction and the relay sends it later
+ * ({@link EncryptedPublisher.sendBatch}).
  */
 export class EventSealer {
-  private readonly registry = new EventRegistry();
-  private readonly allowed: ReadonlySet<string>;
+  private readonly codec: EventCodec;
 
   constructor(private readonly options: EventSealerOptions) {
-    // The identity attributes are the library's own: always allowed.
-    this.allowed = new Set([
-      ...(options.allowedAttributes ?? []),
-      ATTRIBUTE.eventType,
-      ATTRIBUTE.schemaVersion,
-      ATTRIBUTE.eventId,
-    ]);
+    this.codec = new EventCodec(options);
   }
 
   /** Key ARN or local key name of the cipher, for error messages. */
   get keyId(): string {
-    return this.options.cipher.keyId;
+    return this.codec.keyId;
   }
 
   /** The encryption context for an event type: fixed and low-cardinality, never PHI. */
   contextFor(event: Pick<EventDefinition, 'type' | 'version'>): EncryptionContext {
-    return contextFor(this.options.topicName, event);
+    return this.codec.contextFor(event);
   }
 
   /**
@@ -95,80 +53,22 @@ export class EventSealer {
    * MESSAGE_TOO_LARGE, or a KMS_* code when the key cannot be used.
    */
   async seal<T>(request: PublishRequest<T>): Promise<SealedEvent> {
-    const { event } = request;
-    const data = this.registry.validate(event, request.data);
-    const eventId = request.id ?? randomUUID();
-    const context = this.contextFor(event);
-    const attributes: Record<string, string> = {
-      ...request.attributes,
-      [ATTRIBUTE.eventType]: event.type,
-      [ATTRIBUTE.schemaVersion]: String(event.version),
-      [ATTRIBUTE.eventId]: eventId,
-    };
-    if (Object.keys(attributes).length > MAX_ATTRIBUTES) {
-      throw new MessagingError(
-        MessagingErrorCode.InvalidEvent,
-        `Event ${eventId} has ${Object.keys(attributes).length} message attributes; at most ${MAX_ATTRIBUTES} fit (SQS takes 10, one is kept for the dead-letter reason).`,
-      );
-    }
-    assertNoPhi({ attributes, subject: request.subject, context }, this.allowed);
-
-    const envelope: EventEnvelope<T> = {
-      id: eventId,
-      type: event.type,
-      version: event.version,
-      occurredAt: (request.occurredAt ?? new Date()).toISOString(),
-      data,
-    };
-    const plaintext = Buffer.from(JSON.stringify(envelope));
-    let body: Buffer;
     const tap = this.options.tap;
-    if (tap) {
-      const { result, operations } = await keyOperationsDuring(() =>
-        this.options.cipher.encrypt(plaintext, context),
-      );
-      body = result;
-      try {
-        tap.observe({
-          eventId,
-          hop: 'sealed',
-          at: new Date().toISOString(),
-          app: this.options.app ?? 'publisher',
-          keyOp: operations.includes('GenerateDataKey') ? 'data-key-generated' : 'data-key-cache-hit',
-          ciphertext: ciphertextHead(body),
-          attributes,
-        });
-      } catch {
-        // Observing must never change the outcome of sealing.
-      }
-    } else {
-      body = await this.options.cipher.encrypt(plaintext, context);
+    if (!tap) return this.codec.seal(request);
+    const { result, operations } = await keyOperationsDuring(() => this.codec.seal(request));
+    try {
+      tap.observe({
+        eventId: result.eventId,
+        hop: 'sealed',
+        at: new Date().toISOString(),
+        app: this.options.app ?? 'publisher',
+        keyOp: operations.includes('GenerateDataKey') ? 'data-key-generated' : 'data-key-cache-hit',
+        ciphertext: ciphertextHead(result.body),
+        attributes: result.attributes,
+      });
+    } catch {
+      // Observing must never change the outcome of sealing.
     }
-    const bytes = sizeOf(body, attributes, request.subject);
-    if (bytes > SNS_MAX_MESSAGE_BYTES) {
-      throw new MessagingError(
-        MessagingErrorCode.MessageTooLarge,
-        `Event ${eventId} (${event.pattern}) is ${bytes} bytes once encrypted and encoded, over SNS's limit of ` +
-          `${SNS_MAX_MESSAGE_BYTES} bytes including attributes. Send less in the event, or store the large part and send a reference.`,
-      );
-    }
-    return {
-      eventId,
-      eventType: event.type,
-      schemaVersion: event.version,
-      body,
-      attributes,
-      ...(request.subject ? { subject: request.subject } : {}),
-      bytes,
-    };
+    return result;
   }
-}
-
-/** The size SNS counts for a sealed body sent as base64 with its String attributes. */
-export function sizeOf(body: Buffer, attributes: Readonly<Record<string, string>>, subject?: string): number {
-  let bytes = 4 * Math.ceil(body.length / 3) + Buffer.byteLength(subject ?? '');
-  for (const [name, value] of Object.entries(attributes)) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength('String') + Buffer.byteLength(value);
-  }
-  return bytes;
 }

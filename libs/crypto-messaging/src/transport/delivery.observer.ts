@@ -1,0 +1,80 @@
+import {
+  ciphertextHead,
+  inDeliveryScope,
+  type DeliveryTap,
+  type HopObservation,
+  type KeyOperation,
+} from '../journey/delivery-tap';
+import { keyOperationsDuring } from '../keys/key-use.monitor';
+import type { OpenedEvent, WireMessage } from '../codec/event.codec';
+import type { MessageOutcome } from './delivery.policy';
+
+type Hop = Omit<HopObservation, 'at' | 'app' | 'queue'>;
+
+/**
+ * Reports a consumer's hops (received, decrypted, handled ...) to the delivery tap, if there is
+ * one. Without a tap it adds nothing per message: no key-use scope, no delivery scope.
+ */
+export class DeliveryObserver {
+  constructor(
+    private readonly tap: DeliveryTap | undefined,
+    private readonly app = 'consumer',
+    private readonly queue?: string,
+  ) {}
+
+  /** A message arrived (before anything is known of its body). */
+  received(wire: WireMessage, eventId: string | undefined, messageId: string, receiveCount: number): void {
+    if (!this.tap || !eventId) return;
+    this.observe({
+      eventId,
+      hop: 'received',
+      messageId,
+      receiveCount,
+      ciphertext: ciphertextHead(Buffer.from(wire.body, 'base64')),
+      attributes: wire.attributes,
+    });
+  }
+
+  /** Runs `open` and reports `decrypted` with the data-key operation it took. */
+  async opening(messageId: string, open: () => Promise<OpenedEvent>): Promise<OpenedEvent> {
+    if (!this.tap) return open();
+    const { result, operations } = await keyOperationsDuring(open);
+    const keyOp: KeyOperation = operations.includes('Decrypt') ? 'data-key-decrypted' : 'data-key-cache-hit';
+    this.observe({ eventId: result.envelope.id, hop: 'decrypted', messageId, keyOp });
+    return result;
+  }
+
+  /** Runs the handler in a delivery scope; true when it said the event was a duplicate. */
+  async handling(run: () => Promise<void>): Promise<boolean> {
+    if (!this.tap) return run().then(() => false);
+    return (await inDeliveryScope(run)).duplicate;
+  }
+
+  /** What became of a message: handled (or duplicate), failed, or dead-lettered. */
+  settled(outcome: MessageOutcome, duplicate = false): void {
+    const { eventId, messageId } = outcome;
+    if (!this.tap || !eventId) return;
+    if (outcome.outcome === 'acked') {
+      this.observe({ eventId, hop: duplicate ? 'duplicate' : 'handled', messageId });
+    } else if (outcome.outcome === 'dead-lettered') {
+      this.observe({ eventId, hop: 'dead-lettered', messageId, reason: outcome.code });
+    } else {
+      const { receiveCount, code: reason } = outcome;
+      this.observe({ eventId, hop: 'failed', messageId, receiveCount, reason });
+    }
+  }
+
+  /** A message taken while pausing went back on the queue. */
+  released(eventId: string | undefined, messageId: string | undefined): void {
+    if (eventId) this.observe({ eventId, hop: 'released', messageId });
+  }
+
+  private observe(observation: Hop): void {
+    if (!this.tap) return;
+    try {
+      this.tap.observe({ ...observation, at: new Date().toISOString(), app: this.app, queue: this.queue });
+    } catch {
+      // Observing must never change what happens to a message.
+    }
+  }
+}

@@ -1,0 +1,167 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import { z } from 'zod';
+import { EventCodec, wireOf } from '../codec/event.codec';
+import { EnvelopeCipher } from '../crypto/envelope.cipher';
+import { defineEvent } from '../events/event-definition';
+import { localKeyProvider } from '../keys/key-provider';
+import { KeyUseMonitor } from '../keys/key-use.monitor';
+import type { MessageOutcome } from './delivery.policy';
+import { ENCRYPTED_SQS_TRANSPORT, EncryptedSqsServer, SqsStatus } from './encrypted-sqs.server';
+import { FakeSqs } from './fake-sqs.spec-helper';
+import type { SqsContext } from './sqs.context';
+
+const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
+
+describe('EncryptedSqsServer (unit, fake SQS)', () => {
+  const monitor = new KeyUseMonitor('test');
+  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
+  const codec = new EventCodec({ topicName: 't', cipher });
+  const servers: EncryptedSqsServer[] = [];
+  let count = 0;
+
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+
+  async function message(text = 'hello'): Promise<Message> {
+    const wire = wireOf(await codec.seal({ event: Thing, data: { text } }));
+    const attributes = Object.fromEntries(
+      Object.entries(wire.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+    );
+    count++;
+    return {
+      MessageId: `m${count}`,
+      ReceiptHandle: `r${count}`,
+      Body: wire.body,
+      MessageAttributes: attributes,
+      Attributes: { ApproximateReceiveCount: '1' },
+    };
+  }
+
+  function server(sqs: FakeSqs, handler: (data: unknown, ctx: SqsContext) => Promise<unknown>) {
+    const s = new EncryptedSqsServer({
+      sqs: sqs.client,
+      queueUrl: 'q',
+      deadLetterQueueUrl: 'dlq',
+      topicName: 't',
+      cipher,
+      events: [Thing],
+      waitTimeS: 1,
+    });
+    s.addHandler(Thing.pattern, handler as never, true);
+    const outcomes: MessageOutcome[] = [];
+    const statuses: string[] = [];
+    s.on('outcome', (o) => outcomes.push(o));
+    s.status.subscribe((status) => statuses.push(status));
+    servers.push(s);
+    return { s, outcomes, statuses };
+  }
+
+  const settle = async (outcomes: MessageOutcome[], n = 1) => {
+    const deadline = Date.now() + 5_000;
+    while (outcomes.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(outcomes).toHaveLength(n);
+  };
+
+  it("runs the handler inside Nest's processing hooks, with the SQS context", async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    const trace = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const { s, outcomes } = server(sqs, (data, ctx) => {
+      seen.push(trace.getStore(), (data as { text: string }).text, ctx.getMessageId());
+      return Promise.resolve();
+    });
+    const started: unknown[] = [];
+    const ended: Array<[unknown, SqsContext]> = [];
+    s.setOnProcessingStartHook((id, _ctx, done) => {
+      started.push(id);
+      // A hook need not return `done`'s promise: the transport waits for the handler itself.
+      void trace.run('span-1', done);
+    });
+    s.setOnProcessingEndHook((id, ctx) => ended.push([id, ctx as SqsContext]));
+    s.listen(() => undefined);
+    await settle(outcomes);
+    expect(outcomes[0]).toMatchObject({ outcome: 'acked', pattern: Thing.pattern });
+    expect(seen).toEqual(['span-1', 'hello', outcomes[0].messageId]);
+    expect(started).toEqual([ENCRYPTED_SQS_TRANSPORT]);
+    expect(ended).toHaveLength(1);
+    expect(ended[0][0]).toBe(ENCRYPTED_SQS_TRANSPORT);
+    expect(ended[0][1].getEventId()).toBe(outcomes[0].eventId);
+  });
+
+  it('retries, without running the handler, when the start hook fails', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    const handler = jest.fn(() => Promise.resolve());
+    const { s, outcomes } = server(sqs, handler);
+    s.setOnProcessingStartHook(() => {
+      throw new RangeError('tracer broken');
+    });
+    s.listen(() => undefined);
+    await settle(outcomes);
+    expect(outcomes[0]).toMatchObject({ outcome: 'retry', code: 'RangeError' });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('retries a failed handler, and still calls the end hook', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    const ended = jest.fn();
+    const { s, outcomes } = server(sqs, () => Promise.reject(new TypeError('db down')));
+    s.setOnProcessingEndHook(ended);
+    s.listen(() => undefined);
+    await settle(outcomes);
+    expect(outcomes[0]).toMatchObject({ outcome: 'retry', code: 'TypeError' });
+    expect(ended).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports its status: disconnected while the queue cannot be reached, connected, then closed', async () => {
+    const sqs = new FakeSqs();
+    sqs.failReceives = 1;
+    sqs.waiting.push(await message());
+    const { s, outcomes, statuses } = server(sqs, () => Promise.resolve());
+    s.listen(() => undefined);
+    await settle(outcomes);
+    s.pause();
+    expect(s.state).toBe('paused');
+    await s.close();
+    expect(statuses).toEqual([
+      SqsStatus.DISCONNECTED,
+      SqsStatus.CONNECTED,
+      SqsStatus.PAUSED,
+      SqsStatus.CLOSED,
+    ]);
+  });
+
+  it("looks each message's handler up without Nest's per-message JSON.parse of the pattern", async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message(), await message());
+    const { s, outcomes } = server(sqs, () => Promise.resolve());
+    const lookup = jest.spyOn(s, 'getHandlerByPattern');
+    s.listen(() => undefined);
+    await settle(outcomes, 2);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['acked', 'acked']);
+    expect(lookup).not.toHaveBeenCalled();
+  });
+
+  it('dead-letters an event it has no handler for', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    const { s, outcomes } = server(sqs, () => Promise.resolve());
+    s.getHandlers().clear();
+    s.listen(() => undefined);
+    await settle(outcomes);
+    expect(outcomes[0]).toMatchObject({ outcome: 'dead-lettered', code: 'INVALID_EVENT' });
+    expect(sqs.named('SendMessageCommand')[0].input).toMatchObject({ QueueUrl: 'dlq' });
+  });
+});

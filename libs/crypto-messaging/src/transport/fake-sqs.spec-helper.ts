@@ -1,0 +1,69 @@
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+
+/** One call the fake received: the command's class name and its input. */
+export interface FakeSqsCall {
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+}
+
+/**
+ * A unit-level fake of SQS for the transport's parts: one queue in memory, every call recorded.
+ * An empty long poll answers after a few milliseconds (or at once when aborted), so loops idle
+ * without spinning and tests need no broker.
+ */
+export class FakeSqs {
+  readonly calls: FakeSqsCall[] = [];
+  /** Messages waiting to be received. */
+  readonly waiting: Message[] = [];
+  /** Receives to fail (as a network fault) before answering again. */
+  failReceives = 0;
+  /** Names of commands that fail (rejected with an error of that name). */
+  readonly failing = new Set<string>();
+
+  get client(): SQSClient {
+    return this as unknown as SQSClient;
+  }
+
+  /** Calls of one command. */
+  named(name: string): FakeSqsCall[] {
+    return this.calls.filter((c) => c.name === name);
+  }
+
+  async send(
+    command: { constructor: { name: string }; input: Record<string, unknown> },
+    options?: { abortSignal?: AbortSignal },
+  ): Promise<unknown> {
+    const { name } = command.constructor;
+    const input = command.input;
+    this.calls.push({ name, input });
+    if (this.failing.has(name)) throw Object.assign(new Error('refused'), { name: 'ServiceUnavailable' });
+    switch (name) {
+      case 'ReceiveMessageCommand':
+        return this.receive(input, options?.abortSignal);
+      case 'DeleteMessageBatchCommand': {
+        const entries = input.Entries as Array<{ Id: string }>;
+        return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };
+      }
+      default:
+        return {};
+    }
+  }
+
+  private async receive(input: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+    if (this.failReceives > 0) {
+      this.failReceives--;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError' });
+    }
+    const taken = this.waiting.splice(0, input.MaxNumberOfMessages as number);
+    if (taken.length === 0 && (input.WaitTimeSeconds as number) > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return { Messages: taken };
+  }
+}

@@ -1,0 +1,152 @@
+import type { Message } from '@aws-sdk/client-sqs';
+import type { Logger } from '@nestjs/common';
+import { FakeSqs } from './fake-sqs.spec-helper';
+import { SqsPoller, SqsStatus } from './sqs.poller';
+import { VisibilityHeartbeat } from './visibility.heartbeat';
+
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
+
+const messages = (n: number, from = 0): Message[] =>
+  Array.from({ length: n }, (_, i) => ({ MessageId: `m${from + i}`, ReceiptHandle: `r${from + i}` }));
+
+/** Resolves once `condition` holds; fails after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('SqsPoller', () => {
+  let poller: SqsPoller | undefined;
+  afterEach(() => poller?.close());
+
+  function start(sqs: FakeSqs, consume: (m: Message) => Promise<void>, concurrency = 10) {
+    const statuses: SqsStatus[] = [];
+    const released: string[] = [];
+    poller = new SqsPoller(
+      { sqs: sqs.client, queueUrl: 'q', concurrency, waitTimeS: 20, visibilityTimeoutS: 30, logger: quiet },
+      {
+        consume,
+        status: (s) => statuses.push(s),
+        released: (m) => released.push(m.MessageId!),
+      },
+    );
+    poller.start();
+    return { poller, statuses, released };
+  }
+
+  it('says connected once the queue answers a short first poll, then long-polls', async () => {
+    const sqs = new FakeSqs();
+    const { statuses } = start(sqs, () => Promise.resolve());
+    await until(() => sqs.named('ReceiveMessageCommand').length >= 2);
+    const waits = sqs.named('ReceiveMessageCommand').map((c) => c.input.WaitTimeSeconds);
+    expect(waits.slice(0, 2)).toEqual([0, 20]);
+    expect(statuses[0]).toBe(SqsStatus.CONNECTED);
+  });
+
+  it('says disconnected while receives fail, keeps polling, and connected once they work again', async () => {
+    const sqs = new FakeSqs();
+    sqs.failReceives = 1;
+    sqs.waiting.push(...messages(1));
+    const consumed: string[] = [];
+    const { statuses } = start(sqs, (m) => {
+      consumed.push(m.MessageId!);
+      return Promise.resolve();
+    });
+    await until(() => consumed.length === 1);
+    expect(statuses.slice(0, 2)).toEqual([SqsStatus.DISCONNECTED, SqsStatus.CONNECTED]);
+  });
+
+  it('keeps at most `concurrency` messages in hand, receiving at most ten at a time', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(30));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { poller } = start(sqs, () => gate, 12);
+    await until(() => poller.inFlightCount === 12);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(poller.inFlightCount).toBe(12);
+    expect(sqs.waiting).toHaveLength(18);
+    const asked = sqs.named('ReceiveMessageCommand').map((c) => c.input.MaxNumberOfMessages as number);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(10);
+    release();
+    await until(() => sqs.waiting.length === 0);
+  });
+
+  it('puts back, unhandled, what a poll under way returns after pause, and says paused', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(2));
+    const consume = jest.fn(() => Promise.resolve());
+    const { poller, statuses, released } = start(sqs, consume);
+    poller.pause(); // the first receive is already on its way
+    await until(() => released.length === 2);
+    expect(consume).not.toHaveBeenCalled();
+    expect(poller.isPaused).toBe(true);
+    expect(statuses).toEqual([SqsStatus.PAUSED]);
+    const putBack = sqs.named('ChangeMessageVisibilityCommand').map((c) => c.input.VisibilityTimeout);
+    expect(putBack).toEqual([0, 0]);
+    sqs.waiting.push(...messages(1, 2));
+    poller.resume();
+    await until(() => consume.mock.calls.length === 1);
+    expect(statuses.at(-1)).toBe(SqsStatus.CONNECTED);
+  });
+
+  it('drains on close: resolves only after the handlers in hand finished', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(3));
+    let finished = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { poller } = start(sqs, async () => {
+      await gate;
+      finished++;
+    });
+    await until(() => poller.inFlightCount === 3);
+    const closed = poller.close();
+    setTimeout(release, 20);
+    await closed;
+    expect(finished).toBe(3);
+    expect(poller.inFlightCount).toBe(0);
+  });
+});
+
+describe('VisibilityHeartbeat', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('extends every held message with one timer, in batches of ten, and stops when none is held', async () => {
+    const sqs = new FakeSqs();
+    const heartbeat = new VisibilityHeartbeat(sqs.client, 'q', 3, quiet);
+    const leases = messages(12).map((m) => heartbeat.hold(m));
+    expect(jest.getTimerCount()).toBe(1);
+    await jest.advanceTimersByTimeAsync(1_000); // a tick is a third of the visibility timeout
+    const batches = sqs.named('ChangeMessageVisibilityBatchCommand').map((c) => c.input);
+    expect(batches.map((b) => (b.Entries as unknown[]).length)).toEqual([10, 2]);
+    expect(batches[0].Entries).toContainEqual({ Id: '0', ReceiptHandle: 'r0', VisibilityTimeout: 3 });
+    await Promise.all(leases.slice(1).map((l) => l.end()));
+    await jest.advanceTimersByTimeAsync(1_000);
+    const last = sqs.named('ChangeMessageVisibilityBatchCommand').at(-1)!.input;
+    expect(last.Entries).toEqual([{ Id: '0', ReceiptHandle: 'r0', VisibilityTimeout: 3 }]);
+    await leases[0].end();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('leaves a message received just before a tick for the next one, still well inside its timeout', async () => {
+    const sqs = new FakeSqs();
+    const heartbeat = new VisibilityHeartbeat(sqs.client, 'q', 3, quiet);
+    heartbeat.hold(messages(1)[0]);
+    await jest.advanceTimersByTimeAsync(900);
+    heartbeat.hold(messages(1, 1)[0]);
+    await jest.advanceTimersByTimeAsync(100); // tick at 1.0 s: m1 held for 0.1 s only
+    expect(sqs.named('ChangeMessageVisibilityBatchCommand')[0].input.Entries).toEqual([
+      { Id: '0', ReceiptHandle: 'r0', VisibilityTimeout: 3 },
+    ]);
+    await jest.advanceTimersByTimeAsync(1_000); // tick at 2.0 s: m1 held 1.1 s of its 3 s
+    const second = sqs.named('ChangeMessageVisibilityBatchCommand')[1].input.Entries as Array<{
+      ReceiptHandle: string;
+    }>;
+    expect(second.map((e) => e.ReceiptHandle).sort()).toEqual(['r0', 'r1']);
+  });
+});

@@ -1,0 +1,275 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { Logger, type LoggerService } from '@nestjs/common';
+import { VisibilityHeartbeat, type Lease } from './visibility.heartbeat';
+
+/** What the transport reports through Nest's `server.status` observable. */
+export const SqsStatus = {
+  /** The queue answered the last receive. */
+  CONNECTED: 'connected',
+  /** The last receive failed (broker or network down); polling goes on with backoff. */
+  DISCONNECTED: 'disconnected',
+  /** {@link SqsPoller.pause}d: no new messages are taken. */
+  PAUSED: 'paused',
+  /** Closed: in-flight handlers drained, polling stopped for good. */
+  CLOSED: 'closed',
+} as const;
+export type SqsStatus = (typeof SqsStatus)[keyof typeof SqsStatus];
+
+/** Options of {@link SqsPoller}. */
+export interface SqsPollerOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  /** Handlers running at once. Not capped at SQS's 10 per receive. Default 10. */
+  concurrency?: number;
+  /** Long-poll wait. Default 20 s. */
+  waitTimeS?: number;
+  /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */
+  visibilityTimeoutS?: number;
+  /** How long close() lets long polls under way return before aborting them. Default 2,000 ms. */
+  closeGraceMs?: number;
+  logger?: LoggerService;
+}
+
+/** Who the poller hands messages and news to. */
+export interface PollerListener {
+  /** Handles one message and settles it (ack, retry, dead-letter). Must not throw. */
+  consume(message: Message, lease: Lease): Promise<void>;
+  status?(status: SqsStatus): void;
+  /** A receive failed; polling goes on. */
+  error?(error: Error): void;
+  /** A message taken while pausing was put back, unhandled. */
+  released?(message: Message): void;
+}
+
+const MAX_RECEIVE_BATCH = 10;
+const DEFAULT_CLOSE_GRACE_MS = 2_000;
+const POLL_ERROR_BACKOFF_MS = 1000;
+/** A broker or network fault is retried at most this far apart, for as long as it lasts. */
+const POLL_ERROR_BACKOFF_MAX_MS = 10_000;
+
+/**
+ * Takes messages off one queue and keeps `concurrency` of them in hand: enough long-poll loops
+ * to fill the free slots, a visibility heartbeat for the messages in hand, pause and resume, and
+ * a close that drains. What to do with each message is the listener's business.
+ */
+export class SqsPoller {
+  private readonly heartbeat: VisibilityHeartbeat;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private readonly logger: LoggerService;
+  private readonly concurrency: number;
+  private readonly waitTimeS: number;
+  private readonly visibilityTimeoutS: number;
+  private loops: Promise<void>[] = [];
+  private freeSlots: number;
+  private slotWaiters: Array<() => void> = [];
+  private resumeWaiters: Array<() => void> = [];
+  private closed = false;
+  private closing?: Promise<void>;
+  private paused = false;
+  /** Until the queue has answered (at start, after a failure, after resume), polls are short. */
+  private answered = false;
+
+  constructor(
+    private readonly options: SqsPollerOptions,
+    private readonly listener: PollerListener,
+  ) {
+    this.concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new TypeError(`concurrency must be a positive integer, got ${this.concurrency}`);
+    }
+    this.freeSlots = this.concurrency;
+    this.waitTimeS = options.waitTimeS ?? 20;
+    this.visibilityTimeoutS = options.visibilityTimeoutS ?? 30;
+    this.logger = options.logger ?? new Logger(SqsPoller.name);
+    this.heartbeat = new VisibilityHeartbeat(
+      options.sqs,
+      options.queueUrl,
+      this.visibilityTimeoutS,
+      this.logger,
+    );
+  }
+
+  /** Starts the long-poll loops: enough of them to keep `concurrency` handlers busy. */
+  start(): void {
+    const count = Math.ceil(this.concurrency / MAX_RECEIVE_BATCH);
+    this.loops = Array.from({ length: count }, () => this.loop());
+  }
+
+  /**
+   * Stops taking messages: handlers under way finish, new messages wait in the queue. A long
+   * poll under way may still return messages; they are made visible again at once, unhandled
+   * (each such return counts as one receive towards the redrive policy).
+   */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    this.listener.status?.(SqsStatus.PAUSED);
+  }
+
+  /** Starts taking messages again after {@link pause}. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.answered = false;
+    this.resumeWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Handlers running right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Stops polling and lets in-flight handlers finish. Long polls under way get `closeGraceMs` to
+   * return; then they are aborted, and any message an aborted poll had taken reappears after its
+   * visibility timeout (delayed, never lost).
+   */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.drain();
+    }
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    this.slotWaiters.splice(0).forEach((wake) => wake());
+    this.resumeWaiters.splice(0).forEach((wake) => wake());
+    const polled = Promise.all(this.loops);
+    const graceMs = this.options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    const grace = new AbortController();
+    const inTime = await Promise.race([
+      polled.then(() => true),
+      sleep(graceMs, false, { signal: grace.signal }).catch(() => false),
+    ]);
+    grace.abort(); // no grace timer left behind to hold the process open
+    if (!inTime) this.abort.abort();
+    await polled;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    this.heartbeat.stop();
+  }
+
+  private async loop(): Promise<void> {
+    let errorBackoffMs = POLL_ERROR_BACKOFF_MS;
+    while (!this.closed) {
+      while (this.paused && !this.closed) {
+        await new Promise<void>((resolve) => this.resumeWaiters.push(resolve));
+      }
+      const reserved = await this.reserveSlots();
+      if (this.closed) {
+        this.releaseSlots(reserved);
+        break;
+      }
+      let messages: Message[];
+      try {
+        messages = await this.receive(reserved);
+        errorBackoffMs = POLL_ERROR_BACKOFF_MS;
+      } catch (error) {
+        this.releaseSlots(reserved);
+        if (this.closed) break;
+        this.failed(error as Error, errorBackoffMs);
+        await sleep(errorBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
+        continue;
+      }
+      this.releaseSlots(reserved - messages.length);
+      if (this.paused) {
+        await this.putBack(messages);
+        this.releaseSlots(messages.length);
+        continue;
+      }
+      for (const message of messages) this.dispatch(message);
+    }
+  }
+
+  private async receive(max: number): Promise<Message[]> {
+    const out = await this.options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.options.queueUrl,
+        MaxNumberOfMessages: max,
+        // A short poll first, so that the status is known at once, not after a long poll's wait.
+        WaitTimeSeconds: this.answered ? this.waitTimeS : 0,
+        VisibilityTimeout: this.visibilityTimeoutS,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+      // Aborted only after close()'s grace period: a long poll aborted mid-flight can still take
+      // messages off the queue, hiding them for one visibility timeout.
+      { abortSignal: this.abort.signal },
+    );
+    this.answered = true;
+    if (!this.paused && !this.closed) this.listener.status?.(SqsStatus.CONNECTED);
+    return out.Messages ?? [];
+  }
+
+  private failed(error: Error, retryInMs: number): void {
+    this.answered = false;
+    this.logger.error({
+      msg: 'receive failed; retrying',
+      queueUrl: this.options.queueUrl,
+      error: error.name,
+      retryInMs,
+    });
+    this.listener.status?.(SqsStatus.DISCONNECTED);
+    this.listener.error?.(error);
+  }
+
+  private dispatch(message: Message): void {
+    const lease = this.heartbeat.hold(message);
+    const done: Promise<void> = this.listener
+      .consume(message, lease)
+      .catch((error: Error) => {
+        this.logger.error({ msg: 'consume threw', error: error.name });
+      })
+      .finally(() => {
+        void lease.end();
+        this.inFlight.delete(done);
+        this.releaseSlots(1);
+      });
+    this.inFlight.add(done);
+  }
+
+  private async reserveSlots(): Promise<number> {
+    while (this.freeSlots === 0 && !this.closed) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    const n = Math.min(this.freeSlots, MAX_RECEIVE_BATCH);
+    this.freeSlots -= n;
+    return n;
+  }
+
+  private releaseSlots(n: number): void {
+    if (n <= 0) return;
+    this.freeSlots += n;
+    this.slotWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  /** Puts messages received while pausing back on the queue, visible at once. */
+  private async putBack(messages: Message[]): Promise<void> {
+    await Promise.all(
+      messages.map(async (message) => {
+        await this.options.sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: this.options.queueUrl,
+              ReceiptHandle: message.ReceiptHandle!,
+              VisibilityTimeout: 0,
+            }),
+          )
+          .catch(() => undefined); // visible again after the visibility timeout anyway
+        this.listener.released?.(message);
+      }),
+    );
+  }
+}
