@@ -3,5 +3,6 @@ export * from './local-stack';
 export * from './broker';
 export * from './postgres';
 export * from './secrets';
-export { assertPortFree, PortInUseError, type ProcessExit } from './launch';
+export type { ProcessExit } from '@app/crypto-messaging/embedded';
+export { assertPortFree, PortInUseError } from './launch';
 export * from './identity-provider';

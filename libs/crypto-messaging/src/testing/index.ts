@@ -1,7 +1,17 @@
 /**
  * @app/crypto-messaging/testing: test utilities (the one import allowed from a lib's insides).
  */
-export * from './eventually';
-export * from './handler-spy';
-export * from './moto-server';
-export * from './test-stack';
+export { freePort } from '../embedded/free-port';
+export { eventually } from './eventually';
+export { HandlerSpy } from './handler-spy';
+export {
+  describeWithMoto,
+  findMotoServer,
+  MOTO_CREDENTIALS,
+  MOTO_REGION,
+  startMotoServer,
+  startMotoWithClients,
+  type MotoServer,
+  type MotoWithClients,
+} from './moto-server';
+export { startTestStack, type TestStack } from './test-stack';
