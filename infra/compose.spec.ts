@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { loadMessagingConfig } from '@app/crypto-messaging/config/messaging.config';
+import { loadMessagingConfig } from '@app/crypto-messaging';
 import { APP_PORTS, type AppName, appStartCommand, CLI_ENTRYPOINT } from './lib/apps';
 
 /** docker-compose.yml and the Dockerfile, checked as data: no Docker daemon needed. */

@@ -1,6 +1,6 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
-import { clinicTopology } from '@app/crypto-messaging/topology/clinic.topology';
+import { clinicTopology } from '@app/crypto-messaging';
 import { ClinicStack } from './clinic-stack';
 import { addClinicSuppressions } from './nag-suppressions';
 import type { ImageSource } from './services';

@@ -1,8 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { clinicTopology } from '@app/crypto-messaging/topology/clinic.topology';
-import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.types';
+import { clinicTopology, type MessagingTopology } from '@app/crypto-messaging';
 import type { ClinicStack } from './clinic-stack';
 import { resourcesOf, synthClinic } from './testing/synth-clinic';
 
