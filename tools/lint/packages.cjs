@@ -13,6 +13,7 @@ const PACKAGE_ROOTS = ['apps', 'libs', 'tools', 'bench', 'infra', 'test'];
  * (`@app/<lib>/<sub>`, src/<sub>/index.ts). Every other file of a lib is internal to it.
  */
 const SUB_ENTRIES = {
+  clinic: ['testing'],
   'crypto-messaging': ['core', 'embedded', 'testing'],
   identity: ['client', 'testing'],
   'local-stack': ['testing'],

@@ -2,26 +2,113 @@
  * @app/crypto-messaging: encrypted SNS-to-SQS fan-out, end to end. The topology declared once,
  * provisioning and the doctor, envelope encryption with the AWS Encryption SDK, a publisher
  * with a PHI guard, and a NestJS transport for consumers.
+ *
+ * Named exports only: what is listed here is the public API. Helpers the library uses inside
+ * (AWS error wrapping, policy builders, the doctor's policy analysis) stay out.
  */
-export * from './config/messaging.config';
-export * from './config/aws-clients';
-export * from './errors/messaging.error';
-export * from './topology/topology.types';
-export * from './topology/clinic.topology';
-export * from './topology/message-attributes';
-export * from './events/event-definition';
-export * from './events/encryption-context';
-export * from './keys/key-use.monitor';
-export * from './keys/key-provider';
-export * from './keys/local-master-key';
-export * from './crypto/envelope.cipher';
-export * from './publisher/phi-guard';
-export * from './publisher/encrypted.publisher';
-export * from './transport/sqs.context';
-export * from './transport/encrypted-sqs.server';
-export * from './messaging.runtime';
-export * from './provisioning';
-export * from './transport/dead-letter.exception';
-export * from './doctor';
-export * from './dlq';
-export * from './journey';
+export {
+  contextFor,
+  defineEvent,
+  EVENT_ATTRIBUTE,
+  type BodyCipher,
+  type EncryptionContext,
+  type EventDefinition,
+  type EventEnvelope,
+  type PublishRequest,
+} from './core';
+export {
+  type AlgorithmSuiteChoice,
+  configErrorOf,
+  loadMessagingConfig,
+  type MessagingConfig,
+  type Profile,
+} from './config/messaging.config';
+export { type AwsClients, type AwsTarget, createAwsClients } from './config/aws-clients';
+export {
+  ConfigError,
+  MessagingError,
+  MessagingErrorCode,
+  type MessagingErrorOptions,
+  PoisonMessageError,
+} from './errors/messaging.error';
+export type {
+  FilterPolicy,
+  KeyDeclaration,
+  MessagingTopology,
+  QueueDeclaration,
+  TopicDeclaration,
+} from './topology/topology.types';
+export { clinicTopology, keyOf, queueOf } from './topology/clinic.topology';
+export { ATTRIBUTE } from './topology/message-attributes';
+export { EventRegistry } from './events/event-registry';
+export { type KeyAuditEvent, type KeyUseCounters, KeyUseMonitor } from './keys/key-use.monitor';
+export { type KeyProvider, kmsKeyProvider, localKeyProvider } from './keys/key-provider';
+export { loadOrCreateLocalMasterKey, type LocalMasterKey } from './keys/local-master-key';
+export { EnvelopeCipher, type EnvelopeCipherOptions } from './crypto/envelope.cipher';
+export { PhiRefusedError } from './publisher/phi-guard';
+// backoffMs: the EMR's outbox relay retries with the publisher's backoff.
+export {
+  backoffMs,
+  type BatchPublishOutcome,
+  EncryptedPublisher,
+  type EncryptedPublisherOptions,
+  EventSealer,
+  type EventSealerOptions,
+  type PublishResult,
+  type SealedEvent,
+  sizeOf,
+  SNS_MAX_MESSAGE_BYTES,
+} from './publisher/encrypted.publisher';
+export { SqsContext, type SqsDeliveryInfo } from './transport/sqs.context';
+export {
+  DEAD_LETTER_REASON_ATTRIBUTE,
+  EncryptedSqsServer,
+  type EncryptedSqsServerOptions,
+  type MessageOutcome,
+  type TransportState,
+} from './transport/encrypted-sqs.server';
+export { type ConsumerTuning, MessagingRuntime } from './messaging.runtime';
+export {
+  KEY_ADMIN_ACTIONS,
+  type ProvisionOptions,
+  type ProvisionReport,
+  type ProvisionRow,
+  provisionTopology,
+  renderProvisionReport,
+  renderProvisionRow,
+} from './provisioning';
+export { DeadLetterException } from './transport/dead-letter.exception';
+export {
+  type CheckStatus,
+  type DoctorCheck,
+  type DoctorOptions,
+  type DoctorRenderOptions,
+  type DoctorReport,
+  renderDoctorReport,
+  runDoctor,
+} from './doctor';
+export {
+  type DeadLetterAccessAudit,
+  type DeadLetterDetail,
+  DeadLetterError,
+  DeadLetterErrorCode,
+  type DeadLetterListing,
+  DeadLetterQueues,
+  type DeadLetterQueuesOptions,
+  type DeadLetterSummary,
+  MAX_RECEIVES_REASON,
+  type PurgeReport,
+  type RedriveReport,
+  type RedriveResult,
+} from './dlq';
+export {
+  ciphertextHead,
+  type CiphertextHead,
+  type DeliveryTap,
+  evaluateFilterPolicy,
+  type FilterVerdict,
+  type HopObservation,
+  type JourneyHop,
+  type KeyOperation,
+  markDuplicateDelivery,
+} from './journey';

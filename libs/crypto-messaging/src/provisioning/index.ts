@@ -1,4 +1,37 @@
-export * from './policies';
-export * from './provision';
+export {
+  accountRootArn,
+  buildKeyPolicy,
+  buildQueuePolicy,
+  buildTopicPolicy,
+  canonicalJson,
+  CONSUMER_KEY_ACTIONS,
+  KEY_ADMIN_ACTIONS,
+  type KeyPrincipals,
+  type KeyUsage,
+  parseArn,
+  type ParsedArn,
+  type PolicyDocument,
+  type PolicyStatement,
+  PUBLISHER_KEY_ACTIONS,
+  type ResolvedPrincipals,
+  resolvePrincipals,
+  sameJson,
+  SID,
+  SNS_KEY_ACTIONS,
+  SNS_SERVICE_PRINCIPAL,
+  TOPIC_OWNER_ACTIONS,
+} from './policies';
+export {
+  desiredSubscriptionAttributes,
+  keyUsage,
+  type ProvisionOptions,
+  type ProvisionOutcome,
+  type ProvisionReport,
+  type ProvisionRow,
+  provisionTopology,
+  type QueueEndpoints,
+  type ResourceKind,
+  sameSubscriptionAttribute,
+} from './provision';
 export { renderProvisionReport, renderProvisionRow } from './report';
 export { isAwsError, isNotAwsApiAnswer, wrapAwsError } from './lookups';
