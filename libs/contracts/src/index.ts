@@ -4,10 +4,6 @@ export {
   PatientRecordCreatedV1Schema,
   type PatientRecordCreatedV1,
 } from './patient-record/patient-record-created.event';
-export {
-  PATIENT_RECORD_ATTRIBUTE,
-  recordCreated,
-  routingAttributesOf,
-} from './patient-record/routing-attributes';
+export { ROUTING_ATTRIBUTE, recordCreated, routingAttributesOf } from './patient-record/routing-attributes';
 export { syntheticRecord } from './synthetic/synthetic-record';
 export { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from './synthetic/synthetic-requests';

@@ -6,7 +6,7 @@ import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from './pati
  * on. Part of the contract: the publisher derives them and each consumer's topology filters on
  * them. Flags and a clinic id only, never PHI (attributes are not encrypted).
  */
-export const PATIENT_RECORD_ATTRIBUTE = {
+export const ROUTING_ATTRIBUTE = {
   clinicId: 'clinic-id',
   hasMedications: 'has-medications',
   hasFollowUp: 'has-follow-up',
@@ -20,11 +20,11 @@ export const PATIENT_RECORD_ATTRIBUTE = {
  */
 export function routingAttributesOf(record: PatientRecordCreatedV1): Record<string, string> {
   return {
-    [PATIENT_RECORD_ATTRIBUTE.clinicId]: record.clinicId,
-    [PATIENT_RECORD_ATTRIBUTE.hasMedications]: String(record.medications.length > 0),
-    [PATIENT_RECORD_ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
-    [PATIENT_RECORD_ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
-    [PATIENT_RECORD_ATTRIBUTE.billable]: String(record.billable),
+    [ROUTING_ATTRIBUTE.clinicId]: record.clinicId,
+    [ROUTING_ATTRIBUTE.hasMedications]: String(record.medications.length > 0),
+    [ROUTING_ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
+    [ROUTING_ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
+    [ROUTING_ATTRIBUTE.billable]: String(record.billable),
   };
 }
 
