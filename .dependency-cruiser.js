@@ -69,6 +69,15 @@ module.exports = {
       to: { path: '^(apps|tools|bench|infra)/|^test/(?!support/)' },
     },
     {
+      name: 'core-is-dependency-free',
+      severity: 'error',
+      comment:
+        'The messaging core (@app/crypto-messaging/core) imports nothing but itself and zod, so ' +
+        'event contracts can depend on it without the transport or the AWS SDK.',
+      from: { path: '^libs/crypto-messaging/src/core/' },
+      to: { pathNot: '^libs/crypto-messaging/src/core/|(^|/)node_modules/zod/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import that resolves to nothing (a wrong @app path, a moved file).',

@@ -87,6 +87,10 @@ describe('the package graph', () => {
         'apps/one/src/main.ts': "import { helper } from '@app/b/helper';\nexport const one = helper;\n",
         'apps/two/src/main.ts': "import { one } from '../../one/src/main';\nexport const two = one;\n",
         'libs/b/src/upward.ts': "import { two } from '../../../apps/two/src/main';\nexport const up = two;\n",
+        // the messaging core importing the rest of its library
+        'libs/crypto-messaging/src/core/index.ts':
+          "import { rest } from '../rest';\nexport const core = rest;\n",
+        'libs/crypto-messaging/src/rest.ts': 'export const rest = 1;\n',
       });
       result = await runCheck(dir);
     }, 120_000);
@@ -114,6 +118,11 @@ describe('the package graph', () => {
           { rule: 'lib-internals', from: 'apps/one/src/main.ts', to: 'libs/b/src/helper.ts' },
           { rule: 'app-imports-app', from: 'apps/two/src/main.ts', to: 'apps/one/src/main.ts' },
           { rule: 'lib-imports-upward', from: 'libs/b/src/upward.ts', to: 'apps/two/src/main.ts' },
+          {
+            rule: 'core-is-dependency-free',
+            from: 'libs/crypto-messaging/src/core/index.ts',
+            to: 'libs/crypto-messaging/src/rest.ts',
+          },
         ]),
       );
     });
