@@ -15,7 +15,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
-import { groupOf, pidListeningOn } from './support/proc';
+import { groupOf, pidListeningOn } from '@app/local-stack/testing';
 import {
   enterRecord,
   findChromium,

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { KEY_ADMIN_ACTIONS } from '@app/crypto-messaging/plan/policies';
+import { KEY_ADMIN_ACTIONS } from '@app/crypto-messaging';
 
 /**
  * Key-management actions only: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt. Whoever

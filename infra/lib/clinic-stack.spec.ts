@@ -577,7 +577,7 @@ describe('audit entries in CloudWatch Logs', () => {
   });
 
   it("the filter's field is where the apps' JSON logger puts the context", async () => {
-    const { createLogger } = await import('@app/platform/bootstrap');
+    const { createLogger } = await import('@app/platform');
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
       lines.push(String(chunk));

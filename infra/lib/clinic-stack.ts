@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.types';
+import type { MessagingTopology } from '@app/crypto-messaging';
 import { CLINIC_APP_NAMES, isClinicApp } from '@app/clinic';
 import type { AppName } from './apps';
 import { ClinicAudit } from './audit';

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
 import type { Template } from 'aws-cdk-lib/assertions';
-import { PHARMACIES } from '@app/catalogue/catalogue.data';
+import { PHARMACIES } from '@app/catalogue';
 import { DEFAULT_AUDIENCE, loadIdentityConfig, principalOf, ROLES, STAFF } from '@app/identity';
 import { APP_PORTS } from './apps';
 import type { ClinicStack } from './clinic-stack';

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import { PHARMACIES } from '@app/catalogue/catalogue.data';
+import { PHARMACIES } from '@app/catalogue';
 import { DEFAULT_AUDIENCE, loadIdentityConfig, ROLE_PURPOSES, ROLES } from '@app/identity';
 
 /**

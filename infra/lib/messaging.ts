@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { MessagingTopology, QueueDeclaration } from '@app/crypto-messaging/topology/topology.types';
+import type { MessagingTopology, QueueDeclaration } from '@app/crypto-messaging';
 
 /** Share of successful SQS deliveries SNS logs; every failure is always logged. */
 export const DELIVERY_SUCCESS_SAMPLE_RATE_PERCENT = 10;

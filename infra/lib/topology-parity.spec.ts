@@ -2,8 +2,7 @@
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
 import type { Template } from 'aws-cdk-lib/assertions';
 import { clinicTopology } from '@app/clinic';
-import { allowedAttributesOf } from '@app/crypto-messaging';
-import type { MessagingTopology } from '@app/crypto-messaging/topology/topology.types';
+import { allowedAttributesOf, type MessagingTopology } from '@app/crypto-messaging';
 import type { ClinicStack } from './clinic-stack';
 import { resourcesOf, synthClinic } from './testing/synth-clinic';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SYNTHETIC_PATIENT_REQUEST } from '@app/contracts';
 import { freePort } from '@app/crypto-messaging/testing';
-import { pidListeningOn } from '../../test/support/proc';
+import { pidListeningOn } from '@app/local-stack/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APPS = ['emr', 'billing', 'scheduling', 'prescription'] as const;

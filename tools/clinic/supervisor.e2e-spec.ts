@@ -16,7 +16,7 @@ import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { readStaffPasswords, staffFor, type Role } from '@app/identity';
 import { signIn, type StaffSession } from '@app/identity/client';
 import { canaryPatient, describeHits, scanForPhi, type PhiCanary } from '../../test/support/phi-scan';
-import { groupOf, parentOf, pidListeningOn } from '../../test/support/proc';
+import { groupOf, parentOf, pidListeningOn } from '@app/local-stack/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const APPS = ['emr', 'billing', 'scheduling', 'prescription'] as const;

@@ -1,17 +1,11 @@
 import { ATTRIBUTE } from '@app/crypto-messaging';
+import { ROUTING_ATTRIBUTE } from '@app/contracts';
 
 /**
  * The clinic's routing facts, set by the EMR on every patient-record event and routed on by the
- * consumers' filter policies. Plaintext in the broker, so each is a reviewed, PHI-free flag or
- * id, never a value from the record's clinical content.
+ * consumers' filter policies: the patient-record contract declares them.
  */
-export const ROUTING_ATTRIBUTE = {
-  clinicId: 'clinic-id',
-  hasMedications: 'has-medications',
-  hasFollowUp: 'has-follow-up',
-  hasLabOrders: 'has-lab-orders',
-  billable: 'billable',
-} as const;
+export { ROUTING_ATTRIBUTE };
 
 /** Every attribute name of the clinic's messages: the library's envelope ones and the routing facts. */
 export const CLINIC_ATTRIBUTE = { ...ATTRIBUTE, ...ROUTING_ATTRIBUTE } as const;

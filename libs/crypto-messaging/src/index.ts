@@ -2,24 +2,79 @@
  * @app/crypto-messaging: encrypted SNS-to-SQS fan-out, end to end. The topology declared once,
  * provisioning and the doctor, envelope encryption with the AWS Encryption SDK, a publisher
  * with a PHI guard, and a NestJS transport for consumers.
+ *
+ * Named exports only: what is listed here is the public API. Helpers the library uses inside
+ * (AWS error wrapping, policy builders, the doctor's policy analysis) stay out.
  */
-export * from './config/messaging.config';
-export * from './config/aws-clients';
-export * from './errors/messaging.error';
-export * from './topology/topology.types';
+export {
+  contextFor,
+  defineEvent,
+  EVENT_ATTRIBUTE,
+  type BodyCipher,
+  type EncryptionContext,
+  type EventDefinition,
+  type EventEnvelope,
+  type PublishRequest,
+} from './core';
+export {
+  type AlgorithmSuiteChoice,
+  AWS_REGION_NAME,
+  configErrorOf,
+  IAM_PRINCIPAL_ARN,
+  MAX_DATA_KEY_AGE_S,
+  MAX_DATA_KEY_MESSAGES,
+  SNS_TOPIC_ARN,
+  type MessagingOptions,
+  type MessagingPrincipals,
+  type Profile,
+  resolveMessagingOptions,
+  type ResolvedMessagingOptions,
+} from './config/messaging.config';
+export { type AwsClients, type AwsTarget, createAwsClients } from './config/aws-clients';
+export {
+  ConfigError,
+  MessagingError,
+  MessagingErrorCode,
+  type MessagingErrorOptions,
+  PoisonMessageError,
+} from './errors/messaging.error';
+export type {
+  FilterPolicy,
+  KeyDeclaration,
+  MessagingTopology,
+  QueueDeclaration,
+  TopicDeclaration,
+} from './topology/topology.types';
 export { allowedAttributesOf, keyOf, queueOf } from './topology/topology.lookup';
-export * from './topology/message-attributes';
-export * from './events/event-definition';
-export * from './events/encryption-context';
-export * from './keys/key-use.monitor';
-export * from './keys/key-provider';
-export * from './keys/local-master-key';
-export * from './crypto/envelope.cipher';
-export * from './publisher/phi-guard';
-export * from './publisher/encrypted.publisher';
-export * from './transport/sqs.context';
-export * from './transport/encrypted-sqs.server';
-export * from './messaging.runtime';
+export { ATTRIBUTE, ENVELOPE_ATTRIBUTES } from './topology/message-attributes';
+export { EventRegistry } from './events/event-registry';
+export { type KeyAuditEvent, type KeyUseCounters, KeyUseMonitor } from './keys/key-use.monitor';
+export { type KeyProvider, kmsKeyProvider, localKeyProvider } from './keys/key-provider';
+export { loadOrCreateLocalMasterKey, type LocalMasterKey } from './keys/local-master-key';
+export { EnvelopeCipher, type EnvelopeCipherOptions } from './crypto/envelope.cipher';
+export { PhiRefusedError } from './publisher/phi-guard';
+// backoffMs: the EMR's outbox relay retries with the publisher's backoff.
+export {
+  backoffMs,
+  type BatchPublishOutcome,
+  EncryptedPublisher,
+  type EncryptedPublisherOptions,
+  EventSealer,
+  type EventSealerOptions,
+  type PublishResult,
+  type SealedEvent,
+  sizeOf,
+  SNS_MAX_MESSAGE_BYTES,
+} from './publisher/encrypted.publisher';
+export { SqsContext, type SqsDeliveryInfo } from './transport/sqs.context';
+export {
+  DEAD_LETTER_REASON_ATTRIBUTE,
+  EncryptedSqsServer,
+  type EncryptedSqsServerOptions,
+  type MessageOutcome,
+  type TransportState,
+} from './transport/encrypted-sqs.server';
+export { type ConsumerTuning, MessagingRuntime } from './messaging.runtime';
 export { CryptoMessagingModule } from './module/crypto-messaging.module';
 export {
   CRYPTO_MESSAGING_OPTIONS,
@@ -27,11 +82,6 @@ export {
   type CryptoMessagingModuleOptions,
 } from './module/crypto-messaging.module-definition';
 export { ConsumerServerFactory } from './module/consumer-server.factory';
-export * from './provisioning';
-export * from './transport/dead-letter.exception';
-export * from './doctor';
-export * from './dlq';
-export * from './journey';
 export {
   EventCodec,
   wireOf,
@@ -47,3 +97,50 @@ export {
   type DeliveryStage,
   type SqsDeliveryPolicyOptions,
 } from './transport/delivery.policy';
+export {
+  KEY_ADMIN_ACTIONS,
+  type MessagingPlan,
+  plan,
+  type ProvisionOptions,
+  type ProvisionReport,
+  type ProvisionRow,
+  provisionTopology,
+  renderProvisionReport,
+  renderProvisionRow,
+} from './provisioning';
+export { DeadLetterException } from './transport/dead-letter.exception';
+export {
+  type CheckStatus,
+  type DoctorCheck,
+  type DoctorHints,
+  type DoctorOptions,
+  type DoctorRenderOptions,
+  type DoctorReport,
+  renderDoctorReport,
+  runDoctor,
+} from './doctor';
+export {
+  type DeadLetterAccessAudit,
+  type DeadLetterDetail,
+  DeadLetterError,
+  DeadLetterErrorCode,
+  type DeadLetterListing,
+  DeadLetterQueues,
+  type DeadLetterQueuesOptions,
+  type DeadLetterSummary,
+  MAX_RECEIVES_REASON,
+  type PurgeReport,
+  type RedriveReport,
+  type RedriveResult,
+} from './dlq';
+export {
+  ciphertextHead,
+  type CiphertextHead,
+  type DeliveryTap,
+  evaluateFilterPolicy,
+  type FilterVerdict,
+  type HopObservation,
+  type JourneyHop,
+  type KeyOperation,
+  markDuplicateDelivery,
+} from './journey';

@@ -1,8 +1,14 @@
 /** @app/identity: who people are (roles, synthetic staff), how tokens are trusted, and the embedded provider. */
-export * from './roles';
-export * from './staff';
-export * from './principal';
-export * from './config';
+export { type Role, ROLE_PURPOSES, ROLES } from './roles';
+export { STAFF, staffFor, type StaffMember } from './staff';
+export { type ClaimNames, type Principal, principalOf } from './principal';
+export {
+  DEFAULT_AUDIENCE,
+  DEFAULT_WEB_PORT,
+  type IdentityConfig,
+  IdentityConfigError,
+  loadIdentityConfig,
+} from './config';
 export {
   generatePassword,
   loadOrCreateIdentityState,
@@ -12,4 +18,11 @@ export {
   STAFF_FILE,
   type IdentityState,
 } from './provider/state';
-export * from './verifier';
+export {
+  AccessTokenVerifier,
+  CLOCK_TOLERANCE_S,
+  KeySetUnavailableError,
+  type TokenRefusal,
+  TokenRefusedError,
+  type VerifierOptions,
+} from './verifier';

@@ -9,7 +9,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { listeningSockets } from '../../../test/support/proc';
+import { listeningSockets } from './testing/proc';
 import { startBroker, type Broker } from './broker';
 import { PortInUseError } from './launch';
 

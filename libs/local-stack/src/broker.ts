@@ -1,18 +1,8 @@
-import { assertPortFree, launch, PortInUseError, type ProcessExit } from './launch';
+import { startEmbeddedBroker, type EmbeddedBroker } from '@app/crypto-messaging/embedded';
+import { assertPortFree, PortInUseError } from './launch';
 
 /** The in-process-tree SNS/SQS broker (fauxqs), speaking the real AWS wire protocols. */
-export interface Broker {
-  /** `http://127.0.0.1:<port>`: give it to the SDK clients as `endpoint`. */
-  readonly endpoint: string;
-  readonly port: number;
-  /** The broker process (fault tests kill it; `npm start` watches it). */
-  readonly pid: number;
-  /** Resolves when the broker process ends, whatever ended it. */
-  readonly exited: Promise<ProcessExit>;
-  /** Resolves true when the broker answers its health check. */
-  healthy(): Promise<boolean>;
-  stop(): Promise<void>;
-}
+export type Broker = EmbeddedBroker;
 
 export interface BrokerOptions {
   /** Loopback port; 0 picks a free one. */
@@ -27,43 +17,23 @@ export interface BrokerOptions {
   dataDir?: string;
 }
 
-const START_TIMEOUT_MS = 20_000;
-
-/** Starts the embedded SNS/SQS broker on 127.0.0.1; durable when `dataDir` is given. */
+/**
+ * Starts the embedded SNS/SQS broker on 127.0.0.1 (the library's launcher); durable when
+ * `dataDir` is given. A taken port fails with {@link PortInUseError}, naming the setting.
+ */
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const setting = options.portSetting ?? 'CLINIC_BROKER_PORT';
   await assertPortFree(options.port, setting, 'SNS/SQS broker');
-  let launched;
   try {
-    launched = await launch(
-      'broker',
-      {
-        BROKER_PORT: String(options.port),
-        BROKER_REGION: options.region ?? 'us-east-1',
-        BROKER_DATA_DIR: options.dataDir ?? '',
-      },
-      { service: 'SNS/SQS broker', timeoutMs: START_TIMEOUT_MS },
-    );
+    return await startEmbeddedBroker({
+      port: options.port,
+      region: options.region,
+      dataDir: options.dataDir,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new PortInUseError(options.port, setting, 'SNS/SQS broker');
     }
     throw error;
   }
-  const endpoint = `http://127.0.0.1:${launched.port}`;
-  return {
-    endpoint,
-    port: launched.port,
-    pid: launched.child.pid!,
-    exited: launched.exited,
-    async healthy() {
-      try {
-        const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(2000) });
-        return response.ok;
-      } catch {
-        return false;
-      }
-    },
-    stop: () => launched.stop(),
-  };
 }

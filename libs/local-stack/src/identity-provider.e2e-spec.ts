@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { eventually, freePort } from '@app/crypto-messaging/testing';
 import { loadIdentityConfig, readStaffPasswords } from '@app/identity';
 import { signIn, SignInErrorCode } from '@app/identity/client';
-import { listeningSockets } from '../../../test/support/proc';
+import { listeningSockets } from './testing/proc';
 import { startIdentityProvider } from './identity-provider';
 import { PortInUseError } from './launch';
 import { startLocalStack } from './local-stack';

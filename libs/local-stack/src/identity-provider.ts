@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { IdentityConfig } from '@app/identity';
-import { assertPortFree, launchTypeScript, PortInUseError, type ProcessExit } from './launch';
+import type { ProcessExit } from '@app/crypto-messaging/embedded';
+import { assertPortFree, launchTypeScript, PortInUseError } from './launch';
 
 /** The embedded OpenID Connect provider (oidc-provider) in a process of its own, on loopback. */
 export interface IdentityProvider {

@@ -1,7 +1,31 @@
 /** @app/local-stack: the embedded development stack (no Docker, nothing to install). */
-export * from './local-stack';
-export * from './broker';
-export * from './postgres';
-export * from './secrets';
-export { assertPortFree, PortInUseError, type ProcessExit } from './launch';
-export * from './identity-provider';
+export {
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+  usesEmbeddedIdentityProvider,
+} from './local-stack';
+export { type Broker, type BrokerOptions, startBroker } from './broker';
+export {
+  ADMIN_PASSWORD_MOVED,
+  type EmbeddedPostgres,
+  LEGACY_ADMIN_PASSWORD,
+  type PostgresOptions,
+  startPostgres,
+} from './postgres';
+export {
+  ADMIN_LOGIN,
+  appLoginOf,
+  loadOrCreateSecret,
+  type LocalSecret,
+  readSecret,
+  scramVerifierOf,
+  secretsDirOf,
+} from './secrets';
+export type { ProcessExit } from '@app/crypto-messaging/embedded';
+export { assertPortFree, PortInUseError } from './launch';
+export {
+  type IdentityProvider,
+  type IdentityProviderOptions,
+  startIdentityProvider,
+} from './identity-provider';

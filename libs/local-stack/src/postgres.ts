@@ -1,7 +1,8 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { assertPortFree, launch, type ProcessExit } from './launch';
+import type { ProcessExit } from '@app/crypto-messaging/embedded';
+import { assertPortFree, launch } from './launch';
 import { ADMIN_LOGIN, appLoginOf, loadOrCreateSecret, scramVerifierOf, secretFileOf } from './secrets';
 
 /** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */

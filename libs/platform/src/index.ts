@@ -1,18 +1,60 @@
 /** @app/platform: what every clinic app shares (config, database, health, bootstrap). */
-export * from './config/app.config';
-export * from './database/processed-event.entity';
-export * from './database/claim-event';
+export {
+  type AppConfig,
+  appPortOf,
+  type ClinicApp,
+  type EdgeConfig,
+  embeddedDatabaseUrl,
+  loadAppConfig,
+  loadEdgeConfig,
+  portSettingOf,
+} from './config/app.config';
+export { ProcessedEvent } from './database/processed-event.entity';
+export { claimEvent, createProcessedEventsTable } from './database/claim-event';
 export { runOnce, type EventConsumer, type OnceOutcome } from './database/run-once';
-export * from './database/data-source.factory';
-export * from './database/app-login';
-export * from './messaging/messaging-probe';
-export * from './messaging/queue.probe';
-export * from './health/health.controller';
-export * from './platform.module';
-export * from './bootstrap';
-export * from './http';
-export * from './auth';
-export * from './audit';
-export * from './journey';
+export {
+  type AppDatabase,
+  type DatabaseDeadlines,
+  dataSourceOptions,
+  runMigrations,
+} from './database/data-source.factory';
+export { type AppLogin, type AppLoginReport, ensureAppLogin } from './database/app-login';
+export { MessagingProbe } from './messaging/messaging-probe';
+export { QueueProbe } from './messaging/queue.probe';
+export { withTimeout } from './health/health.controller';
+export { PlatformModule, type PlatformOptions } from './platform.module';
+export {
+  type AppBlueprint,
+  type ClinicApplication,
+  createClinicApp,
+  createLogger,
+  runClinicApp,
+  startClinicApp,
+  stopOnSignals,
+  type Stoppable,
+} from './bootstrap';
+export { IsCalendarDate, IsCalendarDateTime, IsPlainText, parseCalendarDate, uuidParam } from './http';
+export {
+  ACCESS_METADATA,
+  type AccessRule,
+  Allow,
+  AUDIT_METADATA,
+  Audited,
+  type AuditSpec,
+  CurrentPrincipal,
+  type DeclaredRoute,
+  declaredRoutesOf,
+} from './auth';
+export {
+  AUDIT_SELECT,
+  AuditEntries1796000000000,
+  auditEntryHash,
+  type AuditRow,
+  auditRowOf,
+  AuditTrail,
+  listAuditEntries,
+  verifyAuditChain,
+} from './audit';
+export { type ConsumerJourney, ObservationRing } from './journey';
 export type { DoctorAnswer } from './health/doctor.controller';
 export { AppError, AppErrorCode, describeAppError, type AppErrorOptions } from './errors';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { provisionTopology, type MessagingRuntime, type ProvisionReport } from '@app/crypto-messaging';
 import { MOTO_CREDENTIALS, MOTO_REGION, startMotoServer } from '@app/crypto-messaging/testing';
-import { startBroker, type Broker } from '@app/local-stack';
+import { startEmbeddedBroker, type EmbeddedBroker } from '@app/crypto-messaging/embedded';
 import { clinicRuntime } from '../clinic.messaging';
 import { loadMessagingConfig, type MessagingConfig } from '../messaging.settings';
 
@@ -40,10 +40,10 @@ export async function startTestStack(
   let endpoint: string;
   let stopServer: () => Promise<void>;
   let stackEnv: Record<string, string>;
-  let broker: Broker | undefined;
+  let broker: EmbeddedBroker | undefined;
   const brokerDir = path.join(stateDir, 'broker');
   if (profile === 'embedded') {
-    broker = await startBroker({ port: 0, dataDir: brokerDir });
+    broker = await startEmbeddedBroker({ port: 0, dataDir: brokerDir });
     endpoint = broker.endpoint;
     stopServer = () => broker!.stop();
     stackEnv = {
@@ -96,7 +96,7 @@ export async function startTestStack(
     },
     async restartBroker() {
       if (!broker) throw new Error('restartBroker() needs the embedded profile');
-      broker = await startBroker({ port: broker.port, dataDir: brokerDir });
+      broker = await startEmbeddedBroker({ port: broker.port, dataDir: brokerDir });
     },
     async stop() {
       for (const r of runtimes) r.close();

@@ -1,4 +1,4 @@
-import { defineEvent } from '@app/crypto-messaging';
+import { defineEvent } from '@app/crypto-messaging/core';
 import { z } from 'zod';
 
 const code = (name: string, pattern: RegExp) => z.string().regex(pattern, `must be a ${name} code`);

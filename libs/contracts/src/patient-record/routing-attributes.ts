@@ -1,6 +1,18 @@
-import { ROUTING_ATTRIBUTE as ATTRIBUTE } from '@app/clinic';
-import type { PublishRequest } from '@app/crypto-messaging';
+import type { PublishRequest } from '@app/crypto-messaging/core';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from './patient-record-created.event';
+
+/**
+ * Names of the record's plaintext routing attributes, the facts consumers' filter policies route
+ * on. Part of the contract: the publisher derives them and each consumer's topology filters on
+ * them. Flags and a clinic id only, never PHI (attributes are not encrypted).
+ */
+export const ROUTING_ATTRIBUTE = {
+  clinicId: 'clinic-id',
+  hasMedications: 'has-medications',
+  hasFollowUp: 'has-follow-up',
+  hasLabOrders: 'has-lab-orders',
+  billable: 'billable',
+} as const;
 
 /**
  * The plaintext routing facts of a record: flags the filter policies route on. Derived, never
@@ -8,11 +20,11 @@ import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from './pati
  */
 export function routingAttributesOf(record: PatientRecordCreatedV1): Record<string, string> {
   return {
-    [ATTRIBUTE.clinicId]: record.clinicId,
-    [ATTRIBUTE.hasMedications]: String(record.medications.length > 0),
-    [ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
-    [ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
-    [ATTRIBUTE.billable]: String(record.billable),
+    [ROUTING_ATTRIBUTE.clinicId]: record.clinicId,
+    [ROUTING_ATTRIBUTE.hasMedications]: String(record.medications.length > 0),
+    [ROUTING_ATTRIBUTE.hasFollowUp]: String(record.followUpDays !== undefined),
+    [ROUTING_ATTRIBUTE.hasLabOrders]: String(record.labOrders.length > 0),
+    [ROUTING_ATTRIBUTE.billable]: String(record.billable),
   };
 }
 

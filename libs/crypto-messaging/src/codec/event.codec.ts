@@ -1,3 +1,4 @@
+import type { PublishRequest } from '../core/publish-request';
 import { randomUUID } from 'node:crypto';
 import type { BodyCipher, EncryptionContext } from '../crypto/envelope.cipher';
 import { MessagingError, MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
@@ -14,18 +15,8 @@ export const SNS_MAX_MESSAGE_BYTES = 262_144;
  */
 export const MAX_ATTRIBUTES = 9;
 
-/** One event to seal (and publish). */
-export interface PublishRequest<T = unknown> {
-  readonly event: EventDefinition<T>;
-  readonly data: T;
-  /** The event's own id (idempotency key downstream). Default: a random UUID. */
-  readonly id?: string;
-  readonly occurredAt?: Date;
-  /** Extra routing facts: only allowlisted names, checked by the PHI guard. */
-  readonly attributes?: Readonly<Record<string, string>>;
-  /** Optional SNS subject; checked by the PHI guard. Not delivered with raw delivery. */
-  readonly subject?: string;
-}
+/** One event to seal (and publish): declared in the core, where contracts build it. */
+export type { PublishRequest };
 
 /**
  * An event ready to send: the envelope encrypted, the plaintext attributes checked. It holds no

@@ -6,25 +6,15 @@ import {
   NodeCachingMaterialsManager,
 } from '@aws-crypto/client-node';
 import type { AlgorithmSuiteChoice } from '../config/messaging.config';
+import type { BodyCipher, EncryptionContext } from '../core/body-cipher';
 import { MessagingError, MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
 import type { KeyProvider } from '../keys/key-provider';
 import { toKmsError } from '../keys/key-provider';
 import type { KeyUseMonitor } from '../keys/key-use.monitor';
 import { SingleFlightMaterialsManager } from './single-flight.cmm';
 
-/** The fixed, low-cardinality encryption context: it is plaintext in the header and in CloudTrail. */
-export type EncryptionContext = Readonly<Record<string, string>>;
-
-/**
- * The port the publisher and the transport encrypt through. {@link EnvelopeCipher} is the one
- * real implementation; the benchmark measures a pass-through beside it.
- */
-export interface BodyCipher {
-  /** Key ARN or local key name, for error messages. */
-  readonly keyId: string;
-  encrypt(plaintext: Buffer, context: EncryptionContext): Promise<Buffer>;
-  decrypt(ciphertext: Buffer, expected: EncryptionContext): Promise<Buffer>;
-}
+/** Defined in the core (contracts and adapters implement it without the SDK); re-exported here. */
+export type { BodyCipher, EncryptionContext };
 
 export interface EnvelopeCipherOptions {
   keys: KeyProvider;

@@ -1,5 +1,5 @@
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { startBroker } from '@app/local-stack/broker';
+import { startEmbeddedBroker as startBroker } from '../embedded/embedded-broker';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { provisionTopology, type ProvisionReport } from '../provisioning/provision';
 import { SID, type PolicyDocument } from '../plan/policies';

@@ -1,19 +1,2 @@
-import type { EncryptionContext } from '../crypto/envelope.cipher';
-import { ATTRIBUTE } from '../topology/message-attributes';
-import type { EventDefinition } from './event-definition';
-
-/**
- * The encryption context of an event on a topic: topic, event type and schema version. Fixed
- * and low-cardinality on purpose: it is the materials cache key, it is stored in plaintext in
- * the envelope header, and KMS writes it to CloudTrail. Never an id, never PHI.
- */
-export function contextFor(
-  topicName: string,
-  event: Pick<EventDefinition, 'type' | 'version'>,
-): EncryptionContext {
-  return {
-    topic: topicName,
-    [ATTRIBUTE.eventType]: event.type,
-    [ATTRIBUTE.schemaVersion]: String(event.version),
-  };
-}
+/** The encryption context moved to the dependency-free core; this path stays for the library's own modules. */
+export { contextFor } from '../core/encryption-context';

@@ -1,2 +1,12 @@
-export * from './delivery-tap';
-export * from './filter-policy';
+export {
+  CIPHERTEXT_HEAD_BYTES,
+  ciphertextHead,
+  type CiphertextHead,
+  type DeliveryTap,
+  type HopObservation,
+  inDeliveryScope,
+  type JourneyHop,
+  type KeyOperation,
+  markDuplicateDelivery,
+} from './delivery-tap';
+export { evaluateFilterPolicy, type FilterVerdict } from './filter-policy';

@@ -4,7 +4,10 @@ import {
   SetSubscriptionAttributesCommand,
 } from '@aws-sdk/client-sns';
 // The broker module alone: the package index pulls in the whole stack (and this library's index).
-import { startBroker, type Broker } from '@app/local-stack/broker';
+import {
+  startEmbeddedBroker as startBroker,
+  type EmbeddedBroker as Broker,
+} from '../embedded/embedded-broker';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import {
   MOTO_CREDENTIALS,

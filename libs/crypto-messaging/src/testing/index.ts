@@ -1,6 +1,16 @@
 /**
  * @app/crypto-messaging/testing: test utilities (the one import allowed from a lib's insides).
  */
-export * from './eventually';
-export * from './handler-spy';
-export * from './moto-server';
+export { freePort } from '../embedded/free-port';
+export { eventually } from './eventually';
+export { HandlerSpy } from './handler-spy';
+export {
+  describeWithMoto,
+  findMotoServer,
+  MOTO_CREDENTIALS,
+  MOTO_REGION,
+  startMotoServer,
+  startMotoWithClients,
+  type MotoServer,
+  type MotoWithClients,
+} from './moto-server';

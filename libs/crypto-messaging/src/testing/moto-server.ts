@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { createAwsClients, type AwsClients } from '../config/aws-clients';
+import { freePort } from '../embedded/free-port';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -168,20 +168,6 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
     await exited;
   }
   clearTimeout(timer);
-}
-
-/** A port the OS says is free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A private moto server with SDK clients pointed at it; nothing provisioned yet. */

@@ -1,3 +1,5 @@
+import { EVENT_ATTRIBUTE } from '../core/event-attributes';
+
 /**
  * Names of the plaintext SNS/SQS message attributes the library itself sets on every message
  * (the envelope's identity). SNS and SQS encrypt only the body: attributes stay readable in the
@@ -6,9 +8,7 @@
  * routing facts that are not PHI may ever be put there (see the PHI guard).
  */
 export const ATTRIBUTE = {
-  eventType: 'event-type',
-  schemaVersion: 'schema-version',
-  eventId: 'event-id',
+  ...EVENT_ATTRIBUTE,
 } as const;
 
 /** The envelope attributes: always allowed, whatever the topology declares. */

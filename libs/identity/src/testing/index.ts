@@ -1,2 +1,2 @@
 /** @app/identity/testing: a stand-in issuer and token signer for tests of anything that verifies tokens. */
-export * from './test-issuer';
+export { startTestIssuer, type TestIssuer, type TestTokenOptions } from './test-issuer';

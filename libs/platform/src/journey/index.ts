@@ -1,4 +1,4 @@
-export * from './observation-ring';
-export * from './journey.types';
-export * from './journey.controller';
-export * from './lab-transport.controller';
+export { OBSERVATION_RING_CAPACITY, ObservationRing } from './observation-ring';
+export { JOURNEY_EFFECTS, type JourneyEffect, type JourneyEffectSource } from './journey.types';
+export { type ConsumerJourney, JourneyController } from './journey.controller';
+export { type LabTransportAnswer, LabTransportController } from './lab-transport.controller';

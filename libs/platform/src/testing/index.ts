@@ -1,4 +1,4 @@
 /** @app/platform/testing: a private clinic environment for app tests. */
-export * from './clinic-test-env';
-export * from './tcp-proxy';
-export * from './aws-fault-proxy';
+export { type AppUnderTest, type ClinicTestEnv, startClinicTestEnv } from './clinic-test-env';
+export { TcpProxy } from './tcp-proxy';
+export { AwsFaultProxy, type KmsMode } from './aws-fault-proxy';

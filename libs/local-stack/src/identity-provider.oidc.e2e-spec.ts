@@ -11,8 +11,15 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { startIdentityProvider, type IdentityProvider } from '@app/local-stack';
-import { loadIdentityConfig, STAFF, type IdentityConfig } from '@app/identity';
+import { startIdentityProvider, type IdentityProvider } from './identity-provider';
+import {
+  COOKIE_KEYS_FILE,
+  JWKS_FILE,
+  loadIdentityConfig,
+  STAFF,
+  STAFF_FILE,
+  type IdentityConfig,
+} from '@app/identity';
 import {
   browserSignIn,
   resumeSession,
@@ -21,7 +28,6 @@ import {
   SignInErrorCode,
   type StaffSession,
 } from '@app/identity/client';
-import { COOKIE_KEYS_FILE, JWKS_FILE, STAFF_FILE } from './state';
 
 const CLIENT = 'clinic-cli';
 
@@ -30,7 +36,7 @@ function identityFor(stateDir: string, env: Record<string, string> = {}): Identi
 }
 
 async function passwordsOf(identity: IdentityConfig): Promise<Record<string, string>> {
-  const { readStaffPasswords } = await import('./state');
+  const { readStaffPasswords } = await import('@app/identity');
   return { ...readStaffPasswords(identity.stateDir)! };
 }
 

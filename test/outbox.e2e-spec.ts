@@ -17,11 +17,11 @@ import {
   sampleRecord,
   startClinicUnderTest,
   type Clinic,
-} from '../../test/clinic-harness';
-import { canaryPatient, describeHits, scanForPhi } from '../../test/support/phi-scan';
-import { purgeOutbox, replayOutbox } from './outbox';
+} from './clinic-harness';
+import { canaryPatient, describeHits, scanForPhi } from './support/phi-scan';
+import { purgeOutbox, replayOutbox } from '../tools/clinic/outbox';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..');
 
 /** Runs `npm run clinic -- <args>` as a user would (the same node command), bounded in time. */
 function clinicCli(args: string[], env: Record<string, string>) {

@@ -1,0 +1,5 @@
+/**
+ * @app/local-stack/testing: what Linux's /proc says about listening sockets and processes, for
+ * tests that check where a server of the stack listens and which process holds a port.
+ */
+export { groupOf, listeningSockets, parentOf, pidListeningOn } from './proc';
