@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import * as ts from 'typescript';
-import { startBroker } from '@app/local-stack';
+import { startEmbeddedBroker } from '@app/crypto-messaging/embedded';
 
 const run = promisify(execFile);
 const LIB = path.resolve(__dirname, '..');
@@ -217,7 +217,7 @@ describe(`${NAME} as a package`, () => {
       },
     });
     writeFileSync(path.join(app, 'quick-start.mjs'), outputText);
-    const broker = await startBroker({ port: 0 });
+    const broker = await startEmbeddedBroker({ port: 0 });
     try {
       const { stdout } = await run(process.execPath, ['quick-start.mjs'], {
         cwd: app,

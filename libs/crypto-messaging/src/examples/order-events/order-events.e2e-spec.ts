@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ReceiveMessageCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { startBroker } from '@app/local-stack';
+import { startEmbeddedBroker } from '@app/crypto-messaging/embedded';
 import {
   createAwsClients,
   EncryptedPublisher,
@@ -104,11 +104,11 @@ describe.each(profiles)('the order-events example on the %s profile', (profile, 
       publisher.publish({
         event: OrderPlacedV1Event,
         data: order,
-        attributes: { [ORDER_ATTRIBUTE.billable]: String(billable) },
+        attributes: { [ORDER_ATTRIBUTE.invoiceable]: String(billable) },
       });
 
     beforeAll(async () => {
-      broker = profile === 'embedded' ? await startBroker({ port: 0 }) : (await startMotoServer())!;
+      broker = profile === 'embedded' ? await startEmbeddedBroker({ port: 0 }) : (await startMotoServer())!;
       clients = createAwsClients({
         region: MOTO_REGION,
         endpoint: broker.endpoint,
@@ -214,7 +214,7 @@ describe.each(profiles)('the order-events example on the %s profile', (profile, 
       const sealed = await publisher.sealer.seal({
         event: OrderPlacedV1Event,
         data: syntheticOrder(),
-        attributes: { [ORDER_ATTRIBUTE.billable]: 'true' },
+        attributes: { [ORDER_ATTRIBUTE.invoiceable]: 'true' },
       });
       const body = Buffer.from(sealed.body);
       body[body.length - 20] ^= 0xff;

@@ -2,14 +2,10 @@ import type { MessagingTopology } from '../../topology/topology.types';
 
 /**
  * Routing facts of the order events: plaintext message attributes, so never anything about the
- * customer. The doctor still checks filter policies against the library's built-in allowlist
- * until the topology's own `attributes` replace it (issue 11), so the example routes on
- * `billable`, a name on that list; its own name would be `invoiceable`.
+ * customer. The topology declares them (`attributes`): the publisher may set only these, and the
+ * doctor checks that the filter policies route on nothing else.
  */
-export const ORDER_ATTRIBUTE = { billable: 'billable' } as const;
-
-/** The topology with the routing attributes its publisher may set and its queues filter on. */
-export type OrderEventsTopology = MessagingTopology & { readonly attributes: readonly string[] };
+export const ORDER_ATTRIBUTE = { invoiceable: 'invoiceable' } as const;
 
 /** What both queues share: the key, the redrive after 3 receives, a day's retention. */
 const QUEUE_SETTINGS = {
@@ -30,7 +26,7 @@ const QUEUE_SETTINGS = {
  * ones (a free replacement is shipped but never invoiced). One customer-managed key encrypts the
  * topic, the queues, the dead-letter queues and the envelope.
  */
-export function orderEventsTopology(prefix = 'shop'): OrderEventsTopology {
+export function orderEventsTopology(prefix = 'shop'): MessagingTopology {
   const orderEvents = { 'event-type': [{ prefix: 'order.' }] };
   return {
     prefix,
@@ -50,7 +46,7 @@ export function orderEventsTopology(prefix = 'shop'): OrderEventsTopology {
         consumer: 'invoicing',
         name: `${prefix}-invoicing`,
         deadLetterQueueName: `${prefix}-invoicing-dlq`,
-        filterPolicy: { ...orderEvents, [ORDER_ATTRIBUTE.billable]: ['true'] },
+        filterPolicy: { ...orderEvents, [ORDER_ATTRIBUTE.invoiceable]: ['true'] },
       },
     ],
     attributes: Object.values(ORDER_ATTRIBUTE),
