@@ -22,6 +22,10 @@ const manifest = JSON.parse(readFileSync(path.join(LIB, 'package.json'), 'utf8')
   peerDependencies: Record<string, string>;
 };
 
+const rootManifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+
 interface PackageJson {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -99,9 +103,14 @@ describe(`${NAME} as a package`, () => {
     ]);
     tarball = (JSON.parse(stdout.trim().split('\n').pop()!) as { tarball: string }).tarball;
 
-    // An adopter's project: its own NestJS and zod, then the tarball, installed offline.
+    // An adopter's project: its own NestJS (with the HTTP platform the quick start's consumer
+    // app runs on) and zod, then the tarball, installed offline.
     app = path.join(work, 'app');
-    const own = { ...manifest.peerDependencies, zod: manifest.dependencies.zod };
+    const own = {
+      ...manifest.peerDependencies,
+      zod: manifest.dependencies.zod,
+      '@nestjs/platform-express': rootManifest.dependencies['@nestjs/platform-express'],
+    };
     mkdirSync(app);
     writeFileSync(
       path.join(app, 'package.json'),
