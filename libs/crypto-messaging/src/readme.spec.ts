@@ -3,7 +3,7 @@
  * its tables are checked here against the code's own tables, so a check or a code added,
  * renamed or given another fix fails this spec until the README says so.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENDPOINT_CHECKS, PHI_CHECKS } from './doctor/checks/endpoint.checks';
 import { KEY_CHECKS, PRINCIPAL_CHECKS } from './doctor/checks/key.checks';
@@ -27,6 +27,14 @@ function tableRows(text: string): string[][] {
 }
 
 const unquote = (cell: string) => cell.replace(/^`|`$/g, '');
+
+/** The library's production source, every file in one string. */
+function librarySource(): string {
+  return readdirSync(__dirname, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /(?<!spec)\.ts$/.test(entry.name))
+    .map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'))
+    .join('\n');
+}
 
 /** The doctor's tables, in the order the README lists them. */
 const TABLES: readonly (readonly CheckRow<Subject>[])[] = [
@@ -71,10 +79,25 @@ describe('the library README', () => {
     expect(documented).toEqual(coded);
   });
 
-  it('lists every error code, and no other', () => {
+  const errors = () => {
     const start = README.indexOf('## Errors');
-    const section = README.slice(start, README.indexOf('\n## ', start + 1));
-    const documented = tableRows(section).map(([code]) => unquote(code));
+    return tableRows(README.slice(start, README.indexOf('\n## ', start + 1)));
+  };
+
+  it('lists every error code, and no other', () => {
+    const documented = errors().map(([code]) => unquote(code));
     expect(documented.sort()).toEqual(Object.values(MessagingErrorCode).sort());
+  });
+
+  it("quotes each error's fix as the library writes it", () => {
+    const source = librarySource();
+    const quoted = errors()
+      .map(([, , fix]) => fix)
+      .filter((fix) => !fix.startsWith('none'))
+      .flatMap((fix) => fix.split(/\s*(?:embedded|aws): /).filter(Boolean));
+    expect(quoted.length).toBeGreaterThan(5);
+    expect(
+      quoted.filter((fix) => ![`'${fix}'`, `"${fix}"`].some((literal) => source.includes(literal))),
+    ).toEqual([]);
   });
 });
