@@ -4,6 +4,19 @@
 export { freePort } from '../embedded/free-port';
 export { eventually } from './eventually';
 export { HandlerSpy } from './handler-spy';
+export { orderPlaced, syntheticOrder } from './order-events.fixture';
+export {
+  ORDER_ATTRIBUTE,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  type OrderPlacedV1,
+} from '../examples/order-events';
+export {
+  startMessagingTestStack,
+  type MessagingTestStack,
+  type TestBroker,
+  type TestStackSetup,
+} from './test-stack';
 export {
   describeWithMoto,
   findMotoServer,
