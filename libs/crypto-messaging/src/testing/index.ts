@@ -6,6 +6,12 @@ export { eventually } from './eventually';
 export { HandlerSpy } from './handler-spy';
 export { orderPlaced, syntheticOrder } from './order-events.fixture';
 export {
+  startRecordingConsumer,
+  type DeliverySink,
+  type RecordedDelivery,
+  type RecordingConsumer,
+} from './recording-consumer';
+export {
   ORDER_ATTRIBUTE,
   orderEventsTopology,
   OrderPlacedV1Event,
