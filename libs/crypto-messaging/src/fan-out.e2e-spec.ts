@@ -4,12 +4,7 @@
  * order-events topology (shipping takes every order, invoicing the invoiceable ones). The
  * clinic's three-system fan-out is libs/clinic/src/messaging/fan-out.e2e-spec.ts.
  */
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import { ATTRIBUTE, MessagingRuntime, type EncryptedPublisher } from '@app/crypto-messaging';
 import {
@@ -18,6 +13,7 @@ import {
   orderEventsTopology,
   OrderPlacedV1Event,
   orderPlaced,
+  peekEvent,
   startMessagingTestStack,
   startRecordingConsumer,
   syntheticOrder,
@@ -87,28 +83,14 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const { eventId } = await publish(order);
       const sqs = stack.runtime('peek').clients.sqs;
       const queueUrl = stack.provisioned.queues.invoicing.url;
-      let peeked: Message | undefined;
-      for (let i = 0; i < 20 && !peeked; i++) {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MessageAttributeNames: ['All'],
-            WaitTimeSeconds: 1,
-            VisibilityTimeout: 0,
-          }),
-        );
-        peeked = out.Messages?.find((m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId);
-      }
+      const peeked = await peekEvent(sqs, queueUrl, eventId);
       expect(peeked).toBeDefined();
-      const body = Buffer.from(peeked!.Body!, 'base64');
+      const body = Buffer.from(peeked!.body, 'base64');
       for (const secret of [order.shipTo.name, order.shipTo.street, order.shipTo.city, order.lines[0].sku]) {
-        expect(peeked!.Body).not.toContain(secret);
+        expect(peeked!.body).not.toContain(secret);
         expect(body.includes(Buffer.from(secret))).toBe(false);
       }
-      const attributes = Object.fromEntries(
-        Object.entries(peeked!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]),
-      );
-      expect(attributes).toEqual({
+      expect(peeked!.attributes).toEqual({
         'event-type': 'order.placed',
         'schema-version': '1',
         'event-id': eventId,

@@ -5,16 +5,17 @@
  * plaintext. The library's own behaviour (tampering, draining) is checked with a non-clinic
  * topology in libs/crypto-messaging/src/fan-out.e2e-spec.ts.
  */
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   PatientRecordCreatedV1Event,
   syntheticRecord,
   type PatientRecordCreatedV1,
   recordCreated,
 } from '@app/contracts';
-import { ATTRIBUTE, type EncryptedPublisher } from '@app/crypto-messaging';
+import type { EncryptedPublisher } from '@app/crypto-messaging';
 import {
   findMotoServer,
+  peekEvent,
   startRecordingConsumer,
   type RecordingConsumer,
 } from '@app/crypto-messaging/testing';
@@ -83,33 +84,19 @@ describe.each(profiles)("the clinic's encrypted fan-out on the %s profile", (pro
       const { eventId } = await publish(record);
       const sqs = stack.runtime('peek').clients.sqs;
       const queueUrl = stack.provisioned.queues.billing.url;
-      let peeked: Message | undefined;
-      for (let i = 0; i < 20 && !peeked; i++) {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MessageAttributeNames: ['All'],
-            WaitTimeSeconds: 1,
-            VisibilityTimeout: 0,
-          }),
-        );
-        peeked = out.Messages?.find((m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId);
-      }
+      const peeked = await peekEvent(sqs, queueUrl, eventId);
       expect(peeked).toBeDefined();
-      const body = Buffer.from(peeked!.Body!, 'base64');
+      const body = Buffer.from(peeked!.body, 'base64');
       for (const secret of [
         record.patient.familyName,
         record.patient.mrn,
         record.diagnoses[0].icd10,
         record.patient.dateOfBirth,
       ]) {
-        expect(peeked!.Body).not.toContain(secret);
+        expect(peeked!.body).not.toContain(secret);
         expect(body.includes(Buffer.from(secret))).toBe(false);
       }
-      const attributes = Object.fromEntries(
-        Object.entries(peeked!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]),
-      );
-      expect(attributes).toEqual({
+      expect(peeked!.attributes).toEqual({
         'event-type': 'patient-record.created',
         'schema-version': '1',
         'event-id': eventId,

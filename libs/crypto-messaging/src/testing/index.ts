@@ -5,6 +5,7 @@ export { freePort } from '../embedded/free-port';
 export { eventually } from './eventually';
 export { HandlerSpy } from './handler-spy';
 export { orderPlaced, syntheticOrder } from './order-events.fixture';
+export { peekEvent, type PeekedMessage } from './peek';
 export {
   startRecordingConsumer,
   type DeliverySink,
