@@ -4,7 +4,7 @@
 export { freePort } from '../embedded/free-port';
 export { eventually } from './eventually';
 export { HandlerSpy } from './handler-spy';
-export { orderPlaced, syntheticOrder } from './order-events.fixture';
+export { orderPlaced, syntheticOrder } from './order-events/order-events.fixture';
 export { peekEvent, type PeekedMessage } from './peek';
 export {
   startRecordingConsumer,
@@ -12,12 +12,8 @@ export {
   type RecordedDelivery,
   type RecordingConsumer,
 } from './recording-consumer';
-export {
-  ORDER_ATTRIBUTE,
-  orderEventsTopology,
-  OrderPlacedV1Event,
-  type OrderPlacedV1,
-} from '../examples/order-events';
+export { ORDER_ATTRIBUTE, orderEventsTopology } from './order-events/order-events.topology';
+export { OrderPlacedV1Event, type OrderPlacedV1 } from './order-events/order-events.events';
 export {
   startMessagingTestStack,
   type MessagingTestStack,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { PublishRequest } from '../core';
-import { ORDER_ATTRIBUTE, OrderPlacedV1Event, type OrderPlacedV1 } from '../examples/order-events';
+import type { PublishRequest } from '../../core';
+import { OrderPlacedV1Event, type OrderPlacedV1 } from './order-events.events';
+import { ORDER_ATTRIBUTE } from './order-events.topology';
 
 /**
  * A synthetic order: made-up SKUs, a made-up addressee. The address is the personal data of this
