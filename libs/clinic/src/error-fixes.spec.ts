@@ -30,6 +30,15 @@ describe("the clinic's fixes for library errors", () => {
     expect(clinicFixOf(new MessagingError(MessagingErrorCode.KmsKeyNotFound, 'm'), 'aws')).toContain(
       'npm run clinic -- provision',
     );
+    // As kmsKeyProvider raises it for an unknown alias (libs/crypto-messaging/src/keys/kms-errors.e2e-spec.ts).
+    const unknownKey = new MessagingError(
+      MessagingErrorCode.KmsKeyNotFound,
+      'KMS key alias/no-such-key was not found in this account and region.',
+      {
+        fix: 'Create it by provisioning the topology, or check AWS_REGION.',
+      },
+    );
+    expect(describeClinicError(unknownKey, 'aws')).toContain('npm run clinic -- provision');
   });
 
   it("keeps the library's fix where the clinic has none of its own, and the message alone without any", () => {

@@ -1,87 +1,32 @@
 /**
  * The library end to end, on the embedded stack (fauxqs + local key) and on moto (real KMS
- * semantics): publish -> encrypted topic -> three encrypted queues -> Nest handlers.
+ * semantics): publish -> encrypted topic -> encrypted queues -> Nest handlers, with the
+ * order-events topology (shipping takes every order, invoicing the invoiceable ones). The
+ * clinic's three-system fan-out is libs/clinic/src/messaging/fan-out.e2e-spec.ts.
  */
-import { Controller, Inject, Module, type DynamicModule, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import {
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type Message,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
+import { ATTRIBUTE, MessagingRuntime, type EncryptedPublisher } from '@app/crypto-messaging';
 import {
-  PatientRecordCreatedV1Event,
-  syntheticRecord,
-  type PatientRecordCreatedV1,
-  recordCreated,
-} from '@app/contracts';
-import {
-  ATTRIBUTE,
-  EncryptedSqsServer,
-  MessagingRuntime,
-  SqsContext,
-  type EncryptedPublisher,
-} from '@app/crypto-messaging';
-import { eventually, findMotoServer, HandlerSpy } from '@app/crypto-messaging/testing';
-import { startTestStack, type TestStack } from '@app/clinic/testing';
+  eventually,
+  findMotoServer,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  orderPlaced,
+  peekEvent,
+  startMessagingTestStack,
+  startRecordingConsumer,
+  syntheticOrder,
+  type MessagingTestStack,
+  type OrderPlacedV1,
+  type RecordingConsumer,
+} from '@app/crypto-messaging/testing';
 
-const SINK = Symbol('sink');
-interface Delivery {
-  consumer: string;
-  eventId: string;
-  data: PatientRecordCreatedV1;
-}
+type TestStack = MessagingTestStack;
+type Consumer = RecordingConsumer<OrderPlacedV1>;
 
-@Controller()
-class RecordsController {
-  constructor(
-    @Inject(SINK) private readonly sink: { consumer: string; deliveries: Delivery[]; hold?: Promise<void> },
-  ) {}
-
-  @EventPattern(PatientRecordCreatedV1Event.pattern)
-  async onRecord(@Payload() data: PatientRecordCreatedV1, @Ctx() ctx: SqsContext) {
-    await this.sink.hold;
-    this.sink.deliveries.push({ consumer: this.sink.consumer, eventId: ctx.getEventId(), data });
-  }
-}
-
-@Module({})
-class ConsumerModule {
-  static with(sink: object): DynamicModule {
-    return {
-      module: ConsumerModule,
-      controllers: [RecordsController],
-      providers: [{ provide: SINK, useValue: sink }],
-    };
-  }
-}
-
-interface Consumer {
-  name: string;
-  app: INestMicroservice;
-  server: EncryptedSqsServer;
-  spy: HandlerSpy;
-  sink: { consumer: string; deliveries: Delivery[]; hold?: Promise<void> };
-}
-
-async function startConsumer(stack: TestStack, name: string, concurrency = 10): Promise<Consumer> {
-  const runtime = stack.runtime(name);
-  const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], {
-    concurrency,
-    waitTimeS: 1,
-  });
-  const spy = HandlerSpy.attach(server);
-  const sink = { consumer: name, deliveries: [] as Delivery[] };
-  const app = await NestFactory.createMicroservice(ConsumerModule.with(sink), {
-    strategy: server,
-    logger: false,
-  });
-  await app.listen();
-  return { name, app, server, spy, sink };
-}
+const startConsumer = (stack: TestStack, name: string, concurrency = 10): Promise<Consumer> =>
+  startRecordingConsumer(stack.runtime(name), name, OrderPlacedV1Event, { concurrency });
 
 const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
   ['embedded', describe],
@@ -96,12 +41,11 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
     let consumers: Record<string, Consumer>;
 
     beforeAll(async () => {
-      stack = (await startTestStack(profile))!;
-      publisherRuntime = stack.runtime('emr');
+      stack = (await startMessagingTestStack(profile, orderEventsTopology()))!;
+      publisherRuntime = stack.runtime('orders');
       publisher = await publisherRuntime.publisher();
       consumers = {};
-      for (const name of ['billing', 'scheduling', 'prescription'])
-        consumers[name] = await startConsumer(stack, name);
+      for (const name of ['shipping', 'invoicing']) consumers[name] = await startConsumer(stack, name);
     });
 
     afterAll(async () => {
@@ -109,82 +53,55 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       await stack?.stop();
     });
 
-    const publish = (record: PatientRecordCreatedV1) => publisher.publish(recordCreated(record));
+    const publish = (order: OrderPlacedV1, invoiceable = true) =>
+      publisher.publish(orderPlaced(order, invoiceable));
     const acked = (eventId: string) => (o: { eventId?: string; outcome: string }) =>
       o.eventId === eventId && o.outcome === 'acked';
 
-    it('fans a record out to all three systems, decrypted and validated', async () => {
-      const record = syntheticRecord();
-      const { eventId } = await publish(record);
+    it('fans an order out to both consumers, decrypted and validated', async () => {
+      const order = syntheticOrder();
+      const { eventId } = await publish(order);
       for (const c of Object.values(consumers)) await c.spy.waitFor(acked(eventId));
       for (const c of Object.values(consumers)) {
-        expect(c.sink.deliveries.find((d) => d.eventId === eventId)?.data).toEqual(record);
+        expect(c.sink.deliveries.find((d) => d.eventId === eventId)?.data).toEqual(order);
       }
     });
 
-    it('routes by the filter policies: no medication never reaches Prescription, not billable never reaches Billing', async () => {
-      const noMeds = await publish(syntheticRecord({ medications: [] }));
-      const notBillable = await publish(syntheticRecord({ billable: false }));
-      await consumers.scheduling.spy.waitFor(acked(noMeds.eventId));
-      await consumers.scheduling.spy.waitFor(acked(notBillable.eventId));
-      await consumers.billing.spy.waitFor(acked(noMeds.eventId));
-      await consumers.prescription.spy.waitFor(acked(notBillable.eventId));
-      // A marker published after both: once it arrived everywhere, the filtered ones would have too.
-      const marker = await publish(syntheticRecord());
+    it('routes by the filter policies: an order that is not invoiceable never reaches invoicing', async () => {
+      const notInvoiceable = await publish(syntheticOrder(), false);
+      await consumers.shipping.spy.waitFor(acked(notInvoiceable.eventId));
+      // A marker published after it: once it arrived everywhere, the filtered one would have too.
+      const marker = await publish(syntheticOrder());
       for (const c of Object.values(consumers)) await c.spy.waitFor(acked(marker.eventId));
-      expect(consumers.prescription.spy.outcomes.some((o) => o.eventId === noMeds.eventId)).toBe(false);
-      expect(consumers.billing.spy.outcomes.some((o) => o.eventId === notBillable.eventId)).toBe(false);
+      expect(consumers.invoicing.spy.outcomes.some((o) => o.eventId === notInvoiceable.eventId)).toBe(false);
     });
 
-    it('keeps ciphertext at rest: a plain SQS client sees no plaintext body, and readable PHI-free attributes', async () => {
-      // Stop Billing so the message stays in its queue for the peek.
-      await consumers.billing.app.close();
-      const record = syntheticRecord();
-      const { eventId } = await publish(record);
+    it('keeps ciphertext at rest: a plain SQS client sees no plaintext body, and readable attributes free of personal data', async () => {
+      // Stop invoicing so the message stays in its queue for the peek.
+      await consumers.invoicing.app.close();
+      const order = syntheticOrder();
+      const { eventId } = await publish(order);
       const sqs = stack.runtime('peek').clients.sqs;
-      const queueUrl = stack.provisioned.queues.billing.url;
-      let peeked: Message | undefined;
-      for (let i = 0; i < 20 && !peeked; i++) {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MessageAttributeNames: ['All'],
-            WaitTimeSeconds: 1,
-            VisibilityTimeout: 0,
-          }),
-        );
-        peeked = out.Messages?.find((m) => m.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue === eventId);
-      }
+      const queueUrl = stack.provisioned.queues.invoicing.url;
+      const peeked = await peekEvent(sqs, queueUrl, eventId);
       expect(peeked).toBeDefined();
-      const body = Buffer.from(peeked!.Body!, 'base64');
-      for (const secret of [
-        record.patient.familyName,
-        record.patient.mrn,
-        record.diagnoses[0].icd10,
-        record.patient.dateOfBirth,
-      ]) {
-        expect(peeked!.Body).not.toContain(secret);
+      const body = Buffer.from(peeked!.body, 'base64');
+      for (const secret of [order.shipTo.name, order.shipTo.street, order.shipTo.city, order.lines[0].sku]) {
+        expect(peeked!.body).not.toContain(secret);
         expect(body.includes(Buffer.from(secret))).toBe(false);
       }
-      const attributes = Object.fromEntries(
-        Object.entries(peeked!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]),
-      );
-      expect(attributes).toEqual({
-        'event-type': 'patient-record.created',
+      expect(peeked!.attributes).toEqual({
+        'event-type': 'order.placed',
         'schema-version': '1',
         'event-id': eventId,
-        'clinic-id': 'clinic-001',
-        'has-medications': 'true',
-        'has-follow-up': 'true',
-        'has-lab-orders': 'true',
-        billable: 'true',
+        invoiceable: 'true',
       });
       const queue = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['KmsMasterKeyId'] }),
       );
       expect(queue.Attributes?.KmsMasterKeyId).toBeTruthy();
-      consumers.billing = await startConsumer(stack, 'billing');
-      await consumers.billing.spy.waitFor(acked(eventId));
+      consumers.invoicing = await startConsumer(stack, 'invoicing');
+      await consumers.invoicing.spy.waitFor(acked(eventId));
     });
 
     it.each([
@@ -192,33 +109,33 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       ['a body under another key', 'other-key', 'DECRYPT_FAILED'],
       ['a mismatched encryption context', 'other-context', 'CONTEXT_MISMATCH'],
     ] as const)('dead-letters %s without calling the handler, and keeps going', async (_, tamper, code) => {
-      const { scheduling } = consumers;
-      const before = scheduling.sink.deliveries.length;
-      const record = syntheticRecord();
+      const { shipping } = consumers;
+      const before = shipping.sink.deliveries.length;
+      const order = syntheticOrder();
       const eventId = crypto.randomUUID();
       let body: string;
       if (tamper === 'other-key') {
         const foreign = await foreignPublisher(stack, profile);
-        body = await sealedBody(foreign, record, eventId, stack);
+        body = await sealedBody(foreign, order, eventId, stack);
       } else if (tamper === 'other-context') {
-        body = await sealedBody(publisher, record, eventId, stack, { topic: 'some-other-topic' });
+        body = await sealedBody(publisher, order, eventId, stack, { topic: 'some-other-topic' });
       } else {
-        body = tamper(await sealedBody(publisher, record, eventId, stack));
+        body = tamper(await sealedBody(publisher, order, eventId, stack));
       }
       const sqs = stack.runtime('attacker').clients.sqs;
       await sqs.send(
         new SendMessageCommand({
-          QueueUrl: stack.provisioned.queues.scheduling.url,
+          QueueUrl: stack.provisioned.queues.shipping.url,
           MessageBody: body,
           MessageAttributes: attributesFor(eventId),
         }),
       );
-      const outcome = await scheduling.spy.waitFor((o) => o.eventId === eventId);
+      const outcome = await shipping.spy.waitFor((o) => o.eventId === eventId);
       expect(outcome).toMatchObject({ outcome: 'dead-lettered', code });
-      expect(scheduling.sink.deliveries.length).toBe(before);
+      expect(shipping.sink.deliveries.length).toBe(before);
       const dlq = await sqs.send(
         new ReceiveMessageCommand({
-          QueueUrl: stack.provisioned.queues.scheduling.dlqUrl,
+          QueueUrl: stack.provisioned.queues.shipping.dlqUrl,
           MessageAttributeNames: ['All'],
           MaxNumberOfMessages: 10,
           WaitTimeSeconds: 1,
@@ -230,21 +147,18 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       expect(copy?.Body).toBe(body);
       expect(copy?.MessageAttributes?.['dead-letter-reason']?.StringValue).toBe(code);
       // ... and the consumer keeps going.
-      const next = await publish(syntheticRecord());
-      await scheduling.spy.waitFor(acked(next.eventId));
+      const next = await publish(syntheticOrder());
+      await shipping.spy.waitFor(acked(next.eventId));
     });
 
     it('drains on shutdown: messages in flight finish, none is lost', async () => {
-      const c = await startConsumer(stack, 'prescription', 20);
-      await consumers.prescription.app.close();
-      consumers.prescription = c;
+      const c = await startConsumer(stack, 'shipping', 20);
+      await consumers.shipping.app.close();
+      consumers.shipping = c;
       let release!: () => void;
       c.sink.hold = new Promise<void>((resolve) => (release = resolve));
       const outcomes = await publisher.publishBatch(
-        Array.from({ length: 30 }, () => {
-          const record = syntheticRecord();
-          return recordCreated(record);
-        }),
+        Array.from({ length: 30 }, () => orderPlaced(syntheticOrder())),
       );
       const ids = new Set(outcomes.map((o) => o.eventId));
       expect(outcomes.every((o) => o.ok)).toBe(true);
@@ -256,8 +170,8 @@ describe.each(profiles)('encrypted fan-out on the %s profile', (profile, run) =>
       const handledBeforeClose = c.sink.deliveries.filter((d) => ids.has(d.eventId)).length;
       expect(c.spy.count('acked')).toBe(handledBeforeClose);
       // Whatever was not received before the close is still in the queue: a new consumer gets it.
-      const next = await startConsumer(stack, 'prescription');
-      consumers.prescription = next;
+      const next = await startConsumer(stack, 'shipping');
+      consumers.shipping = next;
       await eventually(
         'every event handled by the old or the new consumer',
         () =>
@@ -281,7 +195,7 @@ function flipByte(base64: string): string {
 
 function attributesFor(eventId: string) {
   return {
-    [ATTRIBUTE.eventType]: { DataType: 'String', StringValue: 'patient-record.created' },
+    [ATTRIBUTE.eventType]: { DataType: 'String', StringValue: OrderPlacedV1Event.type },
     [ATTRIBUTE.schemaVersion]: { DataType: 'String', StringValue: '1' },
     [ATTRIBUTE.eventId]: { DataType: 'String', StringValue: eventId },
   };
@@ -290,21 +204,21 @@ function attributesFor(eventId: string) {
 /** An envelope sealed like the publisher does, optionally under another context. */
 async function sealedBody(
   source: EncryptedPublisher | { encrypt(b: Buffer, c: Record<string, string>): Promise<Buffer> },
-  record: PatientRecordCreatedV1,
+  order: OrderPlacedV1,
   eventId: string,
   stack: TestStack,
   contextOverride: Record<string, string> = {},
 ): Promise<string> {
   const envelope = {
     id: eventId,
-    type: 'patient-record.created',
+    type: OrderPlacedV1Event.type,
     version: 1,
     occurredAt: new Date().toISOString(),
-    data: record,
+    data: order,
   };
   const context = {
     topic: stack.provisioned.topicArn.split(':').pop()!,
-    'event-type': 'patient-record.created',
+    'event-type': OrderPlacedV1Event.type,
     'schema-version': '1',
     ...contextOverride,
   };
@@ -319,7 +233,7 @@ async function foreignPublisher(stack: TestStack, profile: 'embedded' | 'aws') {
   const monitor = new KeyUseMonitor('attacker');
   if (profile === 'embedded') {
     return new EnvelopeCipher({
-      keys: localKeyProvider(randomBytes(32), 'clinic-records', monitor),
+      keys: localKeyProvider(randomBytes(32), 'shop-orders', monitor),
       monitor,
     });
   }

@@ -3,9 +3,16 @@
  * consumer decrypts it once; a concurrent cold start still makes one key call. On moto the
  * counts are the KMS API calls our KMS client actually sent.
  */
-import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
-import { findMotoServer, HandlerSpy } from '@app/crypto-messaging/testing';
-import { startTestStack, type TestStack } from '@app/clinic/testing';
+import {
+  findMotoServer,
+  HandlerSpy,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  orderPlaced,
+  startMessagingTestStack,
+  syntheticOrder,
+  type MessagingTestStack,
+} from '@app/crypto-messaging/testing';
 
 const MESSAGES = 1_050;
 const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
@@ -15,32 +22,32 @@ const profiles: Array<['embedded' | 'aws', jest.Describe]> = [
 
 describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
   run('over a thousand messages', () => {
-    let stack: TestStack;
+    let stack: MessagingTestStack;
     beforeAll(async () => {
-      stack = (await startTestStack(profile))!;
+      stack = (await startMessagingTestStack(profile, orderEventsTopology()))!;
     });
     afterAll(() => stack?.stop());
 
     it(`makes one GenerateDataKey for the publisher and one Decrypt per consumer for ${MESSAGES} messages`, async () => {
-      const publisherRuntime = stack.runtime('emr');
+      const publisherRuntime = stack.runtime('orders');
       const publisher = await publisherRuntime.publisher();
       // One consumer keeps the moto run short; every consumer has its own cache and counters.
       const consumers = await Promise.all(
-        ['billing'].map(async (name) => {
+        ['invoicing'].map(async (name) => {
           const runtime = stack.runtime(name);
-          const server = await runtime.consumerServer(name, [PatientRecordCreatedV1Event], {
+          const server = await runtime.consumerServer(name, [OrderPlacedV1Event], {
             concurrency: 40,
             waitTimeS: 1,
           });
-          server.addHandler(PatientRecordCreatedV1Event.pattern, () => Promise.resolve(), true);
+          server.addHandler(OrderPlacedV1Event.pattern, () => Promise.resolve(), true);
           const spy = HandlerSpy.attach(server);
           server.listen(() => undefined);
           return { runtime, server, spy };
         }),
       );
-      const records = Array.from({ length: MESSAGES }, () => syntheticRecord());
-      for (let i = 0; i < records.length; i += 100) {
-        const outcomes = await publisher.publishBatch(records.slice(i, i + 100).map((r) => recordCreated(r)));
+      const orders = Array.from({ length: MESSAGES }, () => syntheticOrder());
+      for (let i = 0; i < orders.length; i += 100) {
+        const outcomes = await publisher.publishBatch(orders.slice(i, i + 100).map((o) => orderPlaced(o)));
         expect(outcomes.filter((o) => !o.ok)).toEqual([]);
       }
       // At-least-once: a redelivered copy may be handled twice, so count distinct events.
@@ -68,12 +75,11 @@ describe.each(profiles)('data-key reuse on the %s profile', (profile, run) => {
     }, 240_000);
 
     it('makes one key call for twenty concurrent publishes on a cold cache', async () => {
-      const runtime = stack.runtime('emr-cold');
+      const runtime = stack.runtime('orders-cold');
       const publisher = await runtime.publisher();
       await Promise.all(
         Array.from({ length: 20 }, () => {
-          const r = syntheticRecord();
-          return publisher.publish(recordCreated(r));
+          return publisher.publish(orderPlaced(syntheticOrder()));
         }),
       );
       expect(runtime.monitor.snapshot().generateDataKey).toBe(1);

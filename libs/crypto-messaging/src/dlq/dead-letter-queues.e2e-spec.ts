@@ -9,7 +9,6 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { PatientRecordCreatedV1Event, recordCreated, syntheticRecord } from '@app/contracts';
 import {
   DeadLetterError,
   DeadLetterErrorCode,
@@ -21,37 +20,48 @@ import {
   type EncryptedSqsServer,
   type MessagingRuntime,
 } from '@app/crypto-messaging';
-import { eventually, HandlerSpy } from '@app/crypto-messaging/testing';
-import { startTestStack, type TestStack } from '@app/clinic/testing';
+import {
+  eventually,
+  HandlerSpy,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  orderPlaced,
+  startMessagingTestStack,
+  syntheticOrder,
+  type MessagingTestStack,
+} from '@app/crypto-messaging/testing';
 
-/** Values of the synthetic patient that must never appear in tool output or audit records. */
-const PHI = ['Testpatient', '1980-01-01', 'SYN-000123', '555-0100', 'Amoxicillin'];
+/** One receive without a delete is enough for SQS to dead-letter on the next. */
+const base = orderEventsTopology();
+const topology = { ...base, queues: base.queues.map((q) => ({ ...q, maxReceiveCount: 1 })) };
+
+/** The synthetic addressee's personal data, which must never appear in tool output or audit records. */
+const PHI = ['Test Addressee', '1 Example Way', 'Sampletown'];
 const expectNoPhi = (value: unknown) => {
   const text = JSON.stringify(value);
   for (const phi of PHI) expect(text).not.toContain(phi);
 };
 
 describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile', (profile) => {
-  let stack: TestStack;
+  let stack: MessagingTestStack;
   let runtime: MessagingRuntime;
   let publisher: EncryptedPublisher;
   let server: EncryptedSqsServer;
   let spy: HandlerSpy;
   let dlq: DeadLetterQueues;
   const audits: DeadLetterAccessAudit[] = [];
-  /** Records whose handler says "never": the transport dead-letters them. */
+  /** Orders whose handler says "never": the transport dead-letters them. */
   const poison = new Set<string>();
-  /** Handler runs per record id. */
+  /** Handler runs per order id. */
   const handled = new Map<string, number>();
-  const recordOf = new Map<string, string>();
+  const orderOf = new Map<string, string>();
 
   beforeAll(async () => {
-    // One receive without a delete is enough for SQS to dead-letter on the next.
-    const started = await startTestStack(profile, { CLINIC_MAX_RECEIVE_COUNT: '1' });
+    const started = await startMessagingTestStack(profile, topology);
     if (!started) throw new Error('moto_server is required for the aws profile (moto 5.2.1)');
     stack = started;
     runtime = stack.runtime('dlq-test');
-    publisher = await stack.runtime('emr').publisher();
+    publisher = await stack.runtime('orders').publisher();
     dlq = DeadLetterQueues.fromRuntime(runtime, { actor: 'test-actor', audit: (a) => audits.push(a) });
   }, 60_000);
   afterAll(async () => {
@@ -60,37 +70,37 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
   });
 
   const publish = async () => {
-    const record = syntheticRecord();
-    const { eventId } = await publisher.publish(recordCreated(record));
-    recordOf.set(eventId, record.recordId);
+    const order = syntheticOrder();
+    const { eventId } = await publisher.publish(orderPlaced(order));
+    orderOf.set(eventId, order.orderId);
     return eventId;
   };
   const listed = async (consumer?: string) => (await dlq.list(consumer)).messages;
   const eventIdsIn = async (consumer?: string) => (await listed(consumer)).map((m) => m.eventId).sort();
 
   let maxReceives: string;
-  let unknownPharmacy: string[];
+  let unknownSku: string[];
 
   it('sees what SQS redrive and the transport dead-lettered, with reasons and no PHI', async () => {
     // SQS's redrive: received once and not deleted, the next receive moves it.
     const sqs = runtime.clients.sqs;
-    const sourceUrl = await runtime.queueUrl('clinic-scheduling');
+    const sourceUrl = await runtime.queueUrl('shop-shipping');
     maxReceives = await publish();
     await eventually('SQS to move the message to the dead-letter queue', async () => {
       await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: sourceUrl, VisibilityTimeout: 0, WaitTimeSeconds: 1 }),
       );
-      return (await eventIdsIn('scheduling')).includes(maxReceives);
+      return (await eventIdsIn('shipping')).includes(maxReceives);
     });
 
     // The transport: the handler says this can never succeed.
-    server = await runtime.consumerServer('scheduling', [PatientRecordCreatedV1Event], { waitTimeS: 1 });
+    server = await runtime.consumerServer('shipping', [OrderPlacedV1Event], { waitTimeS: 1 });
     server.addHandler(
-      PatientRecordCreatedV1Event.pattern,
-      (data: { recordId: string }) => {
-        handled.set(data.recordId, (handled.get(data.recordId) ?? 0) + 1);
-        if (poison.has(data.recordId)) {
-          throw new DeadLetterException('UNKNOWN_PHARMACY', 'The pharmacy id is not in the catalogue.');
+      OrderPlacedV1Event.pattern,
+      (data: { orderId: string }) => {
+        handled.set(data.orderId, (handled.get(data.orderId) ?? 0) + 1);
+        if (poison.has(data.orderId)) {
+          throw new DeadLetterException('UNKNOWN_SKU', 'The SKU is not in the catalogue.');
         }
         return Promise.resolve();
       },
@@ -98,31 +108,31 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     );
     spy = HandlerSpy.attach(server);
     server.listen(() => undefined);
-    unknownPharmacy = [];
+    unknownSku = [];
     for (let i = 0; i < 2; i++) {
-      const record = syntheticRecord();
-      poison.add(record.recordId);
-      const { eventId } = await publisher.publish(recordCreated(record));
-      recordOf.set(eventId, record.recordId);
-      unknownPharmacy.push(eventId);
+      const order = syntheticOrder();
+      poison.add(order.orderId);
+      const { eventId } = await publisher.publish(orderPlaced(order));
+      orderOf.set(eventId, order.orderId);
+      unknownSku.push(eventId);
     }
     await spy.waitForCount((o) => o.outcome === 'dead-lettered', 2);
 
     const messages = await eventually(
       'three dead letters',
-      () => listed('scheduling'),
+      () => listed('shipping'),
       (m) => m.length === 3,
     );
     const byId = new Map(messages.map((m) => [m.eventId, m]));
     expect(byId.get(maxReceives)).toMatchObject({
-      consumer: 'scheduling',
-      queue: 'clinic-scheduling-dlq',
-      sourceQueue: 'clinic-scheduling',
-      eventType: 'patient-record.created',
+      consumer: 'shipping',
+      queue: 'shop-shipping-dlq',
+      sourceQueue: 'shop-shipping',
+      eventType: 'order.placed',
       schemaVersion: '1',
       reason: MAX_RECEIVES_REASON,
     });
-    for (const id of unknownPharmacy) expect(byId.get(id)).toMatchObject({ reason: 'UNKNOWN_PHARMACY' });
+    for (const id of unknownSku) expect(byId.get(id)).toMatchObject({ reason: 'UNKNOWN_SKU' });
     for (const m of messages) {
       expect(m.receiveCount).toBeGreaterThanOrEqual(1);
       expect(Date.parse(m.sentAt!)).not.toBeNaN();
@@ -130,34 +140,34 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     }
     expectNoPhi(messages);
     // Nothing reached the other queues' dead-letter queues.
-    expect(await listed('billing')).toEqual([]);
+    expect(await listed('invoicing')).toEqual([]);
   });
 
   it('lists without consuming: a second listing of every queue sees the same messages', async () => {
-    expect(await eventIdsIn()).toEqual([maxReceives, ...unknownPharmacy].sort());
-    expect(await eventIdsIn()).toEqual([maxReceives, ...unknownPharmacy].sort());
+    expect(await eventIdsIn()).toEqual([maxReceives, ...unknownSku].sort());
+    expect(await eventIdsIn()).toEqual([maxReceives, ...unknownSku].sort());
   });
 
   it('shows metadata by default, and decrypts only on request, with an audit record and no PHI in it', async () => {
-    const [id] = unknownPharmacy;
+    const [id] = unknownSku;
     const plain = await dlq.show(id);
-    expect(plain.summary).toMatchObject({ eventId: id, reason: 'UNKNOWN_PHARMACY' });
+    expect(plain.summary).toMatchObject({ eventId: id, reason: 'UNKNOWN_SKU' });
     expect(plain.event).toBeUndefined();
     expect(audits).toHaveLength(0);
 
-    const detail = await dlq.show(id, { decrypt: true, consumer: 'scheduling' });
+    const detail = await dlq.show(id, { decrypt: true, consumer: 'shipping' });
     expect(detail.attributesMatch).toBe(true);
     expect(detail.event).toMatchObject({
       id,
-      type: 'patient-record.created',
-      data: { recordId: recordOf.get(id) },
+      type: 'order.placed',
+      data: { orderId: orderOf.get(id) },
     });
     expect(audits).toEqual([
       expect.objectContaining({
         action: 'dead-letter.decrypt',
         actor: 'test-actor',
         eventId: id,
-        queue: 'clinic-scheduling-dlq',
+        queue: 'shop-shipping-dlq',
         outcome: 'ok',
       }),
     ]);
@@ -166,7 +176,7 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     // Showing does not consume either.
     await eventually(
       'the shown message to be listed again',
-      () => eventIdsIn('scheduling'),
+      () => eventIdsIn('shipping'),
       (ids) => ids.includes(id),
     );
   });
@@ -175,20 +185,20 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     await expect(dlq.show('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
       code: DeadLetterErrorCode.NotFound,
     });
-    const unknown = await dlq.list('pharmacy').catch((e: unknown) => e);
+    const unknown = await dlq.list('billing').catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(DeadLetterError);
     expect(unknown).toMatchObject({ code: DeadLetterErrorCode.UnknownQueue });
-    expect((unknown as Error).message).toContain('billing, scheduling, prescription');
-    await expect(dlq.show('Alex Testpatient')).rejects.toMatchObject({ code: DeadLetterErrorCode.InvalidId });
+    expect((unknown as Error).message).toContain('shipping, invoicing');
+    await expect(dlq.show('Test Addressee')).rejects.toMatchObject({ code: DeadLetterErrorCode.InvalidId });
   });
 
   it('redrives only the ids asked for; the consumer then handles each once', async () => {
-    const [first] = unknownPharmacy;
-    poison.delete(recordOf.get(first)!);
-    const result = await dlq.redrive('scheduling', { ids: [first, '11111111-1111-4111-8111-111111111111'] });
+    const [first] = unknownSku;
+    poison.delete(orderOf.get(first)!);
+    const result = await dlq.redrive('shipping', { ids: [first, '11111111-1111-4111-8111-111111111111'] });
     expect(result.queues).toEqual([
       expect.objectContaining({
-        queue: 'clinic-scheduling-dlq',
+        queue: 'shop-shipping-dlq',
         method: 'copy',
         moved: 1,
         sentNotDeleted: 0,
@@ -197,19 +207,19 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
     ]);
     expect(result.notFound).toEqual(['11111111-1111-4111-8111-111111111111']);
     await spy.waitFor((o) => o.eventId === first && o.outcome === 'acked');
-    expect(handled.get(recordOf.get(first)!)).toBe(2); // once dead-lettered, once handled
+    expect(handled.get(orderOf.get(first)!)).toBe(2); // once dead-lettered, once handled
     expect(
       await eventually(
         'the others to stay',
-        () => eventIdsIn('scheduling'),
+        () => eventIdsIn('shipping'),
         (ids) => ids.length === 2,
       ),
-    ).toEqual([maxReceives, unknownPharmacy[1]].sort());
+    ).toEqual([maxReceives, unknownSku[1]].sort());
   });
 
   it('loses nothing when a send fails, or when it dies between sending back and deleting (a failing delete)', async () => {
-    const second = unknownPharmacy[1];
-    poison.delete(recordOf.get(second)!);
+    const second = unknownSku[1];
+    poison.delete(orderOf.get(second)!);
     const sqs = runtime.clients.sqs;
     const failing = (what: new (...args: never[]) => unknown) =>
       ({
@@ -226,54 +236,54 @@ describe.each(['embedded', 'aws'] as const)('DeadLetterQueues on the %s profile'
       });
 
     // The send fails: nothing was deleted, the message stays where it was.
-    const unsent = await withFailing(SendMessageCommand).redrive('scheduling', { ids: [second] });
+    const unsent = await withFailing(SendMessageCommand).redrive('shipping', { ids: [second] });
     expect(unsent.queues[0]).toMatchObject({ moved: 0, sentNotDeleted: 0, failed: 1 });
     await eventually(
       'the unsent message to stay',
-      () => eventIdsIn('scheduling'),
+      () => eventIdsIn('shipping'),
       (ids) => ids.includes(second),
     );
 
     // The delete fails after the send (a crash in between).
-    const result = await withFailing(DeleteMessageCommand).redrive('scheduling', { ids: [second] });
+    const result = await withFailing(DeleteMessageCommand).redrive('shipping', { ids: [second] });
     expect(result.queues[0]).toMatchObject({ moved: 0, sentNotDeleted: 1, failed: 0 });
     // Sent: the consumer gets it ...
     await spy.waitFor((o) => o.eventId === second && o.outcome === 'acked');
     // ... and it is still in the dead-letter queue: duplicated at worst, never lost.
     await eventually(
       'the copy to stay in the dead-letter queue',
-      () => eventIdsIn('scheduling'),
+      () => eventIdsIn('shipping'),
       (ids) => ids.includes(second),
     );
   });
 
   it('redrives a whole queue by copying (neither emulator has StartMessageMoveTask)', async () => {
     const acked = spy.count('acked');
-    const result = await dlq.redrive('scheduling');
+    const result = await dlq.redrive('shipping');
     expect(result.queues).toEqual([
       expect.objectContaining({ method: 'copy', moved: 2, sentNotDeleted: 0, failed: 0 }),
     ]);
     await spy.waitForCount((o) => o.outcome === 'acked', acked + 2);
-    expect(handled.get(recordOf.get(maxReceives)!)).toBe(1);
-    expect(await eventIdsIn('scheduling')).toEqual([]);
+    expect(handled.get(orderOf.get(maxReceives)!)).toBe(1);
+    expect(await eventIdsIn('shipping')).toEqual([]);
   });
 
   it('purges a queue', async () => {
-    const record = syntheticRecord();
-    poison.add(record.recordId);
-    const { eventId } = await publisher.publish(recordCreated(record));
+    const order = syntheticOrder();
+    poison.add(order.orderId);
+    const { eventId } = await publisher.publish(orderPlaced(order));
     await spy.waitFor((o) => o.eventId === eventId && o.outcome === 'dead-lettered');
     await eventually(
       'the dead letter to be listed',
-      () => eventIdsIn('scheduling'),
+      () => eventIdsIn('shipping'),
       (ids) => ids.length === 1,
     );
-    const [report] = await dlq.purge('scheduling');
+    const [report] = await dlq.purge('shipping');
     expect(report).toMatchObject({
-      consumer: 'scheduling',
-      queue: 'clinic-scheduling-dlq',
+      consumer: 'shipping',
+      queue: 'shop-shipping-dlq',
       approximateMessages: 1,
     });
-    expect(await eventIdsIn('scheduling')).toEqual([]);
+    expect(await eventIdsIn('shipping')).toEqual([]);
   });
 });

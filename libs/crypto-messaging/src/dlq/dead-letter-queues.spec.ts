@@ -6,7 +6,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterErrorCode } from './dead-letter.error';
 import { DeadLetterQueues, isUnsupported } from './dead-letter-queues';
-import { clinicTopology } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
 
 type Answer = (input: Record<string, unknown>) => unknown;
 
@@ -35,7 +35,7 @@ const arns = {
 function queues(sqs: SQSClient) {
   return new DeadLetterQueues({
     sqs,
-    topology: clinicTopology(),
+    topology: orderEventsTopology(),
     queueUrl: (name) => Promise.resolve(`https://sqs.us-east-1.amazonaws.com/123456789012/${name}`),
     actor: 'tester',
     audit: () => undefined,
@@ -59,15 +59,15 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
             : [{ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 3 }],
       }),
     });
-    const result = await queues(sqs).redrive('billing');
+    const result = await queues(sqs).redrive('invoicing');
     expect(started).toEqual([
       {
-        SourceArn: 'arn:aws:sqs:us-east-1:123456789012:clinic-billing-dlq',
-        DestinationArn: 'arn:aws:sqs:us-east-1:123456789012:clinic-billing',
+        SourceArn: 'arn:aws:sqs:us-east-1:123456789012:shop-invoicing-dlq',
+        DestinationArn: 'arn:aws:sqs:us-east-1:123456789012:shop-invoicing',
       },
     ]);
     expect(result.queues).toEqual([
-      expect.objectContaining({ queue: 'clinic-billing-dlq', method: 'move-task', moved: 3 }),
+      expect.objectContaining({ queue: 'shop-invoicing-dlq', method: 'move-task', moved: 3 }),
     ]);
     expect(calls).not.toContain('ReceiveMessage');
   });
@@ -87,7 +87,7 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
       }),
     });
     const error = await queues(sqs)
-      .redrive('billing')
+      .redrive('invoicing')
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: DeadLetterErrorCode.MoveTaskFailed });
     expect((error as Error).message).toContain('still in the dead-letter queue');
@@ -103,7 +103,7 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
       },
       ReceiveMessage: () => ({ Messages: [] }),
     });
-    const result = await queues(sqs).redrive('billing');
+    const result = await queues(sqs).redrive('invoicing');
     expect(result.queues).toEqual([expect.objectContaining({ method: 'copy', moved: 0 })]);
     expect(calls).toContain('ReceiveMessage');
   });
@@ -136,14 +136,14 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
       DeleteMessage: () => ({}),
       ChangeMessageVisibilityBatch: () => ({}),
     });
-    const result = await queues(sqs).redrive('billing');
+    const result = await queues(sqs).redrive('invoicing');
     expect(sent).toHaveLength(1);
     expect(result.queues).toEqual([expect.objectContaining({ method: 'copy', moved: 1 })]);
   });
 
   it('copies when asked for ids (a move task cannot select messages)', async () => {
     const { sqs, calls } = fakeSqs({ ...arns, ReceiveMessage: () => ({ Messages: [] }) });
-    const result = await queues(sqs).redrive('billing', { ids: ['e-1'] });
+    const result = await queues(sqs).redrive('invoicing', { ids: ['e-1'] });
     expect(result).toEqual({ queues: [expect.objectContaining({ method: 'copy' })], notFound: ['e-1'] });
     expect(calls).not.toContain('StartMessageMoveTask');
   });

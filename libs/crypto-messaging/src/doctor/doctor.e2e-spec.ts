@@ -12,10 +12,10 @@ import {
 } from '../testing/moto-server';
 import { runDoctor, type DoctorReport } from './doctor';
 import { DOCTOR_LINE_WIDTH, renderDoctorReport } from './render';
-import { clinicTopology } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
 
-const topology = clinicTopology({ prefix: 'doc' });
-const KEY = 'kms-key alias/doc-records';
+const topology = orderEventsTopology('doc');
+const KEY = 'kms-key alias/doc-orders';
 const failures = (report: DoctorReport) => report.checks.filter((c) => c.status === 'fail');
 /** How this project names re-running provisioning: the doctor's fixes say it so. */
 const hints = { provision: 'run npm run clinic -- provision' };
@@ -27,8 +27,7 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
   let provisioned: ProvisionReport;
   const provision = () => provisionTopology({ topology, clients, profile: 'aws', endpoint: moto.endpoint });
   const doctor = () => runDoctor({ topology, clients, profile: 'aws', endpoint: moto.endpoint, hints });
-  const keyId = async () =>
-    (await clients.kms.describeKey({ KeyId: 'alias/doc-records' })).KeyMetadata?.KeyId;
+  const keyId = async () => (await clients.kms.describeKey({ KeyId: 'alias/doc-orders' })).KeyMetadata?.KeyId;
   const setQueue = (url: string, Attributes: Record<string, string>) =>
     clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes }));
 
@@ -44,12 +43,12 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     expect(report.ok).toBe(false);
     expect(failures(report)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ id: 'topic.exists', resource: 'topic doc-patient-records' }),
+        expect.objectContaining({ id: 'topic.exists', resource: 'topic doc-order-events' }),
         expect.objectContaining({ id: 'key.exists', resource: KEY }),
-        expect.objectContaining({ id: 'queue.exists', resource: 'queue doc-billing' }),
+        expect.objectContaining({ id: 'queue.exists', resource: 'queue doc-invoicing' }),
         expect.objectContaining({
           id: 'dead-letter-queue.exists',
-          resource: 'dead-letter-queue doc-billing-dlq',
+          resource: 'dead-letter-queue doc-invoicing-dlq',
         }),
       ]),
     );
@@ -104,9 +103,9 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
   }[] = [
     {
       name: '(a) a subscribed queue on the AWS-managed alias/aws/sqs key',
-      resource: () => 'queue doc-billing',
+      resource: () => 'queue doc-invoicing',
       ids: ['queue.encryption'],
-      breakIt: () => setQueue(provisioned.queues.billing.url, { KmsMasterKeyId: 'alias/aws/sqs' }),
+      breakIt: () => setQueue(provisioned.queues.invoicing.url, { KmsMasterKeyId: 'alias/aws/sqs' }),
     },
     {
       name: '(b) a key policy without the SNS statement',
@@ -122,9 +121,9 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     },
     {
       name: '(c) a queue policy removed',
-      resource: () => 'queue doc-prescription',
+      resource: () => 'queue doc-shipping',
       ids: ['queue.sns-send', 'queue.https-only'],
-      breakIt: () => setQueue(provisioned.queues.prescription.url, { Policy: '' }),
+      breakIt: () => setQueue(provisioned.queues.shipping.url, { Policy: '' }),
     },
     {
       name: '(d) the key disabled',
@@ -137,9 +136,9 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
     },
     {
       name: '(e) a dead-letter queue left unencrypted',
-      resource: () => 'dead-letter-queue doc-scheduling-dlq',
+      resource: () => 'dead-letter-queue doc-shipping-dlq',
       ids: ['dead-letter-queue.encryption'],
-      breakIt: () => setQueue(provisioned.queues.scheduling.dlqUrl, { KmsMasterKeyId: '' }),
+      breakIt: () => setQueue(provisioned.queues.shipping.dlqUrl, { KmsMasterKeyId: '' }),
     },
   ];
 
@@ -173,16 +172,16 @@ describeWithMoto()('doctor on moto (aws profile)', () => {
 
   it('reports the diff provisioning applies: a drifted attribute is named by both', async () => {
     // moto may drop the queue policy along with the change: then both name it too.
-    await setQueue(provisioned.queues.scheduling.url, { VisibilityTimeout: '7' });
+    await setQueue(provisioned.queues.invoicing.url, { VisibilityTimeout: '7' });
     const drift = (await doctor()).checks.find(
-      (c) => c.id === 'queue.drift' && c.resource === 'queue doc-scheduling',
+      (c) => c.id === 'queue.drift' && c.resource === 'queue doc-invoicing',
     );
     expect(drift?.status).toBe('warn');
     expect(drift?.message).toContain('VisibilityTimeout');
     const repaired = await provision();
     const changed = repaired.rows.filter((r) => r.outcome !== 'unchanged');
     expect(changed).toEqual([
-      expect.objectContaining({ resource: 'queue doc-scheduling', outcome: 'updated' }),
+      expect.objectContaining({ resource: 'queue doc-invoicing', outcome: 'updated' }),
     ]);
     expect(changed[0].changes).toContain('VisibilityTimeout');
     expect(drift?.message).toBe(`differs from the plan: ${changed[0].changes.join(', ')}`);
@@ -224,7 +223,7 @@ describe('doctor on the embedded broker', () => {
         expect.objectContaining({ id: 'endpoint.enforcement', status: 'warn' }),
       );
       expect(report.checks).toContainEqual(
-        expect.objectContaining({ id: 'queue.encryption', status: 'pass', resource: 'queue doc-billing' }),
+        expect.objectContaining({ id: 'queue.encryption', status: 'pass', resource: 'queue doc-invoicing' }),
       );
       // What is true here: no KMS behind the alias, the envelope under the local key.
       for (const check of report.checks.filter((c) => c.id.endsWith('.encryption'))) {
@@ -234,7 +233,7 @@ describe('doctor on the embedded broker', () => {
       }
       const rendered = renderDoctorReport(report);
       for (const line of rendered.split('\n')) expect(line.length).toBeLessThanOrEqual(DOCTOR_LINE_WIDTH);
-      expect(rendered).toMatch(/^queue doc-billing +PASS {2}\d+ passed$/m);
+      expect(rendered).toMatch(/^queue doc-invoicing +PASS {2}\d+ passed$/m);
       expect(rendered).not.toContain('encrypted with the customer-managed');
     } finally {
       clients.destroy();

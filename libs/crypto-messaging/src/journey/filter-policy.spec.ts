@@ -1,36 +1,38 @@
 import { evaluateFilterPolicy } from './filter-policy';
-import { clinicTopology } from '@app/clinic';
+import { ORDER_ATTRIBUTE, orderEventsTopology } from '../testing';
 
-const record = (extra: Record<string, string>) => ({
-  'event-type': 'patient-record.created',
+/** The attributes of an order event; the clinic's policies are checked in libs/clinic/src/messaging. */
+const order = (extra: Record<string, string>) => ({
+  'event-type': 'order.placed',
   'schema-version': '1',
   'event-id': '6f1c1d9e-0000-4000-8000-000000000001',
   ...extra,
 });
 
 describe('evaluateFilterPolicy', () => {
-  const topology = clinicTopology();
+  const topology = orderEventsTopology();
   const policyOf = (consumer: string) => topology.queues.find((q) => q.consumer === consumer)!.filterPolicy;
+  const { invoiceable } = ORDER_ATTRIBUTE;
 
-  it('admits a billable record to Billing and keeps a non-billable one out, naming the attribute', () => {
-    expect(evaluateFilterPolicy(policyOf('billing'), record({ billable: 'true' }))).toEqual({
+  it('admits an invoiceable order to invoicing and keeps another one out, naming the attribute', () => {
+    expect(evaluateFilterPolicy(policyOf('invoicing'), order({ [invoiceable]: 'true' }))).toEqual({
       admitted: true,
-      why: 'matched on event-type, billable',
+      why: 'matched on event-type, invoiceable',
     });
-    const out = evaluateFilterPolicy(policyOf('billing'), record({ billable: 'false' }));
+    const out = evaluateFilterPolicy(policyOf('invoicing'), order({ [invoiceable]: 'false' }));
     expect(out.admitted).toBe(false);
-    expect(out.why).toBe('billable is "false"; the policy wants ["true"]');
+    expect(out.why).toBe('invoiceable is "false"; the policy wants ["true"]');
   });
 
-  it('keeps a record without medications out of Prescription when the attribute is absent', () => {
-    const out = evaluateFilterPolicy(policyOf('prescription'), record({}));
-    expect(out).toEqual({ admitted: false, why: 'has-medications is absent; the policy wants ["true"]' });
+  it('keeps an order out of invoicing when the attribute is absent', () => {
+    const out = evaluateFilterPolicy(policyOf('invoicing'), order({}));
+    expect(out).toEqual({ admitted: false, why: 'invoiceable is absent; the policy wants ["true"]' });
   });
 
-  it('matches prefixes: Scheduling takes every patient-record event and nothing else', () => {
-    expect(evaluateFilterPolicy(policyOf('scheduling'), record({})).admitted).toBe(true);
+  it('matches prefixes: shipping takes every order event and nothing else', () => {
+    expect(evaluateFilterPolicy(policyOf('shipping'), order({})).admitted).toBe(true);
     expect(
-      evaluateFilterPolicy(policyOf('scheduling'), { ...record({}), 'event-type': 'invoice.paid' }).admitted,
+      evaluateFilterPolicy(policyOf('shipping'), { ...order({}), 'event-type': 'invoice.paid' }).admitted,
     ).toBe(false);
   });
 

@@ -12,12 +12,12 @@ import {
   type PolicyStatement,
 } from './policies';
 import { keyUsage } from './plan';
-import { clinicTopology } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
 
-const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:clinic-patient-records';
-const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:clinic-billing';
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:shop-order-events';
+const QUEUE = 'arn:aws:sqs:eu-west-1:111122223333:shop-invoicing';
 const ROOT = 'arn:aws:iam::111122223333:root';
-const consumers = ['billing', 'scheduling', 'prescription'];
+const consumers = ['shipping', 'invoicing'];
 const bySid = (statements: PolicyStatement[], sid: string) => statements.find((s) => s.Sid === sid);
 
 describe('parseArn / accountRootArn', () => {
@@ -29,7 +29,7 @@ describe('parseArn / accountRootArn', () => {
       accountId: '123456789012',
       resource: 'a:b',
     });
-    expect(() => parseArn('clinic-billing')).toThrow(TypeError);
+    expect(() => parseArn('shop-invoicing')).toThrow(TypeError);
     expect(accountRootArn('aws', '111122223333')).toBe(ROOT);
   });
 });
@@ -37,16 +37,15 @@ describe('parseArn / accountRootArn', () => {
 describe('resolvePrincipals', () => {
   it('defaults every role to the account root and keeps the ones given, de-duplicated', () => {
     const p = resolvePrincipals('aws', '111122223333', consumers, {
-      publisher: ['arn:aws:iam::111122223333:role/emr', 'arn:aws:iam::111122223333:role/emr'],
-      consumers: { billing: ['arn:aws:iam::111122223333:role/billing'] },
+      publisher: ['arn:aws:iam::111122223333:role/orders', 'arn:aws:iam::111122223333:role/orders'],
+      consumers: { invoicing: ['arn:aws:iam::111122223333:role/invoicing'] },
     });
     expect(p.root).toBe(ROOT);
     expect(p.administrators).toEqual([ROOT]);
-    expect(p.publisher).toEqual(['arn:aws:iam::111122223333:role/emr']);
+    expect(p.publisher).toEqual(['arn:aws:iam::111122223333:role/orders']);
     expect(p.consumers).toEqual({
-      billing: ['arn:aws:iam::111122223333:role/billing'],
-      scheduling: [ROOT],
-      prescription: [ROOT],
+      invoicing: ['arn:aws:iam::111122223333:role/invoicing'],
+      shipping: [ROOT],
     });
   });
 });
@@ -54,18 +53,17 @@ describe('resolvePrincipals', () => {
 describe('buildKeyPolicy', () => {
   const principals = resolvePrincipals('aws', '111122223333', consumers, {
     administrators: ['arn:aws:iam::111122223333:role/key-admin'],
-    publisher: ['arn:aws:iam::111122223333:role/emr'],
+    publisher: ['arn:aws:iam::111122223333:role/orders'],
     consumers: {
-      billing: ['arn:aws:iam::111122223333:role/billing'],
-      scheduling: ['arn:aws:iam::111122223333:role/scheduling'],
-      prescription: ['arn:aws:iam::111122223333:role/prescription'],
+      shipping: ['arn:aws:iam::111122223333:role/shipping'],
+      invoicing: ['arn:aws:iam::111122223333:role/invoicing'],
     },
   });
-  const topology = clinicTopology();
+  const topology = orderEventsTopology();
   const policy = buildKeyPolicy({
     topicArn: TOPIC,
     principals,
-    usage: keyUsage(topology, 'records'),
+    usage: keyUsage(topology, 'orders'),
     allConsumers: consumers,
   });
 
@@ -94,17 +92,13 @@ describe('buildKeyPolicy', () => {
 
   it('lets the publisher generate data keys and decrypt, consumers only decrypt', () => {
     const publisher = bySid(policy.Statement, SID.publisher);
-    expect(publisher?.Principal).toEqual({ AWS: 'arn:aws:iam::111122223333:role/emr' });
+    expect(publisher?.Principal).toEqual({ AWS: 'arn:aws:iam::111122223333:role/orders' });
     expect(publisher?.Action).toEqual(expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']));
     const consumersStatement = bySid(policy.Statement, SID.consumers);
     expect(consumersStatement?.Action).toContain('kms:Decrypt');
     expect(consumersStatement?.Action).not.toContain('kms:GenerateDataKey*');
     expect(consumersStatement?.Principal).toEqual({
-      AWS: [
-        'arn:aws:iam::111122223333:role/billing',
-        'arn:aws:iam::111122223333:role/scheduling',
-        'arn:aws:iam::111122223333:role/prescription',
-      ],
+      AWS: ['arn:aws:iam::111122223333:role/shipping', 'arn:aws:iam::111122223333:role/invoicing'],
     });
   });
 
@@ -123,7 +117,7 @@ describe('buildKeyPolicy', () => {
     const queueOnly = buildKeyPolicy({
       topicArn: TOPIC,
       principals,
-      usage: { encryptsTopic: false, queueConsumers: ['billing'] },
+      usage: { encryptsTopic: false, queueConsumers: ['invoicing'] },
       allConsumers: consumers,
     });
     expect(queueOnly.Statement.map((s) => s.Sid)).toEqual([
@@ -133,7 +127,7 @@ describe('buildKeyPolicy', () => {
       SID.snsService,
     ]);
     expect(bySid(queueOnly.Statement, SID.consumers)?.Principal).toEqual({
-      AWS: 'arn:aws:iam::111122223333:role/billing',
+      AWS: 'arn:aws:iam::111122223333:role/invoicing',
     });
   });
 });

@@ -9,7 +9,7 @@ import { createAwsClients, type AwsClients } from '../config/aws-clients';
 import { runDoctor } from '../doctor/doctor';
 import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import { provisionTopology } from './provision';
-import { clinicTopology } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
 
 const ANSWERS: Record<string, (res: ServerResponse) => void> = {
   'a web page': (res) => {
@@ -38,7 +38,7 @@ describe.each(Object.keys(ANSWERS))('an endpoint that answers with %s', (answer)
   let server: Server;
   let endpoint: string;
   let clients: AwsClients;
-  const topology = clinicTopology({ prefix: 'busy' });
+  const topology = orderEventsTopology('busy');
 
   beforeAll(async () => {
     server = createServer((_req, res) => ANSWERS[answer](res));

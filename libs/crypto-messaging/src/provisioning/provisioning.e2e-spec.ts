@@ -20,11 +20,11 @@ import { queueAttributes } from '../plan/lookups';
 import { SID, sameJson, type PolicyDocument } from '../plan/policies';
 import { provisionTopology, type ProvisionReport, type ProvisionRow } from './provision';
 import { renderProvisionReport } from './report';
-import { clinicTopology } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
 
-const topology = clinicTopology({ prefix: 'prov' });
-/** 1 key + 1 topic + 3 x (DLQ, queue, subscription). */
-const AWS_RESOURCES = 11;
+const topology = orderEventsTopology('prov');
+/** 1 key + 1 topic + 2 x (DLQ, queue, subscription). */
+const AWS_RESOURCES = 8;
 
 async function expectQueuesAsDeclared(clients: AwsClients, report: ProvisionReport, masterKeyId: string) {
   for (const queue of topology.queues) {
@@ -83,14 +83,13 @@ describeWithMoto()('provisioning on moto (aws profile)', () => {
       ...topology.queues.flatMap(() => ['dead-letter-queue', 'queue']),
       'subscription',
       'subscription',
-      'subscription',
     ]);
   });
 
   it('sets a customer-managed, rotating key with the declared policy on topic, queues and DLQs', async () => {
-    const keyArn = first.keyArns.records;
+    const keyArn = first.keyArns.orders;
     expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:\d{12}:key\//);
-    const meta = (await clients.kms.describeKey({ KeyId: 'alias/prov-records' })).KeyMetadata;
+    const meta = (await clients.kms.describeKey({ KeyId: 'alias/prov-orders' })).KeyMetadata;
     expect(meta).toMatchObject({
       Arn: keyArn,
       KeyManager: 'CUSTOMER',
@@ -122,14 +121,14 @@ describeWithMoto()('provisioning on moto (aws profile)', () => {
     expect(second.topicArn).toBe(first.topicArn);
     expect(second.keyArns).toEqual(first.keyArns);
     const text = renderProvisionReport(second);
-    expect(text).toContain('prov-billing-dlq');
+    expect(text).toContain('prov-invoicing-dlq');
     expect(text).toContain(`${AWS_RESOURCES} resources: 0 created, 0 updated, ${AWS_RESOURCES} unchanged`);
   });
 
   it('repairs a subscription that lost raw delivery, and only that', async () => {
     await clients.sns.send(
       new SetSubscriptionAttributesCommand({
-        SubscriptionArn: first.queues.scheduling.subscriptionArn,
+        SubscriptionArn: first.queues.shipping.subscriptionArn,
         AttributeName: 'RawMessageDelivery',
         AttributeValue: 'false',
       }),
@@ -138,12 +137,12 @@ describeWithMoto()('provisioning on moto (aws profile)', () => {
     expect(repaired.rows.filter((r) => r.outcome !== 'unchanged')).toEqual([
       expect.objectContaining({
         kind: 'subscription',
-        name: 'prov-scheduling',
+        name: 'prov-shipping',
         outcome: 'updated',
         changes: ['RawMessageDelivery'],
       }),
     ]);
-    await expectQueuesAsDeclared(clients, repaired, first.keyArns.records);
+    await expectQueuesAsDeclared(clients, repaired, first.keyArns.orders);
   });
 });
 
@@ -174,8 +173,8 @@ describe('provisioning on the embedded broker (fauxqs, no KMS)', () => {
     expect(new Set(outcomes(first))).toEqual(new Set(['created']));
     expect(first.keyArns).toEqual({});
     const topic = await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: first.topicArn }));
-    expect(topic.Attributes?.KmsMasterKeyId).toBe('alias/prov-records');
-    await expectQueuesAsDeclared(clients, first, 'alias/prov-records');
+    expect(topic.Attributes?.KmsMasterKeyId).toBe('alias/prov-orders');
+    await expectQueuesAsDeclared(clients, first, 'alias/prov-orders');
     expect(renderProvisionReport(first)).toContain('embedded profile: there is no KMS');
 
     const second = await provision();

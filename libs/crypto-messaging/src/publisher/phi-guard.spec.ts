@@ -1,5 +1,9 @@
 import { assertNoPhi, detectPhi, PhiRefusedError } from './phi-guard';
-import { ALLOWED_ATTRIBUTES } from '@app/clinic';
+import { orderEventsTopology } from '../testing';
+import { allowedAttributesOf } from '../topology/topology.lookup';
+
+/** A non-clinic allowlist: the envelope's attribute names and the order topology's own. */
+const ALLOWED_ATTRIBUTES = allowedAttributesOf(orderEventsTopology());
 
 describe('detectPhi', () => {
   it.each([
@@ -43,9 +47,9 @@ describe('assertNoPhi', () => {
   };
 
   it('names the attribute and the kind, never the value', () => {
-    const error = refused({ attributes: { 'clinic-id': 'Jane Roe' } });
+    const error = refused({ attributes: { invoiceable: 'Jane Roe' } });
     expect(error).toBeInstanceOf(PhiRefusedError);
-    expect(error.message).toContain('"clinic-id"');
+    expect(error.message).toContain('"invoiceable"');
     expect(error.message).toContain('person-name');
     expect(error.message).not.toContain('Jane');
   });
@@ -62,19 +66,18 @@ describe('assertNoPhi', () => {
     expect(refused({ context: { patient: 'jane.roe@example.org' } }).fieldName).toBe('patient');
   });
 
-  it('accepts the clinic routing attributes', () => {
+  it("accepts the topology's routing attributes", () => {
     expect(() =>
       assertNoPhi(
         {
           attributes: {
-            'event-type': 'patient-record.created',
+            'event-type': 'order.placed',
             'schema-version': '1',
             'event-id': '123e4567-e89b-12d3-a456-426614174000',
-            'clinic-id': 'clinic-001',
-            billable: 'true',
+            invoiceable: 'true',
           },
-          subject: 'New record',
-          context: { topic: 'clinic-patient-records' },
+          subject: 'New order',
+          context: { topic: 'shop-order-events' },
         },
         ALLOWED_ATTRIBUTES,
       ),

@@ -7,8 +7,14 @@
 import { ReceiveMessageCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import fc from 'fast-check';
-import { PatientRecordCreatedV1Event, syntheticRecord } from '@app/contracts';
-import { HandlerSpy } from '@app/crypto-messaging/testing';
+import {
+  HandlerSpy,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  startMessagingTestStack,
+  syntheticOrder,
+  type MessagingTestStack,
+} from '@app/crypto-messaging/testing';
 import type { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { MessagingErrorCode } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
@@ -16,7 +22,6 @@ import type { MessagingRuntime } from '../messaging.runtime';
 import { queueOf } from '../topology/topology.lookup';
 import { ATTRIBUTE } from '../topology/message-attributes';
 import { DEAD_LETTER_REASON_ATTRIBUTE, type EncryptedSqsServer } from './encrypted-sqs.server';
-import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 const NUM_RUNS = 120;
 const TIME_LIMIT_MS = 20_000;
@@ -33,7 +38,7 @@ interface Delivery {
 }
 
 describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
-  let stack: TestStack;
+  let stack: MessagingTestStack;
   let runtime: MessagingRuntime;
   let cipher: EnvelopeCipher;
   let server: EncryptedSqsServer;
@@ -46,18 +51,18 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
   beforeAll(async () => {
     // One 'dead-lettered' warning per delivery is the expected outcome here, not news.
     Logger.overrideLogger(['error']);
-    stack = (await startTestStack('embedded'))!;
-    runtime = stack.runtime('scheduling');
+    stack = (await startMessagingTestStack('embedded', orderEventsTopology()))!;
+    runtime = stack.runtime('shipping');
     cipher = await runtime.cipher();
-    const queue = queueOf(runtime.topology, 'scheduling');
+    const queue = queueOf(runtime.topology, 'shipping');
     queueUrl = await runtime.queueUrl(queue.name);
     deadLetterQueueUrl = await runtime.queueUrl(queue.deadLetterQueueName);
-    server = await runtime.consumerServer('scheduling', [PatientRecordCreatedV1Event], {
+    server = await runtime.consumerServer('shipping', [OrderPlacedV1Event], {
       waitTimeS: 1,
       retryBaseDelayS: 60,
     });
     server.addHandler(
-      PatientRecordCreatedV1Event.pattern,
+      OrderPlacedV1Event.pattern,
       () => {
         handled++;
         return Promise.resolve();
@@ -73,17 +78,17 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
   });
 
   const goodAttributes = (id: string): Record<string, string> => ({
-    [ATTRIBUTE.eventType]: PatientRecordCreatedV1Event.type,
-    [ATTRIBUTE.schemaVersion]: String(PatientRecordCreatedV1Event.version),
+    [ATTRIBUTE.eventType]: OrderPlacedV1Event.type,
+    [ATTRIBUTE.schemaVersion]: String(OrderPlacedV1Event.version),
     [ATTRIBUTE.eventId]: id,
   });
-  const seal = async (plaintext: string, context = contextFor(topicName(), PatientRecordCreatedV1Event)) =>
+  const seal = async (plaintext: string, context = contextFor(topicName(), OrderPlacedV1Event)) =>
     (await cipher.encrypt(Buffer.from(plaintext, 'utf8'), context)).toString('base64');
   const envelope = (id: string, data: unknown, overrides: Record<string, unknown> = {}) =>
     JSON.stringify({
       id,
-      type: PatientRecordCreatedV1Event.type,
-      version: PatientRecordCreatedV1Event.version,
+      type: OrderPlacedV1Event.type,
+      version: OrderPlacedV1Event.version,
       occurredAt: new Date().toISOString(),
       data,
       ...overrides,
@@ -95,13 +100,7 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
     fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
   );
   const attributeValue = fc.oneof(
-    fc.constantFrom(
-      PatientRecordCreatedV1Event.type,
-      String(PatientRecordCreatedV1Event.version),
-      '0',
-      '2',
-      'x',
-    ),
+    fc.constantFrom(OrderPlacedV1Event.type, String(OrderPlacedV1Event.version), '0', '2', 'x'),
     fc.string({ minLength: 1, maxLength: 80 }),
     fc.uuid(),
   );
@@ -136,7 +135,7 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
       ),
       // A valid envelope cut short (or with bytes flipped), with the right attributes.
       fc.tuple(fc.integer({ min: 0, max: 2_000 }), fc.boolean()).map(([cut, flip]) => async () => {
-        const sealed = Buffer.from(await seal(envelope(id, syntheticRecord())), 'base64');
+        const sealed = Buffer.from(await seal(envelope(id, syntheticOrder())), 'base64');
         const broken = flip ? Buffer.from(sealed) : sealed.subarray(0, Math.min(cut, sealed.length - 1));
         if (flip) broken[cut % broken.length] ^= 0xff;
         return { body: broken.toString('base64') || 'AA==', attributes: goodAttributes(id) };
@@ -149,7 +148,7 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
           version: fc.nat(9),
         })
         .map((ctx) => async () => ({
-          body: await seal(envelope(id, syntheticRecord()), {
+          body: await seal(envelope(id, syntheticOrder()), {
             topic: ctx.topic === topicName() ? `${ctx.topic}x` : ctx.topic,
             [ATTRIBUTE.eventType]: ctx.type,
             [ATTRIBUTE.schemaVersion]: String(ctx.version),
@@ -163,10 +162,10 @@ describe('EncryptedSqsServer decoding random deliveries (embedded)', () => {
           fc.json({ maxDepth: 4 }),
           fc.constantFrom('null', '[]', '""', '0', 'true', '{}', 'not json'),
           fc.anything({ maxDepth: 3 }).map((data) => envelope(id, data)),
-          // Oversized (about 200 KB on the queue) and invalid: a 150,000-character record id.
-          fc.constant(envelope(id, { ...syntheticRecord(), recordId: 'x'.repeat(150_000) })),
-          fc.uuid().map((other) => envelope(other, syntheticRecord())),
-          fc.constant(envelope(id, syntheticRecord(), { version: 2 })),
+          // Oversized (about 200 KB on the queue) and invalid: a 150,000-character order id.
+          fc.constant(envelope(id, { ...syntheticOrder(), orderId: 'x'.repeat(150_000) })),
+          fc.uuid().map((other) => envelope(other, syntheticOrder())),
+          fc.constant(envelope(id, syntheticOrder(), { version: 2 })),
         )
         .map((plaintext) => async () => ({ body: await seal(plaintext), attributes: goodAttributes(id) })),
     ),

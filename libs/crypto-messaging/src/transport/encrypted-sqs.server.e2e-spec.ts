@@ -2,20 +2,26 @@
  * Transport behaviour on the embedded stack: retries with backoff, the visibility heartbeat,
  * concurrency beyond SQS's 10 per receive, and handler-signalled dead-lettering.
  */
-import { PatientRecordCreatedV1Event, syntheticRecord, recordCreated } from '@app/contracts';
 import { DeadLetterException, type EncryptedPublisher, type EncryptedSqsServer } from '@app/crypto-messaging';
-import { HandlerSpy } from '@app/crypto-messaging/testing';
+import {
+  HandlerSpy,
+  orderEventsTopology,
+  OrderPlacedV1Event,
+  orderPlaced,
+  startMessagingTestStack,
+  syntheticOrder,
+  type MessagingTestStack,
+} from '@app/crypto-messaging/testing';
 import type { ConsumerTuning } from '../messaging.runtime';
-import { startTestStack, type TestStack } from '@app/clinic/testing';
 
 describe('EncryptedSqsServer on the embedded stack', () => {
-  let stack: TestStack;
+  let stack: MessagingTestStack;
   let publisher: EncryptedPublisher;
   const servers: EncryptedSqsServer[] = [];
 
   beforeAll(async () => {
-    stack = (await startTestStack('embedded'))!;
-    publisher = await stack.runtime('emr').publisher();
+    stack = (await startMessagingTestStack('embedded', orderEventsTopology()))!;
+    publisher = await stack.runtime('orders').publisher();
   });
   afterEach(async () => {
     for (const s of servers.splice(0)) await s.close();
@@ -23,13 +29,11 @@ describe('EncryptedSqsServer on the embedded stack', () => {
   afterAll(() => stack?.stop());
 
   async function consumer(handler: (data: unknown) => Promise<void>, tuning: ConsumerTuning = {}) {
-    const server = await stack
-      .runtime('scheduling')
-      .consumerServer('scheduling', [PatientRecordCreatedV1Event], {
-        waitTimeS: 1,
-        ...tuning,
-      });
-    server.addHandler(PatientRecordCreatedV1Event.pattern, handler, true);
+    const server = await stack.runtime('shipping').consumerServer('shipping', [OrderPlacedV1Event], {
+      waitTimeS: 1,
+      ...tuning,
+    });
+    server.addHandler(OrderPlacedV1Event.pattern, handler, true);
     const spy = HandlerSpy.attach(server);
     server.listen(() => undefined);
     servers.push(server);
@@ -37,8 +41,7 @@ describe('EncryptedSqsServer on the embedded stack', () => {
   }
 
   const publishOne = async () => {
-    const record = syntheticRecord();
-    return (await publisher.publish(recordCreated(record))).eventId;
+    return (await publisher.publish(orderPlaced(syntheticOrder()))).eventId;
   };
 
   it('retries a failed handler later with backoff, then acks it', async () => {
@@ -86,8 +89,8 @@ describe('EncryptedSqsServer on the embedded stack', () => {
       },
       { concurrency: 25 },
     );
-    const records = Array.from({ length: 25 }, () => syntheticRecord());
-    await publisher.publishBatch(records.map((r) => recordCreated(r)));
+    const orders = Array.from({ length: 25 }, () => syntheticOrder());
+    await publisher.publishBatch(orders.map((o) => orderPlaced(o)));
     const deadline = Date.now() + 15_000;
     while (peak < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     release();
@@ -99,11 +102,11 @@ describe('EncryptedSqsServer on the embedded stack', () => {
     let calls = 0;
     const { spy } = await consumer(() => {
       calls++;
-      throw new DeadLetterException('UNKNOWN_PHARMACY', 'The pharmacy id is not in the catalogue.');
+      throw new DeadLetterException('UNKNOWN_SKU', 'The SKU is not in the catalogue.');
     });
     const eventId = await publishOne();
     const outcome = await spy.waitFor((o) => o.eventId === eventId);
-    expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNKNOWN_PHARMACY' });
+    expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNKNOWN_SKU' });
     expect(calls).toBe(1);
   });
 
@@ -113,7 +116,7 @@ describe('EncryptedSqsServer on the embedded stack', () => {
     const { spy } = await consumer(
       (data) => {
         calls++;
-        handled.add((data as { recordId: string }).recordId);
+        handled.add((data as { orderId: string }).orderId);
         return Promise.resolve();
       },
       { visibilityTimeoutS: 5 },

@@ -7,7 +7,7 @@ import { Controller, Inject, Module, type DynamicModule, type INestMicroservice 
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ReceiveMessageCommand, SendMessageCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { startEmbeddedBroker } from '@app/crypto-messaging/embedded';
 import {
   createAwsClients,
@@ -30,6 +30,7 @@ import {
   MOTO_CREDENTIALS,
   MOTO_REGION,
   startMotoServer,
+  syntheticOrder,
 } from '@app/crypto-messaging/testing';
 import { ORDER_ATTRIBUTE, orderEventsTopology, OrderPlacedV1Event, type OrderPlacedV1 } from './index';
 
@@ -65,16 +66,6 @@ interface Consumer {
   readonly app: INestMicroservice;
   readonly spy: HandlerSpy;
   readonly sink: Sink;
-}
-
-/** Synthetic orders only: made-up SKUs, a made-up addressee. */
-function syntheticOrder(): OrderPlacedV1 {
-  return {
-    orderId: randomUUID(),
-    lines: [{ sku: 'SKU-1001', quantity: 2, unitPriceCents: 1250 }],
-    currency: 'EUR',
-    shipTo: { name: 'Test Addressee', street: '1 Example Way', city: 'Sampletown' },
-  };
 }
 
 /** The SSE key's alias in the topology: the envelope is sealed under the same key. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEvent } from '../../events/event-definition';
+import { defineEvent } from '../../core';
 
 const orderLine = z.object({
   sku: z.string().regex(/^[A-Z0-9-]{3,20}$/),
