@@ -5,9 +5,15 @@
  * `list` prints entries by patient or person. Entries hold ids and codes only, never PHI.
  */
 import { Client } from 'pg';
-import { MessagingError, MessagingErrorCode } from '@app/crypto-messaging';
 import { CLINIC_APP_NAMES, isClinicApp } from '@app/clinic';
-import { listAuditEntries, verifyAuditChain, type AuditRow, type ClinicApp } from '@app/platform';
+import {
+  AppError,
+  AppErrorCode,
+  listAuditEntries,
+  verifyAuditChain,
+  type AuditRow,
+  type ClinicApp,
+} from '@app/platform';
 import { databaseUrlOf, type Output } from './commands';
 import { printable } from './printable';
 import { type MessagingConfig } from '@app/clinic';
@@ -23,7 +29,7 @@ export const AUDIT_USAGE = `Usage: npm run clinic -- audit verify [app]
   Apps: ${CLINIC_APP_NAMES.join(', ')}.`;
 
 const usageError = (message: string) =>
-  new MessagingError(MessagingErrorCode.Config, `${message}\n\n${AUDIT_USAGE}`);
+  new AppError(AppErrorCode.BadSettings, `${message}\n\n${AUDIT_USAGE}`);
 
 /** SQLSTATE of a missing table: the app's database has not been migrated yet. */
 const UNDEFINED_TABLE = '42P01';
@@ -47,21 +53,23 @@ async function withDatabase<T>(
   try {
     await client.connect();
   } catch (error) {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
-      `Cannot reach the ${app} database (${(error as Error).name}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
-      { cause: error },
+    throw new AppError(
+      AppErrorCode.DatabaseUnavailable,
+      `Cannot reach the ${app} database (${(error as Error).name}).`,
+      {
+        cause: error,
+        fix: `Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_${app.toUpperCase()}_DATABASE_URL right if set?`,
+      },
     );
   }
   try {
     return await work(client);
   } catch (error) {
     if ((error as { code?: unknown }).code === UNDEFINED_TABLE) {
-      throw new MessagingError(
-        MessagingErrorCode.Config,
-        `The ${app} database has no audit_entries table yet: run "npm run clinic -- migrate".`,
-        { cause: error },
-      );
+      throw new AppError(AppErrorCode.NotMigrated, `The ${app} database has no audit_entries table yet.`, {
+        cause: error,
+        fix: 'Run "npm run clinic -- migrate".',
+      });
     }
     throw error;
   } finally {

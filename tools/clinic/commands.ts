@@ -97,10 +97,9 @@ export async function doctor(
 /** `stack`: start the embedded stack and provision it; returns the running stack. */
 export async function startEmbeddedStack(config: MessagingConfig, out: Output): Promise<LocalStack> {
   if (config.profile !== 'embedded') {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
-      'The embedded stack runs only in the embedded profile: unset CLINIC_PROFILE (or set it to "embedded").',
-    );
+    throw new AppError(AppErrorCode.BadSettings, 'The embedded stack runs only in the embedded profile.', {
+      fix: 'Unset CLINIC_PROFILE (or set it to "embedded").',
+    });
   }
   const stack = await startLocalStack(config, {
     databases: APP_DATABASES,
@@ -152,10 +151,10 @@ export function embeddedAdminUrlOf(config: MessagingConfig, database: string): s
   const secretsDir = secretsDirOf(config.stateDir);
   const admin = readSecret(secretsDir, ADMIN_LOGIN);
   if (!admin) {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
-      `No PostgreSQL administrator password in ${secretsDir} (CLINIC_STATE_DIR): the embedded PostgreSQL makes it on its first start. ` +
-        'Start it with "npm run clinic -- stack" or "npm start".',
+    throw new AppError(
+      AppErrorCode.DatabaseUnavailable,
+      `No PostgreSQL administrator password in ${secretsDir} (CLINIC_STATE_DIR): the embedded PostgreSQL makes it on its first start.`,
+      { fix: 'Start it with "npm run clinic -- stack" or "npm start".' },
     );
   }
   return `postgres://${ADMIN_LOGIN}:${encodeURIComponent(admin.value)}@127.0.0.1:${config.postgresPort}/${database}`;

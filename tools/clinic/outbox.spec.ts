@@ -1,11 +1,12 @@
-import { MessagingErrorCode, type MessagingError } from '@app/crypto-messaging';
+import { AppError, AppErrorCode } from '@app/platform';
+import { failureOf } from './failure';
 import { parsePurgeArgs, parseReplayArgs } from './outbox';
 
 const refusal = (args: string[]) => {
   try {
     parseReplayArgs(args, new Date('2026-11-29T18:00:00Z'));
   } catch (error) {
-    return error as MessagingError;
+    return error as AppError;
   }
   throw new Error('expected a refusal');
 };
@@ -58,10 +59,12 @@ describe('outbox replay arguments', () => {
     ],
     [['--since'], '--since needs a value'],
     [['--since', '2026-11-29', '--force'], 'Unknown option "--force"'],
-  ])('refuses %j naming the flag (CONFIG: exit 2)', (args, message) => {
+  ])('refuses %j naming the flag (BAD_SETTINGS: exit 2)', (args, message) => {
     const error = refusal(args);
-    expect(error.code).toBe(MessagingErrorCode.Config);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error.code).toBe(AppErrorCode.BadSettings);
     expect(error.message).toContain(message);
+    expect(failureOf(error, {}).exitCode).toBe(2);
   });
 });
 

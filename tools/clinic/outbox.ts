@@ -8,16 +8,10 @@
  */
 import { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
-import {
-  EncryptedPublisher,
-  EventRegistry,
-  MessagingError,
-  MessagingErrorCode,
-  sizeOf,
-  type SealedEvent,
-} from '@app/crypto-messaging';
+import { EncryptedPublisher, EventRegistry, sizeOf, type SealedEvent } from '@app/crypto-messaging';
 import { databaseUrlOf, type Output } from './commands';
 import { printable } from './printable';
+import { AppError, AppErrorCode } from '@app/platform';
 import { type MessagingConfig, clinicRuntime } from '@app/clinic';
 
 /** The events the EMR writes to its outbox. */
@@ -64,7 +58,7 @@ export interface ReplaySummary {
 }
 
 const usageError = (message: string) =>
-  new MessagingError(MessagingErrorCode.Config, `${message}\n\n${OUTBOX_USAGE}`);
+  new AppError(AppErrorCode.BadSettings, `${message}\n\n${OUTBOX_USAGE}`);
 
 /** Parses `replay`'s flags; a bad one is a CONFIG error (exit 2) that names it. */
 export function parseReplayArgs(args: readonly string[], now = new Date()): ReplayOptions {
@@ -278,10 +272,13 @@ export async function purgeOutbox(
 async function openEmrDatabase(config: MessagingConfig, env: NodeJS.ProcessEnv): Promise<DataSource> {
   const db = new DataSource({ type: 'postgres', url: databaseUrlOf('emr', config, env) });
   return db.initialize().catch((error: unknown) => {
-    throw new MessagingError(
-      MessagingErrorCode.Config,
-      `Cannot open the EMR database (${(error as Error).message}). Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_EMR_DATABASE_URL right if set?`,
-      { cause: error },
+    throw new AppError(
+      AppErrorCode.DatabaseUnavailable,
+      `Cannot open the EMR database (${(error as Error).message}).`,
+      {
+        cause: error,
+        fix: 'Is PostgreSQL running ("npm run clinic -- stack"), and CLINIC_EMR_DATABASE_URL right if set?',
+      },
     );
   });
 }

@@ -1,6 +1,7 @@
 import { awsCaller } from '../plan/aws-errors';
 import { aliasIdentity, kmsIdentity, type KeyIdentity } from '../plan/compare';
-import { declaredKey, keyUsage, plan, type MessagingPlan } from '../plan/plan';
+import { keyUsage, plan, type MessagingPlan } from '../plan/plan';
+import { keyOf } from '../topology/topology.lookup';
 import { CONSUMER_KEY_ACTIONS, PUBLISHER_KEY_ACTIONS, parseArn } from '../plan/policies';
 import { allowedAttributesOf } from '../topology/topology.lookup';
 import { ENDPOINT_CHECKS, PHI_CHECKS, type PhiSubject } from './checks/endpoint.checks';
@@ -53,7 +54,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const kmsEnforced = profile === 'aws';
   const identities = keyIdentities(options, live);
   const sse = (masterKeyId: string | undefined, keyRef: string, subscribed: boolean): SseFacts => {
-    const declared = declaredKey(topology, keyRef);
+    const declared = keyOf(topology, keyRef);
     return {
       masterKeyId,
       declared,

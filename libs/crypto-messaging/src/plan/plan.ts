@@ -4,7 +4,7 @@
  * network, so every value is unit-tested.
  */
 import type { Profile } from '../config/messaging.config';
-import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
+import { keyOf } from '../topology/topology.lookup';
 import type { KeyDeclaration, MessagingTopology, QueueDeclaration } from '../topology/topology.types';
 import {
   buildKeyPolicy,
@@ -117,13 +117,13 @@ export function plan(
     arn: topicArn,
     keyRef: topology.topic.keyRef,
     attributes: {
-      KmsMasterKeyId: declaredKey(topology, topology.topic.keyRef).alias,
+      KmsMasterKeyId: keyOf(topology, topology.topic.keyRef).alias,
       Policy: JSON.stringify(buildTopicPolicy(topicArn)),
     },
   };
   const queues = topology.queues.flatMap((queue): PlannedQueue[] => {
     const common = {
-      KmsMasterKeyId: declaredKey(topology, queue.keyRef).alias,
+      KmsMasterKeyId: keyOf(topology, queue.keyRef).alias,
       KmsDataKeyReusePeriodSeconds: String(topology.dataKeyReusePeriodS),
       VisibilityTimeout: String(queue.visibilityTimeoutS),
       ReceiveMessageWaitTimeSeconds: String(queue.receiveWaitTimeS),
@@ -187,15 +187,4 @@ export function subscriptionAttributes(queue: QueueDeclaration): Record<string, 
     FilterPolicyScope: 'MessageAttributes',
     FilterPolicy: JSON.stringify(queue.filterPolicy),
   };
-}
-
-/** The key a topic or queue names by ref; a topology naming an undeclared one is refused. */
-export function declaredKey(topology: MessagingTopology, ref: string): KeyDeclaration {
-  const key = topology.keys.find((k) => k.ref === ref);
-  if (!key) {
-    throw new MessagingError(MessagingErrorCode.Config, `The topology references undeclared key "${ref}"`, {
-      fix: 'declare the key in topology.keys',
-    });
-  }
-  return key;
 }

@@ -1,3 +1,4 @@
+import { MessagingError, MessagingErrorCode } from '../errors/messaging.error';
 import { ENVELOPE_ATTRIBUTES } from './message-attributes';
 import type { KeyDeclaration, MessagingTopology, QueueDeclaration } from './topology.types';
 
@@ -11,10 +12,18 @@ export function queueOf(topology: MessagingTopology, consumer: string): QueueDec
   return found;
 }
 
-/** The key declaration behind a `keyRef`. */
+/** The key declaration behind a `keyRef`, or a CONFIG error with the fix. */
 export function keyOf(topology: MessagingTopology, keyRef: string): KeyDeclaration {
   const found = topology.keys.find((k) => k.ref === keyRef);
-  if (!found) throw new TypeError(`Topology references undeclared key "${keyRef}"`);
+  if (!found) {
+    throw new MessagingError(
+      MessagingErrorCode.Config,
+      `The topology references undeclared key "${keyRef}"`,
+      {
+        fix: 'declare the key in topology.keys',
+      },
+    );
+  }
   return found;
 }
 

@@ -4,8 +4,12 @@ export enum AppErrorCode {
   PortInUse = 'PORT_IN_USE',
   /** A database migration (or the app's own login that goes with it) failed. */
   MigrationFailed = 'MIGRATION_FAILED',
-  /** A setting of the app is missing, malformed or contradicts another. */
+  /** A setting of the app is missing, malformed or contradicts another (a command's flags too). */
   BadSettings = 'BAD_SETTINGS',
+  /** The app's database does not answer (not started, wrong URL, wrong password). */
+  DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
+  /** The app's database answers but lacks its tables: the migrations have not run. */
+  NotMigrated = 'NOT_MIGRATED',
 }
 
 /** What may accompany an {@link AppError}. */
