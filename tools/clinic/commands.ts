@@ -120,11 +120,11 @@ export async function startEmbeddedStack(config: MessagingConfig, out: Output): 
 function explainUnreachable(error: unknown, config: MessagingConfig): unknown {
   const text = error instanceof Error ? `${error.name} ${error.message}` : '';
   if (config.profile === 'embedded' && /ECONNREFUSED|connect/i.test(text)) {
+    // Its fix is the clinic's own for an unreachable embedded broker (libs/clinic/src/error-fixes.ts).
     return new MessagingError(
       MessagingErrorCode.BrokerUnavailable,
-      `No broker answers on 127.0.0.1:${config.brokerPort}. Start the embedded stack first ("npm run clinic -- stack" or "npm start"), ` +
-        'or set CLINIC_PROFILE=aws with AWS_ENDPOINT_URL to use another endpoint.',
-      { cause: error },
+      `No broker answers on 127.0.0.1:${config.brokerPort}.`,
+      { cause: error, fix: 'start the embedded stack first' },
     );
   }
   return error;

@@ -11,6 +11,7 @@ import {
   consumerNames,
   databaseNames,
   defaultPorts,
+  loadMessagingConfig,
 } from '@app/clinic';
 import { appPortOf } from '@app/platform';
 import { loadWebConfig } from '../../apps/web/src/web.config';
@@ -39,6 +40,14 @@ describe('a fifth app, added by one line in the list', () => {
       filterPolicy: { 'event-type': [{ prefix: 'patient-record.' }] },
     });
     expect(Object.keys(labs!.filterPolicy)).toEqual(['event-type']);
+  });
+
+  it('names its key users in CLINIC_CONSUMER_ARNS_LABS, and a bad ARN there is refused by name', () => {
+    const arn = 'arn:aws:iam::123456789012:role/labs';
+    expect(loadMessagingConfig({ CLINIC_CONSUMER_ARNS_LABS: arn }).principals.consumers.labs).toEqual([arn]);
+    expect(() => loadMessagingConfig({ CLINIC_CONSUMER_ARNS_LABS: 'labs' })).toThrow(
+      'CLINIC_CONSUMER_ARNS_LABS',
+    );
   });
 
   it('gets its port from CLINIC_LABS_PORT, else 3005 (platform config)', () => {

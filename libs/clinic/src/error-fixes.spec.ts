@@ -41,6 +41,31 @@ describe("the clinic's fixes for library errors", () => {
     expect(describeClinicError(unknownKey, 'aws')).toContain('npm run clinic -- provision');
   });
 
+  it("keeps a specific fix specific, in the clinic's commands and as a sentence", () => {
+    const denied = new MessagingError(
+      MessagingErrorCode.KmsAccessDenied,
+      'kms:CreateKey for key records failed: AccessDenied: no.',
+      {
+        fix: 'grant the caller kms:CreateKey on key records (IAM policy and key policy)',
+      },
+    );
+    expect(clinicFixOf(denied, 'aws')).toBe(
+      'Grant the caller kms:CreateKey on key records (IAM policy and key policy).',
+    );
+    const drift = new MessagingError(MessagingErrorCode.KmsUnavailable, 'm', {
+      fix: 'check the credentials and the endpoint, then provision the topology again',
+    });
+    expect(clinicFixOf(drift, 'aws')).toBe(
+      'Check the credentials and the endpoint, then run "npm run clinic -- provision" again.',
+    );
+    const disabled = new MessagingError(MessagingErrorCode.KmsKeyDisabled, 'm', {
+      fix: 'Enable it (aws kms enable-key / cancel-key-deletion), then run the doctor.',
+    });
+    expect(clinicFixOf(disabled, 'aws')).toBe(
+      'Enable it (aws kms enable-key / cancel-key-deletion), then run "npm run clinic -- doctor".',
+    );
+  });
+
   it("keeps the library's fix where the clinic has none of its own, and the message alone without any", () => {
     expect(describeClinicError(unreachable, 'aws')).toBe(
       'Cannot reach SNS/SQS at x: Err. Check AWS_ENDPOINT_URL, AWS_REGION and credentials.',

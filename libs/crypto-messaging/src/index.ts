@@ -69,12 +69,15 @@ export {
 export { SqsContext, type SqsDeliveryInfo } from './transport/sqs.context';
 export {
   DEAD_LETTER_REASON_ATTRIBUTE,
+  ENCRYPTED_SQS_TRANSPORT,
   EncryptedSqsServer,
   type EncryptedSqsServerOptions,
   type MessageOutcome,
   type TransportState,
 } from './transport/encrypted-sqs.server';
-export { type ConsumerTuning, MessagingRuntime } from './messaging.runtime';
+export { type ConsumerTuning, type DeliveryPolicyTarget, MessagingRuntime } from './messaging.runtime';
+export { SqsPoller, SqsStatus, type PollerListener, type SqsPollerOptions } from './transport/sqs.poller';
+export { VisibilityHeartbeat, type Lease } from './transport/visibility.heartbeat';
 export { CryptoMessagingModule } from './module/crypto-messaging.module';
 export {
   CRYPTO_MESSAGING_OPTIONS,
@@ -99,6 +102,7 @@ export {
 } from './transport/delivery.policy';
 export {
   KEY_ADMIN_ACTIONS,
+  type KeyPrincipals,
   type MessagingPlan,
   plan,
   type ProvisionOptions,

@@ -1,3 +1,4 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients, type AwsClients } from './config/aws-clients';
 import {
   resolveMessagingOptions,
@@ -16,16 +17,30 @@ import type { DeliveryTap } from './journey/delivery-tap';
 import { EncryptedPublisher } from './publisher/encrypted.publisher';
 import { allowedAttributesOf, keyOf, queueOf } from './topology/topology.lookup';
 import type { MessagingTopology } from './topology/topology.types';
+import type { DeliveryPolicy } from './transport/delivery.policy';
 import { EncryptedSqsServer, type EncryptedSqsServerOptions } from './transport/encrypted-sqs.server';
 
 /** Credentials the embedded broker accepts (it checks none). Never used against AWS. */
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'embedded', secretAccessKey: 'embedded' };
 
+/** The queue a delivery policy acts on: what a custom policy is built from. */
+export interface DeliveryPolicyTarget {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+}
+
 /** Consumer tuning that callers may set; the rest comes from the topology. */
-export type ConsumerTuning = Pick<
+export interface ConsumerTuning extends Pick<
   EncryptedSqsServerOptions,
-  'concurrency' | 'waitTimeS' | 'visibilityTimeoutS' | 'retryBaseDelayS' | 'retryMaxDelayS'
->;
+  'concurrency' | 'waitTimeS' | 'visibilityTimeoutS' | 'retryBaseDelayS' | 'retryMaxDelayS' | 'closeGraceMs'
+> {
+  /**
+   * Your own delivery policy (ack, retry, dead-letter), built once the queue's addresses are
+   * known. Default: {@link SqsDeliveryPolicy}.
+   */
+  readonly deliveryPolicy?: (target: DeliveryPolicyTarget) => DeliveryPolicy;
+}
 
 /**
  * Everything one process needs to publish or consume, built once from the validated options:
@@ -144,6 +159,7 @@ export class MessagingRuntime {
       this.queueUrl(queue.deadLetterQueueName),
       this.cipher(),
     ]);
+    const { deliveryPolicy, ...rest } = tuning;
     this.transport = new EncryptedSqsServer({
       sqs: this.clients.sqs,
       queueUrl,
@@ -153,7 +169,8 @@ export class MessagingRuntime {
       events,
       visibilityTimeoutS: queue.visibilityTimeoutS,
       waitTimeS: queue.receiveWaitTimeS,
-      ...tuning,
+      ...rest,
+      deliveryPolicy: deliveryPolicy?.({ sqs: this.clients.sqs, queueUrl, deadLetterQueueUrl }),
       tap: this.tap,
       app: this.app,
       queueName: queue.name,

@@ -105,6 +105,8 @@ export class EventCodec {
       [ATTRIBUTE.schemaVersion]: String(event.version),
       [ATTRIBUTE.eventId]: eventId,
     };
+    // The guard first: the event id (the caller's, if given) may then appear in an error below.
+    assertNoPhi({ attributes, subject: request.subject, context }, this.allowed);
     const count = Object.keys(attributes).length;
     if (count > MAX_ATTRIBUTES) {
       throw new MessagingError(
@@ -112,7 +114,6 @@ export class EventCodec {
         `Event ${eventId} has ${count} message attributes; at most ${MAX_ATTRIBUTES} fit (SQS takes 10, one is kept for the dead-letter reason).`,
       );
     }
-    assertNoPhi({ attributes, subject: request.subject, context }, this.allowed);
     const envelope: EventEnvelope<T> = {
       id: eventId,
       type: event.type,

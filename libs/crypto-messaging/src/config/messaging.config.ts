@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESERVED_ATTRIBUTES } from '../topology/message-attributes';
 import { ConfigError } from '../errors/messaging.error';
 import type { MessagingTopology } from '../topology/topology.types';
 
@@ -59,15 +60,36 @@ export const MAX_DATA_KEY_AGE_S = 86_400;
 /** Most messages one data key may encrypt. */
 export const MAX_DATA_KEY_MESSAGES = 2 ** 32;
 
+/**
+ * A topology's own routing attribute names: SNS's rules for a name (letters, digits, `_ - .`, no
+ * `AWS.`/`Amazon.` prefix), and none of the names the library sets itself (a publisher that could
+ * set `dead-letter-reason` could forge a consumer's verdict).
+ */
+const routingAttributes = z.array(
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,255}$/, 'must be 1-256 letters, digits, "_", "-" or "."')
+    .refine((name) => !/^(aws|amazon)\./i.test(name), 'must not start with "AWS." or "Amazon."')
+    .refine((name) => !RESERVED_ATTRIBUTES.includes(name), {
+      error: (issue) => `"${String(issue.input)}" is set by the library itself`,
+    }),
+);
+
 const arns = z.array(z.string().regex(IAM_PRINCIPAL_ARN, 'must list IAM role or user ARNs'));
 
 const optionsSchema = z
   .object({
     profile: z.enum(['embedded', 'aws'], { error: 'must be "embedded" or "aws"' }),
-    topology: z.custom<MessagingTopology>(
-      (v) => typeof v === 'object' && v !== null && 'topic' in v && 'queues' in v,
-      'must be a MessagingTopology',
-    ),
+    topology: z
+      .custom<MessagingTopology>(
+        (v) => typeof v === 'object' && v !== null && 'topic' in v && 'queues' in v,
+        'must be a MessagingTopology',
+      )
+      .superRefine((topology, ctx) => {
+        const checked = routingAttributes.safeParse(topology.attributes ?? []);
+        for (const issue of checked.error?.issues ?? [])
+          ctx.addIssue({ code: 'custom', path: ['attributes', ...issue.path], message: issue.message });
+      }),
     region: z.string().regex(AWS_REGION_NAME, 'must look like us-east-1'),
     endpoint: z.url({ error: 'must be a URL such as http://127.0.0.1:4566' }).optional(),
     localKeyDir: z.string().min(1).optional(),

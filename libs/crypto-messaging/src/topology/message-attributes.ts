@@ -13,3 +13,9 @@ export const ATTRIBUTE = {
 
 /** The envelope attributes: always allowed, whatever the topology declares. */
 export const ENVELOPE_ATTRIBUTES: readonly string[] = Object.values(ATTRIBUTE);
+
+/** Attribute set on dead-lettered copies: an error code, never a message. */
+export const DEAD_LETTER_REASON_ATTRIBUTE = 'dead-letter-reason';
+
+/** Names a topology may not declare as its own: the library sets them. */
+export const RESERVED_ATTRIBUTES: readonly string[] = [...ENVELOPE_ATTRIBUTES, DEAD_LETTER_REASON_ATTRIBUTE];

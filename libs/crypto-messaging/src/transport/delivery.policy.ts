@@ -1,3 +1,4 @@
+import { DEAD_LETTER_REASON_ATTRIBUTE } from '../topology/message-attributes';
 import {
   ChangeMessageVisibilityCommand,
   SendMessageCommand,
@@ -10,8 +11,7 @@ import { MessagingError, PoisonMessageError } from '../errors/messaging.error';
 import { DeadLetterException, isDeadLetterSignal, type DeadLetterSignal } from './dead-letter.exception';
 import { DeleteBatcher } from './delete-batcher';
 
-/** Attribute set on dead-lettered copies: an error code, never a message. */
-export const DEAD_LETTER_REASON_ATTRIBUTE = 'dead-letter-reason';
+export { DEAD_LETTER_REASON_ATTRIBUTE };
 /** SQS's longest visibility timeout (12 hours): the cap of a retry delay. */
 const MAX_VISIBILITY_TIMEOUT_S = 43_200;
 

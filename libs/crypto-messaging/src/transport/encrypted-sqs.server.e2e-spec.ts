@@ -2,7 +2,12 @@
  * Transport behaviour on the embedded stack: retries with backoff, the visibility heartbeat,
  * concurrency beyond SQS's 10 per receive, and handler-signalled dead-lettering.
  */
-import { DeadLetterException, type EncryptedPublisher, type EncryptedSqsServer } from '@app/crypto-messaging';
+import {
+  DeadLetterException,
+  SqsDeliveryPolicy,
+  type EncryptedPublisher,
+  type EncryptedSqsServer,
+} from '@app/crypto-messaging';
 import {
   HandlerSpy,
   orderEventsTopology,
@@ -108,6 +113,31 @@ describe('EncryptedSqsServer on the embedded stack', () => {
     const outcome = await spy.waitFor((o) => o.eventId === eventId);
     expect(outcome).toMatchObject({ outcome: 'dead-lettered', code: 'UNKNOWN_SKU' });
     expect(calls).toBe(1);
+  });
+
+  it("takes a delivery policy of the adopter's, built from the queue's addresses", async () => {
+    const targets: string[] = [];
+    const acks: string[] = [];
+    const { spy } = await consumer(() => Promise.resolve(), {
+      deliveryPolicy: (target) => {
+        targets.push(target.queueUrl, target.deadLetterQueueUrl);
+        // The default policy does the work; this one also records what it acked.
+        const policy = new SqsDeliveryPolicy(target);
+        return {
+          ack: async (delivery) => {
+            const outcome = await policy.ack(delivery);
+            acks.push(outcome.eventId ?? '');
+            return outcome;
+          },
+          reject: (delivery, error, stage) => policy.reject(delivery, error, stage),
+          drain: () => policy.drain(),
+        };
+      },
+    });
+    const eventId = await publishOne();
+    await spy.waitFor((o) => o.eventId === eventId && o.outcome === 'acked');
+    expect(targets).toEqual([expect.stringMatching(/shipping$/), expect.stringMatching(/shipping-dlq$/)]);
+    expect(acks).toEqual([eventId]);
   });
 
   it('keeps polling through a broker crash and consumes what was waiting once it is back', async () => {

@@ -113,6 +113,41 @@ describe('EncryptedSqsServer (unit, fake SQS)', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 
+  it('retries, and frees the slot, when the start hook returns without running the handler', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    const handler = jest.fn(() => Promise.resolve());
+    const { s, outcomes } = server(sqs, handler);
+    s.setOnProcessingStartHook(() => Promise.resolve('forgot to call done'));
+    s.listen(() => undefined);
+    await settle(outcomes);
+    expect(outcomes[0]).toMatchObject({ outcome: 'retry', code: 'Error' });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('lets the handler decide once the hook has run it, whatever the hooks throw afterwards', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(await message());
+    let finished = false;
+    const { s, outcomes } = server(sqs, async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      finished = true;
+    });
+    s.setOnProcessingStartHook(async (_id, _ctx, done) => {
+      void done();
+      await Promise.resolve();
+      throw new RangeError('tracer broke after starting the span');
+    });
+    s.setOnProcessingEndHook(() => {
+      throw new RangeError('tracer broke on the way out');
+    });
+    s.listen(() => undefined);
+    await settle(outcomes);
+    // Settled only when the handler finished, and acked: the hooks' failures are not the message's.
+    expect(finished).toBe(true);
+    expect(outcomes[0]).toMatchObject({ outcome: 'acked' });
+  });
+
   it('retries a failed handler, and still calls the end hook', async () => {
     const sqs = new FakeSqs();
     sqs.waiting.push(await message());

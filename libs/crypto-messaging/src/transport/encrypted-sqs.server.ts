@@ -211,7 +211,9 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     const transportId = this.transportId!;
     // Handlers may fail with what is not an Error (Nest's filter gives `{ status, message }`).
     const failure = await new Promise<{ error: unknown } | undefined>((resolve) => {
+      let called = false;
       const done = async () => {
+        called = true;
         try {
           const result: unknown = await handler(data, context);
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
@@ -219,14 +221,30 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
         } catch (error) {
           resolve({ error });
         } finally {
-          this.onProcessingEndHook?.(transportId, context);
+          try {
+            this.onProcessingEndHook?.(transportId, context);
+          } catch {
+            // The handler's outcome decides; an end hook that throws changes nothing.
+          }
         }
+      };
+      // A start hook that never runs the handler must not hold the message (and its slot) for
+      // ever; once it has run it, the handler's outcome decides, whatever the hook does after.
+      const notRun = () => {
+        if (!called)
+          resolve({ error: new Error('the processing start hook returned without running the handler') });
       };
       try {
         const started: unknown = this.onProcessingStartHook(transportId, context, done);
-        if (started instanceof Promise) started.catch((error: unknown) => resolve({ error }));
+        if (started instanceof Promise) {
+          started.then(notRun, (error: unknown) => {
+            if (!called) resolve({ error });
+          });
+        } else {
+          notRun();
+        }
       } catch (error) {
-        resolve({ error });
+        if (!called) resolve({ error });
       }
     });
     if (failure) throw failure.error;
