@@ -15,7 +15,8 @@ import { reportClinicBench, runClinicBench } from './clinic.bench';
 import { runCryptoBench } from './crypto.bench';
 import { runScreenBench } from './screen.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
-import { reportPeersBench, runPeersBench } from './peers.bench';
+import { runPeersBench } from './peers.bench';
+import { reportPeersBench } from './peers/report';
 
 const SCENARIOS: Record<string, () => Promise<boolean>> = {
   crypto: runCryptoBench,

@@ -15,6 +15,9 @@ import {
 import { PassThroughCipher } from '../pass-through.cipher';
 import { PEER_BATCH_SIZE, PEER_WAIT_TIME_S, type Contender } from './contender';
 
+/** This library's name in the comparison. */
+export const LIBRARY_CONTENDER = 'crypto-messaging';
+
 const TUNING: ConsumerTuning = { concurrency: PEER_BATCH_SIZE, waitTimeS: PEER_WAIT_TIME_S };
 
 /**
@@ -30,7 +33,7 @@ export function libraryContender(
   event: EventDefinition,
 ): Contender {
   return {
-    name: 'crypto-messaging',
+    name: LIBRARY_CONTENDER,
     async prepare({ mode, sink }) {
       @Controller()
       class SharedHandlerController {

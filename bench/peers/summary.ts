@@ -8,6 +8,9 @@ export type PeerMode = 'plain' | 'encrypted';
 
 export const PEER_MODES: readonly PeerMode[] = ['plain', 'encrypted'];
 
+/** The throughput target: this library at least this share of the raw loop's msgs/s. */
+export const MIN_RATIO_TO_RAW = 0.9;
+
 /** One timed run of one contender over the whole batch. */
 export interface PeerSample {
   readonly mode: PeerMode;
