@@ -1,4 +1,4 @@
-import { barChartSvg, niceCeiling } from './chart';
+import { barChartSvg, niceCeiling, stackChartsSvg } from './chart';
 
 describe('niceCeiling', () => {
   it.each([
@@ -50,5 +50,48 @@ describe('barChartSvg', () => {
     const [emr, billing, total] = widths.map((m) => Number(m[1]));
     expect(total).toBeCloseTo(2 * emr, 0);
     expect(emr).toBeCloseTo(2 * billing, 0);
+  });
+});
+
+describe('barChartSvg options', () => {
+  it('takes the label room and the decimals of the printed values', () => {
+    const svg = barChartSvg({
+      title: 't',
+      subtitle: 's',
+      unit: 'msgs/s',
+      bars: [{ label: 'plain: raw SDK loop', value: 1965.4 }],
+      labelWidth: 230,
+      digits: 0,
+    });
+    expect(svg).toMatch(/<rect x="230" y="\d+" width="[\d.]+" height="18"/);
+    expect(svg).toContain('>1965</text>');
+  });
+});
+
+describe('stackChartsSvg', () => {
+  const chart = (title: string, n: number) =>
+    barChartSvg({
+      title,
+      subtitle: 's',
+      unit: 'u',
+      bars: Array.from({ length: n }, (_, i) => ({ label: `b${i}`, value: i + 1 })),
+    });
+
+  it('puts the charts one below the other in one document as tall as all of them', () => {
+    const first = chart('first', 2);
+    const second = chart('second', 4);
+    const height = (svg: string) => Number(/height="(\d+)"/.exec(svg)![1]);
+    const stacked = stackChartsSvg([first, second]);
+    expect(stacked.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="720"')).toBe(true);
+    expect(height(stacked)).toBe(height(first) + height(second));
+    expect(stacked).toContain('<svg y="0" xmlns=');
+    expect(stacked).toContain(`<svg y="${height(first)}" xmlns=`);
+    expect(stacked.match(/<\/svg>/g)).toHaveLength(3);
+    expect(stacked).toContain('aria-labelledby="title-1 desc-1"');
+    expect(stacked.match(/id="title-\d"/g)).toEqual(['id="title-0"', 'id="title-1"']);
+  });
+
+  it('refuses what is not one of its charts', () => {
+    expect(() => stackChartsSvg(['<g/>'])).toThrow('not a chart from barChartSvg');
   });
 });

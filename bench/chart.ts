@@ -28,10 +28,13 @@ export function barChartSvg(options: {
   unit: string;
   bars: readonly Bar[];
   highlight?: readonly string[];
+  /** Room for the labels, in px. Default 170. */
+  labelWidth?: number;
+  /** Decimals of the values printed at the bars' ends. Default 2. */
+  digits?: number;
 }): string {
-  const { bars, unit } = options;
+  const { bars, unit, labelWidth = 170, digits = 2 } = options;
   const width = 720;
-  const labelWidth = 170;
   const valueWidth = 90;
   const top = 64;
   const rowHeight = 28;
@@ -68,9 +71,41 @@ export function barChartSvg(options: {
     lines.push(
       `<text x="${labelWidth - 10}" y="${y + barHeight - 4}" text-anchor="end" fill="#1a1a1a">${escape(bar.label)}</text>`,
       `<rect x="${labelWidth}" y="${y}" width="${barWidth}" height="${barHeight}" fill="${colour}"/>`,
-      `<text x="${(x(bar.value) + 6).toFixed(1)}" y="${y + barHeight - 4}" fill="#1a1a1a">${bar.value.toFixed(2)}</text>`,
+      `<text x="${(x(bar.value) + 6).toFixed(1)}" y="${y + barHeight - 4}" fill="#1a1a1a">${bar.value.toFixed(digits)}</text>`,
     );
   });
   lines.push('</svg>');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Several charts from {@link barChartSvg} one above the other, in one SVG document (each kept
+ * whole as a nested `<svg>`, its title and description included).
+ */
+export function stackChartsSvg(charts: readonly string[]): string {
+  const size = (svg: string) => {
+    const match = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg);
+    if (!match) throw new Error('stackChartsSvg: not a chart from barChartSvg');
+    return { width: Number(match[1]), height: Number(match[2]) };
+  };
+  let y = 0;
+  const parts = charts.map((svg, i) => {
+    // Ids stay unique in the one document.
+    const part = svg
+      .trimEnd()
+      .replace(/^<svg /, `<svg y="${y}" `)
+      .replace('aria-labelledby="title desc"', `aria-labelledby="title-${i} desc-${i}"`)
+      .replace('id="title"', `id="title-${i}"`)
+      .replace('id="desc"', `id="desc-${i}"`);
+    y += size(svg).height;
+    return part;
+  });
+  const width = Math.max(0, ...charts.map((svg) => size(svg).width));
+  return (
+    [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">`,
+      ...parts,
+      '</svg>',
+    ].join('\n') + '\n'
+  );
 }

@@ -4,6 +4,7 @@
  *   messaging   the library's publish -> fan-out -> consume throughput, encryption on/off, raw ceiling
  *   clinic      the four apps as processes: end-to-end records/s and latency p50/p99 at 50 records/s
  *   screen      the screen's script and stylesheet, raw and gzip, against a budget
+ *   peers       consumer throughput and CPU against a raw SDK loop, sqs-consumer and @ssut/nestjs-sqs
  * Bounded in count and time; loopback only. Misses are printed as MISSED; with --strict the
  * exit code is 1 when a target is missed.
  */
@@ -14,12 +15,15 @@ import { reportClinicBench, runClinicBench } from './clinic.bench';
 import { runCryptoBench } from './crypto.bench';
 import { runScreenBench } from './screen.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
+import { runPeersBench } from './peers.bench';
+import { reportPeersBench } from './peers/report';
 
 const SCENARIOS: Record<string, () => Promise<boolean>> = {
   crypto: runCryptoBench,
   messaging: async () => reportMessagingBench(await runMessagingBench()),
   clinic: async () => reportClinicBench(await runClinicBench()),
   screen: runScreenBench,
+  peers: async () => reportPeersBench(await runPeersBench()),
 };
 
 async function main(): Promise<number> {

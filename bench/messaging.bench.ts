@@ -17,12 +17,12 @@ import {
   EncryptedSqsServer,
   MessagingRuntime,
   provisionTopology,
-  type BodyCipher,
   type KeyUseCounters,
   type ProvisionReport,
 } from '@app/crypto-messaging';
 import { consumerNames } from '@app/clinic';
 import { startBroker } from '@app/local-stack';
+import { PassThroughCipher } from './pass-through.cipher';
 import { fmt, measure, progress, table, until, type Measurement } from './support';
 import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
 
@@ -32,17 +32,6 @@ const CONSUMER_CONCURRENCY = 40;
 const PUBLISH_PARALLEL_BATCHES = 8;
 const RECORDS_PER_PUBLISH_CALL = 100;
 const TIMEOUT_MS = 180_000;
-
-/** Encryption off: the same code path with the body passed through untouched. */
-class PassThroughCipher implements BodyCipher {
-  readonly keyId = 'none';
-  encrypt(plaintext: Buffer): Promise<Buffer> {
-    return Promise.resolve(plaintext);
-  }
-  decrypt(ciphertext: Buffer): Promise<Buffer> {
-    return Promise.resolve(ciphertext);
-  }
-}
 
 export interface MessagingBenchResult {
   readonly on: Measurement;
