@@ -18,7 +18,7 @@ import { PEER_BATCH_SIZE, PEER_WAIT_TIME_S, type Contender } from './contender';
 /** This library's name in the comparison. */
 export const LIBRARY_CONTENDER = 'crypto-messaging';
 
-const TUNING: ConsumerTuning = { concurrency: PEER_BATCH_SIZE, waitTimeS: PEER_WAIT_TIME_S };
+const TUNING = { concurrency: PEER_BATCH_SIZE, waitTimeS: PEER_WAIT_TIME_S } satisfies ConsumerTuning;
 
 /**
  * This library as an app adopts it: a Nest application importing `CryptoMessagingModule`, an

@@ -3,4 +3,5 @@
  * They live in the testing entry (src/testing/order-events), where the library's own specs and
  * the package's users take them as a fixture.
  */
-export { ORDER_ATTRIBUTE, orderEventsTopology, OrderPlacedV1Event, type OrderPlacedV1 } from '../../testing';
+export { ORDER_ATTRIBUTE, orderEventsTopology } from '../../testing/order-events/order-events.topology';
+export { OrderPlacedV1Event, type OrderPlacedV1 } from '../../testing/order-events/order-events.events';
