@@ -68,6 +68,8 @@ export interface EventCodecOptions {
 export class EventCodec {
   private readonly registry: EventRegistry;
   private readonly allowed: ReadonlySet<string>;
+  /** The expected context per event opened: fixed, so built once, not per message. */
+  private readonly contexts = new WeakMap<EventDefinition, EncryptionContext>();
 
   constructor(private readonly options: EventCodecOptions) {
     this.registry = new EventRegistry(options.events);
@@ -158,7 +160,7 @@ export class EventCodec {
     }
     const plaintext = await this.options.cipher.decrypt(
       Buffer.from(wire.body, 'base64'),
-      this.contextFor(definition),
+      this.expectedContext(definition),
     );
     const envelope = parseEnvelope(plaintext);
     if (
@@ -171,7 +173,18 @@ export class EventCodec {
         'The event-id, event-type or schema-version attribute differs from the encrypted envelope.',
       );
     }
-    return { definition, envelope: { ...envelope, data: this.registry.validate(definition, envelope.data) } };
+    // The envelope was parsed just now and is ours alone: the validated payload replaces the raw one in place.
+    envelope.data = this.registry.validate(definition, envelope.data);
+    return { definition, envelope };
+  }
+
+  private expectedContext(definition: EventDefinition): EncryptionContext {
+    let context = this.contexts.get(definition);
+    if (!context) {
+      context = Object.freeze(this.contextFor(definition));
+      this.contexts.set(definition, context);
+    }
+    return context;
   }
 }
 
@@ -190,8 +203,9 @@ export function wireOfDelivered(
     Readonly<Record<string, { readonly DataType?: string; readonly StringValue?: string }>> | undefined,
 ): WireMessage {
   const plain: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (value.StringValue !== undefined) plain[name] = value.StringValue;
+  for (const name in attributes) {
+    const value = attributes[name]?.StringValue;
+    if (value !== undefined) plain[name] = value;
   }
   return { body: body ?? '', attributes: plain };
 }
@@ -205,7 +219,10 @@ export function sizeOf(body: Buffer, attributes: Readonly<Record<string, string>
   return bytes;
 }
 
-function parseEnvelope(plaintext: Buffer): EventEnvelope {
+/** An envelope just parsed, before its payload is validated. */
+type ParsedEnvelope = { -readonly [K in keyof EventEnvelope]: EventEnvelope[K] };
+
+function parseEnvelope(plaintext: Buffer): ParsedEnvelope {
   let parsed: unknown;
   try {
     parsed = JSON.parse(plaintext.toString('utf8'));
@@ -217,5 +234,5 @@ function parseEnvelope(plaintext: Buffer): EventEnvelope {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new PoisonMessageError(MessagingErrorCode.InvalidEvent, 'Decrypted body is not an event envelope.');
   }
-  return parsed as EventEnvelope;
+  return parsed as ParsedEnvelope;
 }

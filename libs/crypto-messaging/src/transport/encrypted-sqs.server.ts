@@ -82,10 +82,13 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
   private readonly poller: SqsPoller;
   private readonly policy: DeliveryPolicy;
   private readonly observer: DeliveryObserver;
+  /** Nest's own start hook (it only runs the handler), to know when none other was set. */
+  private readonly defaultStartHook: Server['onProcessingStartHook'];
 
   constructor(private readonly options: EncryptedSqsServerOptions) {
     super();
     this.transportId = ENCRYPTED_SQS_TRANSPORT;
+    this.defaultStartHook = this.onProcessingStartHook;
     this.codec = new EventCodec({
       topicName: options.topicName,
       cipher: options.cipher,
@@ -209,6 +212,16 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
    */
   private async runHandler(handler: MessageHandler, data: unknown, context: SqsContext): Promise<void> {
     const transportId = this.transportId!;
+    if (this.onProcessingStartHook === this.defaultStartHook) {
+      // Nest's default start hook runs the handler at once: the same, without its promise and closures.
+      try {
+        const result: unknown = await handler(data, context);
+        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      } finally {
+        this.endHook(transportId, context);
+      }
+      return;
+    }
     // Handlers may fail with what is not an Error (Nest's filter gives `{ status, message }`).
     const failure = await new Promise<{ error: unknown } | undefined>((resolve) => {
       let called = false;
@@ -221,11 +234,7 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
         } catch (error) {
           resolve({ error });
         } finally {
-          try {
-            this.onProcessingEndHook?.(transportId, context);
-          } catch {
-            // The handler's outcome decides; an end hook that throws changes nothing.
-          }
+          this.endHook(transportId, context);
         }
       };
       // A start hook that never runs the handler must not hold the message (and its slot) for
@@ -248,6 +257,14 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
       }
     });
     if (failure) throw failure.error;
+  }
+
+  private endHook(transportId: NonNullable<Server['transportId']>, context: SqsContext): void {
+    try {
+      this.onProcessingEndHook?.(transportId, context);
+    } catch {
+      // The handler's outcome decides; an end hook that throws changes nothing.
+    }
   }
 
   /**

@@ -227,16 +227,18 @@ export class SqsPoller {
 
   private dispatch(message: Message): void {
     const lease = this.heartbeat.hold(message);
-    const done: Promise<void> = this.listener
-      .consume(message, lease)
-      .catch((error: Error) => {
+    const settle = () => {
+      void lease.end();
+      this.inFlight.delete(done);
+      this.releaseSlots(1);
+    };
+    const done: Promise<void> = this.listener.consume(message, lease).then(settle, (error: Error) => {
+      try {
         this.logger.error({ msg: 'consume threw', error: error.name });
-      })
-      .finally(() => {
-        void lease.end();
-        this.inFlight.delete(done);
-        this.releaseSlots(1);
-      });
+      } finally {
+        settle();
+      }
+    });
     this.inFlight.add(done);
   }
 
