@@ -53,7 +53,7 @@ export { type KeyProvider, kmsKeyProvider, localKeyProvider } from './keys/key-p
 export { loadOrCreateLocalMasterKey, type LocalMasterKey } from './keys/local-master-key';
 export { EnvelopeCipher, type EnvelopeCipherOptions } from './crypto/envelope.cipher';
 export { PhiRefusedError } from './publisher/phi-guard';
-// backoffMs: the EMR's outbox relay retries with the publisher's backoff.
+// backoffMs: an outbox relay retries with the publisher's backoff.
 export {
   backoffMs,
   type BatchPublishOutcome,

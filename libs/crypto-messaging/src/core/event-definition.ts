@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 /** A versioned event type: its name, schema version and the schema its payload must match. */
 export interface EventDefinition<T = unknown> {
-  /** Dotted, past tense: `patient-record.created`. Travels in the `event-type` attribute. */
+  /** Dotted, past tense: `order.placed`. Travels in the `event-type` attribute. */
   readonly type: string;
   readonly version: number;
   /** `<type>.v<version>`: the pattern handlers subscribe to with `@EventPattern`. */
@@ -17,9 +17,7 @@ export function defineEvent<S extends z.ZodType>(
   schema: S,
 ): EventDefinition<z.infer<S>> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(type)) {
-    throw new TypeError(
-      `Event type "${type}" must be dotted lower-case words, such as patient-record.created`,
-    );
+    throw new TypeError(`Event type "${type}" must be dotted lower-case words, such as order.placed`);
   }
   if (!Number.isInteger(version) || version < 1)
     throw new TypeError(`Event version must be a positive integer`);

@@ -124,7 +124,7 @@ export interface PurgeReport {
  */
 export interface DeadLetterAccessAudit {
   readonly action: 'dead-letter.decrypt';
-  /** The person: `CLINIC_ACTOR`, else the OS user (the caller decides). */
+  /** The person who asked (the caller decides who that is: a signed-in user, the OS user). */
   readonly actor: string;
   readonly eventId: string | null;
   readonly messageId: string;
@@ -185,7 +185,7 @@ type Visit = 'hold' | 'gone';
 /**
  * The dead-letter queues of a topology, for people: list what is there and why, show one
  * message (decrypting it only on an explicit, audited request), send messages back to their
- * source queue, purge. Used by `npm run clinic -- dlq`; usable by a web front end.
+ * source queue, purge. For a CLI or a web front end.
  *
  * Inspection never consumes: messages are received with a short visibility timeout and released
  * at the end. Redrive sends to the source queue before it deletes from the dead-letter queue,

@@ -11,7 +11,7 @@ export interface DoctorCheck {
   /** Stable id (`queue.encryption`), for tests, docs and workshop labs. */
   readonly id: string;
   readonly status: CheckStatus;
-  /** `<kind> <name>` as in the provisioning report, e.g. `queue clinic-billing`. */
+  /** `<kind> <name>` as in the provisioning report, e.g. `queue shop-shipping`. */
   readonly resource: string;
   readonly message: string;
   /** Present on every warn and fail. */

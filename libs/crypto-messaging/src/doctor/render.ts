@@ -53,7 +53,7 @@ export function renderDoctorReport(report: DoctorReport, options: DoctorRenderOp
   return lines.join('\n');
 }
 
-/** `queue clinic-billing                      FAIL  1 failed, 4 passed`. */
+/** `queue shop-shipping                       FAIL  1 failed, 4 passed`. */
 function heading(resource: string, checks: readonly DoctorCheck[]): string[] {
   const n = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
   const [failed, warned, passed] = [n('fail'), n('warn'), n('pass')];

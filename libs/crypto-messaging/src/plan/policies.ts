@@ -111,7 +111,7 @@ export function accountRootArn(partition: string, accountId: string): string {
 export interface KeyPrincipals {
   /** Manage but cannot use the keys. */
   readonly administrators?: readonly string[];
-  /** The publishing application (the EMR). */
+  /** The publishing application. */
   readonly publisher?: readonly string[];
   /** Per consumer (`billing`, ...), the principals that receive and decrypt. */
   readonly consumers?: Readonly<Record<string, readonly string[]>>;

@@ -62,7 +62,7 @@ export interface EncryptedPublisherOptions {
  * Publishes versioned events to the encrypted topic in two halves: "seal" ({@link EventSealer}:
  * schema, PHI guard, envelope encryption under a PHI-free context, size) and "send" (Publish /
  * PublishBatch, retrying what SNS fails on its side). `publish`/`publishBatch` do both;
- * `sendBatch` sends events sealed earlier (the EMR's outbox rows), as they were stored.
+ * `sendBatch` sends events sealed earlier (outbox rows), as they were stored.
  */
 export class EncryptedPublisher {
   /** The sealing half, for callers that seal now and send later. */

@@ -28,7 +28,7 @@ export interface EventSealerOptions {
 /**
  * The publisher's first half, "seal" ({@link EventCodec.seal}: schema, PHI guard, envelope
  * encryption under the fixed context, size), reported to the delivery tap. It needs the key, not
- * the broker: the EMR seals an event in the record's transaction and the relay sends it later
+ * the broker: an application seals an event in its own transaction (an outbox) and the relay sends it later
  * ({@link EncryptedPublisher.sendBatch}).
  */
 export class EventSealer {

@@ -66,7 +66,7 @@ export const ENCRYPTED_SQS_TRANSPORT = Symbol('ENCRYPTED_SQS_TRANSPORT');
 type ServerEvents = { outcome: (outcome: MessageOutcome) => void; error: (error: Error) => void };
 
 /**
- * A NestJS transport that consumes an encrypted SQS queue: `@EventPattern('patient-record.created.v1')`
+ * A NestJS transport that consumes an encrypted SQS queue: `@EventPattern('order.placed.v1')`
  * handlers, with pipes, guards and interceptors, see only decrypted, schema-valid events.
  *
  * It composes three parts: an {@link SqsPoller} (slots, long polls, heartbeat, pause, drain), the
