@@ -214,13 +214,7 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     const transportId = this.transportId!;
     if (this.onProcessingStartHook === this.defaultStartHook) {
       // Nest's default start hook runs the handler at once: the same, without its promise and closures.
-      try {
-        const result: unknown = await handler(data, context);
-        if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      } finally {
-        this.endHook(transportId, context);
-      }
-      return;
+      return this.invoke(handler, data, context, transportId);
     }
     // Handlers may fail with what is not an Error (Nest's filter gives `{ status, message }`).
     const failure = await new Promise<{ error: unknown } | undefined>((resolve) => {
@@ -228,13 +222,10 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
       const done = async () => {
         called = true;
         try {
-          const result: unknown = await handler(data, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          await this.invoke(handler, data, context, transportId);
           resolve(undefined);
         } catch (error) {
           resolve({ error });
-        } finally {
-          this.endHook(transportId, context);
         }
       };
       // A start hook that never runs the handler must not hold the message (and its slot) for
@@ -259,11 +250,22 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     if (failure) throw failure.error;
   }
 
-  private endHook(transportId: NonNullable<Server['transportId']>, context: SqsContext): void {
+  /** The handler to its end (an observable to completion), then the end hook, whatever happened. */
+  private async invoke(
+    handler: MessageHandler,
+    data: unknown,
+    context: SqsContext,
+    transportId: NonNullable<Server['transportId']>,
+  ): Promise<void> {
     try {
-      this.onProcessingEndHook?.(transportId, context);
-    } catch {
-      // The handler's outcome decides; an end hook that throws changes nothing.
+      const result: unknown = await handler(data, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    } finally {
+      try {
+        this.onProcessingEndHook?.(transportId, context);
+      } catch {
+        // The handler's outcome decides; an end hook that throws changes nothing.
+      }
     }
   }
 
