@@ -12,6 +12,7 @@ export {
 export { ProcessedEvent } from './database/processed-event.entity';
 export { claimEvent, createProcessedEventsTable } from './database/claim-event';
 export { runOnce, type EventConsumer, type OnceOutcome } from './database/run-once';
+export { runBatchOnce, type BatchEvent, type BatchRun } from './database/run-batch-once';
 export {
   type AppDatabase,
   type DatabaseDeadlines,

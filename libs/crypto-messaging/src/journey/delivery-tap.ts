@@ -69,6 +69,8 @@ export function ciphertextHead(body: Buffer): CiphertextHead {
 
 interface DeliveryScope {
   duplicate: boolean;
+  /** In a batch: the event ids found already processed. */
+  readonly duplicateIds: Set<string>;
 }
 const deliveryScope = new AsyncLocalStorage<DeliveryScope>();
 
@@ -76,17 +78,21 @@ const deliveryScope = new AsyncLocalStorage<DeliveryScope>();
  * Runs a handler in a scope in which {@link markDuplicateDelivery} can say "this event was
  * processed before": the transport then reports the hop as `duplicate` instead of `handled`.
  */
-export async function inDeliveryScope<T>(run: () => Promise<T>): Promise<{ result: T; duplicate: boolean }> {
-  const scope: DeliveryScope = { duplicate: false };
+export async function inDeliveryScope<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; duplicate: boolean; duplicateIds: ReadonlySet<string> }> {
+  const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
   const result = await deliveryScope.run(scope, run);
-  return { result, duplicate: scope.duplicate };
+  return { result, duplicate: scope.duplicate, duplicateIds: scope.duplicateIds };
 }
 
 /**
  * Called by an idempotent handler that found its event already processed (a re-sent or
- * redelivered copy). Outside a delivery scope it does nothing.
+ * redelivered copy). A batch handler names the event. Outside a delivery scope it does nothing.
  */
-export function markDuplicateDelivery(): void {
+export function markDuplicateDelivery(eventId?: string): void {
   const scope = deliveryScope.getStore();
-  if (scope) scope.duplicate = true;
+  if (!scope) return;
+  if (eventId === undefined) scope.duplicate = true;
+  else scope.duplicateIds.add(eventId);
 }

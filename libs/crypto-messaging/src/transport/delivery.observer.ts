@@ -47,7 +47,8 @@ export class DeliveryObserver {
   /** Runs the handler in a delivery scope; true when it said the event was a duplicate. */
   async handling(run: () => Promise<void>): Promise<boolean> {
     if (!this.tap) return run().then(() => false);
-    return (await inDeliveryScope(run)).duplicate;
+    const { duplicate, duplicateIds } = await inDeliveryScope(run);
+    return duplicate || duplicateIds.size > 0;
   }
 
   /** What became of a message: handled (or duplicate), failed, or dead-lettered. */
