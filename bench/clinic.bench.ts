@@ -404,33 +404,53 @@ async function lastCommitTimes(
   return latest;
 }
 
+/** The issue's targets for the clinic end to end (2 cores, from a clean clone). */
+export const CLINIC_TARGETS = {
+  recordsPerSecond: 250,
+  /** p99 of 201 -> last commit, at this rate. */
+  latencyRate: 50,
+  p99Ms: 100,
+  /** CPU of every clinic process (apps, broker, PostgreSQL, identity provider) per record. */
+  cpuMsPerRecord: 8,
+} as const;
+
 export function reportClinicBench(result: ClinicBenchResult): boolean {
   const { throughput: t } = result;
+  const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+  const misses: string[] = [];
+  const target = (name: string, met: boolean) => {
+    if (!met) misses.push(name);
+    return verdict(met);
+  };
   const rows = [
     [
       'records/s end to end (accepted -> committed by all 3)',
       fmt(t.recordsPerSecond),
-      '>= 250',
-      t.recordsPerSecond >= 250 ? 'met' : 'MISSED',
+      `>= ${CLINIC_TARGETS.recordsPerSecond}`,
+      target('records/s', t.recordsPerSecond >= CLINIC_TARGETS.recordsPerSecond),
     ],
     [
       'records lost / duplicated',
       `${t.lost} / ${t.duplicated}`,
       '0 / 0',
-      t.lost + t.duplicated === 0 ? 'met' : 'MISSED',
+      target('lost / duplicated', t.lost + t.duplicated === 0),
+    ],
+    [
+      'CPU ms per record, all clinic processes',
+      fmt(result.cpu.total.msPerRecord, 2),
+      `<= ${CLINIC_TARGETS.cpuMsPerRecord}`,
+      target('CPU per record', result.cpu.total.msPerRecord <= CLINIC_TARGETS.cpuMsPerRecord),
     ],
   ];
-  let latencyMet = true;
   for (const l of result.latency) {
-    const target = l.rate === 50;
-    if (target) latencyMet = l.p99 <= 250;
+    const isTarget = l.rate === CLINIC_TARGETS.latencyRate;
     rows.push(
       [`latency p50 at ${l.rate}/s (201 -> last commit)`, `${fmt(l.p50)} ms`, '', ''],
       [
         `latency p99 at ${l.rate}/s`,
         `${fmt(l.p99)} ms`,
-        target ? '<= 250 ms' : '',
-        target ? (l.p99 <= 250 ? 'met' : 'MISSED') : '',
+        isTarget ? `<= ${CLINIC_TARGETS.p99Ms} ms` : '',
+        isTarget ? target(`p99 at ${l.rate}/s`, l.p99 <= CLINIC_TARGETS.p99Ms) : '',
       ],
       [`latency max at ${l.rate}/s`, `${fmt(l.max)} ms`, '', ''],
     );
@@ -442,7 +462,8 @@ export function reportClinicBench(result: ClinicBenchResult): boolean {
   reportClinicCpu(result.cpu);
   reportClinicProfiles(result);
   writeClinicResults(result);
-  return t.recordsPerSecond >= 250 && t.lost + t.duplicated === 0 && latencyMet;
+  if (misses.length > 0) console.log(`\nclinic: targets missed: ${misses.join(', ')}`);
+  return misses.length === 0;
 }
 
 /** The CPU table: each process tree over the throughput run, the total, and the bench apart. */
