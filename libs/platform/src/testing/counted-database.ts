@@ -11,6 +11,8 @@ export interface CountedDatabase {
   readonly dataSource: DataSource;
   /** Statements sent since the start or the last {@link CountedDatabase.resetCount} (BEGIN and COMMIT included). */
   statements(): number;
+  /** Their SQL texts, in order (the texts only: parameters are never kept). */
+  statementTexts(): readonly string[];
   resetCount(): void;
   /** CPU time used so far by the PostgreSQL server (its main process and live backends), in ms (Linux). */
   serverCpuMs(): number;
@@ -31,9 +33,9 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   const url = pg.url('app');
   const schema: AppDatabase = database ?? { entities: [], migrations: [] };
   if (database) await runMigrations(url, database);
-  let count = 0;
+  let texts: string[] = [];
   const logger: TypeOrmLogger = {
-    logQuery: () => void count++,
+    logQuery: (query) => void texts.push(query),
     logQueryError: () => undefined,
     logQuerySlow: () => undefined,
     logSchemaBuild: () => undefined,
@@ -44,8 +46,9 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   const dataSource = await new DataSource({ ...options, logging: ['query'], logger }).initialize();
   return {
     dataSource,
-    statements: () => count,
-    resetCount: () => void (count = 0),
+    statements: () => texts.length,
+    statementTexts: () => texts,
+    resetCount: () => void (texts = []),
     serverCpuMs: () => processTreeCpuMs(postmasterPid),
     stop: async () => {
       await dataSource.destroy();
