@@ -93,6 +93,19 @@ describe('InvoicesService.invoiceRecords (a batch, embedded PostgreSQL)', () => 
     for (const { eventId } of good) expect(await codesOf(eventId)).toEqual(['99213', '6690-2']);
   });
 
+  it('skips a record that is not billable: no invoice, no claim, no failure', async () => {
+    const notBillable = eventOf(syntheticRecord({ billable: false }));
+    const billable = eventOf();
+    expect(await service.invoiceRecords([notBillable, billable])).toEqual(new Map());
+    expect(await codesOf(notBillable.eventId)).toEqual([]);
+    expect(await codesOf(billable.eventId)).toEqual(['99213', '6690-2']);
+    const claims = await db.dataSource.query<unknown[]>(
+      'SELECT 1 FROM processed_events WHERE event_id = $1',
+      [notBillable.eventId],
+    );
+    expect(claims).toEqual([]);
+  });
+
   it('changes nothing for copies of invoiced events, and logs no invoice', async () => {
     const batch = [eventOf(), eventOf()];
     await service.invoiceRecords(batch);

@@ -21,8 +21,10 @@ export class InvoicesService {
   }
 
   /**
-   * Invoices a batch of billable records, once per event id: the processed-event rows and the
-   * invoices of the whole batch commit together (a redelivered or re-sent copy changes nothing).
+   * Invoices the billable records of a batch, once per event id: the processed-event rows and
+   * the invoices of the whole batch commit together (a redelivered or re-sent copy changes nothing).
+   * A record that is not billable is skipped (defence in depth: the filter policy routes only
+   * billable records here).
    * A record with a code the fee schedule lacks fails alone, before any transaction, with a
    * dead-letter `UNPRICED_CODE`; an event whose insert fails fails alone too. Resolves the
    * failures by event id (absent: invoiced, or invoiced before).
@@ -31,6 +33,7 @@ export class InvoicesService {
     const failures = new Map<string, unknown>();
     const priced: Array<{ readonly eventId: string; readonly invoice: NewInvoice }> = [];
     for (const { eventId, record } of batch) {
+      if (!record.billable) continue;
       try {
         priced.push({ eventId, invoice: invoiceOf(eventId, record, priceRecord(record)) });
       } catch (error) {

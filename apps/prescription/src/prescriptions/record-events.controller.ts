@@ -14,8 +14,6 @@ export class RecordEventsController {
     @Payload() record: PatientRecordCreatedV1,
     @Ctx() context: SqsContext,
   ): Promise<void> {
-    // Defence in depth: the filter policy already routes only records with medications here.
-    if (record.medications.length === 0) return;
     // One delivery as a batch of one, until the transport hands this handler whole batches.
     const eventId = context.getEventId();
     const failures = await this.prescribing.prescribeRecords([{ eventId, record }]);

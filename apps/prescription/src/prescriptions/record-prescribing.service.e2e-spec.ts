@@ -134,6 +134,14 @@ describe('RecordPrescribingService.prescribeRecords (a batch, embedded PostgreSQ
     });
   });
 
+  it('skips a record without medications: no prescription, no claim, no failure, no log line', async () => {
+    const none = eventOf(syntheticRecord({ medications: [] }));
+    expect(await service.prescribeRecords([none])).toEqual(new Map());
+    expect(db.statements()).toBe(0);
+    expect(await rowsOf(none.record.recordId)).toEqual([]);
+    expect(logged).toEqual([]);
+  });
+
   it('fails alone an event whose insert fails; the others commit', async () => {
     const broken = eventOf(withMedication({ quantity: 0 })); // the table's CHECK (quantity > 0) refuses it
     const good = [eventOf(), eventOf()];

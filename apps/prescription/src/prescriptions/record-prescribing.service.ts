@@ -36,8 +36,9 @@ export class RecordPrescribingService {
    * an authorised pharmacy, or recorded as rejected with its reason. The processed-event rows
    * and the prescriptions of the whole batch commit together (one statement writes them all), so
    * a redelivered or re-sent copy changes nothing, and a record already prescribed under another
-   * event id is not sent twice. An event whose insert fails fails alone. Resolves the failures
-   * by event id (absent: prescribed, or prescribed before).
+   * event id is not sent twice. An event whose insert fails fails alone. A record without
+   * medications is skipped (defence in depth: the filter policy routes only records with
+   * medications here). Resolves the failures by event id (absent: prescribed, or prescribed before).
    *
    * Transmission is simulated (no network): a sent prescription is stamped `transmittedAt`.
    * A real transmitter would sit behind a port and be driven by an outbox row written here, so
@@ -46,7 +47,8 @@ export class RecordPrescribingService {
   async prescribeRecords(batch: ReadonlyArray<RecordEvent>): Promise<Map<string, unknown>> {
     // By event id, from the attempt that committed (a batch that fails is run again event by event).
     const outcomes = new Map<string, Prescribed | 'already prescribed'>();
-    const run = await runBatchOnce(batch, this.consumer, async (manager, fresh) => {
+    const withMedications = batch.filter(({ record }) => record.medications.length > 0);
+    const run = await runBatchOnce(withMedications, this.consumer, async (manager, fresh) => {
       const now = new Date();
       const firstPerRecord = uniqueBy(fresh, (event) => event.record.recordId);
       const written = await this.prescriptions.insertForNewRecords(
