@@ -132,6 +132,22 @@ describe('RecordPrescribingService.prescribeRecords (a batch, embedded PostgreSQ
         alreadyPrescribed: [republished.eventId, inOneBatch[1].eventId],
       }) as unknown,
     });
+
+    const again = eventOf(first.record);
+    logged = [];
+    expect(await service.prescribeRecords([again])).toEqual(new Map());
+    expect(logged).toEqual([
+      {
+        level: 'warn',
+        entry: {
+          msg: 'record already prescribed; nothing to do',
+          sent: 0,
+          rejected: 0,
+          eventIds: [],
+          alreadyPrescribed: [again.eventId],
+        },
+      },
+    ]);
   });
 
   it('skips a record without medications: no prescription, no claim, no failure, no log line', async () => {

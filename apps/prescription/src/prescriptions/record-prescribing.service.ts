@@ -79,7 +79,7 @@ export class RecordPrescribingService {
     const reasons = prescribed.flatMap(([, p]) => p.rejected);
     const alreadyPrescribed = done.filter(([, p]) => p === 'already prescribed').map(([eventId]) => eventId);
     const line = {
-      msg: sent > 0 ? 'prescription transmitted' : 'prescription rejected',
+      msg: messageOf(sent, reasons.length),
       sent,
       rejected: reasons.length,
       ...(reasons.length > 0 ? { reasons: countOf(reasons) } : {}),
@@ -118,6 +118,13 @@ function prescriptionsOf(eventId: string, record: PatientRecordCreatedV1, now: D
       enteredBy: record.enteredBy ?? null,
     };
   });
+}
+
+/** The line's message: what the batch mostly did (the message of the line per record before batches). */
+function messageOf(sent: number, rejected: number): string {
+  if (sent > 0) return 'prescription transmitted';
+  if (rejected > 0) return 'prescription rejected';
+  return 'record already prescribed; nothing to do';
 }
 
 /** The first item of each key, in order. */
