@@ -146,5 +146,6 @@ export {
   type HopObservation,
   type JourneyHop,
   type KeyOperation,
+  inDeliveryScope,
   markDuplicateDelivery,
 } from './journey';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { InvoiceLine } from './invoice-line.entity';
+import type { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
 
 /** A new invoice as Billing's rules make it: everything but what the database assigns. */
@@ -14,14 +14,38 @@ export type NewInvoice = Omit<Invoice, 'id' | 'createdAt' | 'lines'> & {
 export class InvoiceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Saves an invoice and its lines (numbered in order) inside the caller's transaction. */
-  async insert(manager: EntityManager, invoice: NewInvoice): Promise<Invoice> {
-    return manager.save(
-      manager.create(Invoice, {
-        ...invoice,
-        lines: invoice.lines.map((line, position) => manager.create(InvoiceLine, { ...line, position })),
-      }),
+  /**
+   * Inserts invoices with their lines (numbered in order) inside the caller's transaction, in
+   * one statement whatever their number: rows go as JSON record sets, lines find their invoice
+   * by event id (one invoice per event). Resolves the new invoices' ids by event id.
+   */
+  async insertAll(manager: EntityManager, invoices: readonly NewInvoice[]): Promise<Map<string, string>> {
+    const lines = invoices.flatMap((invoice) =>
+      invoice.lines.map((line, position) => ({ ...line, position, eventId: invoice.eventId })),
     );
+    const rows = await manager.query<Array<{ id: string; event_id: string }>>(
+      `WITH invoice AS (
+         INSERT INTO invoices (record_id, event_id, patient_id, patient_name, mrn, visit_date,
+                               total_cents, currency, status, entered_by)
+         SELECT "recordId", "eventId", "patientId", "patientName", mrn, "visitDate",
+                "totalCents", currency, status, "enteredBy"
+           FROM json_to_recordset($1::json) AS r("recordId" uuid, "eventId" uuid, "patientId" uuid,
+                "patientName" text, mrn text, "visitDate" timestamptz, "totalCents" integer,
+                currency text, status text, "enteredBy" text)
+         RETURNING id, event_id
+       ), line AS (
+         INSERT INTO invoice_lines (invoice_id, position, code_system, code, description, quantity,
+                                    unit_cents, amount_cents)
+         SELECT invoice.id, l.position, l."codeSystem", l.code, l.description, l.quantity,
+                l."unitCents", l."amountCents"
+           FROM json_to_recordset($2::json) AS l("eventId" uuid, position integer, "codeSystem" text,
+                code text, description text, quantity integer, "unitCents" integer, "amountCents" integer)
+           JOIN invoice ON invoice.event_id = l."eventId"
+       )
+       SELECT id, event_id FROM invoice`,
+      [JSON.stringify(invoices.map(({ lines: _lines, ...invoice }) => invoice)), JSON.stringify(lines)],
+    );
+    return new Map(rows.map((row) => [row.event_id, row.id]));
   }
 
   /** A patient's invoices, newest first, lines in order. */

@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
-import { runOnce, type EventConsumer } from '@app/platform';
+import { runBatchOnce, type EventConsumer } from '@app/platform';
 import { Invoice } from './invoice.entity';
 import { priceRecord, UnpricedCodeError } from './invoice-pricing';
-import { InvoiceRepository } from './invoice.repository';
+import { InvoiceRepository, type NewInvoice } from './invoice.repository';
 
 @Injectable()
 export class InvoicesService {
@@ -21,40 +21,42 @@ export class InvoicesService {
   }
 
   /**
-   * Invoices a billable record, once per event id: the processed-event row and the invoice
-   * commit together, so a redelivered or re-sent copy changes nothing.
+   * Invoices the billable records of a batch, once per event id: the processed-event rows and
+   * the invoices of the whole batch commit together (a redelivered or re-sent copy changes nothing).
+   * A record that is not billable is skipped (defence in depth: the filter policy routes only
+   * billable records here).
+   * A record with a code the fee schedule lacks fails alone, before any transaction, with a
+   * dead-letter `UNPRICED_CODE`; an event whose insert fails fails alone too. Resolves the
+   * failures by event id (absent: invoiced, or invoiced before).
    */
-  async invoiceRecord(eventId: string, record: PatientRecordCreatedV1): Promise<void> {
-    let priced: ReturnType<typeof priceRecord>;
-    try {
-      priced = priceRecord(record);
-    } catch (error) {
-      if (error instanceof UnpricedCodeError) throw new DeadLetterException('UNPRICED_CODE', error.message);
-      throw error;
+  async invoiceRecords(batch: ReadonlyArray<RecordEvent>): Promise<Map<string, unknown>> {
+    const failures = new Map<string, unknown>();
+    const priced: Array<{ readonly eventId: string; readonly invoice: NewInvoice }> = [];
+    for (const { eventId, record } of batch) {
+      if (!record.billable) continue;
+      try {
+        priced.push({ eventId, invoice: invoiceOf(eventId, record, priceRecord(record)) });
+      } catch (error) {
+        failures.set(eventId, deadLetterFor(error) ?? error);
+      }
     }
-    const ran = await runOnce(eventId, this.consumer, (manager) =>
-      this.invoices.insert(manager, {
-        recordId: record.recordId,
-        eventId,
-        patientId: record.patient.patientId,
-        patientName: `${record.patient.givenName} ${record.patient.familyName}`,
-        mrn: record.patient.mrn,
-        visitDate: new Date(record.visit.date),
-        totalCents: priced.totalCents,
-        currency: 'USD',
-        status: 'open',
-        enteredBy: record.enteredBy ?? null,
-        lines: priced.lines,
-      }),
-    );
-    if (ran.firstTime) {
+    const run = await runBatchOnce(priced, this.consumer, async (manager, fresh) => {
+      await this.invoices.insertAll(
+        manager,
+        fresh.map((event) => event.invoice),
+      );
+    });
+    for (const [eventId, error] of run.failures) failures.set(eventId, error);
+    if (run.done.length > 0) {
+      // One line per batch: counts and event ids, nothing of the patient.
       this.logger.log({
         msg: 'invoice created',
-        invoiceId: ran.value.id,
-        eventId,
-        lines: priced.lines.length,
+        invoices: run.done.length,
+        lines: run.done.reduce((sum, event) => sum + event.invoice.lines.length, 0),
+        eventIds: run.done.map((event) => event.eventId),
       });
     }
+    return failures;
   }
 
   async byPatient(patientId: string): Promise<Invoice[]> {
@@ -70,4 +72,37 @@ export class InvoicesService {
     if (!invoice) throw new NotFoundException(`Invoice ${id} does not exist`);
     return invoice;
   }
+}
+
+/** One event of `patient-record.created.v1`, as a batch carries it. */
+export interface RecordEvent {
+  readonly eventId: string;
+  readonly record: PatientRecordCreatedV1;
+}
+
+/** A priced record as its invoice. */
+function invoiceOf(
+  eventId: string,
+  record: PatientRecordCreatedV1,
+  priced: ReturnType<typeof priceRecord>,
+): NewInvoice {
+  return {
+    recordId: record.recordId,
+    eventId,
+    patientId: record.patient.patientId,
+    patientName: `${record.patient.givenName} ${record.patient.familyName}`,
+    mrn: record.patient.mrn,
+    visitDate: new Date(record.visit.date),
+    totalCents: priced.totalCents,
+    currency: 'USD',
+    status: 'open',
+    enteredBy: record.enteredBy ?? null,
+    lines: priced.lines,
+  };
+}
+
+/** A record the fee schedule can never price goes to the dead-letter queue, not back to the queue. */
+function deadLetterFor(error: unknown): DeadLetterException | undefined {
+  if (error instanceof UnpricedCodeError) return new DeadLetterException('UNPRICED_CODE', error.message);
+  return undefined;
 }

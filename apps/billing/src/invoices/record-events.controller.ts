@@ -14,8 +14,9 @@ export class RecordEventsController {
     @Payload() record: PatientRecordCreatedV1,
     @Ctx() context: SqsContext,
   ): Promise<void> {
-    // Defence in depth: the filter policy already routes only billable records here.
-    if (!record.billable) return;
-    await this.invoices.invoiceRecord(context.getEventId(), record);
+    // One delivery as a batch of one, until the transport hands this handler whole batches.
+    const eventId = context.getEventId();
+    const failures = await this.invoices.invoiceRecords([{ eventId, record }]);
+    if (failures.has(eventId)) throw failures.get(eventId);
   }
 }

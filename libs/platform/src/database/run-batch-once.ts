@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { markDuplicateDelivery } from '@app/crypto-messaging';
-import { runOnce, type EventConsumer } from './run-once';
+import type { EventConsumer } from './run-once';
+import { isAboutEvents } from './run-batch-once-failure';
 
 /** One event of a batch: its id is the idempotency key. */
 export interface BatchEvent {
@@ -24,40 +25,52 @@ export interface BatchRun<E extends BatchEvent> {
  * (a copy appearing twice in one batch counts once).
  *
  * Per-event outcomes: if the batch's transaction fails (one bad event, a deadlock), nothing of
- * it stays, and each event is run again on its own with {@link runOnce}, so one failing event
- * fails alone and the others commit. Claims are inserted in event-id order, so two batches that
- * share events wait on each other in one order and do not deadlock.
+ * it stays, and each event is run again in a transaction of its own, so one failing event fails
+ * alone and the others commit. Claims are inserted in event-id order, so two batches that share
+ * events wait on each other in one order and do not deadlock. Copies found processed before are
+ * marked for the transport ({@link markDuplicateDelivery} with their id) and logged as no-ops.
+ * A failure no event can cause (the database unreachable, out of resources) fails every event at
+ * once, without a transaction each.
  */
 export async function runBatchOnce<E extends BatchEvent>(
   events: readonly E[],
   consumer: EventConsumer,
   effect: (manager: EntityManager, fresh: readonly E[]) => Promise<void>,
 ): Promise<BatchRun<E>> {
-  if (events.length === 0) return { done: [], duplicates: [], failures: new Map() };
+  const distinct = firstOfEach(events);
+  if (distinct.length === 0) return { done: [], duplicates: [], failures: new Map() };
   try {
-    const fresh = await consumer.dataSource.transaction(async (manager) => {
-      const claimed = await claimEvents(manager, events, consumer.pattern);
-      const toRun = firstOfEach(events).filter((event) => claimed.has(event.eventId));
-      if (toRun.length > 0) await effect(manager, toRun);
-      return toRun;
-    });
-    return reported(events, fresh, new Map(), consumer);
+    return reported(events, await claimAndRun(distinct, consumer, effect), new Map(), consumer);
   } catch (error) {
-    if (events.length === 1)
-      return { done: [], duplicates: [], failures: new Map([[events[0].eventId, error]]) };
+    if (distinct.length === 1 || !isAboutEvents(error))
+      return reported(events, [], new Map(distinct.map((event) => [event.eventId, error])), consumer);
   }
   // Each event on its own: the failing one(s) fail alone.
   const done: E[] = [];
   const failures = new Map<string, unknown>();
-  for (const event of firstOfEach(events)) {
+  for (const event of distinct) {
     try {
-      const ran = await runOnce(event.eventId, quiet(consumer), (manager) => effect(manager, [event]));
-      if (ran.firstTime) done.push(event);
+      done.push(...(await claimAndRun([event], consumer, effect)));
     } catch (error) {
       failures.set(event.eventId, error);
     }
   }
   return reported(events, done, failures, consumer);
+}
+
+/** One transaction: claims `events` (distinct ids), runs the effect on those claimed now, returns them. */
+async function claimAndRun<E extends BatchEvent>(
+  events: readonly E[],
+  consumer: EventConsumer,
+  effect: (manager: EntityManager, fresh: readonly E[]) => Promise<void>,
+): Promise<E[]> {
+  return consumer.dataSource.transaction(async (manager) => {
+    const claimed = await claimEvents(manager, events, consumer.pattern);
+    // PostgreSQL answers uuids in lower case, whatever case the event carried.
+    const fresh = events.filter((event) => claimed.has(event.eventId.toLowerCase()));
+    if (fresh.length > 0) await effect(manager, fresh);
+    return fresh;
+  });
 }
 
 /** Claims the batch's event ids; returns those claimed now (not processed before). */
@@ -66,7 +79,7 @@ async function claimEvents(
   events: readonly BatchEvent[],
   pattern: string,
 ): Promise<Set<string>> {
-  const ids = [...new Set(events.map((event) => event.eventId))].sort();
+  const ids = events.map((event) => event.eventId).sort();
   const rows = await manager.query<Array<{ event_id: string }>>(
     `INSERT INTO processed_events (event_id, pattern)
        SELECT id, $2 FROM unnest($1::uuid[]) AS id ORDER BY id
@@ -97,9 +110,4 @@ function reported<E extends BatchEvent>(
     consumer.logger.log({ msg: 'event already processed; nothing to do', eventId });
   }
   return { done, duplicates, failures };
-}
-
-/** The consumer without its no-op log line: {@link reported} logs each copy once. */
-function quiet(consumer: EventConsumer): EventConsumer {
-  return { ...consumer, logger: { log: () => undefined } };
 }

@@ -1,0 +1,27 @@
+/**
+ * SQLSTATE classes of failures that are the database's, not an event's: connection exception
+ * (08), insufficient resources (53), operator intervention (57: shutdown, cancel), system error (58).
+ */
+const SERVER_CLASSES = new Set(['08', '53', '57', '58']);
+/** Node's socket errors: the database is out of reach. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+/** pg's own messages for a connection it lost or could not get (no code on them). */
+const CONNECTION_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|query read timeout/i;
+
+/**
+ * Whether a batch's failure may be one event's doing, so that running the events one by one
+ * could turn out differently; false when the database itself failed (unreachable, out of
+ * resources, shutting down): one transaction per event would only fail again, slower.
+ */
+export function isAboutEvents(error: unknown): boolean {
+  const failure = (error as { driverError?: unknown } | undefined)?.driverError ?? error;
+  if (typeof failure !== 'object' || failure === null) return true;
+  const { code, message } = failure as { code?: unknown; message?: unknown };
+  if (
+    typeof code === 'string' &&
+    (SOCKET_CODES.has(code) || (code.length === 5 && SERVER_CLASSES.has(code.slice(0, 2))))
+  )
+    return false;
+  return !(typeof message === 'string' && CONNECTION_MESSAGES.test(message));
+}

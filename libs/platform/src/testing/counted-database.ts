@@ -1,0 +1,82 @@
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { freePort } from '@app/crypto-messaging/testing';
+import { startPostgres } from '@app/local-stack';
+import { dataSourceOptions, runMigrations, type AppDatabase } from '../database/data-source.factory';
+
+/** A private embedded PostgreSQL with one database, and a data source that counts its statements. */
+export interface CountedDatabase {
+  readonly dataSource: DataSource;
+  /** Statements sent since the start or the last {@link CountedDatabase.resetCount} (BEGIN and COMMIT included). */
+  statements(): number;
+  /** Their SQL texts, in order (the texts only: parameters are never kept). */
+  statementTexts(): readonly string[];
+  resetCount(): void;
+  /** CPU time used so far by the PostgreSQL server (its main process and live backends), in ms (Linux). */
+  serverCpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an embedded PostgreSQL in a temporary folder, migrates `database` (when given) and opens
+ * a consumer's data source on it whose logger counts every statement (values never kept): how a
+ * spec measures round trips per record.
+ */
+export async function startCountedDatabase(database?: AppDatabase): Promise<CountedDatabase> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'counted-db-'));
+  chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
+  const dataDir = path.join(dir, 'data');
+  const pg = await startPostgres({ dataDir, port: await freePort(), databases: ['app'] });
+  const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const url = pg.url('app');
+  const schema: AppDatabase = database ?? { entities: [], migrations: [] };
+  if (database) await runMigrations(url, database);
+  let texts: string[] = [];
+  const logger: TypeOrmLogger = {
+    logQuery: (query) => void texts.push(query),
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
+  const options = dataSourceOptions(url, schema, { deadlines: 'messages' });
+  const dataSource = await new DataSource({ ...options, logging: ['query'], logger }).initialize();
+  return {
+    dataSource,
+    statements: () => texts.length,
+    statementTexts: () => texts,
+    resetCount: () => void (texts = []),
+    serverCpuMs: () => processTreeCpuMs(postmasterPid),
+    stop: async () => {
+      await dataSource.destroy();
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+/** CPU of a process and its live children, from `/proc` (user + system, reaped children included). */
+function processTreeCpuMs(rootPid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the command's closing parenthesis: state is field 3, ppid 4, utime 14 ... cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    if (pid !== rootPid && Number(fields[1]) !== rootPid) continue;
+    ticks += fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
+  }
+  return (ticks * 1000) / TICKS_PER_S;
+}
