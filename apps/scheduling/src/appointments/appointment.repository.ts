@@ -50,15 +50,15 @@ SELECT s.search, f.slot_start AS at, NULL::uuid AS patient_id, NULL::int AS n
        AS s(search, resource, day0, from_at, until_at, days, dow0, wanted, open_min, slot_min, per_day, weekdays)
  CROSS JOIN LATERAL (
    SELECT c.slot_start
-     FROM generate_series(0, s.days - 1) AS d(d)
-    CROSS JOIN generate_series(0, s.per_day - 1) AS k(k)
-    CROSS JOIN LATERAL (
-      SELECT s.day0 + (d.d * 1440 + s.open_min + k.k * s.slot_min) * interval '1 minute'
-    ) AS c(slot_start)
-    WHERE (s.weekdays >> ((s.dow0 - 1 + d.d) % 7 + 1)) & 1 = 1
+     FROM (SELECT s.day0 + (i / s.per_day * 1440 + s.open_min + i % s.per_day * s.slot_min) * interval '1 minute',
+                  i / s.per_day
+             FROM generate_series(0, s.days * s.per_day - 1) AS i) AS c(slot_start, d)
+    WHERE (s.weekdays >> ((s.dow0 - 1 + c.d) % 7 + 1)) & 1 = 1
       AND c.slot_start >= s.from_at AND c.slot_start < s.until_at
       AND NOT EXISTS (
-        SELECT 1 FROM appointments a WHERE a.resource = s.resource AND a.slot_start = c.slot_start)
+        SELECT 1 FROM appointments a
+         WHERE a.resource = s.resource AND a.slot_start >= s.from_at AND a.slot_start < s.until_at
+           AND a.slot_start = c.slot_start)
     ORDER BY c.slot_start
     LIMIT s.wanted
  ) AS f

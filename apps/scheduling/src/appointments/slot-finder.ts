@@ -4,8 +4,12 @@ import { NoFreeSlotError, scheduleOf, SEARCH_HORIZON_DAYS } from './appointment-
 import type { AppointmentRepository, SearchResult, SlotSearch } from './appointment.repository';
 import { addDays, startOfUtcDay } from './slots';
 
-/** Days searched by one query: one query usually covers every search of a batch. */
-const SEARCH_WINDOW_DAYS = 14;
+/**
+ * Days a start's first search covers: enough for the usual calendar (a weekend included), small
+ * enough that the database checks few slots. A window that runs out doubles for the next one,
+ * so a calendar full for months costs a few queries, not one per fortnight.
+ */
+const FIRST_WINDOW_DAYS = 4;
 
 /** Where a request searches from: its resource and earliest start. */
 export interface SearchStart {
@@ -18,6 +22,7 @@ interface SearchState extends SearchStart {
   readonly horizon: Date;
   readonly found: Date[];
   next: Date;
+  windowDays: number;
 }
 
 /**
@@ -50,7 +55,13 @@ export class SlotFinder {
       const key = keyOf(start.resource, start.from);
       if (!finder.states.has(key)) {
         const horizon = addDays(start.from, SEARCH_HORIZON_DAYS);
-        finder.states.set(key, { ...start, horizon, found: [], next: start.from });
+        finder.states.set(key, {
+          ...start,
+          horizon,
+          found: [],
+          next: start.from,
+          windowDays: FIRST_WINDOW_DAYS,
+        });
       }
     }
     const states = [...finder.states.values()];
@@ -87,7 +98,7 @@ export class SlotFinder {
   }
 
   private window(state: SearchState): SlotSearch {
-    const until = addDays(state.next, SEARCH_WINDOW_DAYS);
+    const until = addDays(state.next, state.windowDays);
     return {
       resource: state.resource,
       schedule: scheduleOf(state.resource),
@@ -97,10 +108,15 @@ export class SlotFinder {
     };
   }
 
-  /** Keeps a window's free slots; the next window starts after them, or after the window if it ran out. */
+  /** Keeps a window's free slots; the next window starts after them, or after the window (twice as long) if it ran out. */
   private absorb(state: SearchState, search: SlotSearch, free: readonly Date[]): void {
     state.found.push(...free);
-    state.next = free.length < search.wanted ? search.until : new Date(free[free.length - 1].getTime() + 1);
+    if (free.length < search.wanted) {
+      state.next = search.until;
+      state.windowDays *= 2;
+    } else {
+      state.next = new Date(free[free.length - 1].getTime() + 1);
+    }
   }
 }
 

@@ -234,6 +234,31 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     expect(await slotsOf(record)).toEqual(['2027-12-08T08:30:00.000Z']);
   });
 
+  it('searches a calendar full for weeks in a few growing windows, and books its first free slot', async () => {
+    const record = syntheticRecord({
+      visit: visit('2028-02-28T10:00:00Z'), // a Monday: the follow-up is due Monday 2028-03-06
+      followUpDays: 7,
+      labOrders: [],
+      medications: [],
+    });
+    const full = [
+      ...openSlots(new Date('2028-03-06T00:00:00Z'), OPENING_HOURS.clinic, new Date('2028-03-25')),
+    ];
+    await rows(
+      `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
+       SELECT 'follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), s, s + interval '30 minutes'
+         FROM unnest($1::timestamptz[]) AS s`,
+      [full.map((d) => d.toISOString())],
+    );
+    queries.count = 0;
+    expect(await service.scheduleRecords([item(record)])).toEqual(new Map());
+    // Windows of 4, 8 and 16 days: two searches more than a free calendar costs.
+    // BEGIN, claim, lock, 3 searches, insert, COMMIT (no reminders: no read of their periods, no insert).
+    expect(queries.count).toBe(8);
+    const [first] = openSlots(new Date('2028-03-25T00:00:00Z'), OPENING_HOURS.clinic, new Date('2028-04-01'));
+    expect(await slotsOf(record)).toEqual([first.toISOString()]);
+  });
+
   it('generates the same slots in the database as the slot arithmetic does', async () => {
     const repository = new AppointmentRepository(dataSource);
     const from = new Date('2028-02-03T07:20:00Z'); // a Thursday, after the lab opened
