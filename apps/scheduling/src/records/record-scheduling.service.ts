@@ -15,7 +15,7 @@ import {
 import { AppointmentsService } from '../appointments/appointments.service';
 import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
 import { RemindersService } from '../reminders/reminders.service';
-import { lockSchedules } from '../skips/patient-lock';
+import { lockSchedules } from './schedule-lock';
 
 /** Error codes of records Scheduling can never act on (the dead-letter reason). */
 export enum SchedulingErrorCode {
