@@ -64,6 +64,12 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       )
     ).map((r) => r.slot.toISOString());
   const item = (record: PatientRecordCreatedV1) => ({ eventId: randomUUID(), record });
+  /** Polls a condition (10 s at most), then fails if it still does not hold. */
+  const waitUntil = async (condition: () => Promise<boolean>) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await condition()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(await condition()).toBe(true);
+  };
   /** Statements of this database waiting for a lock held by another transaction. */
   const waitingOnLocks = async () =>
     (
@@ -204,6 +210,36 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     expect(booked).toEqual(expected);
   });
 
+  it('two batches sharing patients in opposite orders lock them in one order: both commit whole, no deadlock', async () => {
+    const other = build(dataSource);
+    const [first, middle, last] = [0, 1, 2]
+      .map(() => syntheticRecord().patient)
+      .sort((a, b) => a.patientId.localeCompare(b.patientId));
+    const record = (patient: PatientRecordCreatedV1['patient']) =>
+      item(syntheticRecord({ patient, visit: visit('2028-04-05T09:30:00Z') }));
+    // A batch that fails (a deadlock) is run again event by event: more runs of the effect.
+    const runs = [jest.spyOn(service['appointments'], 'book'), jest.spyOn(other['appointments'], 'book')];
+    const holder = new Client({ connectionString: pg.url('scheduling') });
+    await holder.connect();
+    try {
+      // The middle patient is held elsewhere, so both batches are mid-way through their locks at once.
+      await holder.query('BEGIN');
+      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('scheduling:' || $1, 0))", [
+        middle.patientId,
+      ]);
+      const a = service.scheduleRecords([first, middle, last].map(record));
+      await waitUntil(async () => (await waitingOnLocks()) === 1);
+      const b = other.scheduleRecords([last, middle, first].map(record));
+      await waitUntil(async () => (await waitingOnLocks()) === 2);
+      await holder.query('COMMIT');
+      expect(await Promise.all([a, b])).toEqual([new Map(), new Map()]);
+      expect(runs.map((run) => run.mock.calls.length)).toEqual([1, 1]);
+    } finally {
+      runs.forEach((run) => run.mockRestore());
+      await holder.end();
+    }
+  });
+
   it('a slot taken meanwhile by a writer that takes no lock: that one wins, the batch books the next free one', async () => {
     const record = syntheticRecord({
       visit: visit('2027-12-01T10:00:00Z'),
@@ -222,10 +258,7 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       );
       const scheduled = service.scheduleRecords([item(record)]);
       // The batch chose 08:00 too (the writer has not committed) and waits on the writer's row.
-      const deadline = Date.now() + 10_000;
-      while ((await waitingOnLocks()) === 0 && Date.now() < deadline)
-        await new Promise((r) => setImmediate(r));
-      expect(await waitingOnLocks()).toBe(1);
+      await waitUntil(async () => (await waitingOnLocks()) === 1);
       await writer.query('COMMIT');
       expect(await scheduled).toEqual(new Map());
     } finally {
