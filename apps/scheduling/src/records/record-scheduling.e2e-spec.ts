@@ -139,7 +139,26 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       medications: [],
     });
     const batch = [item(first), item(second), item(other)];
-    expect(await service.scheduleRecords(batch)).toEqual(new Map());
+    const log = jest.spyOn(service['logger'], 'log');
+    try {
+      expect(await service.scheduleRecords(batch)).toEqual(new Map());
+      // One line for the batch: event ids and counts, no time or medication.
+      expect(log.mock.calls).toEqual([
+        [
+          {
+            msg: 'record scheduled',
+            records: 3,
+            eventIds: batch.map((e) => e.eventId),
+            appointments: 4,
+            reminders: 24,
+            skippedAppointments: 1,
+            skippedReminders: 6,
+          },
+        ],
+      ]);
+    } finally {
+      log.mockRestore();
+    }
     expect(await slotsOf(first)).toEqual(['2027-10-07T07:00:00.000Z', '2027-10-07T07:15:00.000Z']);
     // The patient's third appointment of the day is booked, the fourth skipped; the other
     // patient takes the next slot, as if the records had come one by one.
