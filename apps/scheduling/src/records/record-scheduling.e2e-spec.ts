@@ -205,6 +205,33 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     expect(await slotsOf(good)).toHaveLength(2);
   });
 
+  it('a statement failing for one event of a batch fails that event alone, to retry; the others commit', async () => {
+    const medication = { ...syntheticRecord().medications[0], dose: `9${randomUUID().slice(0, 8)} mg` };
+    await rows(
+      `ALTER TABLE medication_reminders ADD CONSTRAINT batch_guard CHECK (dose <> '${medication.dose}')`,
+    );
+    const records = [0, 1, 2].map((i) =>
+      syntheticRecord({
+        visit: visit('2028-05-03T09:30:00Z'),
+        medications: i === 1 ? [medication] : syntheticRecord().medications,
+      }),
+    );
+    const batch = records.map(item);
+    let failures: Map<string, unknown>;
+    try {
+      failures = await service.scheduleRecords(batch);
+    } finally {
+      await rows('ALTER TABLE medication_reminders DROP CONSTRAINT batch_guard');
+    }
+    expect([...failures.keys()]).toEqual([batch[1].eventId]);
+    expect(failures.get(batch[1].eventId)).not.toBeInstanceOf(DeadLetterException);
+    expect(failures.get(batch[1].eventId)).toMatchObject({ driverError: { constraint: 'batch_guard' } });
+    expect((await Promise.all(records.map(slotsOf))).map((slots) => slots.length)).toEqual([2, 0, 2]);
+    // Its retry, once the statement passes, takes effect.
+    expect(await service.scheduleRecords([batch[1]])).toEqual(new Map());
+    expect(await slotsOf(records[1])).toHaveLength(2);
+  });
+
   it('two consumers booking the same day at once: distinct slots, the first 20 of the day', async () => {
     const other = build(dataSource);
     const records = Array.from({ length: 20 }, () =>
