@@ -58,6 +58,17 @@ export class NoFreeSlotError extends Error {
 }
 
 /**
+ * The slots a booking chose were taken, attempt after attempt, by writers that do not take the
+ * resource's lock: transient, so the event is retried later (not dead-lettered).
+ */
+export class SlotContentionError extends Error {
+  constructor(readonly attempts: number) {
+    super(`Slots were taken concurrently on each of ${attempts} booking attempts`);
+    this.name = 'SlotContentionError';
+  }
+}
+
+/**
  * What a record asks Scheduling to book, in booking order: the follow-up (if the physician set
  * an interval) from the start of the day `followUpDays` after the visit, then one lab slot per
  * lab order from the lab's next opening after the visit (the lab opens mornings, for fasting

@@ -2,10 +2,71 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, LessThan, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
 import { Appointment, type BookableResource } from './appointment.entity';
-import { addDays } from './slots';
+import { isoWeekday, slotGrid, startOfUtcDay, type SlotSchedule } from './slots';
 
 /** An appointment to book: everything but what the database assigns. */
 export type NewAppointment = Omit<Appointment, 'id' | 'createdAt'>;
+
+/** One free-slot search: the first `wanted` free slots of a resource in `[from, until)`. */
+export interface SlotSearch {
+  readonly resource: BookableResource;
+  readonly schedule: SlotSchedule;
+  readonly from: Date;
+  readonly until: Date;
+  readonly wanted: number;
+}
+
+/** Appointments held by some patients, by patient and UTC day. */
+export interface DayCountsQuery {
+  readonly patientIds: readonly string[];
+  /** Only days from this instant on are counted. */
+  readonly from: Date;
+}
+
+/** What {@link AppointmentRepository.search} found. */
+export interface SearchResult {
+  /** For each search, in order: its free slots, earliest first. */
+  readonly free: Date[][];
+  /** Appointments (any resource) per `dayKey(patientId, day)`; days without any are absent. */
+  readonly dayCounts: Map<string, number>;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/** The key of a patient's UTC day in {@link SearchResult.dayCounts}. */
+export function dayKey(patientId: string, day: Date): string {
+  return `${patientId} ${startOfUtcDay(day).getTime()}`;
+}
+
+/**
+ * Free slots of each search and the patients' appointments per day, in one statement. Slots are
+ * generated as {@link slotsOfDay} cuts them, from UTC midnights in whole minutes (no time-zone
+ * arithmetic), and each checked against the `(resource, slot_start)` unique index.
+ */
+const SEARCH_SQL = `
+SELECT s.search, f.slot_start AS at, NULL::uuid AS patient_id, NULL::int AS n
+  FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::int[],
+              $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
+       AS s(search, resource, day0, from_at, until_at, days, dow0, wanted, open_min, slot_min, per_day, weekdays)
+ CROSS JOIN LATERAL (
+   SELECT c.slot_start
+     FROM (SELECT s.day0 + (i / s.per_day * 1440 + s.open_min + i % s.per_day * s.slot_min) * interval '1 minute',
+                  i / s.per_day
+             FROM generate_series(0, s.days * s.per_day - 1) AS i) AS c(slot_start, d)
+    WHERE (s.weekdays >> ((s.dow0 - 1 + c.d) % 7 + 1)) & 1 = 1
+      AND c.slot_start >= s.from_at AND c.slot_start < s.until_at
+      AND NOT EXISTS (
+        SELECT 1 FROM appointments a
+         WHERE a.resource = s.resource AND a.slot_start >= s.from_at AND a.slot_start < s.until_at
+           AND a.slot_start = c.slot_start)
+    ORDER BY c.slot_start
+    LIMIT s.wanted
+ ) AS f
+UNION ALL
+SELECT NULL, date_trunc('day', slot_start, 'UTC'), patient_id, count(*)::int
+  FROM appointments
+ WHERE patient_id = ANY($13::uuid[]) AND slot_start >= $14
+ GROUP BY 2, 3`;
 
 /** Where appointments are booked and read: the queries, none of the booking rules. */
 @Injectable()
@@ -13,53 +74,78 @@ export class AppointmentRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Claims the appointment's slot with `INSERT ... ON CONFLICT DO NOTHING`, inside the caller's
-   * transaction: the booked appointment, or undefined when the slot is taken (by a concurrent
-   * transaction too: Postgres waits for it, then reports the conflict).
+   * Runs the searches and counts the patients' appointments per day, in one round trip, inside
+   * the caller's transaction. A search sees the slots committed when the statement starts (and
+   * the transaction's own).
    */
-  async claimSlot(manager: EntityManager, slot: NewAppointment): Promise<Appointment | undefined> {
-    const rows: Array<{ id: string; created_at: Date }> = await manager.query(
+  async search(
+    manager: EntityManager,
+    searches: readonly SlotSearch[],
+    counts: DayCountsQuery = { patientIds: [], from: new Date(0) },
+  ): Promise<SearchResult> {
+    const columns = searches.map((search, i) => {
+      const day0 = startOfUtcDay(search.from);
+      const grid = slotGrid(search.schedule);
+      return [
+        i,
+        search.resource,
+        day0.toISOString(),
+        search.from.toISOString(),
+        search.until.toISOString(),
+        Math.ceil((search.until.getTime() - day0.getTime()) / MS_PER_DAY),
+        isoWeekday(day0),
+        search.wanted,
+        grid.openMinute,
+        grid.slotMinutes,
+        grid.slotsPerDay,
+        grid.weekdayBits,
+      ];
+    });
+    const params = Array.from({ length: 12 }, (_, c) => columns.map((row) => row[c]));
+    const rows = await manager.query<
+      Array<{ search: number | null; at: Date; patient_id: string | null; n: number | null }>
+    >(SEARCH_SQL, [...params, counts.patientIds, counts.from.toISOString()]);
+    const free = searches.map((): Date[] => []);
+    const dayCounts = new Map<string, number>();
+    for (const row of rows) {
+      if (row.search !== null) free[row.search].push(row.at);
+      else dayCounts.set(dayKey(row.patient_id!, row.at), row.n!);
+    }
+    return { free, dayCounts };
+  }
+
+  /**
+   * Inserts appointments in one statement, each with `ON CONFLICT DO NOTHING` on its slot, in the
+   * order given (callers give ascending slots per resource, so that two transactions wait on
+   * each other's slots in one order). Returns the ids inserted, in order; a slot taken since the
+   * search (by a writer that did not wait for the resource's lock) has none.
+   */
+  async insertMany(manager: EntityManager, slots: readonly NewAppointment[]): Promise<string[]> {
+    if (slots.length === 0) return [];
+    const rows = await manager.query<Array<{ id: string }>>(
       `INSERT INTO appointments (kind, resource, loinc, patient_id, record_id, event_id, entered_by, slot_start, slot_end)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[],
+                            $8::timestamptz[], $9::timestamptz[])
        ON CONFLICT (resource, slot_start) DO NOTHING
-       RETURNING id, created_at`,
+       RETURNING id`,
       [
-        slot.kind,
-        slot.resource,
-        slot.loinc,
-        slot.patientId,
-        slot.recordId,
-        slot.eventId,
-        slot.enteredBy,
-        slot.slotStart,
-        slot.slotEnd,
+        slots.map((s) => s.kind),
+        slots.map((s) => s.resource),
+        slots.map((s) => s.loinc),
+        slots.map((s) => s.patientId),
+        slots.map((s) => s.recordId),
+        slots.map((s) => s.eventId),
+        slots.map((s) => s.enteredBy),
+        slots.map((s) => s.slotStart.toISOString()),
+        slots.map((s) => s.slotEnd.toISOString()),
       ],
     );
-    if (rows.length !== 1) return undefined;
-    return manager.create(Appointment, { ...slot, id: rows[0].id, createdAt: rows[0].created_at });
+    return rows.map((row) => row.id);
   }
 
-  /** How many appointments (any resource) the patient holds on the UTC day starting at `day`. */
-  async countOnDay(manager: EntityManager, patientId: string, day: Date): Promise<number> {
-    const [{ count }] = await manager.query<Array<{ count: number }>>(
-      'SELECT count(*)::int AS count FROM appointments WHERE patient_id = $1 AND slot_start >= $2 AND slot_start < $3',
-      [patientId, day, addDays(day, 1)],
-    );
-    return count;
-  }
-
-  /** Starts (epoch ms) of the booked slots of a resource in `[from, until)`. */
-  async takenSlots(
-    manager: EntityManager,
-    resource: BookableResource,
-    from: Date,
-    until: Date,
-  ): Promise<Set<number>> {
-    const rows: Array<{ slot_start: Date }> = await manager.query(
-      'SELECT slot_start FROM appointments WHERE resource = $1 AND slot_start >= $2 AND slot_start < $3',
-      [resource, from, until],
-    );
-    return new Set(rows.map((row) => row.slot_start.getTime()));
+  /** Deletes appointments by id inside the caller's transaction (a booking attempt undone). */
+  async deleteMany(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await manager.query('DELETE FROM appointments WHERE id = ANY($1::uuid[])', [ids]);
   }
 
   /** A patient's appointments, earliest slot first. */

@@ -2,20 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import { instantsOf, type DateRangeQuery } from '../calendar/date-range.query';
-import { SchedulingSkip, SkipReason } from '../skips/scheduling-skip.entity';
-import { SchedulingSkipRepository } from '../skips/scheduling-skip.repository';
-import { Appointment, type BookableResource } from './appointment.entity';
-import {
-  NoFreeSlotError,
-  scheduleOf,
-  SEARCH_HORIZON_DAYS,
-  type AppointmentRequest,
-} from './appointment-plan';
-import { AppointmentRepository, type NewAppointment } from './appointment.repository';
-import { addDays, freeSlots, isoDate, slotEnd, startOfUtcDay } from './slots';
-
-/** Days of bookings read at once while searching: one query usually covers a whole search. */
-const TAKEN_WINDOW_DAYS = 14;
+import { SkipReason } from '../skips/scheduling-skip.entity';
+import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
+import type { Appointment } from './appointment.entity';
+import { scheduleOf, SlotContentionError, type AppointmentRequest } from './appointment-plan';
+import { AppointmentRepository, dayKey, type NewAppointment } from './appointment.repository';
+import { SlotFinder } from './slot-finder';
+import { isoDate, slotEnd, startOfUtcDay } from './slots';
 
 /**
  * Most appointments one patient holds on one day. A request whose first free slot falls on a
@@ -25,10 +18,29 @@ const TAKEN_WINDOW_DAYS = 14;
  */
 export const MAX_APPOINTMENTS_PER_PATIENT_DAY = 3;
 
-/** What booking a record's requests did: appointments booked, requests skipped by the bound. */
+/**
+ * Booking attempts of one batch: an attempt is undone and made again only when a slot it chose
+ * was taken by a writer that did not wait for the resource's lock.
+ */
+const MAX_BOOKING_ATTEMPTS = 3;
+
+/** One record's requests to book, under its event id. */
+export interface RecordBooking {
+  readonly eventId: string;
+  readonly record: PatientRecordCreatedV1;
+  readonly requests: readonly AppointmentRequest[];
+}
+
+/** What booking did: the event id of each appointment booked and of each request skipped. */
 export interface BookingOutcome {
-  readonly booked: Appointment[];
-  readonly skipped: SchedulingSkip[];
+  readonly booked: readonly string[];
+  readonly skipped: readonly string[];
+}
+
+/** What one booking attempt chose, before anything is written. */
+interface BookingPlan {
+  readonly appointments: NewAppointment[];
+  readonly skips: NewSchedulingSkip[];
 }
 
 @Injectable()
@@ -39,53 +51,33 @@ export class AppointmentsService {
   ) {}
 
   /**
-   * Books each request into the first free slot, inside the caller's transaction (the one that
-   * claimed the event). Requests are booked in order, and for one resource each search starts
-   * after the slot booked before it: every transaction then tries slots in ascending order per
-   * resource, and follow-ups (clinic) before labs, so two concurrent bookings can wait on each
-   * other but never deadlock. The caller holds the patient's schedule lock
-   * ({@link lockPatientSchedule}), so the per-day bound holds under concurrency too.
+   * Books the records' requests inside the caller's transaction (the one that claimed their
+   * events), as if the records came one by one in the order given: each request gets the first
+   * free slot of its resource from its start, unless the patient already holds
+   * {@link MAX_APPOINTMENTS_PER_PATIENT_DAY} appointments that day (then it is skipped). The
+   * caller holds the patients' and the resources' locks ({@link lockSchedules}): bookings of one
+   * resource are serialised, and the per-day bound holds under concurrency.
+   *
+   * Queries: one search (every start of the batch, and the patients' days), one insert of the
+   * appointments in ascending slot order, one of the skips if any. The unique
+   * `(resource, slot_start)` stays the arbiter: a slot taken meanwhile by a writer that does not
+   * take the lock undoes the attempt, and the next one searches again and books the next free one.
    */
-  async book(
-    manager: EntityManager,
-    eventId: string,
-    record: PatientRecordCreatedV1,
-    requests: readonly AppointmentRequest[],
-  ): Promise<BookingOutcome> {
-    const booked: Appointment[] = [];
-    const skipped: SchedulingSkip[] = [];
-    const lastEnd = new Map<BookableResource, Date>();
-    for (const request of requests) {
-      const after = lastEnd.get(request.resource);
-      const from = after && after > request.from ? after : request.from;
-      const result = await this.bookFirstFree(manager, from, {
-        kind: request.kind,
-        resource: request.resource,
-        loinc: request.loinc ?? null,
-        patientId: record.patient.patientId,
-        recordId: record.recordId,
-        eventId,
-        enteredBy: record.enteredBy ?? null,
-      });
-      if (result instanceof Appointment) {
-        lastEnd.set(request.resource, result.slotEnd);
-        booked.push(result);
-      } else {
-        skipped.push(
-          await this.skips.insert(manager, {
-            patientId: record.patient.patientId,
-            recordId: record.recordId,
-            eventId,
-            kind: request.kind,
-            code: request.loinc ?? null,
-            day: isoDate(result.fullDay),
-            reason: SkipReason.DailyAppointmentLimit,
-            enteredBy: record.enteredBy ?? null,
-          }),
-        );
+  async book(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingOutcome> {
+    if (!bookings.some((booking) => booking.requests.length > 0)) return { booked: [], skipped: [] };
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.plan(manager, bookings);
+      const ids = await this.appointments.insertMany(manager, plan.appointments);
+      if (ids.length === plan.appointments.length) {
+        await this.skips.insertMany(manager, plan.skips);
+        return {
+          booked: plan.appointments.map((a) => a.eventId),
+          skipped: plan.skips.map((s) => s.eventId),
+        };
       }
+      await this.appointments.deleteMany(manager, ids);
+      if (attempt === MAX_BOOKING_ATTEMPTS) throw new SlotContentionError(attempt);
     }
-    return { booked, skipped };
   }
 
   /** A patient's appointments, earliest slot first. */
@@ -99,46 +91,55 @@ export class AppointmentsService {
     return this.appointments.startingIn(start, end);
   }
 
-  /**
-   * Reads which slots are taken, then claims the first one that looks free. A concurrent
-   * handler may have claimed it since the read: move on to the next candidate rather than
-   * fail, so concurrent handlers neither fail nor double-book.
-   * When the first free slot falls on a day the patient already holds
-   * {@link MAX_APPOINTMENTS_PER_PATIENT_DAY} appointments, books nothing and names that day.
-   */
-  private async bookFirstFree(
-    manager: EntityManager,
-    from: Date,
-    slot: Omit<NewAppointment, 'slotStart' | 'slotEnd'>,
-  ): Promise<Appointment | { readonly fullDay: Date }> {
-    const schedule = scheduleOf(slot.resource);
-    const until = addDays(from, SEARCH_HORIZON_DAYS);
-    let dayChecked: number | undefined;
-    for (let windowStart = from; windowStart < until;) {
-      const windowEnd = new Date(
-        Math.min(addDays(windowStart, TAKEN_WINDOW_DAYS).getTime(), until.getTime()),
-      );
-      const taken = await this.appointments.takenSlots(manager, slot.resource, windowStart, windowEnd);
-      for (const start of freeSlots(windowStart, schedule, taken, windowEnd)) {
-        const day = startOfUtcDay(start);
-        if (dayChecked !== day.getTime()) {
-          if (
-            (await this.appointments.countOnDay(manager, slot.patientId, day)) >=
-            MAX_APPOINTMENTS_PER_PATIENT_DAY
-          ) {
-            return { fullDay: day };
-          }
-          dayChecked = day.getTime();
+  /** Chooses every request's slot, or its skip, from one search; appointments in slot order. */
+  private async plan(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingPlan> {
+    const { finder, dayCounts } = await SlotFinder.open(
+      manager,
+      this.appointments,
+      bookings.flatMap((booking) => booking.requests),
+      [...new Set(bookings.map((booking) => booking.record.patient.patientId))],
+    );
+    const appointments: NewAppointment[] = [];
+    const skips: NewSchedulingSkip[] = [];
+    for (const { eventId, record, requests } of bookings) {
+      const patientId = record.patient.patientId;
+      const enteredBy = record.enteredBy ?? null;
+      for (const request of requests) {
+        const slotStart = await finder.first(request);
+        const day = dayKey(patientId, slotStart);
+        const held = dayCounts.get(day) ?? 0;
+        if (held >= MAX_APPOINTMENTS_PER_PATIENT_DAY) {
+          skips.push({
+            patientId,
+            recordId: record.recordId,
+            eventId,
+            kind: request.kind,
+            code: request.loinc ?? null,
+            day: isoDate(startOfUtcDay(slotStart)),
+            reason: SkipReason.DailyAppointmentLimit,
+            enteredBy,
+          });
+          continue;
         }
-        const booked = await this.appointments.claimSlot(manager, {
-          ...slot,
-          slotStart: start,
-          slotEnd: slotEnd(start, schedule),
+        dayCounts.set(day, held + 1);
+        finder.take(request.resource, slotStart);
+        appointments.push({
+          kind: request.kind,
+          resource: request.resource,
+          loinc: request.loinc ?? null,
+          patientId,
+          recordId: record.recordId,
+          eventId,
+          enteredBy,
+          slotStart,
+          slotEnd: slotEnd(slotStart, scheduleOf(request.resource)),
         });
-        if (booked) return booked;
       }
-      windowStart = windowEnd;
     }
-    throw new NoFreeSlotError(slot.resource);
+    // Ascending (resource, slot): two transactions wait on each other's slots in one order.
+    appointments.sort(
+      (a, b) => a.resource.localeCompare(b.resource) || a.slotStart.getTime() - b.slotStart.getTime(),
+    );
+    return { appointments, skips };
   }
 }

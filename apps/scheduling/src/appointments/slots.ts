@@ -108,3 +108,26 @@ export function nextOpening(after: Date, schedule: SlotSchedule, until: Date): D
   }
   return undefined;
 }
+
+/**
+ * The schedule as numbers, for a search that runs in the database: opening minute, slot length,
+ * slots a day (as {@link slotsOfDay} cuts them) and the open ISO weekdays as bits (`1 << day`).
+ */
+export interface SlotGrid {
+  readonly openMinute: number;
+  readonly slotMinutes: number;
+  readonly slotsPerDay: number;
+  readonly weekdayBits: number;
+}
+
+/** {@link SlotGrid} of a schedule. */
+export function slotGrid(schedule: SlotSchedule): SlotGrid {
+  const openMinute = minutesOfDay(schedule.open);
+  const span = minutesOfDay(schedule.close) - openMinute;
+  return {
+    openMinute,
+    slotMinutes: schedule.slotMinutes,
+    slotsPerDay: Math.max(0, Math.floor(span / schedule.slotMinutes)),
+    weekdayBits: schedule.days.reduce((bits, day) => bits | (1 << day), 0),
+  };
+}

@@ -6,7 +6,9 @@ import { RecordSchedulingService } from './record-scheduling.service';
 
 /**
  * Scheduling's side of `patient-record.created.v1`. One handler for appointments and reminders
- * alike: both effects must commit with the one processed-event row of the event.
+ * alike: both effects must commit with the one processed-event row of the event. Each message
+ * goes through the batch path as a batch of one ({@link RecordSchedulingService.scheduleRecord}),
+ * until the transport hands over received batches.
  */
 @Controller()
 export class RecordEventsController {

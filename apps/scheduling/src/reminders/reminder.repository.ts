@@ -6,28 +6,65 @@ import { MedicationReminder } from './reminder.entity';
 /** A reminder to save: everything but what the database assigns. */
 export type NewReminder = Omit<MedicationReminder, 'id' | 'createdAt'>;
 
+/** When a reminder runs: its first and last day, `YYYY-MM-DD`. */
+export interface ReminderPeriod {
+  readonly startDate: string;
+  readonly endDate: string;
+}
+
 /** Where medication reminders are saved and read: the queries, none of the bounds. */
 @Injectable()
 export class ReminderRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** How many of the patient's reminders run on some day of `[startDate, endDate]` (`YYYY-MM-DD`). */
-  async countRunning(
+  /**
+   * The periods (`YYYY-MM-DD`, both ends included) of the patients' reminders that run on some
+   * day of `[startDate, endDate]`, by patient id.
+   */
+  async periods(
     manager: EntityManager,
-    patientId: string,
+    patientIds: readonly string[],
     startDate: string,
     endDate: string,
-  ): Promise<number> {
-    const [{ count }] = await manager.query<Array<{ count: number }>>(
-      'SELECT count(*)::int AS count FROM medication_reminders WHERE patient_id = $1 AND start_date <= $3 AND end_date >= $2',
-      [patientId, startDate, endDate],
+  ): Promise<Map<string, ReminderPeriod[]>> {
+    const rows = await manager.query<Array<{ patient_id: string; start_date: string; end_date: string }>>(
+      `SELECT patient_id, start_date::text AS start_date, end_date::text AS end_date
+         FROM medication_reminders
+        WHERE patient_id = ANY($1::uuid[]) AND start_date <= $3 AND end_date >= $2`,
+      [patientIds, startDate, endDate],
     );
-    return count;
+    const periods = new Map<string, ReminderPeriod[]>();
+    for (const row of rows) {
+      const list = periods.get(row.patient_id) ?? [];
+      list.push({ startDate: row.start_date, endDate: row.end_date });
+      periods.set(row.patient_id, list);
+    }
+    return periods;
   }
 
-  /** Saves a reminder inside the caller's transaction. */
-  async insert(manager: EntityManager, reminder: NewReminder): Promise<MedicationReminder> {
-    return manager.save(manager.create(MedicationReminder, reminder));
+  /** Saves reminders inside the caller's transaction, in one statement. */
+  async insertMany(manager: EntityManager, reminders: readonly NewReminder[]): Promise<void> {
+    if (reminders.length === 0) return;
+    await manager.query(
+      `INSERT INTO medication_reminders (patient_id, record_id, event_id, rxnorm, medication_name, dose, frequency,
+                                         time_of_day, start_date, end_date, doses, entered_by)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::date[], $10::date[], $11::int[], $12::text[])`,
+      [
+        reminders.map((r) => r.patientId),
+        reminders.map((r) => r.recordId),
+        reminders.map((r) => r.eventId),
+        reminders.map((r) => r.rxnorm),
+        reminders.map((r) => r.medicationName),
+        reminders.map((r) => r.dose),
+        reminders.map((r) => r.frequency),
+        reminders.map((r) => r.timeOfDay),
+        reminders.map((r) => r.startDate),
+        reminders.map((r) => r.endDate),
+        reminders.map((r) => r.doses),
+        reminders.map((r) => r.enteredBy),
+      ],
+    );
   }
 
   /** A patient's reminders, by start date, medication and time of day. */

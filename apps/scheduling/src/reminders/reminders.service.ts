@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import type { DateRangeQuery } from '../calendar/date-range.query';
-import { SkipReason, type SchedulingSkip } from '../skips/scheduling-skip.entity';
-import { SchedulingSkipRepository } from '../skips/scheduling-skip.repository';
+import { SkipReason } from '../skips/scheduling-skip.entity';
+import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
 import type { PlannedReminder } from './reminder-plan';
 import type { MedicationReminder } from './reminder.entity';
-import { ReminderRepository } from './reminder.repository';
+import { ReminderRepository, type NewReminder } from './reminder.repository';
 
 /**
  * Most medication reminders one patient has running over any period (a reminder is one time of
@@ -16,10 +16,17 @@ import { ReminderRepository } from './reminder.repository';
  */
 export const MAX_ACTIVE_REMINDERS_PER_PATIENT = 24;
 
-/** What planning a record's reminders did: reminders saved, reminders skipped by the bound. */
+/** One record's planned reminders, under its event id. */
+export interface RecordReminders {
+  readonly eventId: string;
+  readonly record: PatientRecordCreatedV1;
+  readonly planned: readonly PlannedReminder[];
+}
+
+/** What saving reminders did: the event id of each reminder created and of each one skipped. */
 export interface ReminderOutcome {
-  readonly created: MedicationReminder[];
-  readonly skipped: SchedulingSkip[];
+  readonly created: readonly string[];
+  readonly skipped: readonly string[];
 }
 
 @Injectable()
@@ -30,30 +37,34 @@ export class RemindersService {
   ) {}
 
   /**
-   * Saves planned reminders inside the caller's transaction (the one that claimed the event,
-   * holding the patient's schedule lock), each only while the patient has fewer than
-   * {@link MAX_ACTIVE_REMINDERS_PER_PATIENT} reminders over its period; the others are skipped.
+   * Saves the records' planned reminders inside the caller's transaction (the one that claimed
+   * their events, holding the patients' schedule locks), as if the records came one by one: each
+   * only while the patient has fewer than {@link MAX_ACTIVE_REMINDERS_PER_PATIENT} reminders over
+   * its period; the others are skipped. One read of the patients' periods, one insert of the
+   * reminders, one of the skips if any.
    */
-  async create(
-    manager: EntityManager,
-    eventId: string,
-    record: PatientRecordCreatedV1,
-    planned: readonly PlannedReminder[],
-  ): Promise<ReminderOutcome> {
-    const created: MedicationReminder[] = [];
-    const skipped: SchedulingSkip[] = [];
-    const patientId = record.patient.patientId;
-    const enteredBy = record.enteredBy ?? null;
-    for (const reminder of planned) {
-      const running = await this.reminders.countRunning(
-        manager,
-        patientId,
-        reminder.startDate,
-        reminder.endDate,
-      );
-      if (running >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
-        skipped.push(
-          await this.skips.insert(manager, {
+  async create(manager: EntityManager, records: readonly RecordReminders[]): Promise<ReminderOutcome> {
+    const all = records.flatMap(({ planned }) => planned);
+    if (all.length === 0) return { created: [], skipped: [] };
+    const periods = await this.reminders.periods(
+      manager,
+      [...new Set(records.map(({ record }) => record.patient.patientId))],
+      all.reduce((min, r) => (r.startDate < min ? r.startDate : min), all[0].startDate),
+      all.reduce((max, r) => (r.endDate > max ? r.endDate : max), all[0].endDate),
+    );
+    const created: NewReminder[] = [];
+    const skipped: NewSchedulingSkip[] = [];
+    for (const { eventId, record, planned } of records) {
+      const patientId = record.patient.patientId;
+      const enteredBy = record.enteredBy ?? null;
+      const running = periods.get(patientId) ?? [];
+      periods.set(patientId, running);
+      for (const reminder of planned) {
+        const overlapping = running.filter(
+          (p) => p.startDate <= reminder.endDate && p.endDate >= reminder.startDate,
+        ).length;
+        if (overlapping >= MAX_ACTIVE_REMINDERS_PER_PATIENT) {
+          skipped.push({
             patientId,
             recordId: record.recordId,
             eventId,
@@ -62,21 +73,16 @@ export class RemindersService {
             day: reminder.startDate,
             reason: SkipReason.ActiveReminderLimit,
             enteredBy,
-          }),
-        );
-        continue;
+          });
+          continue;
+        }
+        running.push(reminder);
+        created.push({ ...reminder, patientId, recordId: record.recordId, eventId, enteredBy });
       }
-      created.push(
-        await this.reminders.insert(manager, {
-          ...reminder,
-          patientId,
-          recordId: record.recordId,
-          eventId,
-          enteredBy,
-        }),
-      );
     }
-    return { created, skipped };
+    await this.reminders.insertMany(manager, created);
+    await this.skips.insertMany(manager, skipped);
+    return { created: created.map((r) => r.eventId), skipped: skipped.map((s) => s.eventId) };
   }
 
   /** A patient's reminders, by start date, medication and time of day. */

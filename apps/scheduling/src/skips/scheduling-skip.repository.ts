@@ -11,9 +11,23 @@ export type NewSchedulingSkip = Omit<SchedulingSkip, 'id' | 'createdAt'>;
 export class SchedulingSkipRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Keeps a skip inside the caller's transaction. */
-  async insert(manager: EntityManager, skip: NewSchedulingSkip): Promise<SchedulingSkip> {
-    return manager.save(manager.create(SchedulingSkip, skip));
+  /** Keeps skips inside the caller's transaction, in one statement. */
+  async insertMany(manager: EntityManager, skips: readonly NewSchedulingSkip[]): Promise<void> {
+    if (skips.length === 0) return;
+    await manager.query(
+      `INSERT INTO scheduling_skips (patient_id, record_id, event_id, kind, code, day, reason, entered_by)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::date[], $7::text[], $8::text[])`,
+      [
+        skips.map((s) => s.patientId),
+        skips.map((s) => s.recordId),
+        skips.map((s) => s.eventId),
+        skips.map((s) => s.kind),
+        skips.map((s) => s.code),
+        skips.map((s) => s.day),
+        skips.map((s) => s.reason),
+        skips.map((s) => s.enteredBy),
+      ],
+    );
   }
 
   /** A patient's skips, newest first. */
