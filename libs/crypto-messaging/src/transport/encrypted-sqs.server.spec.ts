@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { EventCodec, wireOf } from '../codec/event.codec';
+import { EventCodec } from '../codec/event.codec';
 import { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { defineEvent } from '../events/event-definition';
 import { localKeyProvider } from '../keys/key-provider';
 import { KeyUseMonitor } from '../keys/key-use.monitor';
 import type { MessageOutcome } from './delivery.policy';
 import { ENCRYPTED_SQS_TRANSPORT, EncryptedSqsServer, SqsStatus } from './encrypted-sqs.server';
-import { FakeSqs } from './fake-sqs.spec-helper';
+import { deliveredMessage, FakeSqs } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
@@ -20,7 +20,6 @@ describe('EncryptedSqsServer (unit, fake SQS)', () => {
   const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
   const codec = new EventCodec({ topicName: 't', cipher });
   const servers: EncryptedSqsServer[] = [];
-  let count = 0;
 
   beforeAll(() => {
     Logger.overrideLogger(false);
@@ -32,20 +31,8 @@ describe('EncryptedSqsServer (unit, fake SQS)', () => {
     for (const s of servers.splice(0)) await s.close();
   });
 
-  async function message(text = 'hello'): Promise<Message> {
-    const wire = wireOf(await codec.seal({ event: Thing, data: { text } }));
-    const attributes = Object.fromEntries(
-      Object.entries(wire.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-    );
-    count++;
-    return {
-      MessageId: `m${count}`,
-      ReceiptHandle: `r${count}`,
-      Body: wire.body,
-      MessageAttributes: attributes,
-      Attributes: { ApproximateReceiveCount: '1' },
-    };
-  }
+  const message = (text = 'hello'): Promise<Message> =>
+    deliveredMessage(codec, { event: Thing, data: { text } });
 
   function server(sqs: FakeSqs, handler: (data: unknown, ctx: SqsContext) => Promise<unknown>) {
     const s = new EncryptedSqsServer({

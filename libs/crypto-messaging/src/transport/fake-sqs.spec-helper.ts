@@ -1,4 +1,24 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { wireOf, type EventCodec } from '../codec/event.codec';
+import type { PublishRequest } from '../core/publish-request';
+
+let sealed = 0;
+
+/** An event sealed by `codec` as SQS delivers it: base64 body, String attributes, first receive. */
+export async function deliveredMessage(codec: EventCodec, request: PublishRequest): Promise<Message> {
+  const wire = wireOf(await codec.seal(request));
+  const attributes = Object.fromEntries(
+    Object.entries(wire.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+  );
+  sealed++;
+  return {
+    MessageId: `m${sealed}`,
+    ReceiptHandle: `r${sealed}`,
+    Body: wire.body,
+    MessageAttributes: attributes,
+    Attributes: { ApproximateReceiveCount: '1' },
+  };
+}
 
 /** One call the fake received: the command's class name and its input. */
 export interface FakeSqsCall {

@@ -75,6 +75,42 @@ describe('SqsPoller', () => {
     await until(() => sqs.waiting.length === 0);
   });
 
+  it('hands a listener that takes batches each received group whole, counting slots per message', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(25));
+    const groups: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const consume = jest.fn(() => Promise.resolve());
+    poller = new SqsPoller(
+      {
+        sqs: sqs.client,
+        queueUrl: 'q',
+        concurrency: 15,
+        waitTimeS: 20,
+        visibilityTimeoutS: 30,
+        logger: quiet,
+      },
+      {
+        consume,
+        consumeBatch: (group, leases) => {
+          expect(leases).toHaveLength(group.length);
+          groups.push(group.map((m) => m.MessageId!));
+          return gate;
+        },
+      },
+    );
+    poller.start();
+    await until(() => poller!.inFlightCount === 15);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(groups.map((g) => g.length).sort()).toEqual([10, 5]);
+    expect(sqs.waiting).toHaveLength(10);
+    release();
+    await until(() => sqs.waiting.length === 0 && poller!.inFlightCount === 0);
+    expect(groups.flat()).toHaveLength(25);
+    expect(consume).not.toHaveBeenCalled();
+  });
+
   it('puts back, unhandled, what a poll under way returns after pause, and says paused', async () => {
     const sqs = new FakeSqs();
     sqs.waiting.push(...messages(2));
