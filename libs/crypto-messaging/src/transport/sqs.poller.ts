@@ -77,6 +77,8 @@ export class SqsPoller {
   private loops: Promise<void>[] = [];
   private freeSlots: number;
   private slotWaiters: Array<() => void> = [];
+  /** A message's slot is free once its lease ends: its handler is done, its ack may be under way. */
+  private readonly freeSlot = () => this.releaseSlots(1);
   private resumeWaiters: Array<() => void> = [];
   private closed = false;
   private closing?: Promise<void>;
@@ -236,17 +238,21 @@ export class SqsPoller {
   }
 
   private dispatch(message: Message): void {
-    const lease = this.heartbeat.hold(message);
+    const lease = this.heartbeat.hold(message, this.freeSlot);
     this.track(this.listener.consume(message, lease), [lease]);
   }
 
   /** A received group, whole, to the listener: one promise, its slots freed when it settles. */
   private dispatchGroup(messages: Message[]): void {
-    const leases = messages.map((message) => this.heartbeat.hold(message));
+    const leases = messages.map((message) => this.heartbeat.hold(message, this.freeSlot));
     this.track(this.listener.consumeBatch!(messages, leases), leases);
   }
 
-  /** Keeps a consume under way for drain; once settled, ends its leases and frees its slots. */
+  /**
+   * Keeps a consume under way for drain; once settled, ends the leases it left (freeing their
+   * slots). A lease the listener ended already freed its slot then: the next receive need not
+   * wait for the ack's round trip.
+   */
   private track(consumed: Promise<void>, leases: Lease[]): void {
     const n = leases.length;
     this.inHand += n;
@@ -254,7 +260,6 @@ export class SqsPoller {
       for (const lease of leases) void lease.end();
       this.inFlight.delete(done);
       this.inHand -= n;
-      this.releaseSlots(n);
     };
     const done: Promise<void> = consumed.then(settle, (error: Error) => {
       try {
