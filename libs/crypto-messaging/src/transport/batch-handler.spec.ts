@@ -1,18 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { EventCodec } from '../codec/event.codec';
-import { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { defineEvent } from '../events/event-definition';
 import { markDuplicateDelivery, type HopObservation } from '../journey/delivery-tap';
-import { localKeyProvider } from '../keys/key-provider';
-import { KeyUseMonitor } from '../keys/key-use.monitor';
 import { SqsBatchContext, type BatchFailures } from './batch-handler';
 import { DeadLetterException } from './dead-letter.exception';
 import type { MessageOutcome } from './delivery.policy';
 import { EncryptedSqsServer } from './encrypted-sqs.server';
-import { deliveredMessage, FakeSqs } from './fake-sqs.spec-helper';
+import { deliveredMessage, FakeSqs, unitServerSetup } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
@@ -21,20 +15,7 @@ const Other = defineEvent('test-other.happened', 1, z.object({ n: z.number() }))
 type BatchHandler = (payloads: unknown[], ctx: SqsBatchContext) => Promise<BatchFailures | void>;
 
 describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
-  const monitor = new KeyUseMonitor('test');
-  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
-  const codec = new EventCodec({ topicName: 't', cipher });
-  const servers: EncryptedSqsServer[] = [];
-
-  beforeAll(() => {
-    Logger.overrideLogger(false);
-  });
-  afterAll(() => {
-    Logger.overrideLogger(['log', 'error', 'warn']);
-  });
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
+  const { cipher, codec, servers } = unitServerSetup();
 
   const things = (n: number): Promise<Message[]> =>
     Promise.all(

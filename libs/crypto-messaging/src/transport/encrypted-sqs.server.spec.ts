@@ -1,35 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { EventCodec } from '../codec/event.codec';
-import { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { defineEvent } from '../events/event-definition';
-import { localKeyProvider } from '../keys/key-provider';
-import { KeyUseMonitor } from '../keys/key-use.monitor';
 import type { MessageOutcome } from './delivery.policy';
 import { ENCRYPTED_SQS_TRANSPORT, EncryptedSqsServer, SqsStatus } from './encrypted-sqs.server';
-import { deliveredMessage, FakeSqs } from './fake-sqs.spec-helper';
+import { deliveredMessage, FakeSqs, unitServerSetup } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
 
 describe('EncryptedSqsServer (unit, fake SQS)', () => {
-  const monitor = new KeyUseMonitor('test');
-  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
-  const codec = new EventCodec({ topicName: 't', cipher });
-  const servers: EncryptedSqsServer[] = [];
-
-  beforeAll(() => {
-    Logger.overrideLogger(false);
-  });
-  afterAll(() => {
-    Logger.overrideLogger(['log', 'error', 'warn']);
-  });
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
+  const { cipher, codec, servers } = unitServerSetup();
 
   const message = (text = 'hello'): Promise<Message> =>
     deliveredMessage(codec, { event: Thing, data: { text } });

@@ -1,6 +1,37 @@
+import { randomBytes } from 'node:crypto';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { wireOf, type EventCodec } from '../codec/event.codec';
+import { Logger } from '@nestjs/common';
+import { EventCodec, wireOf } from '../codec/event.codec';
 import type { PublishRequest } from '../core/publish-request';
+import { EnvelopeCipher } from '../crypto/envelope.cipher';
+import { localKeyProvider } from '../keys/key-provider';
+import { KeyUseMonitor } from '../keys/key-use.monitor';
+import type { EncryptedSqsServer } from './encrypted-sqs.server';
+
+/**
+ * What a unit spec of the server needs, registered in the calling `describe`: a cipher under a
+ * fresh local key, a codec to seal messages with, quiet logs, and `servers` closed after each test.
+ */
+export function unitServerSetup(): {
+  cipher: EnvelopeCipher;
+  codec: EventCodec;
+  servers: EncryptedSqsServer[];
+} {
+  const monitor = new KeyUseMonitor('test');
+  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
+  const codec = new EventCodec({ topicName: 't', cipher });
+  const servers: EncryptedSqsServer[] = [];
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  return { cipher, codec, servers };
+}
 
 let sealed = 0;
 
