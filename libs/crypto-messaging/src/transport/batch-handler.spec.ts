@@ -5,8 +5,7 @@ import { markDuplicateDelivery, type HopObservation } from '../journey/delivery-
 import { SqsBatchContext, type BatchFailures } from './batch-handler';
 import { DeadLetterException } from './dead-letter.exception';
 import type { MessageOutcome } from './delivery.policy';
-import { EncryptedSqsServer } from './encrypted-sqs.server';
-import { deliveredMessage, FakeSqs, unitServerSetup } from './fake-sqs.spec-helper';
+import { deliveredMessage, FakeSqs, settled, unitServerSetup } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
@@ -15,7 +14,7 @@ const Other = defineEvent('test-other.happened', 1, z.object({ n: z.number() }))
 type BatchHandler = (payloads: unknown[], ctx: SqsBatchContext) => Promise<BatchFailures | void>;
 
 describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
-  const { cipher, codec, servers } = unitServerSetup();
+  const { codec, serve } = unitServerSetup();
 
   const things = (n: number): Promise<Message[]> =>
     Promise.all(
@@ -25,28 +24,11 @@ describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
 
   /** A server whose Thing handler takes batches; `sqs.waiting` is filled before it listens. */
   function server(sqs: FakeSqs, handler: BatchHandler, hops: HopObservation[] = []) {
-    const s = new EncryptedSqsServer({
-      sqs: sqs.client,
-      queueUrl: 'q',
-      deadLetterQueueUrl: 'dlq',
-      topicName: 't',
-      cipher,
-      events: [Thing, Other],
-      waitTimeS: 1,
-      tap: { observe: (o) => hops.push(o) },
-    });
-    s.addHandler(Thing.pattern, handler as never, true, { batch: true });
-    const outcomes: MessageOutcome[] = [];
-    s.on('outcome', (o) => outcomes.push(o));
-    servers.push(s);
-    return { s, outcomes };
+    const served = serve(sqs, { events: [Thing, Other], tap: { observe: (o) => hops.push(o) } });
+    served.s.addHandler(Thing.pattern, handler as never, true, { batch: true });
+    return served;
   }
-
-  async function settle(outcomes: MessageOutcome[], n: number): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    while (outcomes.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    expect(outcomes).toHaveLength(n);
-  }
+  const settle = settled;
 
   const outcomeOf = (outcomes: MessageOutcome[], m: Message) =>
     outcomes.find((o) => o.eventId === eventIdOf(m));
