@@ -1,5 +1,6 @@
 import {
   ciphertextHead,
+  inBatchDeliveryScope,
   inDeliveryScope,
   type DeliveryTap,
   type HopObservation,
@@ -48,8 +49,7 @@ export class DeliveryObserver {
   /** Runs the handler in a delivery scope; true when it said the event was a duplicate. */
   async handling(run: () => Promise<unknown>): Promise<boolean> {
     if (!this.tap) return run().then(() => false);
-    const { duplicate, duplicateIds } = await inDeliveryScope(run);
-    return duplicate || duplicateIds.size > 0;
+    return (await inDeliveryScope(run)).duplicate;
   }
 
   /**
@@ -58,8 +58,7 @@ export class DeliveryObserver {
    */
   async handlingBatch<T>(run: () => Promise<T>): Promise<{ result: T; duplicateIds: ReadonlySet<string> }> {
     if (!this.tap) return { result: await run(), duplicateIds: NO_IDS };
-    const { result, duplicateIds } = await inDeliveryScope(run);
-    return { result, duplicateIds };
+    return inBatchDeliveryScope(run);
   }
 
   /** What became of a message: handled (or duplicate), failed, or dead-lettered. */
