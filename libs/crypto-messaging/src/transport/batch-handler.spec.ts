@@ -2,16 +2,45 @@ import type { Message } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { defineEvent } from '../events/event-definition';
 import { markDuplicateDelivery, type HopObservation } from '../journey/delivery-tap';
-import { SqsBatchContext, type BatchFailures } from './batch-handler';
+import {
+  PATTERN_EXTRAS_METADATA,
+  PATTERN_METADATA,
+  TRANSPORT_METADATA,
+} from '@nestjs/microservices/constants';
+import { of, type Observable } from 'rxjs';
+import { EventBatchPattern, SqsBatchContext, type BatchFailures } from './batch-handler';
 import { DeadLetterException } from './dead-letter.exception';
 import type { MessageOutcome } from './delivery.policy';
+import { ENCRYPTED_SQS_TRANSPORT } from './encrypted-sqs.server';
 import { deliveredMessage, FakeSqs, settled, unitServerSetup } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
 const Other = defineEvent('test-other.happened', 1, z.object({ n: z.number() }));
 
-type BatchHandler = (payloads: unknown[], ctx: SqsBatchContext) => Promise<BatchFailures | void>;
+type BatchHandler = (
+  payloads: unknown[],
+  ctx: SqsBatchContext,
+) => Promise<BatchFailures | void | Observable<BatchFailures | undefined>>;
+
+describe('EventBatchPattern', () => {
+  it("is Nest's EventPattern for the event's pattern with { batch: true }, for this transport if named", () => {
+    class Handlers {
+      @EventBatchPattern(Thing)
+      any(): void {}
+      @EventBatchPattern('test-other.happened.v1', ENCRYPTED_SQS_TRANSPORT)
+      ours(): void {}
+    }
+    const meta = (key: string, method: () => void): unknown => Reflect.getMetadata(key, method);
+    const { any, ours } = Handlers.prototype;
+    expect(meta(PATTERN_METADATA, any)).toEqual([Thing.pattern]);
+    expect(meta(PATTERN_EXTRAS_METADATA, any)).toEqual({ batch: true });
+    expect(meta(TRANSPORT_METADATA, any)).toBeUndefined();
+    expect(meta(PATTERN_METADATA, ours)).toEqual(['test-other.happened.v1']);
+    expect(meta(PATTERN_EXTRAS_METADATA, ours)).toEqual({ batch: true });
+    expect(meta(TRANSPORT_METADATA, ours)).toBe(ENCRYPTED_SQS_TRANSPORT);
+  });
+});
 
 describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
   const { codec, serve } = unitServerSetup();
@@ -80,6 +109,19 @@ describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
     expect(retried).toEqual([messages[2].ReceiptHandle]);
     expect(deleted(sqs)).not.toContain(messages[2].ReceiptHandle);
     expect(deleted(sqs)).toHaveLength(3);
+  });
+
+  it("takes the failures from an observable's last value (a handler behind Nest's interceptors)", async () => {
+    const sqs = new FakeSqs();
+    const messages = await things(2);
+    sqs.waiting.push(...messages);
+    const { s, outcomes } = server(sqs, () =>
+      Promise.resolve(of(undefined, new Map([[eventIdOf(messages[1]), new TypeError('row locked')]]))),
+    );
+    s.listen(() => undefined);
+    await settle(outcomes, 2);
+    expect(outcomeOf(outcomes, messages[0])).toMatchObject({ outcome: 'acked' });
+    expect(outcomeOf(outcomes, messages[1])).toMatchObject({ outcome: 'retry', code: 'TypeError' });
   });
 
   it('dead-letters only the event failed with a DeadLetterException', async () => {
