@@ -171,7 +171,7 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     return this.poller.isPaused ? 'paused' : 'running';
   }
 
-  /** Handlers running right now. */
+  /** Messages in hand: received and not yet settled (acked, retried or dead-lettered). */
   get inFlightCount(): number {
     return this.poller.inFlightCount;
   }

@@ -135,7 +135,7 @@ export class SqsPoller {
     return this.paused;
   }
 
-  /** Handlers running right now. */
+  /** Messages in hand: received and not yet settled (acked, retried or dead-lettered). */
   get inFlightCount(): number {
     return this.inHand;
   }
