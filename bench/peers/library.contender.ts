@@ -1,16 +1,18 @@
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import {
   ConsumerServerFactory,
   CryptoMessagingModule,
   EncryptedSqsServer,
+  EventBatchPattern,
   MessagingRuntime,
   queueOf,
+  type BatchFailures,
   type ConsumerTuning,
   type EventDefinition,
   type MessagingOptions,
-  type SqsContext,
+  type SqsBatchContext,
 } from '@app/crypto-messaging';
 import { PassThroughCipher } from '../pass-through.cipher';
 import { PEER_BATCH_SIZE, PEER_WAIT_TIME_S, type Contender } from './contender';
@@ -22,8 +24,9 @@ const TUNING = { concurrency: PEER_BATCH_SIZE, waitTimeS: PEER_WAIT_TIME_S } sat
 
 /**
  * This library as an app adopts it: a Nest application importing `CryptoMessagingModule`, an
- * `@EventPattern` controller running the shared handler, and the transport from
- * `ConsumerServerFactory` (concurrency 10), which decrypts, verifies and validates each event.
+ * `@EventBatchPattern` controller running the shared handler over each received group (as the
+ * peers' `handleMessageBatch`), and the transport from `ConsumerServerFactory` (concurrency 10),
+ * which decrypts, verifies and validates each event.
  * Plaintext bodies go through the same transport with a pass-through cipher. Its queue is the
  * topology's queue of `consumer`.
  */
@@ -37,9 +40,19 @@ export function libraryContender(
     async prepare({ mode, sink }) {
       @Controller()
       class SharedHandlerController {
-        @EventPattern(event.pattern)
-        onEvent(@Payload() data: unknown, @Ctx() context: SqsContext): void {
-          sink.handle(context.getEventId(), data);
+        @EventBatchPattern(event)
+        onEvents(@Payload() payloads: unknown[], @Ctx() context: SqsBatchContext): BatchFailures | void {
+          // As the peers' batch handlers: one event that fails fails alone.
+          let failures: Map<string, unknown> | undefined;
+          const { deliveries } = context;
+          for (let i = 0; i < payloads.length; i++) {
+            try {
+              sink.handle(deliveries[i].eventId, payloads[i]);
+            } catch (error) {
+              (failures ??= new Map()).set(deliveries[i].eventId, error);
+            }
+          }
+          return failures;
         }
       }
       @Module({

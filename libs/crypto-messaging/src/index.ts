@@ -67,6 +67,7 @@ export {
   SNS_MAX_MESSAGE_BYTES,
 } from './publisher/encrypted.publisher';
 export { SqsContext, type SqsDeliveryInfo } from './transport/sqs.context';
+export { EventBatchPattern, SqsBatchContext, type BatchFailures } from './transport/batch-handler';
 export {
   DEAD_LETTER_REASON_ATTRIBUTE,
   ENCRYPTED_SQS_TRANSPORT,

@@ -78,12 +78,22 @@ const deliveryScope = new AsyncLocalStorage<DeliveryScope>();
  * Runs a handler in a scope in which {@link markDuplicateDelivery} can say "this event was
  * processed before": the transport then reports the hop as `duplicate` instead of `handled`.
  */
-export async function inDeliveryScope<T>(
-  run: () => Promise<T>,
-): Promise<{ result: T; duplicate: boolean; duplicateIds: ReadonlySet<string> }> {
+export async function inDeliveryScope<T>(run: () => Promise<T>): Promise<{ result: T; duplicate: boolean }> {
   const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
   const result = await deliveryScope.run(scope, run);
-  return { result, duplicate: scope.duplicate, duplicateIds: scope.duplicateIds };
+  return { result, duplicate: scope.duplicate || scope.duplicateIds.size > 0 };
+}
+
+/**
+ * {@link inDeliveryScope} for a batch handler: the event ids it named as processed before. A
+ * mark that names no event says nothing about which one, so it counts for none.
+ */
+export async function inBatchDeliveryScope<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; duplicateIds: ReadonlySet<string> }> {
+  const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
+  const result = await deliveryScope.run(scope, run);
+  return { result, duplicateIds: scope.duplicateIds };
 }
 
 /**

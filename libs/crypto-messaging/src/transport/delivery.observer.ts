@@ -1,15 +1,17 @@
 import {
   ciphertextHead,
+  inBatchDeliveryScope,
   inDeliveryScope,
   type DeliveryTap,
   type HopObservation,
   type KeyOperation,
 } from '../journey/delivery-tap';
 import { keyOperationsDuring } from '../keys/key-use.monitor';
-import type { OpenedEvent, WireMessage } from '../codec/event.codec';
+import type { EventCodec, OpenedEvent, WireMessage } from '../codec/event.codec';
 import type { MessageOutcome } from './delivery.policy';
 
 type Hop = Omit<HopObservation, 'at' | 'app' | 'queue'>;
+const NO_IDS: ReadonlySet<string> = new Set();
 
 /**
  * Reports a consumer's hops (received, decrypted, handled ...) to the delivery tap, if there is
@@ -35,20 +37,28 @@ export class DeliveryObserver {
     });
   }
 
-  /** Runs `open` and reports `decrypted` with the data-key operation it took. */
-  async opening(messageId: string, open: () => Promise<OpenedEvent>): Promise<OpenedEvent> {
-    if (!this.tap) return open();
-    const { result, operations } = await keyOperationsDuring(open);
+  /** Opens a message with the codec and reports `decrypted` with the data-key operation it took. */
+  async opening(codec: EventCodec, wire: WireMessage, messageId: string): Promise<OpenedEvent> {
+    if (!this.tap) return codec.open(wire);
+    const { result, operations } = await keyOperationsDuring(() => codec.open(wire));
     const keyOp: KeyOperation = operations.includes('Decrypt') ? 'data-key-decrypted' : 'data-key-cache-hit';
     this.observe({ eventId: result.envelope.id, hop: 'decrypted', messageId, keyOp });
     return result;
   }
 
   /** Runs the handler in a delivery scope; true when it said the event was a duplicate. */
-  async handling(run: () => Promise<void>): Promise<boolean> {
+  async handling(run: () => Promise<unknown>): Promise<boolean> {
     if (!this.tap) return run().then(() => false);
-    const { duplicate, duplicateIds } = await inDeliveryScope(run);
-    return duplicate || duplicateIds.size > 0;
+    return (await inDeliveryScope(run)).duplicate;
+  }
+
+  /**
+   * Runs a batch handler in a delivery scope; gives its result and the event ids it said were
+   * duplicates (the scope's single `duplicate` flag names no event, so a batch ignores it).
+   */
+  async handlingBatch<T>(run: () => Promise<T>): Promise<{ result: T; duplicateIds: ReadonlySet<string> }> {
+    if (!this.tap) return { result: await run(), duplicateIds: NO_IDS };
+    return inBatchDeliveryScope(run);
   }
 
   /** What became of a message: handled (or duplicate), failed, or dead-lettered. */

@@ -1,76 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import type { Message } from '@aws-sdk/client-sqs';
-import { Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { EventCodec, wireOf } from '../codec/event.codec';
-import { EnvelopeCipher } from '../crypto/envelope.cipher';
 import { defineEvent } from '../events/event-definition';
-import { localKeyProvider } from '../keys/key-provider';
-import { KeyUseMonitor } from '../keys/key-use.monitor';
-import type { MessageOutcome } from './delivery.policy';
-import { ENCRYPTED_SQS_TRANSPORT, EncryptedSqsServer, SqsStatus } from './encrypted-sqs.server';
-import { FakeSqs } from './fake-sqs.spec-helper';
+import { ENCRYPTED_SQS_TRANSPORT, SqsStatus } from './encrypted-sqs.server';
+import { deliveredMessage, FakeSqs, settled, unitServerSetup } from './fake-sqs.spec-helper';
 import type { SqsContext } from './sqs.context';
 
 const Thing = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
 
 describe('EncryptedSqsServer (unit, fake SQS)', () => {
-  const monitor = new KeyUseMonitor('test');
-  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
-  const codec = new EventCodec({ topicName: 't', cipher });
-  const servers: EncryptedSqsServer[] = [];
-  let count = 0;
+  const { codec, serve } = unitServerSetup();
 
-  beforeAll(() => {
-    Logger.overrideLogger(false);
-  });
-  afterAll(() => {
-    Logger.overrideLogger(['log', 'error', 'warn']);
-  });
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await s.close();
-  });
-
-  async function message(text = 'hello'): Promise<Message> {
-    const wire = wireOf(await codec.seal({ event: Thing, data: { text } }));
-    const attributes = Object.fromEntries(
-      Object.entries(wire.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-    );
-    count++;
-    return {
-      MessageId: `m${count}`,
-      ReceiptHandle: `r${count}`,
-      Body: wire.body,
-      MessageAttributes: attributes,
-      Attributes: { ApproximateReceiveCount: '1' },
-    };
-  }
+  const message = (text = 'hello'): Promise<Message> =>
+    deliveredMessage(codec, { event: Thing, data: { text } });
 
   function server(sqs: FakeSqs, handler: (data: unknown, ctx: SqsContext) => Promise<unknown>) {
-    const s = new EncryptedSqsServer({
-      sqs: sqs.client,
-      queueUrl: 'q',
-      deadLetterQueueUrl: 'dlq',
-      topicName: 't',
-      cipher,
-      events: [Thing],
-      waitTimeS: 1,
-    });
+    const { s, outcomes } = serve(sqs, { events: [Thing] });
     s.addHandler(Thing.pattern, handler as never, true);
-    const outcomes: MessageOutcome[] = [];
     const statuses: string[] = [];
-    s.on('outcome', (o) => outcomes.push(o));
     s.status.subscribe((status) => statuses.push(status));
-    servers.push(s);
     return { s, outcomes, statuses };
   }
 
-  const settle = async (outcomes: MessageOutcome[], n = 1) => {
-    const deadline = Date.now() + 5_000;
-    while (outcomes.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    expect(outcomes).toHaveLength(n);
-  };
+  const settle = settled;
 
   it("runs the handler inside Nest's processing hooks, with the SQS context", async () => {
     const sqs = new FakeSqs();

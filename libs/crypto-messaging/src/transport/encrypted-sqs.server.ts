@@ -2,13 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { isObservable, lastValueFrom } from 'rxjs';
 import { EventCodec, wireOfDelivered } from '../codec/event.codec';
 import type { BodyCipher } from '../crypto/envelope.cipher';
 import { MessagingErrorCode, PoisonMessageError } from '../errors/messaging.error';
 import type { EventDefinition } from '../events/event-definition';
 import type { DeliveryTap } from '../journey/delivery-tap';
 import { ATTRIBUTE } from '../topology/message-attributes';
+import { failuresOf, isBatchHandler, SqsBatchContext, type BatchFailures } from './batch-handler';
 import { DeliveryObserver } from './delivery.observer';
 import {
   SqsDeliveryPolicy,
@@ -17,8 +17,9 @@ import {
   type DeliveryStage,
   type MessageOutcome,
 } from './delivery.policy';
-import { SqsPoller, SqsStatus } from './sqs.poller';
-import { SqsContext } from './sqs.context';
+import { runInHooks, type ProcessingHooks } from './processing-hooks';
+import { SqsPoller, SqsStatus, type PollerListener } from './sqs.poller';
+import { SqsContext, type SqsDeliveryInfo } from './sqs.context';
 import type { Lease } from './visibility.heartbeat';
 
 // Moved to the parts they belong to; still importable from here.
@@ -63,6 +64,15 @@ export type TransportState = 'running' | 'paused';
 /** The transport id handlers may name: `@EventPattern(pattern, ENCRYPTED_SQS_TRANSPORT)`. */
 export const ENCRYPTED_SQS_TRANSPORT = Symbol('ENCRYPTED_SQS_TRANSPORT');
 
+/** A message opened and its handler found: what handling it needs. */
+interface Opened {
+  readonly delivery: Delivery;
+  readonly lease: Lease;
+  readonly handler: MessageHandler;
+  readonly data: unknown;
+  readonly info: SqsDeliveryInfo;
+}
+
 type ServerEvents = { outcome: (outcome: MessageOutcome) => void; error: (error: Error) => void };
 
 /**
@@ -82,6 +92,8 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
   private readonly poller: SqsPoller;
   private readonly policy: DeliveryPolicy;
   private readonly observer: DeliveryObserver;
+  private readonly listener: PollerListener;
+  private cachedHooks?: ProcessingHooks;
   /** Nest's own start hook (it only runs the handler), to know when none other was set. */
   private readonly defaultStartHook: Server['onProcessingStartHook'];
 
@@ -96,20 +108,18 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     });
     this.policy = options.deliveryPolicy ?? new SqsDeliveryPolicy({ ...options, logger: this.logger });
     this.observer = new DeliveryObserver(options.tap, options.app, options.queueName);
-    this.poller = new SqsPoller(
-      { ...options, logger: this.logger },
-      {
-        consume: (message, lease) => this.consume(message, lease),
-        status: (status) => this._status$.next(status),
-        // An 'error' event with no listener would throw: report it only to those who listen.
-        error: (error) => this.emitter.listenerCount('error') > 0 && this.emitter.emit('error', error),
-        released: (message) =>
-          this.observer.released(
-            message.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue,
-            message.MessageId,
-          ),
-      },
-    );
+    this.listener = {
+      consume: (message, lease) => this.consume(message, lease),
+      status: (status) => this._status$.next(status),
+      // An 'error' event with no listener would throw: report it only to those who listen.
+      error: (error) => this.emitter.listenerCount('error') > 0 && this.emitter.emit('error', error),
+      released: (message) =>
+        this.observer.released(
+          message.MessageAttributes?.[ATTRIBUTE.eventId]?.StringValue,
+          message.MessageId,
+        ),
+    };
+    this.poller = new SqsPoller({ ...options, logger: this.logger }, this.listener);
   }
 
   /** Starts polling. */
@@ -121,6 +131,11 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
           pattern,
         });
       }
+    }
+    // Groups go whole to the server only when a handler takes batches: per-message handlers
+    // alone keep their per-message slots (a slow one holds no other message's slot).
+    if ([...this.messageHandlers.values()].some(isBatchHandler)) {
+      this.listener.consumeBatch = (messages, leases) => this.consumeBatch(messages, leases);
     }
     this.poller.start();
     callback();
@@ -156,117 +171,142 @@ export class EncryptedSqsServer extends Server<ServerEvents, SqsStatus> implemen
     return this.poller.isPaused ? 'paused' : 'running';
   }
 
-  /** Handlers running right now. */
+  /** Messages in hand: received and not yet settled (acked, retried or dead-lettered). */
   get inFlightCount(): number {
     return this.poller.inFlightCount;
   }
 
   /** Decrypt, validate, handle, then ack / retry / dead-letter. Never throws. */
   private async consume(message: Message, lease: Lease): Promise<void> {
+    const opened = await this.open(message, lease);
+    if (opened) await this.handleOne(opened);
+  }
+
+  /**
+   * A received group: every message opened (one that fails to open is rejected on its own),
+   * then one call per batch handler with its events, and per-message handlers as usual.
+   */
+  private async consumeBatch(messages: Message[], leases: Lease[]): Promise<void> {
+    const opened = await Promise.all(messages.map((message, i) => this.open(message, leases[i])));
+    const batches = new Map<MessageHandler, Opened[]>();
+    const runs: Promise<void>[] = [];
+    for (const item of opened) {
+      if (!item) continue;
+      if (!isBatchHandler(item.handler)) runs.push(this.handleOne(item));
+      else if (batches.has(item.handler)) batches.get(item.handler)!.push(item);
+      else batches.set(item.handler, [item]);
+    }
+    for (const [handler, items] of batches) runs.push(this.handleBatch(handler, items));
+    await Promise.all(runs);
+  }
+
+  /** Decrypts, verifies and validates a message, and finds its handler; rejects it if it cannot. */
+  private async open(message: Message, lease: Lease): Promise<Opened | undefined> {
     const wire = wireOfDelivered(message.Body, message.MessageAttributes);
     const messageId = message.MessageId ?? '';
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
-    let delivery: Delivery = {
-      message,
-      messageId,
-      receiveCount,
-      eventId: wire.attributes[ATTRIBUTE.eventId],
-    };
-    let stage: DeliveryStage = 'open';
-    this.observer.received(wire, delivery.eventId, messageId, receiveCount);
+    const eventId = wire.attributes[ATTRIBUTE.eventId];
+    this.observer.received(wire, eventId, messageId, receiveCount);
     try {
-      const { definition, envelope } = await this.observer.opening(messageId, () => this.codec.open(wire));
-      delivery = { ...delivery, pattern: definition.pattern };
-      const handler = this.handlerFor(definition.pattern);
+      const { definition, envelope } = await this.observer.opening(this.codec, wire, messageId);
+      const { pattern } = definition;
+      const handler = this.handlerFor(pattern);
       if (!handler) {
         throw new PoisonMessageError(
           MessagingErrorCode.InvalidEvent,
-          `No handler for ${definition.pattern} in this consumer.`,
+          `No handler for ${pattern} in this consumer.`,
         );
       }
-      stage = 'handle';
-      const context = new SqsContext([
-        {
+      return {
+        delivery: { message, messageId, receiveCount, eventId, pattern },
+        lease,
+        handler,
+        data: envelope.data,
+        info: {
           messageId,
           eventId: envelope.id,
-          pattern: definition.pattern,
+          pattern,
           receiveCount,
           occurredAt: envelope.occurredAt,
           attributes: wire.attributes,
           queueUrl: this.options.queueUrl,
         },
-      ]);
-      const duplicate = await this.observer.handling(() => this.runHandler(handler, envelope.data, context));
-      await lease.end();
-      this.settled(await this.policy.ack(delivery), duplicate);
+      };
     } catch (error) {
-      // Before the policy changes the message's visibility: a late beat would undo a retry delay.
-      await lease.end();
-      this.settled(await this.policy.reject(delivery, error, stage));
+      await this.rejected({ message, messageId, receiveCount, eventId }, lease, error, 'open');
+      return undefined;
     }
   }
 
-  /**
-   * Runs a handler inside Nest's processing hooks, as Nest's own transports do: the start hook
-   * wraps the handler (a trace span, a request scope), the end hook follows it.
-   */
-  private async runHandler(handler: MessageHandler, data: unknown, context: SqsContext): Promise<void> {
-    const transportId = this.transportId!;
-    if (this.onProcessingStartHook === this.defaultStartHook) {
-      // Nest's default start hook runs the handler at once: the same, without its promise and closures.
-      return this.invoke(handler, data, context, transportId);
-    }
-    // Handlers may fail with what is not an Error (Nest's filter gives `{ status, message }`).
-    const failure = await new Promise<{ error: unknown } | undefined>((resolve) => {
-      let called = false;
-      const done = async () => {
-        called = true;
-        try {
-          await this.invoke(handler, data, context, transportId);
-          resolve(undefined);
-        } catch (error) {
-          resolve({ error });
-        }
-      };
-      // A start hook that never runs the handler must not hold the message (and its slot) for
-      // ever; once it has run it, the handler's outcome decides, whatever the hook does after.
-      const notRun = () => {
-        if (!called)
-          resolve({ error: new Error('the processing start hook returned without running the handler') });
-      };
-      try {
-        const started: unknown = this.onProcessingStartHook(transportId, context, done);
-        if (started instanceof Promise) {
-          started.then(notRun, (error: unknown) => {
-            if (!called) resolve({ error });
-          });
-        } else {
-          notRun();
-        }
-      } catch (error) {
-        if (!called) resolve({ error });
-      }
-    });
-    if (failure) throw failure.error;
-  }
-
-  /** The handler to its end (an observable to completion), then the end hook, whatever happened. */
-  private async invoke(
-    handler: MessageHandler,
-    data: unknown,
-    context: SqsContext,
-    transportId: NonNullable<Server['transportId']>,
-  ): Promise<void> {
+  private async handleOne(item: Opened): Promise<void> {
+    let duplicate: boolean;
     try {
-      const result: unknown = await handler(data, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    } finally {
-      try {
-        this.onProcessingEndHook?.(transportId, context);
-      } catch {
-        // The handler's outcome decides; an end hook that throws changes nothing.
-      }
+      const context = new SqsContext([item.info]);
+      duplicate = await this.observer.handling(() =>
+        runInHooks(this.hooks(), item.handler, item.data, context),
+      );
+    } catch (error) {
+      return this.rejected(item.delivery, item.lease, error, 'handle');
     }
+    return this.acked(item, duplicate);
+  }
+
+  /** One call for the batch, inside the hooks; then each event acked or rejected on its own. */
+  private async handleBatch(handler: MessageHandler, items: Opened[]): Promise<void> {
+    let failures: BatchFailures | undefined;
+    let duplicates: ReadonlySet<string>;
+    try {
+      const context = new SqsBatchContext([items.map((item) => item.info)]);
+      const payloads = items.map((item) => item.data);
+      const ran = await this.observer.handlingBatch(() =>
+        runInHooks(this.hooks(), handler, payloads, context),
+      );
+      failures = failuresOf(ran.result);
+      duplicates = ran.duplicateIds;
+    } catch (error) {
+      await Promise.all(items.map((item) => this.rejected(item.delivery, item.lease, error, 'handle')));
+      return;
+    }
+    await Promise.all(
+      items.map((item) => {
+        const { eventId } = item.info;
+        return failures?.has(eventId)
+          ? this.rejected(item.delivery, item.lease, failures.get(eventId), 'handle')
+          : this.acked(item, duplicates.has(eventId));
+      }),
+    );
+  }
+
+  private async acked(item: Opened, duplicate: boolean): Promise<void> {
+    await item.lease.end();
+    let outcome: MessageOutcome;
+    try {
+      outcome = await this.policy.ack(item.delivery);
+    } catch (error) {
+      // The policy could not remove it ("retry"): it comes back, and idempotency absorbs it.
+      return this.rejected(item.delivery, item.lease, error, 'handle');
+    }
+    this.settled(outcome, duplicate);
+  }
+
+  private async rejected(
+    delivery: Delivery,
+    lease: Lease,
+    error: unknown,
+    stage: DeliveryStage,
+  ): Promise<void> {
+    // Before the policy changes the message's visibility: a late beat would undo a retry delay.
+    await lease.end();
+    this.settled(await this.policy.reject(delivery, error, stage));
+  }
+
+  /** The server's processing hooks, rebuilt only when one was set anew. */
+  private hooks(): ProcessingHooks {
+    const start =
+      this.onProcessingStartHook === this.defaultStartHook ? undefined : this.onProcessingStartHook;
+    const cached = this.cachedHooks;
+    if (cached && cached.start === start && cached.end === this.onProcessingEndHook) return cached;
+    return (this.cachedHooks = { transportId: this.transportId!, start, end: this.onProcessingEndHook });
   }
 
   /**

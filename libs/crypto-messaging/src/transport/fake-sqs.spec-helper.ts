@@ -1,4 +1,84 @@
+import { randomBytes } from 'node:crypto';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@nestjs/common';
+import { EventCodec, wireOf } from '../codec/event.codec';
+import type { PublishRequest } from '../core/publish-request';
+import { EnvelopeCipher } from '../crypto/envelope.cipher';
+import { localKeyProvider } from '../keys/key-provider';
+import { KeyUseMonitor } from '../keys/key-use.monitor';
+import type { MessageOutcome } from './delivery.policy';
+import { EncryptedSqsServer, type EncryptedSqsServerOptions } from './encrypted-sqs.server';
+
+interface UnitServerSetup {
+  readonly cipher: EnvelopeCipher;
+  readonly codec: EventCodec;
+  /** A server on `sqs` (queue `q`, dead-letter queue `dlq`, topic `t`), its outcomes recorded. */
+  serve(
+    sqs: FakeSqs,
+    options: Pick<EncryptedSqsServerOptions, 'events'> & Partial<EncryptedSqsServerOptions>,
+  ): { s: EncryptedSqsServer; outcomes: MessageOutcome[] };
+}
+
+/**
+ * What a unit spec of the server needs, registered in the calling `describe`: a cipher under a
+ * fresh local key, a codec to seal messages with, quiet logs, and `servers` closed after each test.
+ */
+export function unitServerSetup(): UnitServerSetup {
+  const monitor = new KeyUseMonitor('test');
+  const cipher = new EnvelopeCipher({ keys: localKeyProvider(randomBytes(32), 'k', monitor), monitor });
+  const codec = new EventCodec({ topicName: 't', cipher });
+  const servers: EncryptedSqsServer[] = [];
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterAll(() => {
+    Logger.overrideLogger(['log', 'error', 'warn']);
+  });
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  const serve: UnitServerSetup['serve'] = (sqs, options) => {
+    const s = new EncryptedSqsServer({
+      sqs: sqs.client,
+      queueUrl: 'q',
+      deadLetterQueueUrl: 'dlq',
+      topicName: 't',
+      cipher,
+      waitTimeS: 1,
+      ...options,
+    });
+    const outcomes: MessageOutcome[] = [];
+    s.on('outcome', (o) => outcomes.push(o));
+    servers.push(s);
+    return { s, outcomes };
+  };
+  return { cipher, codec, serve };
+}
+
+/** Waits (5 s at most) until `n` outcomes were recorded, and expects exactly `n`. */
+export async function settled(outcomes: MessageOutcome[], n = 1): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (outcomes.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  expect(outcomes).toHaveLength(n);
+}
+
+let sealed = 0;
+
+/** An event sealed by `codec` as SQS delivers it: base64 body, String attributes, first receive. */
+export async function deliveredMessage(codec: EventCodec, request: PublishRequest): Promise<Message> {
+  const wire = wireOf(await codec.seal(request));
+  const attributes = Object.fromEntries(
+    Object.entries(wire.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+  );
+  sealed++;
+  return {
+    MessageId: `m${sealed}`,
+    ReceiptHandle: `r${sealed}`,
+    Body: wire.body,
+    MessageAttributes: attributes,
+    Attributes: { ApproximateReceiveCount: '1' },
+  };
+}
 
 /** One call the fake received: the command's class name and its input. */
 export interface FakeSqsCall {

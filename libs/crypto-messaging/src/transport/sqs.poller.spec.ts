@@ -2,7 +2,7 @@ import type { Message } from '@aws-sdk/client-sqs';
 import type { Logger } from '@nestjs/common';
 import { FakeSqs } from './fake-sqs.spec-helper';
 import { SqsPoller, SqsStatus } from './sqs.poller';
-import { VisibilityHeartbeat } from './visibility.heartbeat';
+import { VisibilityHeartbeat, type Lease } from './visibility.heartbeat';
 
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
@@ -22,7 +22,7 @@ describe('SqsPoller', () => {
   let poller: SqsPoller | undefined;
   afterEach(() => poller?.close());
 
-  function start(sqs: FakeSqs, consume: (m: Message) => Promise<void>, concurrency = 10) {
+  function start(sqs: FakeSqs, consume: (m: Message, lease: Lease) => Promise<void>, concurrency = 10) {
     const statuses: SqsStatus[] = [];
     const released: string[] = [];
     poller = new SqsPoller(
@@ -73,6 +73,61 @@ describe('SqsPoller', () => {
     expect(Math.max(...asked)).toBeLessThanOrEqual(10);
     release();
     await until(() => sqs.waiting.length === 0);
+  });
+
+  it('hands a listener that takes batches each received group whole, counting slots per message', async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(25));
+    const groups: string[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const consume = jest.fn(() => Promise.resolve());
+    poller = new SqsPoller(
+      {
+        sqs: sqs.client,
+        queueUrl: 'q',
+        concurrency: 15,
+        waitTimeS: 20,
+        visibilityTimeoutS: 30,
+        logger: quiet,
+      },
+      {
+        consume,
+        consumeBatch: (group, leases) => {
+          expect(leases).toHaveLength(group.length);
+          groups.push(group.map((m) => m.MessageId!));
+          return gate;
+        },
+      },
+    );
+    poller.start();
+    await until(() => poller!.inFlightCount === 15);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(groups.map((g) => g.length).sort()).toEqual([10, 5]);
+    expect(sqs.waiting).toHaveLength(10);
+    release();
+    await until(() => sqs.waiting.length === 0 && poller!.inFlightCount === 0);
+    expect(groups.flat()).toHaveLength(25);
+    expect(consume).not.toHaveBeenCalled();
+  });
+
+  it("frees a message's slot when its lease ends (handler done), before its ack has settled", async () => {
+    const sqs = new FakeSqs();
+    sqs.waiting.push(...messages(4));
+    let release!: () => void;
+    const acks = new Promise<void>((r) => (release = r));
+    const { poller } = start(
+      sqs,
+      async (_m, lease) => {
+        await lease.end(); // the handler is done; its ack's round trip is still under way
+        await acks;
+      },
+      2,
+    );
+    await until(() => sqs.waiting.length === 0);
+    expect(poller.inFlightCount).toBe(4);
+    release();
+    await until(() => poller.inFlightCount === 0);
   });
 
   it('puts back, unhandled, what a poll under way returns after pause, and says paused', async () => {

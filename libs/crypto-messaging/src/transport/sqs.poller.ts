@@ -40,6 +40,12 @@ export interface SqsPollerOptions {
 export interface PollerListener {
   /** Handles one message and settles it (ack, retry, dead-letter). Must not throw. */
   consume(message: Message, lease: Lease): Promise<void>;
+  /**
+   * When present, each received group (up to 10) is handed over at once instead of message by
+   * message (`leases[i]` holds `messages[i]`); it settles every one of them. Must not throw.
+   * Read at each receive, so a listener may set it before {@link SqsPoller.start}.
+   */
+  consumeBatch?(messages: Message[], leases: Lease[]): Promise<void>;
   status?(status: SqsStatus): void;
   /** A receive failed; polling goes on. */
   error?(error: Error): void;
@@ -61,6 +67,8 @@ const POLL_ERROR_BACKOFF_MAX_MS = 10_000;
 export class SqsPoller {
   private readonly heartbeat: VisibilityHeartbeat;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Messages in hand (received, not yet settled): a group counts as its messages. */
+  private inHand = 0;
   private readonly abort = new AbortController();
   private readonly logger: LoggerService;
   private readonly concurrency: number;
@@ -69,6 +77,8 @@ export class SqsPoller {
   private loops: Promise<void>[] = [];
   private freeSlots: number;
   private slotWaiters: Array<() => void> = [];
+  /** A message's slot is free once its lease ends: its handler is done, its ack may be under way. */
+  private readonly freeSlot = () => this.releaseSlots(1);
   private resumeWaiters: Array<() => void> = [];
   private closed = false;
   private closing?: Promise<void>;
@@ -125,9 +135,9 @@ export class SqsPoller {
     return this.paused;
   }
 
-  /** Handlers running right now. */
+  /** Messages in hand: received and not yet settled (acked, retried or dead-lettered). */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.inHand;
   }
 
   /**
@@ -189,7 +199,9 @@ export class SqsPoller {
         this.releaseSlots(messages.length);
         continue;
       }
-      for (const message of messages) this.dispatch(message);
+      if (messages.length === 0) continue;
+      if (this.listener.consumeBatch) this.dispatchGroup(messages);
+      else for (const message of messages) this.dispatch(message);
     }
   }
 
@@ -226,13 +238,30 @@ export class SqsPoller {
   }
 
   private dispatch(message: Message): void {
-    const lease = this.heartbeat.hold(message);
+    const lease = this.heartbeat.hold(message, this.freeSlot);
+    this.track(this.listener.consume(message, lease), [lease]);
+  }
+
+  /** A received group, whole, to the listener: one promise, its slots freed when it settles. */
+  private dispatchGroup(messages: Message[]): void {
+    const leases = messages.map((message) => this.heartbeat.hold(message, this.freeSlot));
+    this.track(this.listener.consumeBatch!(messages, leases), leases);
+  }
+
+  /**
+   * Keeps a consume under way for drain; once settled, ends the leases it left (freeing their
+   * slots). A lease the listener ended already freed its slot then: the next receive need not
+   * wait for the ack's round trip.
+   */
+  private track(consumed: Promise<void>, leases: Lease[]): void {
+    const n = leases.length;
+    this.inHand += n;
     const settle = () => {
-      void lease.end();
+      for (const lease of leases) void lease.end();
       this.inFlight.delete(done);
-      this.releaseSlots(1);
+      this.inHand -= n;
     };
-    const done: Promise<void> = this.listener.consume(message, lease).then(settle, (error: Error) => {
+    const done: Promise<void> = consumed.then(settle, (error: Error) => {
       try {
         this.logger.error({ msg: 'consume threw', error: error.name });
       } finally {

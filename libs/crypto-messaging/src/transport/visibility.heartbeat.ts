@@ -41,8 +41,8 @@ export class VisibilityHeartbeat {
     return this.held.size;
   }
 
-  /** Starts holding a message received just now. */
-  hold(message: Message): Lease {
+  /** Starts holding a message received just now; `ended` runs once, at the lease's first end. */
+  hold(message: Message, ended?: () => void): Lease {
     this.held.set(message, { message, lastSetAt: Date.now() });
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -54,6 +54,7 @@ export class VisibilityHeartbeat {
         // visibility itself, or the late beat would undo a retry delay.
         const wasHeld = this.held.delete(message);
         if (this.held.size === 0) this.stop();
+        if (wasHeld) ended?.();
         return wasHeld ? this.beat : Promise.resolve();
       },
     };
