@@ -147,6 +147,7 @@ export {
   type HopObservation,
   type JourneyHop,
   type KeyOperation,
+  inBatchDeliveryScope,
   inDeliveryScope,
   markDuplicateDelivery,
 } from './journey';

@@ -4,6 +4,7 @@ export {
   type CiphertextHead,
   type DeliveryTap,
   type HopObservation,
+  inBatchDeliveryScope,
   inDeliveryScope,
   type JourneyHop,
   type KeyOperation,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { inDeliveryScope } from '@app/crypto-messaging';
+import { inBatchDeliveryScope } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import { runBatchOnce, type BatchEvent } from './run-batch-once';
 import type { EventConsumer } from './run-once';
@@ -76,7 +76,7 @@ describe('runBatchOnce (claims and effects of a batch in one transaction, embedd
     await runBatchOnce([a, b], consumer, effect);
     effectCalls = [];
     const c = event('c');
-    const { result, duplicateIds } = await inDeliveryScope(() =>
+    const { result, duplicateIds } = await inBatchDeliveryScope(() =>
       runBatchOnce([event('a again', a.eventId), c, event('b again', b.eventId)], consumer, effect),
     );
     expect(result.done).toEqual([c]);
