@@ -144,3 +144,14 @@ export { SEALED_EVENT_COLUMNS, sealedEventOf } from '../tools/clinic/outbox';
 
 export const samplePatient = SYNTHETIC_PATIENT_REQUEST;
 export const sampleRecord = syntheticRecordRequest;
+
+/**
+ * How many events a consumer's log line says it took into effect: the length of `eventIds` in a
+ * batch line whose message is `message` (`invoice created`, `record scheduled`, `prescription
+ * transmitted`); 0 for any other line. One line stands for a whole batch (up to ten events).
+ */
+export function effectsInLine(line: string, message: string): number {
+  if (!line.includes(message)) return 0;
+  const ids = /"eventIds":\[([^\]]*)\]/.exec(line)?.[1];
+  return ids ? ids.split(',').length : 0;
+}

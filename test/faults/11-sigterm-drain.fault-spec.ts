@@ -6,8 +6,9 @@
 import { queueOf } from '@app/crypto-messaging';
 import { CONSUMERS, FaultClinic, recordResult, resultOf, type Consumer } from './fault-harness';
 import { clinicTopology } from '@app/clinic';
+import { effectsInLine } from '../clinic-harness';
 
-/** The log line each consumer writes per record it took into effect. */
+/** The log line each consumer writes per batch it took into effect (with the batch's `eventIds`). */
 const EFFECT_LINE: Readonly<Record<Consumer, string>> = {
   billing: 'invoice created',
   scheduling: 'record scheduled',
@@ -37,7 +38,8 @@ describe('fault 11: SIGTERM with messages in flight', () => {
         new Promise<number>((resolve) => {
           let effects = 0;
           const stop = clinic.watchLines(consumer, (line) => {
-            if (!line.includes(EFFECT_LINE[consumer]) || ++effects !== TERMINATE_AT) return;
+            effects += effectsInLine(line, EFFECT_LINE[consumer]);
+            if (effects < TERMINATE_AT) return;
             stop();
             clinic.procs[consumer]!.child.kill('SIGTERM');
             resolve(Date.now());

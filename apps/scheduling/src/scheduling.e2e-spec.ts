@@ -222,10 +222,10 @@ describe('Scheduling (embedded)', () => {
     );
     // Measures how many handlers ran at once: without overlap this test would prove nothing.
     const service = scheduling.http.get(RecordSchedulingService);
-    const original = service.scheduleRecord.bind(service);
+    const original = service.scheduleRecords.bind(service);
     let running = 0;
     let mostAtOnce = 0;
-    const tracked = jest.spyOn(service, 'scheduleRecord').mockImplementation(async (...args) => {
+    const tracked = jest.spyOn(service, 'scheduleRecords').mockImplementation(async (...args) => {
       mostAtOnce = Math.max(mostAtOnce, ++running);
       try {
         return await original(...args);

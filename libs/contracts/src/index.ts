@@ -3,6 +3,7 @@ export {
   PatientRecordCreatedV1Event,
   PatientRecordCreatedV1Schema,
   type PatientRecordCreatedV1,
+  type RecordEvent,
 } from './patient-record/patient-record-created.event';
 export { ROUTING_ATTRIBUTE, recordCreated, routingAttributesOf } from './patient-record/routing-attributes';
 export { syntheticRecord } from './synthetic/synthetic-record';

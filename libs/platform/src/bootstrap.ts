@@ -36,6 +36,13 @@ export interface AppBlueprint {
   readonly consumer?: { readonly events: readonly EventDefinition[]; readonly tuning?: ConsumerTuning };
 }
 
+/**
+ * The clinic's consumers take whole received batches (`@EventBatchPattern`): twenty messages in
+ * hand is one batch of ten being committed while the next ten are received and decrypted, where
+ * the library's default (ten) would leave the consumer idle during each batch's transaction.
+ */
+export const CLINIC_CONSUMER_TUNING: ConsumerTuning = { concurrency: 20 };
+
 /** A built app: the HTTP application and, for consumers, the transport. */
 export interface ClinicApplication {
   readonly http: INestApplication;
@@ -137,11 +144,10 @@ export async function createClinicApp(
   let transport: EncryptedSqsServer | undefined;
   if (blueprint.consumer) {
     const runtime = http.get(MessagingRuntime);
-    transport = await runtime.consumerServer(
-      blueprint.app,
-      blueprint.consumer.events,
-      blueprint.consumer.tuning,
-    );
+    transport = await runtime.consumerServer(blueprint.app, blueprint.consumer.events, {
+      ...CLINIC_CONSUMER_TUNING,
+      ...blueprint.consumer.tuning,
+    });
     http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }
   return { http, transport, config };

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { syntheticRecord, type PatientRecordCreatedV1 } from '@app/contracts';
+import { syntheticRecord, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import { billingDatabase } from '../database/billing.database';
 import { InvoiceRepository } from './invoice.repository';
-import { InvoicesService, type RecordEvent } from './invoices.service';
+import { InvoicesService } from './invoices.service';
 
 const BATCH = 10;
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
 import { runBatchOnce, type EventConsumer } from '@app/platform';
 import { Invoice } from './invoice.entity';
@@ -72,12 +72,6 @@ export class InvoicesService {
     if (!invoice) throw new NotFoundException(`Invoice ${id} does not exist`);
     return invoice;
   }
-}
-
-/** One event of `patient-record.created.v1`, as a batch carries it. */
-export interface RecordEvent {
-  readonly eventId: string;
-  readonly record: PatientRecordCreatedV1;
 }
 
 /** A priced record as its invoice. */

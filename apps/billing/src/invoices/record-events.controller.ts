@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
-import type { SqsContext } from '@app/crypto-messaging';
+import { EventBatchPattern, type BatchFailures, type SqsBatchContext } from '@app/crypto-messaging';
 import { InvoicesService } from './invoices.service';
 
 /** Billing's side of `patient-record.created.v1` (its filter policy admits billable records only). */
@@ -9,14 +9,13 @@ import { InvoicesService } from './invoices.service';
 export class RecordEventsController {
   constructor(private readonly invoices: InvoicesService) {}
 
-  @EventPattern(PatientRecordCreatedV1Event.pattern)
-  async onRecordCreated(
-    @Payload() record: PatientRecordCreatedV1,
-    @Ctx() context: SqsContext,
-  ): Promise<void> {
-    // One delivery as a batch of one, until the transport hands this handler whole batches.
-    const eventId = context.getEventId();
-    const failures = await this.invoices.invoiceRecords([{ eventId, record }]);
-    if (failures.has(eventId)) throw failures.get(eventId);
+  /** A received batch (up to ten events), committed in one transaction; failures by event id. */
+  @EventBatchPattern(PatientRecordCreatedV1Event)
+  onRecordsCreated(
+    @Payload() records: PatientRecordCreatedV1[],
+    @Ctx() context: SqsBatchContext,
+  ): Promise<BatchFailures> {
+    const eventIds = context.getEventIds();
+    return this.invoices.invoiceRecords(records.map((record, i) => ({ eventId: eventIds[i], record })));
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
-import type { SqsContext } from '@app/crypto-messaging';
+import { EventBatchPattern, type BatchFailures, type SqsBatchContext } from '@app/crypto-messaging';
 import { RecordPrescribingService } from './record-prescribing.service';
 
 /** Prescription's side of `patient-record.created.v1` (its filter policy admits records with medications). */
@@ -9,14 +9,13 @@ import { RecordPrescribingService } from './record-prescribing.service';
 export class RecordEventsController {
   constructor(private readonly prescribing: RecordPrescribingService) {}
 
-  @EventPattern(PatientRecordCreatedV1Event.pattern)
-  async onRecordCreated(
-    @Payload() record: PatientRecordCreatedV1,
-    @Ctx() context: SqsContext,
-  ): Promise<void> {
-    // One delivery as a batch of one, until the transport hands this handler whole batches.
-    const eventId = context.getEventId();
-    const failures = await this.prescribing.prescribeRecords([{ eventId, record }]);
-    if (failures.has(eventId)) throw failures.get(eventId);
+  /** A received batch (up to ten events), committed in one transaction; failures by event id. */
+  @EventBatchPattern(PatientRecordCreatedV1Event)
+  onRecordsCreated(
+    @Payload() records: PatientRecordCreatedV1[],
+    @Ctx() context: SqsBatchContext,
+  ): Promise<BatchFailures> {
+    const eventIds = context.getEventIds();
+    return this.prescribing.prescribeRecords(records.map((record, i) => ({ eventId: eventIds[i], record })));
   }
 }

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { syntheticRecord, type PatientRecordCreatedV1 } from '@app/contracts';
+import { syntheticRecord, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import { prescriptionDatabase } from '../database/prescription.database';
 import { PrescriptionRepository } from './prescription.repository';
-import { RecordPrescribingService, type RecordEvent } from './record-prescribing.service';
+import { RecordPrescribingService } from './record-prescribing.service';
 
 const BATCH = 10;
 

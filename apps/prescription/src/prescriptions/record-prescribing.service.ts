@@ -1,16 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
 import { runBatchOnce, type EventConsumer } from '@app/platform';
 import { PrescriptionRepository, type NewPrescription } from './prescription.repository';
 import { decideTransmission, type RejectionReason } from './prescription-rules';
-
-/** One event of `patient-record.created.v1`, as a batch carries it. */
-export interface RecordEvent {
-  readonly eventId: string;
-  readonly record: PatientRecordCreatedV1;
-}
 
 /** What became of one event's medications. */
 interface Prescribed {

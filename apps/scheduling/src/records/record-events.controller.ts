@@ -1,24 +1,24 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
-import type { SqsContext } from '@app/crypto-messaging';
+import { EventBatchPattern, type BatchFailures, type SqsBatchContext } from '@app/crypto-messaging';
 import { RecordSchedulingService } from './record-scheduling.service';
 
 /**
  * Scheduling's side of `patient-record.created.v1`. One handler for appointments and reminders
- * alike: both effects must commit with the one processed-event row of the event. Each message
- * goes through the batch path as a batch of one ({@link RecordSchedulingService.scheduleRecord}),
- * until the transport hands over received batches.
+ * alike: both effects commit with the one processed-event row of each event.
  */
 @Controller()
 export class RecordEventsController {
   constructor(private readonly scheduling: RecordSchedulingService) {}
 
-  @EventPattern(PatientRecordCreatedV1Event.pattern)
-  async onRecordCreated(
-    @Payload() record: PatientRecordCreatedV1,
-    @Ctx() context: SqsContext,
-  ): Promise<void> {
-    await this.scheduling.scheduleRecord(context.getEventId(), record);
+  /** A received batch (up to ten events), committed in one transaction; failures by event id. */
+  @EventBatchPattern(PatientRecordCreatedV1Event)
+  onRecordsCreated(
+    @Payload() records: PatientRecordCreatedV1[],
+    @Ctx() context: SqsBatchContext,
+  ): Promise<BatchFailures> {
+    const eventIds = context.getEventIds();
+    return this.scheduling.scheduleRecords(records.map((record, i) => ({ eventId: eventIds[i], record })));
   }
 }

@@ -107,7 +107,7 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     // A typical record: a follow-up, one lab order, one medication (three reminders).
     const one = syntheticRecord({ visit: visit('2027-09-01T09:30:00Z') });
     queries.count = 0;
-    await service.scheduleRecord(randomUUID(), one);
+    await service.scheduleRecords([item(one)]);
     const alone = queries.count;
     const ten = Array.from({ length: 10 }, () =>
       item(syntheticRecord({ visit: visit('2027-09-08T09:30:00Z') })),

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
+import { PatientRecordCreatedV1Event, type RecordEvent } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
 import { runBatchOnce, type EventConsumer } from '@app/platform';
 import {
@@ -40,12 +40,6 @@ function deadLetterFor(error: unknown): DeadLetterException | undefined {
     return new DeadLetterException(SchedulingErrorCode.VisitOutOfRange, error.message);
   }
   return undefined;
-}
-
-/** One event of a batch: its id and the record it carries. */
-export interface RecordEvent {
-  readonly eventId: string;
-  readonly record: PatientRecordCreatedV1;
 }
 
 /** A record planned (outside any transaction): what to book and which reminders to save. */
@@ -110,15 +104,6 @@ export class RecordSchedulingService {
         counts,
       );
     return failures;
-  }
-
-  /**
-   * {@link scheduleRecords} for one event: throws its failure (a {@link DeadLetterException}
-   * for a record that can never be scheduled).
-   */
-  async scheduleRecord(eventId: string, record: PatientRecordCreatedV1): Promise<void> {
-    const failures = await this.scheduleRecords([{ eventId, record }]);
-    if (failures.has(eventId)) throw failures.get(eventId);
   }
 
   /** The effect: locks, bookings, reminders; the counts of each event. */

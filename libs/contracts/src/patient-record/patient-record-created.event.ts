@@ -90,3 +90,12 @@ export const PatientRecordCreatedV1Event = defineEvent(
   1,
   PatientRecordCreatedV1Schema,
 );
+
+/**
+ * One delivered `patient-record.created.v1`, as a consumer's batch carries it: the event's id
+ * (the idempotency key, from the envelope) and the record.
+ */
+export interface RecordEvent {
+  readonly eventId: string;
+  readonly record: PatientRecordCreatedV1;
+}
