@@ -2,18 +2,11 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
-import {
-  backoffMs,
-  EventRegistry,
-  MessagingError,
-  MessagingRuntime,
-  EncryptedPublisher,
-} from '@app/crypto-messaging';
-import { withPgClient } from '@app/platform';
+import { EventRegistry } from '@app/crypto-messaging';
 import { LegacyOutboxSealer } from './legacy-outbox.sealer';
-import { OutboxSealError } from './outbox-seal.error';
+import { OutboxBatchPublisher, outboxErrorCode } from './outbox-batch.publisher';
 import { OutboxEvent } from './outbox-event.entity';
-import { claimDue, markFailed, markPublished, OUTBOX_BATCH_SIZE, type ClaimedRow } from './outbox.batch';
+import { OUTBOX_BATCH_SIZE } from './outbox.batch';
 import { OutboxListener } from './outbox.listener';
 
 /**
@@ -22,9 +15,11 @@ import { OutboxListener } from './outbox.listener';
  */
 const POLL_LISTENING_MS = 2_000;
 const POLL_UNHEARD_MS = 250;
-/** Retry delays grow from 200 ms to this cap while the broker or key is down. */
-const RETRY_BASE_MS = 200;
-const RETRY_CAP_MS = 5_000;
+/**
+ * A commit's wake-up waits this long, ms, so that rows committed close together go out in one
+ * pass (one claim, one PublishBatch, one update) rather than one pass each.
+ */
+const GATHER_MS = 10;
 
 /** The relay's last attempt, for `/health`. */
 export interface RelayStatus {
@@ -49,9 +44,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly events = new EventRegistry([PatientRecordCreatedV1Event]);
   private readonly listener: OutboxListener;
-  private publisher?: EncryptedPublisher;
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
+  private gathering?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -62,13 +57,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly runtime: MessagingRuntime,
+    private readonly batches: OutboxBatchPublisher,
     private readonly legacy: LegacyOutboxSealer,
   ) {
     this.listener = new OutboxListener(dataSource, {
       wake: (legacy) => {
         if (legacy) this.legacyDue = true;
-        this.nudge();
+        this.gather();
       },
       listening: () => this.nudge(),
     });
@@ -86,6 +81,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.gathering);
     await this.listener.stop();
     await this.running;
   }
@@ -105,6 +101,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return this.dataSource.getRepository(OutboxEvent).count({ where: { publishedAt: IsNull() } });
   }
 
+  /** A commit woke the relay: it runs {@link GATHER_MS} later, with whatever else commits meanwhile. */
+  private gather(): void {
+    if (this.gathering || this.stopped) return;
+    this.gathering = setTimeout(() => {
+      this.gathering = undefined;
+      this.nudge();
+    }, GATHER_MS);
+  }
+
   private poll(): void {
     const every = this.listener.connected ? POLL_LISTENING_MS : POLL_UNHEARD_MS;
     if (Date.now() - this.lastPoll < every) return;
@@ -119,8 +124,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (this.legacyDue) await this.sealLegacy();
         while (!this.stopped && (await this.publishDue()) === OUTBOX_BATCH_SIZE);
       } catch (error) {
-        this.status = { at: new Date(), ok: false, code: codeOf(error) };
-        this.logger.error({ msg: 'outbox relay failed; will retry', error: codeOf(error) });
+        this.status = { at: new Date(), ok: false, code: outboxErrorCode(error) };
+        this.logger.error({ msg: 'outbox relay failed; will retry', error: outboxErrorCode(error) });
       }
     } while (this.again && !this.stopped);
   }
@@ -135,91 +140,24 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       await this.legacy.sealAll(this.events);
     } catch (error) {
       this.legacyDue = true;
-      this.logger.warn({ msg: 'rows written before ADR 0007 stay unsealed for now', error: codeOf(error) });
+      this.logger.warn({
+        msg: 'rows written before ADR 0007 stay unsealed for now',
+        error: outboxErrorCode(error),
+      });
     }
   }
 
-  /** Publishes one batch of due rows; returns how many were claimed. */
+  /** Publishes one batch; returns how many rows were published. */
   private async publishDue(): Promise<number> {
-    return withPgClient(this.dataSource, async (client) => {
-      const rows = await claimDue(client);
-      if (rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      let publisher: EncryptedPublisher;
-      try {
-        publisher = await this.getPublisher();
-      } catch (error) {
-        await markFailed(
-          client,
-          this.retries(rows, () => codeOf(error)),
-        );
-        await client.query('COMMIT');
-        return 0;
-      }
-      const outcomes = await publisher.sendBatch(rows.map((row) => row.event));
-      const published: Array<{ id: string; messageId: string }> = [];
-      const failed: ClaimedRow[] = [];
-      const codes = new Map<string, string>();
-      rows.forEach((row, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.ok) published.push({ id: row.event.eventId, messageId: outcome.messageId });
-        else {
-          failed.push(row);
-          codes.set(row.event.eventId, outcome?.ok === false ? outcome.error.code : 'UNKNOWN');
-        }
-      });
-      await markPublished(client, published);
-      await markFailed(
-        client,
-        this.retries(failed, (row) => codes.get(row.event.eventId) ?? 'UNKNOWN'),
-      );
-      await client.query('COMMIT');
-      const firstCode = failed.length > 0 ? codes.get(failed[0].event.eventId) : undefined;
-      this.status = { at: new Date(), ok: failed.length === 0, code: firstCode };
-      return failed.length > 0 ? 0 : rows.length;
-    });
+    const outcome = await this.batches.publishDue();
+    if (outcome.claimed === 0) return 0;
+    this.status = { at: new Date(), ok: outcome.failure === undefined, code: outcome.failure };
+    if (outcome.retryInMs !== undefined) {
+      // No commit will wake the relay for these rows: it wakes itself when the first falls due.
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.nudge(), outcome.retryInMs);
+      this.retryTimer.unref();
+    }
+    return outcome.published;
   }
-
-  /**
-   * The retries of rows that could not be published, each after its own backoff; the relay
-   * wakes itself when the first one falls due (no commit will).
-   */
-  private retries(
-    rows: readonly ClaimedRow[],
-    codeOfRow: (row: ClaimedRow) => string,
-  ): Array<{ id: string; code: string; delayMs: number }> {
-    if (rows.length === 0) return [];
-    const retries = rows.map((row) => ({
-      id: row.event.eventId,
-      code: codeOfRow(row),
-      delayMs: Math.max(RETRY_BASE_MS, backoffMs(row.attempts + 1, RETRY_BASE_MS, RETRY_CAP_MS)),
-    }));
-    const code = retries[0].code;
-    this.status = { at: new Date(), ok: false, code };
-    this.logger.warn({ msg: 'publishing failed; events kept for retry', events: rows.length, code });
-    const soonest = Math.min(...retries.map((r) => r.delayMs));
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.nudge(), soonest);
-    this.retryTimer.unref();
-    return retries;
-  }
-
-  /** Send-only: the relay ships stored ciphertext and needs `sns:Publish`, never the key. */
-  private async getPublisher(): Promise<EncryptedPublisher> {
-    this.publisher ??= EncryptedPublisher.sendOnly({
-      sns: this.runtime.clients.sns,
-      topicArn: await this.runtime.topicArn(),
-      topicName: this.runtime.topology.topic.name,
-      tap: this.runtime.tap,
-      app: this.runtime.app,
-    });
-    return this.publisher;
-  }
-}
-
-function codeOf(error: unknown): string {
-  if (error instanceof OutboxSealError) return error.code;
-  return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
 }

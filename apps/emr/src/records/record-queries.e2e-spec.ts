@@ -75,7 +75,7 @@ describe('database round trips of one record (embedded)', () => {
     await oneRecord(); // warms every cache (sealer, publisher, topic ARN)
     // The relay's and the audit's statements interleave: compared as a set, by what each does.
     const kinds = (await oneRecord()).map((s) =>
-      s.startsWith('SELECT') && s.includes('FROM "patients"')
+      s.startsWith('SELECT id, mrn, given_name')
         ? 'read the patient'
         : s.startsWith('WITH other AS (INSERT INTO outbox_events')
           ? 'insert record and outbox row'
