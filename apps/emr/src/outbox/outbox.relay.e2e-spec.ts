@@ -19,6 +19,7 @@ import { emrBlueprint } from '../emr.blueprint';
 import type { Patient } from '../patients/patient.entity';
 import type { MedicalRecord } from '../records/medical-record.entity';
 import { recordCreatedEvent } from '../records/record-event';
+import { recordFields } from '../records/record-fields';
 
 describe('the outbox relay, woken by commits (embedded, two EMR instances)', () => {
   let env: ClinicTestEnv;
@@ -116,24 +117,17 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
 
   it('seals and publishes a row the previous release writes unsealed while the relays run', async () => {
     const eventId = randomUUID();
-    const event = recordCreatedEvent(
-      {
-        id: randomUUID(),
-        physicianId: 'PHY-1001',
-        visitType: 'office-visit',
-        cptCode: '99213',
-        visitDate: new Date(),
-        procedures: [],
-        diagnoses: [{ icd10: 'J06.9', description: 'Acute upper respiratory infection, unspecified' }],
-        medications: [],
-        immunizations: [],
-        labOrders: [],
-        labResults: [],
-        followUpDays: null,
-        billable: true,
-      } as unknown as MedicalRecord,
-      { id: patientId, ...SYNTHETIC_PATIENT_REQUEST, mrn: 'MRN-000001' } as unknown as Patient,
-    );
+    // The event as any release builds it: a record from the API's own request, and the patient.
+    const patient = (await (
+      await fetch(`${emrs[0].url}/patients/${patientId}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Patient;
+    const fields = recordFields(syntheticRecordRequest(), {
+      id: randomUUID(),
+      patientId,
+      eventId,
+      enteredBy: null,
+    });
+    const event = recordCreatedEvent(fields as MedicalRecord, patient);
     await db.query(
       `INSERT INTO outbox_events (id, event_type, schema_version, payload, attributes) VALUES ($1, $2, $3, $4, $5)`,
       [
