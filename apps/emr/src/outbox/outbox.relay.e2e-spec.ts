@@ -146,4 +146,27 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
     expect(rows).toEqual([{ sealed: true }]);
     await delivered.waitFor((o) => o.eventId === eventId && o.outcome === 'acked', 20_000);
   });
+
+  it('listens again after its connection is cut, and meanwhile polls: nothing waits for long', async () => {
+    const listeners = async () =>
+      (
+        await db.query<{ pid: number }>(
+          "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN outbox_events'",
+        )
+      ).rows;
+    expect(await listeners()).toHaveLength(2);
+    await db.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN outbox_events'",
+    );
+    // Entered while neither instance listens: the 250 ms poll publishes it.
+    const during = (await post(emrs[0], `/patients/${patientId}/records`, syntheticRecordRequest())) as {
+      eventId: string;
+    };
+    await publishedAfter([during.eventId]);
+    await eventually('both instances listening again', listeners, (rows) => rows.length === 2, 10_000);
+    const after = (await post(emrs[1], `/patients/${patientId}/records`, syntheticRecordRequest())) as {
+      eventId: string;
+    };
+    expect((await publishedAfter([after.eventId])).get(after.eventId)).toBeLessThan(250);
+  });
 });
