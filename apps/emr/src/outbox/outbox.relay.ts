@@ -15,11 +15,6 @@ import { OutboxListener } from './outbox.listener';
  */
 const POLL_LISTENING_MS = 2_000;
 const POLL_UNHEARD_MS = 250;
-/**
- * A commit's wake-up waits this long, ms, so that rows committed close together go out in one
- * pass (one claim, one PublishBatch, one update) rather than one pass each.
- */
-const GATHER_MS = 10;
 
 /** The relay's last attempt, for `/health`. */
 export interface RelayStatus {
@@ -46,7 +41,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly listener: OutboxListener;
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
-  private gathering?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -63,7 +57,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.listener = new OutboxListener(dataSource, {
       wake: (legacy) => {
         if (legacy) this.legacyDue = true;
-        this.gather();
+        // Under load a pass is under way: the commits it did not see make one more pass, together.
+        this.nudge();
       },
       listening: () => this.nudge(),
     });
@@ -81,7 +76,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
-    clearTimeout(this.gathering);
     await this.listener.stop();
     await this.running;
   }
@@ -99,15 +93,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Events not yet published. */
   async backlog(): Promise<number> {
     return this.dataSource.getRepository(OutboxEvent).count({ where: { publishedAt: IsNull() } });
-  }
-
-  /** A commit woke the relay: it runs {@link GATHER_MS} later, with whatever else commits meanwhile. */
-  private gather(): void {
-    if (this.gathering || this.stopped) return;
-    this.gathering = setTimeout(() => {
-      this.gathering = undefined;
-      this.nudge();
-    }, GATHER_MS);
   }
 
   private poll(): void {
