@@ -22,6 +22,7 @@ export {
   AccessTokenVerifier,
   CLOCK_TOLERANCE_S,
   KeySetUnavailableError,
+  MAX_ACCESS_TOKEN_AGE_S,
   type TokenRefusal,
   TokenRefusedError,
   type VerifierOptions,

@@ -19,6 +19,7 @@ export {
   dataSourceOptions,
   runMigrations,
 } from './database/data-source.factory';
+export { pgPoolOf, withPgClient } from './database/pg-client';
 export { type AppLogin, type AppLoginReport, ensureAppLogin } from './database/app-login';
 export { MessagingProbe } from './messaging/messaging-probe';
 export { QueueProbe } from './messaging/queue.probe';

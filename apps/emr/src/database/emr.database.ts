@@ -6,6 +6,7 @@ import { InitialSchema1764320000000 } from './migrations/1764320000000-initial-s
 import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-outbox';
 import { RecordEnteredBy1796000000000 } from './migrations/1796000000000-record-entered-by';
 import { OutboxMessageId1796100000000 } from './migrations/1796100000000-outbox-message-id';
+import { OutboxNotify1796200000000 } from './migrations/1796200000000-outbox-notify';
 
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
@@ -16,5 +17,6 @@ export const emrDatabase: AppDatabase = {
     RecordEnteredBy1796000000000,
     AuditEntries1796000000000,
     OutboxMessageId1796100000000,
+    OutboxNotify1796200000000,
   ],
 };

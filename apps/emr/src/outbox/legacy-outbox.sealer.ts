@@ -19,8 +19,8 @@ interface LegacyRow {
 
 /**
  * Seals outbox rows written before ADR 0007 (plaintext `payload`, no `body`), pending and
- * published alike, and clears their plaintext. The relay runs it before each publishing pass
- * (an empty partial index makes that one cheap lookup), so a pending legacy event is still
+ * published alike, and clears their plaintext. The relay runs it at start and whenever a commit
+ * notifies that it wrote an unsealed row (the outbox trigger), so a pending legacy event is still
  * published, sealed, and so are rows an old EMR instance writes during a rolling deploy.
  */
 @Injectable()

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import {
   EventSealer,
   MessagingError,
@@ -8,7 +7,6 @@ import {
   type PublishRequest,
   type SealedEvent,
 } from '@app/crypto-messaging';
-import { OutboxEvent } from './outbox-event.entity';
 import { OutboxSealError } from './outbox-seal.error';
 
 /**
@@ -29,24 +27,25 @@ export class OutboxWriter {
 
   constructor(private readonly runtime: MessagingRuntime) {}
 
-  /** Seals `request` and inserts its row with `manager` (the record's transaction). */
-  async add<T>(manager: EntityManager, request: PublishRequest<T> & { id: string }): Promise<SealedEvent> {
-    return this.insert(manager, await this.seal(request));
-  }
-
   /**
-   * Inserts an event sealed earlier with `manager` (the record's transaction). Sealing first,
-   * outside the transaction, keeps a data-key miss from holding a connection while KMS answers.
+   * The INSERT of a sealed event's row, to run as a data-modifying `WITH` part of the statement
+   * that saves what it announces (one statement, one round trip, atomic). Its parameters are
+   * numbered from `$<first>`. Sealing happens earlier, outside any transaction, so a data-key miss
+   * never holds a connection while KMS answers. The table's trigger wakes the relay on commit.
    */
-  async insert(manager: EntityManager, sealed: SealedEvent): Promise<SealedEvent> {
-    await manager.insert(OutboxEvent, {
-      id: sealed.eventId,
-      eventType: sealed.eventType,
-      schemaVersion: sealed.schemaVersion,
-      body: sealed.body,
-      attributes: { ...sealed.attributes },
-    });
-    return sealed;
+  insertion(sealed: SealedEvent, first: number): { sql: string; params: unknown[] } {
+    const p = (k: number) => `$${first + k}`;
+    return {
+      sql: `INSERT INTO outbox_events (id, event_type, schema_version, body, attributes)
+            VALUES (${p(0)}::uuid, ${p(1)}, ${p(2)}::integer, ${p(3)}::bytea, ${p(4)}::jsonb)`,
+      params: [
+        sealed.eventId,
+        sealed.eventType,
+        sealed.schemaVersion,
+        sealed.body,
+        JSON.stringify(sealed.attributes),
+      ],
+    };
   }
 
   /** Seals an event; failures become an {@link OutboxSealError} (503 when the key is out of reach). */

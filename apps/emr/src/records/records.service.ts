@@ -1,9 +1,6 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
-import { OutboxRelay } from '../outbox/outbox.relay';
 import { OutboxWriter } from '../outbox/outbox.writer';
 import { PatientRepository } from '../patients/patient.repository';
 import { patientNotFound } from '../patients/patients.service';
@@ -17,16 +14,15 @@ import { catalogueProblems } from './record-validation';
 @Injectable()
 export class RecordsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly records: RecordRepository,
     private readonly patients: PatientRepository,
-    private readonly relay: OutboxRelay,
     private readonly outbox: OutboxWriter,
   ) {}
 
   /**
-   * Saves a record and its `patient-record.created.v1` outbox row in one transaction, then
-   * nudges the relay. The event is sealed (encrypted) before the transaction opens, so no
+   * Saves a record and its `patient-record.created.v1` outbox row in one transaction (one
+   * statement), whose commit wakes the relay (NOTIFY). The event is sealed (encrypted) before the
+   * transaction opens, so no
    * plaintext PHI ever waits in the outbox (ADR 0007) and a data-key miss waits on KMS without
    * holding a database connection. The broker being down never fails this: the relay catches up
    * later. The key being out of reach (KMS down and no cached data key) fails it with 503 and
@@ -50,13 +46,7 @@ export class RecordsService {
       occurredAt: new Date(),
       attributes: event.attributes,
     });
-    const saved = await this.dataSource.transaction(async (manager) => {
-      const inserted = await this.records.insert(manager, record);
-      await this.outbox.insert(manager, sealed);
-      return inserted;
-    });
-    this.relay.nudge();
-    return saved;
+    return this.records.insertWith(record, (first) => this.outbox.insertion(sealed, first));
   }
 
   async byId(id: string): Promise<MedicalRecord> {

@@ -7,6 +7,7 @@ import { clinicContextOf } from '../auth/request-context';
 import type { AppConfig } from '../config/app.config';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
 import { requestIdOf } from '../http/json-body';
+import { withPgClient } from '../database/pg-client';
 import { APP_CONFIG } from '../platform.tokens';
 import { auditRowOf, AUDIT_SELECT } from './audit-chain';
 import { auditEntryHash, auditTimeOf, GENESIS_HASH, type AuditRow } from './audit-hash';
@@ -135,17 +136,19 @@ export class AuditTrail {
   }
 
   /**
-   * Writes entries to the chain in one transaction: takes the chain's advisory lock (other
-   * processes of this app append to the same chain), reads the last (seq, hash) in a statement of
-   * its own (under READ COMMITTED a statement's snapshot predates the lock it waits on), chains
-   * each entry to the one before, and inserts them all. Seqs are gap-free.
+   * Writes entries to the chain in one transaction of three round trips: `BEGIN`, the chain's
+   * advisory lock (other processes of this app append to the same chain) and the read of the last
+   * (seq, hash) go as one simple query, whose statements each take their own snapshot, so the read
+   * sees every entry committed before the lock was granted (under READ COMMITTED one statement's
+   * snapshot would predate the lock it waits on); then the INSERT of every entry, each chained to
+   * the one before, and the COMMIT. Seqs are gap-free.
    */
   private async commit(inputs: readonly AuditEntryInput[]): Promise<AuditRow[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-      const [last] = await manager.query<Record<string, unknown>[]>(
-        `${AUDIT_SELECT} ORDER BY audit_entries.seq DESC LIMIT 1`,
-      );
+    return withPgClient(this.dataSource, async (client) => {
+      const opened = (await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}); ${AUDIT_SELECT} ORDER BY audit_entries.seq DESC LIMIT 1`,
+      )) as unknown as Array<{ rows: Record<string, unknown>[] }>;
+      const last = opened[2].rows[0];
       const previous = last ? auditRowOf(last) : undefined;
       let seq = previous ? BigInt(previous.seq) : 0n;
       let prevHash = previous?.hash ?? GENESIS_HASH;
@@ -188,12 +191,13 @@ export class AuditTrail {
         const p = (k: number) => `$${at0 + k}`;
         return `(${p(1)}::bigint, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}, ${p(5)}::text[], ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}::smallint, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)}, ${p(15)}, ${p(16)})`;
       });
-      await manager.query(
+      await client.query(
         `INSERT INTO audit_entries (seq, at, app, subject, roles, action, resource_type, resource_id,
            patient_id, outcome, refusal, client_address, request_id, route, prev_hash, hash)
          VALUES ${tuples.join(', ')}`,
         values,
       );
+      await client.query('COMMIT');
       return rows;
     });
   }

@@ -19,6 +19,7 @@ import {
 import { requestIdOf } from '../http/json-body';
 import { ACCESS_METADATA, AUDIT_METADATA, type AccessRule, type AuditSpec } from './access.decorators';
 import { clinicContextOf } from './request-context';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 /** The realm in `WWW-Authenticate` challenges. */
 export const AUTH_REALM = 'clinic';
@@ -64,6 +65,8 @@ export function bearerTokenOf(header: string | string[] | undefined): {
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger('AccessGuard');
+  /** A client's repeated requests skip the signature check (see {@link VerifiedTokenCache}). */
+  private readonly verified = new VerifiedTokenCache();
 
   constructor(
     private readonly reflector: Reflector,
@@ -97,7 +100,7 @@ export class AccessGuard implements CanActivate {
     const { token, refusal } = bearerTokenOf(request.headers.authorization);
     if (!token) return this.unauthorized(request, response, refusal ?? 'missing');
     try {
-      clinic.principal = await this.verifier.verify(token);
+      clinic.principal = await this.verified.principalOf(token, (t) => this.verifier.verify(t));
     } catch (error) {
       if (error instanceof KeySetUnavailableError) {
         clinic.refusal = 'identity-unavailable';

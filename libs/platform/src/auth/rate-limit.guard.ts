@@ -3,6 +3,7 @@ import { ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerModuleOptions 
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { EdgeConfig } from '../config/app.config';
+import { RateLimitStorage } from './rate-limit.storage';
 import { clinicContextOf } from './request-context';
 
 /** The two buckets every person (or client address) has, per minute. */
@@ -21,6 +22,8 @@ export function rateLimitOptions(edge: EdgeConfig): ThrottlerModuleOptions {
     ],
     // The guard sets the one standard Retry-After itself (the library would add `-reads`).
     setHeaders: false,
+    // The library's counting at a constant cost per request (its own storage's grows with the hits).
+    storage: new RateLimitStorage(),
   };
 }
 

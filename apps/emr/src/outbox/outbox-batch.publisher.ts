@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { backoffMs, EncryptedPublisher, MessagingError, MessagingRuntime } from '@app/crypto-messaging';
+import { withPgClient } from '@app/platform';
+import { OutboxSealError } from './outbox-seal.error';
+import { claimDue, markFailed, markPublished, type ClaimedRow } from './outbox.batch';
+
+/** Retry delays grow from 200 ms to this cap while the broker or key is down. */
+const RETRY_BASE_MS = 200;
+const RETRY_CAP_MS = 5_000;
+
+/** What one pass over the due rows did. */
+export interface BatchOutcome {
+  /** Rows claimed (0: none were due). */
+  readonly claimed: number;
+  /** Rows published and marked. */
+  readonly published: number;
+  /** The first failure's code, when some rows were put back for a retry. */
+  readonly failure?: string;
+  /** Ms until the first of those rows is due again. */
+  readonly retryInMs?: number;
+}
+
+/**
+ * One transaction of the relay: claims due sealed rows (`FOR UPDATE SKIP LOCKED`), sends them
+ * with PublishBatch exactly as stored, marks the published ones with their SNS message ids and
+ * puts the others back with backoff, then commits: three round trips for a batch that publishes.
+ */
+@Injectable()
+export class OutboxBatchPublisher {
+  private readonly logger = new Logger('OutboxRelay');
+  private publisher?: EncryptedPublisher;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly runtime: MessagingRuntime,
+  ) {}
+
+  async publishDue(): Promise<BatchOutcome> {
+    return withPgClient(this.dataSource, async (client) => {
+      const rows = await claimDue(client);
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return { claimed: 0, published: 0 };
+      }
+      let publisher: EncryptedPublisher;
+      try {
+        publisher = await this.getPublisher();
+      } catch (error) {
+        const retries = this.retries(rows, () => outboxErrorCode(error));
+        await markFailed(client, retries);
+        await client.query('COMMIT');
+        return this.outcome(rows.length, 0, retries);
+      }
+      const outcomes = await publisher.sendBatch(rows.map((row) => row.event));
+      const published: Array<{ id: string; messageId: string }> = [];
+      const failed: Array<{ row: ClaimedRow; code: string }> = [];
+      rows.forEach((row, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) published.push({ id: row.event.eventId, messageId: outcome.messageId });
+        else failed.push({ row, code: outcome?.ok === false ? outcome.error.code : 'UNKNOWN' });
+      });
+      const retries = this.retries(
+        failed.map((f) => f.row),
+        (_, i) => failed[i].code,
+      );
+      // The SNS message id is kept for the journey view (GET /records/:id/journey).
+      await markPublished(client, published);
+      await markFailed(client, retries);
+      await client.query('COMMIT');
+      return this.outcome(rows.length, published.length, retries);
+    });
+  }
+
+  private outcome(
+    claimed: number,
+    published: number,
+    retries: ReadonlyArray<{ code: string; delayMs: number }>,
+  ): BatchOutcome {
+    if (retries.length === 0) return { claimed, published };
+    this.logger.warn({
+      msg: 'publishing failed; events kept for retry',
+      events: retries.length,
+      code: retries[0].code,
+    });
+    return {
+      claimed,
+      published,
+      failure: retries[0].code,
+      retryInMs: Math.min(...retries.map((r) => r.delayMs)),
+    };
+  }
+
+  /** Each row's retry, after its own backoff. */
+  private retries(
+    rows: readonly ClaimedRow[],
+    codeOf: (row: ClaimedRow, i: number) => string,
+  ): Array<{ id: string; code: string; delayMs: number }> {
+    return rows.map((row, i) => ({
+      id: row.event.eventId,
+      code: codeOf(row, i),
+      delayMs: Math.max(RETRY_BASE_MS, backoffMs(row.attempts + 1, RETRY_BASE_MS, RETRY_CAP_MS)),
+    }));
+  }
+
+  /** Send-only: the relay ships stored ciphertext and needs `sns:Publish`, never the key. */
+  private async getPublisher(): Promise<EncryptedPublisher> {
+    this.publisher ??= EncryptedPublisher.sendOnly({
+      sns: this.runtime.clients.sns,
+      topicArn: await this.runtime.topicArn(),
+      topicName: this.runtime.topology.topic.name,
+      tap: this.runtime.tap,
+      app: this.runtime.app,
+    });
+    return this.publisher;
+  }
+}
+
+/** A failure's code for the relay's status and logs; never its message. */
+export function outboxErrorCode(error: unknown): string {
+  if (error instanceof OutboxSealError) return error.code;
+  return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+}
