@@ -20,6 +20,7 @@ import type { Patient } from '../patients/patient.entity';
 import type { MedicalRecord } from '../records/medical-record.entity';
 import { recordCreatedEvent } from '../records/record-event';
 import { recordFields } from '../records/record-fields';
+import { OutboxRelay } from './outbox.relay';
 
 describe('the outbox relay, woken by commits (embedded, two EMR instances)', () => {
   let env: ClinicTestEnv;
@@ -64,6 +65,19 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
     return response.json();
   }
 
+  /**
+   * Switches both relays' safety-net poll off until the returned function restores it: a row
+   * published meanwhile was published because a commit's notification woke a relay.
+   */
+  function pollingOff(): () => void {
+    const spies = emrs.map((emr) =>
+      jest
+        .spyOn(emr.http.get<OutboxRelay, { poll(): void }>(OutboxRelay), 'poll')
+        .mockImplementation(() => undefined),
+    );
+    return () => spies.forEach((spy) => spy.mockRestore());
+  }
+
   /** Milliseconds from commit to published, per event id, once all are published. */
   async function publishedAfter(eventIds: readonly string[]): Promise<Map<string, number>> {
     const rows = await eventually(
@@ -83,7 +97,8 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
     return new Map(rows.map((r) => [r.id, Number(r.ms)]));
   }
 
-  it('publishes records entered on either instance once each, each within a fraction of the poll', async () => {
+  it('publishes records entered on either instance once each, woken by their commits (no poll)', async () => {
+    const pollingOn = pollingOff();
     const eventIds: string[] = [];
     for (let i = 0; i < 20; i++) {
       const created = (await post(
@@ -97,10 +112,12 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
       // Spaced out, so that each is its own commit and wake-up rather than one batch.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const delays = [...(await publishedAfter(eventIds)).values()].sort((a, b) => a - b);
-    // Commit to the claim's transaction (published_at is its start). The poll runs every 2 s (every
-    // 250 ms while the relay cannot listen): a relay that waited for it would take 125 ms or more.
-    expect(delays[Math.floor(delays.length / 2)]).toBeLessThan(50);
+    try {
+      // With the poll off, only the commits' notifications can have woken the relays.
+      expect((await publishedAfter(eventIds)).size).toBe(eventIds.length);
+    } finally {
+      pollingOn();
+    }
     await eventually(
       'every event delivered',
       () => Promise.resolve(eventIds.every((id) => delivered.outcomes.some((o) => o.eventId === id))),
@@ -147,7 +164,7 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
     await delivered.waitFor((o) => o.eventId === eventId && o.outcome === 'acked', 20_000);
   });
 
-  it('listens again after its connection is cut, and meanwhile polls: nothing waits for long', async () => {
+  it('listens again after its connection is cut, and meanwhile polls: nothing is left behind', async () => {
     const listeners = async () =>
       (
         await db.query<{ pid: number }>(
@@ -164,9 +181,15 @@ describe('the outbox relay, woken by commits (embedded, two EMR instances)', () 
     };
     await publishedAfter([during.eventId]);
     await eventually('both instances listening again', listeners, (rows) => rows.length === 2, 10_000);
-    const after = (await post(emrs[1], `/patients/${patientId}/records`, syntheticRecordRequest())) as {
-      eventId: string;
-    };
-    expect((await publishedAfter([after.eventId])).get(after.eventId)).toBeLessThan(250);
+    // Listening again: with the poll off, the next commit's notification wakes a relay.
+    const pollingOn = pollingOff();
+    try {
+      const after = (await post(emrs[1], `/patients/${patientId}/records`, syntheticRecordRequest())) as {
+        eventId: string;
+      };
+      expect((await publishedAfter([after.eventId])).has(after.eventId)).toBe(true);
+    } finally {
+      pollingOn();
+    }
   });
 });

@@ -44,28 +44,4 @@ describe('RateLimitStorage', () => {
     }
     expect(blocked).toBeGreaterThan(20); // the sequence does reach the limits
   });
-
-  it('costs about the same per request with 15,000 hits in the window as with 100', async () => {
-    const storage = new RateLimitStorage();
-    try {
-      /** Ns per request: the fastest of five runs of 100 (the machine is shared: noise only adds). */
-      const timed = async () => {
-        const runs: number[] = [];
-        for (let run = 0; run < 5; run++) {
-          const started = process.hrtime.bigint();
-          for (let i = 0; i < 100; i++) await storage.increment('busy', 60_000, 1_000_000, 60_000, 'writes');
-          runs.push(Number(process.hrtime.bigint() - started) / 100);
-        }
-        return Math.min(...runs);
-      };
-      await timed();
-      const early = await timed();
-      for (let i = 0; i < 14_000; i++) await storage.increment('busy', 60_000, 1_000_000, 60_000, 'writes');
-      const late = await timed();
-      // The library's storage copies the whole list each time: over ten times slower by then.
-      expect(late).toBeLessThan(early * 3 + 5_000);
-    } finally {
-      storage.onApplicationShutdown();
-    }
-  });
 });
