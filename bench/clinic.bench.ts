@@ -81,6 +81,8 @@ export interface ClinicBenchResult {
     recordsPerSecond: number;
     lost: number;
     duplicated: number;
+    /** Per consumer: events per transaction over the run (the batches it received and committed). */
+    eventsPerCommit: Partial<Record<ClinicApp, number>>;
   };
   latency: Array<{ records: number; rate: number; p50: number; p90: number; p99: number; max: number }>;
   /** CPU of each process tree over the throughput run (after the warm-up, until all committed). */
@@ -101,11 +103,21 @@ const CPU_CHART_FILE = path.resolve(__dirname, '..', 'docs', 'images', 'performa
 
 /**
  * The run; with BENCH_CPU_PROF=1 the apps run under V8's CPU profiler (`--cpu-prof`, written
- * when they stop) and the top functions of each over the throughput run are added.
+ * when they stop) and the top functions of each over the throughput run are added. With
+ * BENCH_CPU_PROF_DIR=<folder> too, the `.cpuprofile` files are kept there (one folder per app),
+ * to open in Chrome's DevTools; otherwise they are removed.
  */
 export async function runClinicBench(): Promise<ClinicBenchResult> {
+  const keepIn = process.env.BENCH_CPU_PROF_DIR ? path.resolve(process.env.BENCH_CPU_PROF_DIR) : undefined;
+  if (keepIn) {
+    // A folder kept from an earlier run: its profiles must not be read as this run's.
+    for (const app of CLINIC_APP_NAMES) rmSync(path.join(keepIn, app), { recursive: true, force: true });
+    mkdirSync(keepIn, { recursive: true });
+  }
   const profileDir =
-    process.env.BENCH_CPU_PROF === '1' ? mkdtempSync(path.join(tmpdir(), 'clinic-cpu-prof-')) : undefined;
+    process.env.BENCH_CPU_PROF === '1'
+      ? (keepIn ?? mkdtempSync(path.join(tmpdir(), 'clinic-cpu-prof-')))
+      : undefined;
   try {
     const { result, windowUs } = await runClinic(profileDir);
     if (!profileDir) return result;
@@ -120,7 +132,8 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
       }),
     };
   } finally {
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    if (profileDir && !keepIn) rmSync(profileDir, { recursive: true, force: true });
+    if (profileDir && keepIn) console.log(`(CPU profiles kept in ${keepIn}/<app>/)`);
   }
 }
 
@@ -236,6 +249,7 @@ async function runClinic(
     const cpu = cpuPerRecord(cpuBefore, cpuAfter, THROUGHPUT_RECORDS);
     const selfMs = (self.user + self.system) / 1000;
     const integrity = await checkExactlyOnce(clients, eventIds);
+    const eventsPerCommit = await eventsPerCommitOf(clients, eventIds);
     progress(`throughput: ${fmt(THROUGHPUT_RECORDS / seconds)} records/s end to end`);
 
     // Latency at steady rates: the one the issue names, and one below capacity.
@@ -280,6 +294,7 @@ async function runClinic(
         seconds,
         recordsPerSecond: THROUGHPUT_RECORDS / seconds,
         ...integrity,
+        eventsPerCommit,
       },
       latency,
       cpu: {
@@ -388,6 +403,25 @@ async function checkExactlyOnce(
   return { lost, duplicated };
 }
 
+/**
+ * Per consumer, the events of the run per transaction: a batch's claims share their
+ * transaction's `now()`, so each distinct `processed_at` is one commit.
+ */
+async function eventsPerCommitOf(
+  clients: Map<ClinicApp, Client>,
+  eventIds: string[],
+): Promise<Partial<Record<ClinicApp, number>>> {
+  const out: Partial<Record<ClinicApp, number>> = {};
+  for (const [app, client] of clients) {
+    const { rows } = await client.query<{ events: string; commits: string }>(
+      'SELECT count(*) AS events, count(DISTINCT processed_at) AS commits FROM processed_events WHERE event_id = ANY($1)',
+      [eventIds],
+    );
+    out[app] = Number(rows[0].events) / Math.max(1, Number(rows[0].commits));
+  }
+  return out;
+}
+
 /** For each event, the latest commit across the consumers (ms since epoch). */
 async function lastCommitTimes(
   clients: Map<ClinicApp, Client>,
@@ -442,6 +476,14 @@ export function reportClinicBench(result: ClinicBenchResult): boolean {
       target('CPU per record', result.cpu.total.msPerRecord <= CLINIC_TARGETS.cpuMsPerRecord),
     ],
   ];
+  rows.push([
+    'events per consumer transaction (batch size)',
+    Object.entries(t.eventsPerCommit ?? {})
+      .map(([app, n]) => `${app} ${fmt(n ?? 0, 1)}`)
+      .join(', '),
+    '',
+    '',
+  ]);
   for (const l of result.latency) {
     const isTarget = l.rate === CLINIC_TARGETS.latencyRate;
     rows.push(
