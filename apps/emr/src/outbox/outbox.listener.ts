@@ -67,7 +67,11 @@ export class OutboxListener {
       this.lost(client, error);
       return;
     }
-    if (this.client !== client) return;
+    if (this.client !== client) {
+      // Stopped (or replaced) while connecting: an end() sent mid-handshake may not close it.
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.connected = true;
     if (this.failures > 0) this.logger.log({ msg: 'listening for outbox commits again' });
     this.failures = 0;
