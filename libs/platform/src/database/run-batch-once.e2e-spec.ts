@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
-import { runBatchOnce, type BatchEvent } from './run-batch-once';
+import { runBatchOnce } from './run-batch-once';
+import type { BatchEvent } from './run-batch-once-core';
 import type { EventConsumer } from './run-once';
 
 /** A synthetic effect table: one row per event whose effect committed (no unique key, so a double shows). */
