@@ -55,7 +55,7 @@ export class AppointmentsService {
    * events), as if the records came one by one in the order given: each request gets the first
    * free slot of its resource from its start, unless the patient already holds
    * {@link MAX_APPOINTMENTS_PER_PATIENT_DAY} appointments that day (then it is skipped). The
-   * caller holds the patients' and the resources' locks ({@link lockSchedules}): bookings of one
+   * caller holds the patients' and the resources' locks (`scheduleLockKeys`): bookings of one
    * resource are serialised, and the per-day bound holds under concurrency.
    *
    * Queries: one search (every start of the batch, and the patients' days), one insert of the

@@ -332,8 +332,8 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     queries.count = 0;
     expect(await service.scheduleRecords([item(record)])).toEqual(new Map());
     // Windows of 4, 8 and 16 days: two searches more than a free calendar costs.
-    // BEGIN, claim, lock, 3 searches, insert, COMMIT (no reminders: no read of their periods, no insert).
-    expect(queries.count).toBe(8);
+    // BEGIN, claims with the locks, 3 searches, insert, COMMIT (no reminders: no insert).
+    expect(queries.count).toBe(7);
     const [first] = openSlots(new Date('2028-03-25T00:00:00Z'), OPENING_HOURS.clinic, new Date('2028-04-01'));
     expect(await slotsOf(record)).toEqual([first.toISOString()]);
   });

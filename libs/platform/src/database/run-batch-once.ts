@@ -27,25 +27,48 @@ export async function runBatchOnce<E extends BatchEvent>(
   events: readonly E[],
   consumer: EventConsumer,
   effect: (manager: EntityManager, fresh: readonly E[]) => Promise<void>,
+  options: BatchOnceOptions<E> = {},
 ): Promise<BatchRun<E>> {
-  return runBatchAttempts(events, consumer, (batch) => claimAndRun(batch, consumer, effect));
+  return runBatchAttempts(events, consumer, (batch) => claimAndRun(batch, consumer, effect, options));
 }
+
+/** How {@link runBatchOnce} opens a batch's transaction. */
+export interface BatchOnceOptions<E extends BatchEvent> {
+  /**
+   * Keys of the advisory locks the effect needs (`pg_advisory_xact_lock(hashtextextended(key,
+   * 0))`), held until the transaction ends: taken in the order given by the claims' statement,
+   * once every claim is in, so they cost no round trip of their own and every batch takes its
+   * claims, then its locks, in one order. Keys for the events given (some may turn out to have
+   * been processed before: their locks are taken too, harmlessly).
+   */
+  readonly locks?: (events: readonly E[]) => readonly string[];
+}
+
+/**
+ * The claims, then the locks: the locks' sub-select reads every claim (the cross join) and is
+ * sorted before any lock is taken, so no lock is taken before the claims are all in.
+ */
+const CLAIMS_THEN_LOCKS = `WITH claimed AS (${claimsSql('$1', '$2')})
+SELECT (SELECT coalesce(array_agg(event_id), '{}') FROM claimed)::text[] AS claimed,
+       (SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))::int
+          FROM (SELECT k.key FROM unnest($3::text[]) WITH ORDINALITY AS k(key, n),
+                       (SELECT count(*) FROM claimed) AS c
+                 ORDER BY k.n) AS ordered) AS locked`;
 
 /** One transaction: claims `events` (distinct ids), runs the effect on those claimed now, returns them. */
 async function claimAndRun<E extends BatchEvent>(
   events: readonly E[],
   consumer: EventConsumer,
   effect: (manager: EntityManager, fresh: readonly E[]) => Promise<void>,
+  options: BatchOnceOptions<E>,
 ): Promise<E[]> {
   return consumer.dataSource.transaction(async (manager) => {
-    const rows = await manager.query<Array<{ event_id: string }>>(claimsSql('$1', '$2'), [
+    const [answer] = await manager.query<Array<{ claimed: string[] }>>(CLAIMS_THEN_LOCKS, [
       events.map((event) => event.eventId).sort(),
       consumer.pattern,
+      options.locks?.(events) ?? [],
     ]);
-    const fresh = claimedOf(
-      events,
-      rows.map((row) => row.event_id),
-    );
+    const fresh = claimedOf(events, answer.claimed);
     if (fresh.length > 0) await effect(manager, fresh);
     return fresh;
   });
