@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import { instantsOf, type DateRangeQuery } from '../calendar/date-range.query';
+import type { ReminderPeriod } from '../reminders/reminder.repository';
 import { SkipReason } from '../skips/scheduling-skip.entity';
 import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
 import type { Appointment } from './appointment.entity';
@@ -35,12 +36,15 @@ export interface RecordBooking {
 export interface BookingOutcome {
   readonly booked: readonly string[];
   readonly skipped: readonly string[];
+  /** The reminder periods the search read along (when asked and a search ran), by patient id. */
+  readonly reminderPeriods?: Map<string, ReminderPeriod[]>;
 }
 
 /** What one booking attempt chose, before anything is written. */
 interface BookingPlan {
   readonly appointments: NewAppointment[];
   readonly skips: NewSchedulingSkip[];
+  readonly reminderPeriods?: Map<string, ReminderPeriod[]>;
 }
 
 @Injectable()
@@ -58,21 +62,27 @@ export class AppointmentsService {
    * caller holds the patients' and the resources' locks (`scheduleLockKeys`): bookings of one
    * resource are serialised, and the per-day bound holds under concurrency.
    *
-   * Queries: one search (every start of the batch, and the patients' days), one insert of the
-   * appointments in ascending slot order, one of the skips if any. The unique
+   * Queries: one search (every start of the batch, the patients' days and, when `reminders` is
+   * given, the periods of their reminders running on some day of it, read along for the caller),
+   * one insert of the appointments in ascending slot order, one of the skips if any. The unique
    * `(resource, slot_start)` stays the arbiter: a slot taken meanwhile by a writer that does not
    * take the lock undoes the attempt, and the next one searches again and books the next free one.
    */
-  async book(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingOutcome> {
+  async book(
+    manager: EntityManager,
+    bookings: readonly RecordBooking[],
+    reminders?: ReminderPeriod,
+  ): Promise<BookingOutcome> {
     if (!bookings.some((booking) => booking.requests.length > 0)) return { booked: [], skipped: [] };
     for (let attempt = 1; ; attempt++) {
-      const plan = await this.plan(manager, bookings);
+      const plan = await this.plan(manager, bookings, reminders);
       const ids = await this.appointments.insertMany(manager, plan.appointments);
       if (ids.length === plan.appointments.length) {
         await this.skips.insertMany(manager, plan.skips);
         return {
           booked: plan.appointments.map((a) => a.eventId),
           skipped: plan.skips.map((s) => s.eventId),
+          ...(plan.reminderPeriods ? { reminderPeriods: plan.reminderPeriods } : {}),
         };
       }
       await this.appointments.deleteMany(manager, ids);
@@ -92,12 +102,17 @@ export class AppointmentsService {
   }
 
   /** Chooses every request's slot, or its skip, from one search; appointments in slot order. */
-  private async plan(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingPlan> {
-    const { finder, dayCounts } = await SlotFinder.open(
+  private async plan(
+    manager: EntityManager,
+    bookings: readonly RecordBooking[],
+    reminders: ReminderPeriod | undefined,
+  ): Promise<BookingPlan> {
+    const { finder, dayCounts, reminderPeriods } = await SlotFinder.open(
       manager,
       this.appointments,
       bookings.flatMap((booking) => booking.requests),
       [...new Set(bookings.map((booking) => booking.record.patient.patientId))],
+      reminders,
     );
     const appointments: NewAppointment[] = [];
     const skips: NewSchedulingSkip[] = [];
@@ -140,6 +155,6 @@ export class AppointmentsService {
     appointments.sort(
       (a, b) => a.resource.localeCompare(b.resource) || a.slotStart.getTime() - b.slotStart.getTime(),
     );
-    return { appointments, skips };
+    return { appointments, skips, ...(reminderPeriods ? { reminderPeriods } : {}) };
   }
 }

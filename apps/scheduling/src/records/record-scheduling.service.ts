@@ -14,7 +14,7 @@ import {
 } from '../appointments/appointment-plan';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
-import { RemindersService } from '../reminders/reminders.service';
+import { reminderWindow, RemindersService } from '../reminders/reminders.service';
 import { scheduleLockKeys } from './schedule-lock';
 
 /** Error codes of records Scheduling can never act on (the dead-letter reason). */
@@ -116,8 +116,9 @@ export class RecordSchedulingService {
     manager: EntityManager,
     records: readonly PlannedRecord[],
   ): Promise<Map<string, ScheduleCounts>> {
-    const booking = await this.appointments.book(manager, records);
-    const reminders = await this.reminders.create(manager, records);
+    // The search reads the reminder periods along: one statement less than reading them apart.
+    const booking = await this.appointments.book(manager, records, reminderWindow(records));
+    const reminders = await this.reminders.create(manager, records, booking.reminderPeriods);
     const counts = new Map(records.map(({ eventId }) => [eventId, noCounts()]));
     const add = (eventIds: readonly string[], key: keyof ScheduleCounts) => {
       for (const eventId of eventIds) counts.get(eventId)![key]++;

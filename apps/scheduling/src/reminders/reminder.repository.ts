@@ -12,6 +12,35 @@ export interface ReminderPeriod {
   readonly endDate: string;
 }
 
+/** A row of {@link reminderPeriodsSql}. */
+export interface ReminderPeriodRow {
+  readonly patient_id: string;
+  readonly start_date: string;
+  readonly end_date: string;
+}
+
+/**
+ * The periods (`YYYY-MM-DD`, both ends included) of the patients' reminders (parameter
+ * `patientIds`, a uuid array) that run on some day of `[startDate, endDate]` (date parameters;
+ * none when they are null), as {@link ReminderPeriodRow}s; a part of a larger query too.
+ */
+export function reminderPeriodsSql(patientIds: string, startDate: string, endDate: string): string {
+  return `SELECT patient_id, start_date::text AS start_date, end_date::text AS end_date
+         FROM medication_reminders
+        WHERE patient_id = ANY(${patientIds}::uuid[]) AND start_date <= ${endDate}::date AND end_date >= ${startDate}::date`;
+}
+
+/** Period rows by patient id. */
+export function periodsByPatient(rows: Iterable<ReminderPeriodRow>): Map<string, ReminderPeriod[]> {
+  const periods = new Map<string, ReminderPeriod[]>();
+  for (const row of rows) {
+    const list = periods.get(row.patient_id) ?? [];
+    list.push({ startDate: row.start_date, endDate: row.end_date });
+    periods.set(row.patient_id, list);
+  }
+  return periods;
+}
+
 /** Where medication reminders are saved and read: the queries, none of the bounds. */
 @Injectable()
 export class ReminderRepository {
@@ -27,19 +56,12 @@ export class ReminderRepository {
     startDate: string,
     endDate: string,
   ): Promise<Map<string, ReminderPeriod[]>> {
-    const rows = await manager.query<Array<{ patient_id: string; start_date: string; end_date: string }>>(
-      `SELECT patient_id, start_date::text AS start_date, end_date::text AS end_date
-         FROM medication_reminders
-        WHERE patient_id = ANY($1::uuid[]) AND start_date <= $3 AND end_date >= $2`,
-      [patientIds, startDate, endDate],
-    );
-    const periods = new Map<string, ReminderPeriod[]>();
-    for (const row of rows) {
-      const list = periods.get(row.patient_id) ?? [];
-      list.push({ startDate: row.start_date, endDate: row.end_date });
-      periods.set(row.patient_id, list);
-    }
-    return periods;
+    const rows = await manager.query<ReminderPeriodRow[]>(reminderPeriodsSql('$1', '$2', '$3'), [
+      patientIds,
+      startDate,
+      endDate,
+    ]);
+    return periodsByPatient(rows);
   }
 
   /** Saves reminders inside the caller's transaction, in one statement. */

@@ -6,7 +6,7 @@ import { SkipReason } from '../skips/scheduling-skip.entity';
 import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
 import type { PlannedReminder } from './reminder-plan';
 import type { MedicationReminder } from './reminder.entity';
-import { ReminderRepository, type NewReminder } from './reminder.repository';
+import { ReminderRepository, type NewReminder, type ReminderPeriod } from './reminder.repository';
 
 /**
  * Most medication reminders one patient has running over any period (a reminder is one time of
@@ -29,6 +29,16 @@ export interface ReminderOutcome {
   readonly skipped: readonly string[];
 }
 
+/** The days the records' planned reminders run over, first to last; undefined when none is planned. */
+export function reminderWindow(records: readonly RecordReminders[]): ReminderPeriod | undefined {
+  const all = records.flatMap(({ planned }) => planned);
+  if (all.length === 0) return undefined;
+  return {
+    startDate: all.reduce((min, r) => (r.startDate < min ? r.startDate : min), all[0].startDate),
+    endDate: all.reduce((max, r) => (r.endDate > max ? r.endDate : max), all[0].endDate),
+  };
+}
+
 @Injectable()
 export class RemindersService {
   constructor(
@@ -40,18 +50,25 @@ export class RemindersService {
    * Saves the records' planned reminders inside the caller's transaction (the one that claimed
    * their events, holding the patients' schedule locks), as if the records came one by one: each
    * only while the patient has fewer than {@link MAX_ACTIVE_REMINDERS_PER_PATIENT} reminders over
-   * its period; the others are skipped. One read of the patients' periods, one insert of the
+   * its period; the others are skipped. One read of the patients' periods (none when the caller
+   * read them already, under the same locks, over {@link reminderWindow}), one insert of the
    * reminders, one of the skips if any.
    */
-  async create(manager: EntityManager, records: readonly RecordReminders[]): Promise<ReminderOutcome> {
-    const all = records.flatMap(({ planned }) => planned);
-    if (all.length === 0) return { created: [], skipped: [] };
-    const periods = await this.reminders.periods(
-      manager,
-      [...new Set(records.map(({ record }) => record.patient.patientId))],
-      all.reduce((min, r) => (r.startDate < min ? r.startDate : min), all[0].startDate),
-      all.reduce((max, r) => (r.endDate > max ? r.endDate : max), all[0].endDate),
-    );
+  async create(
+    manager: EntityManager,
+    records: readonly RecordReminders[],
+    periodsRead?: Map<string, ReminderPeriod[]>,
+  ): Promise<ReminderOutcome> {
+    const window = reminderWindow(records);
+    if (!window) return { created: [], skipped: [] };
+    const periods =
+      periodsRead ??
+      (await this.reminders.periods(
+        manager,
+        [...new Set(records.map(({ record }) => record.patient.patientId))],
+        window.startDate,
+        window.endDate,
+      ));
     const created: NewReminder[] = [];
     const skipped: NewSchedulingSkip[] = [];
     for (const { eventId, record, planned } of records) {
