@@ -7,6 +7,7 @@ import {
   type ReminderPeriod,
   type ReminderPeriodRow,
 } from '../reminders/reminder.repository';
+import type { UnnestInsert } from '../database/unnest-insert';
 import { Appointment, type BookableResource } from './appointment.entity';
 import { isoWeekday, slotGrid, startOfUtcDay, type SlotSchedule } from './slots';
 
@@ -152,27 +153,45 @@ export class AppointmentRepository {
    * Inserts appointments in one statement, each with `ON CONFLICT DO NOTHING` on its slot, in the
    * order given (callers give ascending slots per resource, so that two transactions wait on
    * each other's slots in one order). Returns the ids inserted, in order; a slot taken since the
-   * search (by a writer that did not wait for the resource's lock) has none.
+   * search (by a writer that did not wait for the resource's lock) has none. The inserts `along`
+   * run in the same statement, and write only if every appointment was inserted (the booking
+   * stands; otherwise the caller undoes it and tries again, along included).
    */
-  async insertMany(manager: EntityManager, slots: readonly NewAppointment[]): Promise<string[]> {
-    if (slots.length === 0) return [];
+  async insertMany(
+    manager: EntityManager,
+    slots: readonly NewAppointment[],
+    along: readonly UnnestInsert[] = [],
+  ): Promise<string[]> {
+    if (slots.length === 0 && along.length === 0) return [];
+    const parameters: unknown[] = [
+      slots.map((s) => s.kind),
+      slots.map((s) => s.resource),
+      slots.map((s) => s.loinc),
+      slots.map((s) => s.patientId),
+      slots.map((s) => s.recordId),
+      slots.map((s) => s.eventId),
+      slots.map((s) => s.enteredBy),
+      slots.map((s) => s.slotStart.toISOString()),
+      slots.map((s) => s.slotEnd.toISOString()),
+      ...(along.length > 0 ? [slots.length] : []),
+    ];
+    // The count of appointments to book, the last parameter before the inserts along.
+    const whole = `(SELECT count(*) FROM booked) = $${parameters.length}`;
+    const parts = along.map((insert, i) => {
+      const part = `, along${i} AS (${insert.sql(parameters.length + 1, whole)})`;
+      parameters.push(...insert.parameters);
+      return part;
+    });
     const rows = await manager.query<Array<{ id: string }>>(
-      `INSERT INTO appointments (kind, resource, loinc, patient_id, record_id, event_id, entered_by, slot_start, slot_end)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[],
-                            $8::timestamptz[], $9::timestamptz[])
-       ON CONFLICT (resource, slot_start) DO NOTHING
-       RETURNING id`,
-      [
-        slots.map((s) => s.kind),
-        slots.map((s) => s.resource),
-        slots.map((s) => s.loinc),
-        slots.map((s) => s.patientId),
-        slots.map((s) => s.recordId),
-        slots.map((s) => s.eventId),
-        slots.map((s) => s.enteredBy),
-        slots.map((s) => s.slotStart.toISOString()),
-        slots.map((s) => s.slotEnd.toISOString()),
-      ],
+      `WITH booked AS (
+         INSERT INTO appointments (kind, resource, loinc, patient_id, record_id, event_id, entered_by, slot_start, slot_end)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[],
+                              $8::timestamptz[], $9::timestamptz[])
+         ON CONFLICT (resource, slot_start) DO NOTHING
+         RETURNING id
+       )${parts.join('')}
+       SELECT id FROM booked`,
+      parameters,
     );
     return rows.map((row) => row.id);
   }

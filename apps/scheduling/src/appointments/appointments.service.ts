@@ -4,7 +4,8 @@ import type { PatientRecordCreatedV1 } from '@app/contracts';
 import { instantsOf, type DateRangeQuery } from '../calendar/date-range.query';
 import type { ReminderPeriod } from '../reminders/reminder.repository';
 import { SkipReason } from '../skips/scheduling-skip.entity';
-import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
+import { skipsInsert, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
+import type { UnnestInsert } from '../database/unnest-insert';
 import type { Appointment } from './appointment.entity';
 import { scheduleOf, SlotContentionError, type AppointmentRequest } from './appointment-plan';
 import { AppointmentRepository, dayKey, type NewAppointment } from './appointment.repository';
@@ -36,8 +37,18 @@ export interface RecordBooking {
 export interface BookingOutcome {
   readonly booked: readonly string[];
   readonly skipped: readonly string[];
-  /** The reminder periods the search read along (when asked and a search ran), by patient id. */
-  readonly reminderPeriods?: Map<string, ReminderPeriod[]>;
+  /** Whether the writes {@link BookingAlong} asked for were made (false: no booking ran, make them apart). */
+  readonly wroteAlong: boolean;
+}
+
+/**
+ * Reads and writes that ride along a booking's statements: the search also reads the patients'
+ * reminder periods over `reminders`; the appointments' insert also makes the writes `writesFor`
+ * returns from them (called once per booking attempt, the last call's writes are those made).
+ */
+export interface BookingAlong {
+  readonly reminders: ReminderPeriod;
+  readonly writesFor: (periods: Map<string, ReminderPeriod[]>) => readonly UnnestInsert[];
 }
 
 /** What one booking attempt chose, before anything is written. */
@@ -49,10 +60,7 @@ interface BookingPlan {
 
 @Injectable()
 export class AppointmentsService {
-  constructor(
-    private readonly appointments: AppointmentRepository,
-    private readonly skips: SchedulingSkipRepository,
-  ) {}
+  constructor(private readonly appointments: AppointmentRepository) {}
 
   /**
    * Books the records' requests inside the caller's transaction (the one that claimed their
@@ -62,27 +70,31 @@ export class AppointmentsService {
    * caller holds the patients' and the resources' locks (`scheduleLockKeys`): bookings of one
    * resource are serialised, and the per-day bound holds under concurrency.
    *
-   * Queries: one search (every start of the batch, the patients' days and, when `reminders` is
-   * given, the periods of their reminders running on some day of it, read along for the caller),
-   * one insert of the appointments in ascending slot order, one of the skips if any. The unique
+   * Queries: one search (every start of the batch, the patients' days and, with `along`, the
+   * periods of their reminders), one insert of the appointments in ascending slot order with the
+   * skips and the writes `along` in the same statement. The unique
    * `(resource, slot_start)` stays the arbiter: a slot taken meanwhile by a writer that does not
    * take the lock undoes the attempt, and the next one searches again and books the next free one.
    */
   async book(
     manager: EntityManager,
     bookings: readonly RecordBooking[],
-    reminders?: ReminderPeriod,
+    along?: BookingAlong,
   ): Promise<BookingOutcome> {
-    if (!bookings.some((booking) => booking.requests.length > 0)) return { booked: [], skipped: [] };
+    if (!bookings.some((booking) => booking.requests.length > 0))
+      return { booked: [], skipped: [], wroteAlong: false };
     for (let attempt = 1; ; attempt++) {
-      const plan = await this.plan(manager, bookings, reminders);
-      const ids = await this.appointments.insertMany(manager, plan.appointments);
+      const plan = await this.plan(manager, bookings, along?.reminders);
+      const writes = [
+        ...(plan.skips.length > 0 ? [skipsInsert(plan.skips)] : []),
+        ...(along ? along.writesFor(plan.reminderPeriods!) : []),
+      ];
+      const ids = await this.appointments.insertMany(manager, plan.appointments, writes);
       if (ids.length === plan.appointments.length) {
-        await this.skips.insertMany(manager, plan.skips);
         return {
           booked: plan.appointments.map((a) => a.eventId),
           skipped: plan.skips.map((s) => s.eventId),
-          ...(plan.reminderPeriods ? { reminderPeriods: plan.reminderPeriods } : {}),
+          wroteAlong: along !== undefined,
         };
       }
       await this.appointments.deleteMany(manager, ids);

@@ -12,9 +12,16 @@ import {
   VisitOutOfRangeError,
   type AppointmentRequest,
 } from '../appointments/appointment-plan';
-import { AppointmentsService } from '../appointments/appointments.service';
+import { AppointmentsService, type BookingAlong } from '../appointments/appointments.service';
 import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
-import { reminderWindow, RemindersService } from '../reminders/reminders.service';
+import {
+  outcomeOf,
+  planReminderWrites,
+  reminderWindow,
+  reminderWrites,
+  RemindersService,
+  type ReminderOutcome,
+} from '../reminders/reminders.service';
 import { scheduleLockKeys } from './schedule-lock';
 
 /** Error codes of records Scheduling can never act on (the dead-letter reason). */
@@ -116,9 +123,20 @@ export class RecordSchedulingService {
     manager: EntityManager,
     records: readonly PlannedRecord[],
   ): Promise<Map<string, ScheduleCounts>> {
-    // The search reads the reminder periods along: one statement less than reading them apart.
-    const booking = await this.appointments.book(manager, records, reminderWindow(records));
-    const reminders = await this.reminders.create(manager, records, booking.reminderPeriods);
+    // When the batch books, its search reads the reminder periods and its insert writes the
+    // reminders along: two statements less than reading and writing them apart.
+    const window = reminderWindow(records);
+    let reminders: ReminderOutcome = { created: [], skipped: [] };
+    const along: BookingAlong | undefined = window && {
+      reminders: window,
+      writesFor: (periods) => {
+        const writes = planReminderWrites(records, periods);
+        reminders = outcomeOf(writes);
+        return reminderWrites(writes);
+      },
+    };
+    const booking = await this.appointments.book(manager, records, along);
+    if (!booking.wroteAlong) reminders = await this.reminders.create(manager, records);
     const counts = new Map(records.map(({ eventId }) => [eventId, noCounts()]));
     const add = (eventIds: readonly string[], key: keyof ScheduleCounts) => {
       for (const eventId of eventIds) counts.get(eventId)![key]++;

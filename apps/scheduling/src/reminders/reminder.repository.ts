@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
+import { unnestInsert, type UnnestInsert } from '../database/unnest-insert';
 import { MedicationReminder } from './reminder.entity';
 
 /** A reminder to save: everything but what the database assigns. */
@@ -41,6 +42,24 @@ export function periodsByPatient(rows: Iterable<ReminderPeriodRow>): Map<string,
   return periods;
 }
 
+/** The insert of reminders, alone or as a part of a larger statement. */
+export function remindersInsert(reminders: readonly NewReminder[]): UnnestInsert {
+  return unnestInsert('medication_reminders', [
+    ['patient_id', 'uuid', reminders.map((r) => r.patientId)],
+    ['record_id', 'uuid', reminders.map((r) => r.recordId)],
+    ['event_id', 'uuid', reminders.map((r) => r.eventId)],
+    ['rxnorm', 'text', reminders.map((r) => r.rxnorm)],
+    ['medication_name', 'text', reminders.map((r) => r.medicationName)],
+    ['dose', 'text', reminders.map((r) => r.dose)],
+    ['frequency', 'text', reminders.map((r) => r.frequency)],
+    ['time_of_day', 'text', reminders.map((r) => r.timeOfDay)],
+    ['start_date', 'date', reminders.map((r) => r.startDate)],
+    ['end_date', 'date', reminders.map((r) => r.endDate)],
+    ['doses', 'int', reminders.map((r) => r.doses)],
+    ['entered_by', 'text', reminders.map((r) => r.enteredBy)],
+  ]);
+}
+
 /** Where medication reminders are saved and read: the queries, none of the bounds. */
 @Injectable()
 export class ReminderRepository {
@@ -67,26 +86,8 @@ export class ReminderRepository {
   /** Saves reminders inside the caller's transaction, in one statement. */
   async insertMany(manager: EntityManager, reminders: readonly NewReminder[]): Promise<void> {
     if (reminders.length === 0) return;
-    await manager.query(
-      `INSERT INTO medication_reminders (patient_id, record_id, event_id, rxnorm, medication_name, dose, frequency,
-                                         time_of_day, start_date, end_date, doses, entered_by)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::date[], $10::date[], $11::int[], $12::text[])`,
-      [
-        reminders.map((r) => r.patientId),
-        reminders.map((r) => r.recordId),
-        reminders.map((r) => r.eventId),
-        reminders.map((r) => r.rxnorm),
-        reminders.map((r) => r.medicationName),
-        reminders.map((r) => r.dose),
-        reminders.map((r) => r.frequency),
-        reminders.map((r) => r.timeOfDay),
-        reminders.map((r) => r.startDate),
-        reminders.map((r) => r.endDate),
-        reminders.map((r) => r.doses),
-        reminders.map((r) => r.enteredBy),
-      ],
-    );
+    const insert = remindersInsert(reminders);
+    await manager.query(insert.sql(), [...insert.parameters]);
   }
 
   /** A patient's reminders, by start date, medication and time of day. */
