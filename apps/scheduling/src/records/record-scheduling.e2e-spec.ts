@@ -71,6 +71,29 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     while (!(await condition()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(await condition()).toBe(true);
   };
+  /**
+   * Schedules a record while a writer that takes no lock holds an uncommitted follow-up at
+   * `slotStart`: the batch, which chose that slot too, waits on the writer's row until it commits.
+   */
+  const scheduleAgainstWriter = async (record: PatientRecordCreatedV1, slotStart: string) => {
+    const writer = new Client({ connectionString: pg.url('scheduling') });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
+         VALUES ('follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                 $1, $1::timestamptz + interval '30 minutes')`,
+        [slotStart],
+      );
+      const scheduled = service.scheduleRecords([item(record)]);
+      await waitUntil(async () => (await waitingOnLocks()) === 1);
+      await writer.query('COMMIT');
+      return await scheduled;
+    } finally {
+      await writer.end();
+    }
+  };
   /** Statements of this database waiting for a lock held by another transaction. */
   const waitingOnLocks = async () =>
     (
@@ -294,23 +317,7 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       labOrders: [],
       medications: [],
     });
-    const writer = new Client({ connectionString: pg.url('scheduling') });
-    await writer.connect();
-    try {
-      await writer.query('BEGIN');
-      await writer.query(
-        `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
-         VALUES ('follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
-                 '2027-12-08T08:00:00Z', '2027-12-08T08:30:00Z')`,
-      );
-      const scheduled = service.scheduleRecords([item(record)]);
-      // The batch chose 08:00 too (the writer has not committed) and waits on the writer's row.
-      await waitUntil(async () => (await waitingOnLocks()) === 1);
-      await writer.query('COMMIT');
-      expect(await scheduled).toEqual(new Map());
-    } finally {
-      await writer.end();
-    }
+    expect(await scheduleAgainstWriter(record, '2027-12-08T08:00:00Z')).toEqual(new Map());
     expect(await slotsOf(record)).toEqual(['2027-12-08T08:30:00.000Z']);
   });
 
@@ -318,23 +325,8 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     const record = syntheticRecord({ visit: visit('2027-12-15T10:00:00Z'), followUpDays: 7, labOrders: [] });
     const planned = planReminders(record).length;
     expect(planned).toBeGreaterThan(0);
-    const writer = new Client({ connectionString: pg.url('scheduling') });
-    await writer.connect();
-    try {
-      await writer.query('BEGIN');
-      await writer.query(
-        `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
-         VALUES ('follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
-                 '2027-12-22T08:00:00Z', '2027-12-22T08:30:00Z')`,
-      );
-      const scheduled = service.scheduleRecords([item(record)]);
-      // The first attempt chose 08:00 too and waits on the writer's row; it is undone, the second books 08:30.
-      await waitUntil(async () => (await waitingOnLocks()) === 1);
-      await writer.query('COMMIT');
-      expect(await scheduled).toEqual(new Map());
-    } finally {
-      await writer.end();
-    }
+    // The first attempt chose 08:00 too and waits on the writer's row; it is undone, the second books 08:30.
+    expect(await scheduleAgainstWriter(record, '2027-12-22T08:00:00Z')).toEqual(new Map());
     expect(await slotsOf(record)).toEqual(['2027-12-22T08:30:00.000Z']);
     const [{ n }] = await rows<{ n: number }>(
       'SELECT count(*)::int AS n FROM medication_reminders WHERE record_id = $1',
