@@ -12,7 +12,13 @@ export {
 export { ProcessedEvent } from './database/processed-event.entity';
 export { claimEvent, createProcessedEventsTable } from './database/claim-event';
 export { runOnce, type EventConsumer, type OnceOutcome } from './database/run-once';
-export { runBatchOnce, type BatchEvent, type BatchRun } from './database/run-batch-once';
+export { runBatchOnce, type BatchOnceOptions } from './database/run-batch-once';
+export { type BatchEvent, type BatchRun } from './database/run-batch-once-core';
+export {
+  type BatchStatement,
+  type OneStatementBatchRun,
+  runBatchOnceInOneStatement,
+} from './database/run-batch-once-in-one-statement';
 export {
   type AppDatabase,
   type DatabaseDeadlines,

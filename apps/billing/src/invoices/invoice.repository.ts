@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { BatchStatement } from '@app/platform';
 import type { InvoiceLine } from './invoice-line.entity';
 import { Invoice } from './invoice.entity';
 
@@ -15,16 +16,17 @@ export class InvoiceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts invoices with their lines (numbered in order) inside the caller's transaction, in
-   * one statement whatever their number: rows go as JSON record sets, lines find their invoice
-   * by event id (one invoice per event). Resolves the new invoices' ids by event id.
+   * The insert of invoices with their lines (numbered in order), as the effect of the statement
+   * that claims their events (`runBatchOnceInOneStatement`): only the invoices of events
+   * claimed now are written. Rows go as JSON record sets, lines find their invoice by event id
+   * (one invoice per event).
    */
-  async insertAll(manager: EntityManager, invoices: readonly NewInvoice[]): Promise<Map<string, string>> {
+  insertForClaimed(invoices: readonly NewInvoice[]): BatchStatement {
     const lines = invoices.flatMap((invoice) =>
       invoice.lines.map((line, position) => ({ ...line, position, eventId: invoice.eventId })),
     );
-    const rows = await manager.query<Array<{ id: string; event_id: string }>>(
-      `WITH invoice AS (
+    return {
+      with: `invoice AS (
          INSERT INTO invoices (record_id, event_id, patient_id, patient_name, mrn, visit_date,
                                total_cents, currency, status, entered_by)
          SELECT "recordId", "eventId", "patientId", "patientName", mrn, "visitDate",
@@ -32,6 +34,7 @@ export class InvoiceRepository {
            FROM json_to_recordset($1::json) AS r("recordId" uuid, "eventId" uuid, "patientId" uuid,
                 "patientName" text, mrn text, "visitDate" timestamptz, "totalCents" integer,
                 currency text, status text, "enteredBy" text)
+          WHERE "eventId" IN (SELECT event_id FROM claimed)
          RETURNING id, event_id
        ), line AS (
          INSERT INTO invoice_lines (invoice_id, position, code_system, code, description, quantity,
@@ -41,11 +44,12 @@ export class InvoiceRepository {
            FROM json_to_recordset($2::json) AS l("eventId" uuid, position integer, "codeSystem" text,
                 code text, description text, quantity integer, "unitCents" integer, "amountCents" integer)
            JOIN invoice ON invoice.event_id = l."eventId"
-       )
-       SELECT id, event_id FROM invoice`,
-      [JSON.stringify(invoices.map(({ lines: _lines, ...invoice }) => invoice)), JSON.stringify(lines)],
-    );
-    return new Map(rows.map((row) => [row.event_id, row.id]));
+       )`,
+      parameters: [
+        JSON.stringify(invoices.map(({ lines: _lines, ...invoice }) => invoice)),
+        JSON.stringify(lines),
+      ],
+    };
   }
 
   /** A patient's invoices, newest first, lines in order. */

@@ -1,6 +1,6 @@
 /**
  * Billing's batch consumer against its own migrated schema (embedded PostgreSQL): a batch of
- * records becomes its invoices in one transaction of four statements, with per-event failures.
+ * records becomes its invoices in one statement (claims and effect, no transaction around it), with per-event failures.
  */
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
@@ -45,14 +45,14 @@ describe('InvoicesService.invoiceRecords (a batch, embedded PostgreSQL)', () => 
   });
   afterEach(() => jest.restoreAllMocks());
 
-  it('invoices a batch in one transaction of four statements, with one log line of counts and event ids', async () => {
+  it('invoices a batch in one statement, with one log line of counts and event ids', async () => {
     const before = await invoiceCount();
     const batch = Array.from({ length: BATCH }, () =>
       eventOf(syntheticRecord({ procedures: [{ cptCode: '36415' }] })),
     );
     db.resetCount();
     expect(await service.invoiceRecords(batch)).toEqual(new Map());
-    expect(db.statements()).toBe(4); // START TRANSACTION, the claims, invoices with their lines, COMMIT
+    expect(db.statements()).toBe(1); // the claims with the invoices and their lines (was 4: START TRANSACTION, claims, invoices, COMMIT)
     expect(await invoiceCount()).toBe(before + BATCH);
     for (const { eventId } of batch) expect(await codesOf(eventId)).toEqual(['99213', '36415', '6690-2']);
     const [invoice] = await new InvoiceRepository(db.dataSource).byPatient(batch[0].record.patient.patientId);
@@ -77,7 +77,7 @@ describe('InvoicesService.invoiceRecords (a batch, embedded PostgreSQL)', () => 
     expect(JSON.stringify(logged)).not.toContain('Testpatient');
   });
 
-  it('dead-letters a record with an unpriced code before any transaction, and invoices the rest', async () => {
+  it('dead-letters a record with an unpriced code before any statement, and invoices the rest', async () => {
     const unpriced = eventOf(syntheticRecord({ procedures: [{ cptCode: '99999' }] }));
     const good = [eventOf(), eventOf()];
     const failures = await service.invoiceRecords([good[0], unpriced, good[1]]);
@@ -88,7 +88,7 @@ describe('InvoicesService.invoiceRecords (a batch, embedded PostgreSQL)', () => 
       deadLetter: true,
       code: 'UNPRICED_CODE',
     });
-    expect(db.statements()).toBe(4);
+    expect(db.statements()).toBe(1);
     expect(await codesOf(unpriced.eventId)).toEqual([]);
     for (const { eventId } of good) expect(await codesOf(eventId)).toEqual(['99213', '6690-2']);
   });

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
 import { DeadLetterException } from '@app/crypto-messaging';
-import { runBatchOnce, type EventConsumer } from '@app/platform';
+import { runBatchOnceInOneStatement, type EventConsumer } from '@app/platform';
 import { Invoice } from './invoice.entity';
 import { priceRecord, UnpricedCodeError } from './invoice-pricing';
 import { InvoiceRepository, type NewInvoice } from './invoice.repository';
@@ -22,10 +22,11 @@ export class InvoicesService {
 
   /**
    * Invoices the billable records of a batch, once per event id: the processed-event rows and
-   * the invoices of the whole batch commit together (a redelivered or re-sent copy changes nothing).
+   * the invoices of the whole batch are one statement, so they commit together (a redelivered or
+   * re-sent copy changes nothing).
    * A record that is not billable is skipped (defence in depth: the filter policy routes only
    * billable records here).
-   * A record with a code the fee schedule lacks fails alone, before any transaction, with a
+   * A record with a code the fee schedule lacks fails alone, before any statement, with a
    * dead-letter `UNPRICED_CODE`; an event whose insert fails fails alone too. Resolves the
    * failures by event id (absent: invoiced, or invoiced before).
    */
@@ -40,12 +41,9 @@ export class InvoicesService {
         failures.set(eventId, deadLetterFor(error) ?? error);
       }
     }
-    const run = await runBatchOnce(priced, this.consumer, async (manager, fresh) => {
-      await this.invoices.insertAll(
-        manager,
-        fresh.map((event) => event.invoice),
-      );
-    });
+    const run = await runBatchOnceInOneStatement(priced, this.consumer, (events) =>
+      this.invoices.insertForClaimed(events.map((event) => event.invoice)),
+    );
     for (const [eventId, error] of run.failures) failures.set(eventId, error);
     if (run.done.length > 0) {
       // One line per batch: counts and event ids, nothing of the patient.

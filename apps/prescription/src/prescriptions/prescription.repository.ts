@@ -1,11 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { In, type DataSource, type EntityManager } from 'typeorm';
+import type { BatchStatement } from '@app/platform';
 import { Prescription, type PrescriptionStatus } from './prescription.entity';
 import type { RejectionReason } from './prescription-rules';
 
 /** A prescription as the rules make it: everything but what the database assigns. */
 export type NewPrescription = Omit<Prescription, 'id' | 'createdAt' | 'fills'>;
+
+/** A row {@link PrescriptionRepository.insertForClaimed} wrote, as the statement returns it. */
+export interface WrittenPrescription {
+  readonly event_id: string;
+  readonly record_id: string;
+  readonly status: PrescriptionStatus;
+  readonly rejection_reason: RejectionReason | null;
+}
 
 /** Fills in the order dispensed. */
 const FILL_ORDER = { filledAt: 'ASC', recordedAt: 'ASC' } as const;
@@ -16,17 +25,14 @@ export class PrescriptionRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts prescriptions inside the caller's transaction, in one statement whatever their
-   * number, except those of a record that has prescriptions already (re-published under another
-   * event id: its medications must not be sent twice; the UNIQUE (record_id, position) backs this
-   * up). Rows go as one JSON record set shaped like the table. Resolves what was written.
+   * The insert of prescriptions, as the effect of the statement that claims their events
+   * (`runBatchOnceInOneStatement`): only those of events claimed now are written, and none of a
+   * record that has prescriptions already (re-published under another event id: its medications
+   * must not be sent twice; the UNIQUE (record_id, position) backs this up). Rows go as one JSON
+   * record set shaped like the table. Its rows (`WrittenPrescription`) say what was written.
    */
-  async insertForNewRecords(
-    manager: EntityManager,
-    rows: readonly NewPrescription[],
-  ): Promise<Array<Pick<Prescription, 'eventId' | 'recordId' | 'status' | 'rejectionReason'>>> {
-    if (rows.length === 0) return [];
-    const metadata = manager.connection.getMetadata(Prescription);
+  insertForClaimed(rows: readonly NewPrescription[]): BatchStatement {
+    const metadata = this.dataSource.getMetadata(Prescription);
     // Every column the rules set: all but those the database assigns (id, created_at).
     const columns = metadata.columns.filter((column) => !column.isGenerated && !column.isCreateDate);
     const names = columns.map((column) => column.databaseName).join(', ');
@@ -35,26 +41,16 @@ export class PrescriptionRepository {
         columns.map((column) => [column.databaseName, column.getEntityValue(row) as unknown]),
       ),
     );
-    const written = await manager.query<
-      Array<{
-        event_id: string;
-        record_id: string;
-        status: PrescriptionStatus;
-        rejection_reason: RejectionReason | null;
-      }>
-    >(
-      `INSERT INTO prescriptions (${names})
+    return {
+      with: `prescription AS (
+       INSERT INTO prescriptions (${names})
        SELECT ${names} FROM json_populate_recordset(NULL::prescriptions, $1::json) AS r
-        WHERE NOT EXISTS (SELECT 1 FROM prescriptions p WHERE p.record_id = r.record_id)
-       RETURNING event_id, record_id, status, rejection_reason`,
-      [JSON.stringify(json)],
-    );
-    return written.map((row) => ({
-      eventId: row.event_id,
-      recordId: row.record_id,
-      status: row.status,
-      rejectionReason: row.rejection_reason,
-    }));
+        WHERE r.event_id IN (SELECT event_id FROM claimed)
+          AND NOT EXISTS (SELECT 1 FROM prescriptions p WHERE p.record_id = r.record_id)
+       RETURNING event_id, record_id, status, rejection_reason)`,
+      parameters: [JSON.stringify(json)],
+      returning: 'prescription',
+    };
   }
 
   /** One prescription, its row locked (`SELECT ... FOR UPDATE`) until the caller's transaction ends. */

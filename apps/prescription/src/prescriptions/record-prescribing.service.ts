@@ -2,8 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1, type RecordEvent } from '@app/contracts';
-import { runBatchOnce, type EventConsumer } from '@app/platform';
-import { PrescriptionRepository, type NewPrescription } from './prescription.repository';
+import { runBatchOnceInOneStatement, type EventConsumer } from '@app/platform';
+import {
+  PrescriptionRepository,
+  type NewPrescription,
+  type WrittenPrescription,
+} from './prescription.repository';
 import { decideTransmission, type RejectionReason } from './prescription-rules';
 
 /** What became of one event's medications. */
@@ -39,26 +43,21 @@ export class RecordPrescribingService {
    * that a rolled-back transaction never leaves a prescription at a pharmacy.
    */
   async prescribeRecords(batch: ReadonlyArray<RecordEvent>): Promise<Map<string, unknown>> {
-    // By event id, from the attempt that committed (a batch that fails is run again event by event).
-    const outcomes = new Map<string, Prescribed | 'already prescribed'>();
     const withMedications = batch.filter(({ record }) => record.medications.length > 0);
-    const run = await runBatchOnce(withMedications, this.consumer, async (manager, fresh) => {
-      const now = new Date();
-      const firstPerRecord = uniqueBy(fresh, (event) => event.record.recordId);
-      const written = await this.prescriptions.insertForNewRecords(
-        manager,
-        firstPerRecord.flatMap(({ eventId, record }) => prescriptionsOf(eventId, record, now)),
-      );
-      for (const { eventId } of fresh) outcomes.set(eventId, 'already prescribed');
-      for (const row of written) {
-        const prescribed = outcomes.get(row.eventId);
-        const { sent, rejected } = typeof prescribed === 'object' ? prescribed : { sent: 0, rejected: [] };
-        outcomes.set(row.eventId, {
-          sent: sent + (row.status === 'sent' ? 1 : 0),
-          rejected: row.rejectionReason ? [...rejected, row.rejectionReason] : rejected,
-        });
-      }
-    });
+    const now = new Date();
+    // A statement sees none of its own rows: two events of one record in a batch must not both
+    // insert, so only the first of each record goes (a later copy finds the record prescribed).
+    const run = await runBatchOnceInOneStatement<RecordEvent, WrittenPrescription>(
+      withMedications,
+      this.consumer,
+      (events) =>
+        this.prescriptions.insertForClaimed(
+          uniqueBy(events, (event) => event.record.recordId).flatMap(({ eventId, record }) =>
+            prescriptionsOf(eventId, record, now),
+          ),
+        ),
+    );
+    const outcomes = outcomesOf(run.done, run.rows);
     this.report(run.done.map(({ eventId }) => [eventId, outcomes.get(eventId)!] as const));
     return new Map(run.failures);
   }
@@ -119,6 +118,25 @@ function messageOf(sent: number, rejected: number): string {
   if (sent > 0) return 'prescription transmitted';
   if (rejected > 0) return 'prescription rejected';
   return 'record already prescribed; nothing to do';
+}
+
+/** By event id: what was written for each event done, or 'already prescribed' if nothing was. */
+function outcomesOf(
+  done: readonly RecordEvent[],
+  written: readonly WrittenPrescription[],
+): Map<string, Prescribed | 'already prescribed'> {
+  const outcomes = new Map<string, Prescribed | 'already prescribed'>(
+    done.map(({ eventId }) => [eventId, 'already prescribed']),
+  );
+  for (const row of written) {
+    const prescribed = outcomes.get(row.event_id);
+    const { sent, rejected } = typeof prescribed === 'object' ? prescribed : { sent: 0, rejected: [] };
+    outcomes.set(row.event_id, {
+      sent: sent + (row.status === 'sent' ? 1 : 0),
+      rejected: row.rejection_reason ? [...rejected, row.rejection_reason] : rejected,
+    });
+  }
+  return outcomes;
 }
 
 /** The first item of each key, in order. */

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PatientRecordCreatedV1 } from '@app/contracts';
 import { instantsOf, type DateRangeQuery } from '../calendar/date-range.query';
+import type { ReminderPeriod } from '../reminders/reminder.repository';
 import { SkipReason } from '../skips/scheduling-skip.entity';
-import { SchedulingSkipRepository, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
+import { skipsInsert, type NewSchedulingSkip } from '../skips/scheduling-skip.repository';
+import type { UnnestInsert } from '../database/unnest-insert';
 import type { Appointment } from './appointment.entity';
 import { scheduleOf, SlotContentionError, type AppointmentRequest } from './appointment-plan';
 import { AppointmentRepository, dayKey, type NewAppointment } from './appointment.repository';
@@ -35,44 +37,64 @@ export interface RecordBooking {
 export interface BookingOutcome {
   readonly booked: readonly string[];
   readonly skipped: readonly string[];
+  /** Whether the writes {@link BookingAlong} asked for were made (false: no booking ran, make them apart). */
+  readonly wroteAlong: boolean;
+}
+
+/**
+ * Reads and writes that ride along a booking's statements: the search also reads the patients'
+ * reminder periods over `reminders`; the appointments' insert also makes the writes `writesFor`
+ * returns from them (called once per booking attempt, the last call's writes are those made).
+ */
+export interface BookingAlong {
+  readonly reminders: ReminderPeriod;
+  readonly writesFor: (periods: Map<string, ReminderPeriod[]>) => readonly UnnestInsert[];
 }
 
 /** What one booking attempt chose, before anything is written. */
 interface BookingPlan {
   readonly appointments: NewAppointment[];
   readonly skips: NewSchedulingSkip[];
+  readonly reminderPeriods?: Map<string, ReminderPeriod[]>;
 }
 
 @Injectable()
 export class AppointmentsService {
-  constructor(
-    private readonly appointments: AppointmentRepository,
-    private readonly skips: SchedulingSkipRepository,
-  ) {}
+  constructor(private readonly appointments: AppointmentRepository) {}
 
   /**
    * Books the records' requests inside the caller's transaction (the one that claimed their
    * events), as if the records came one by one in the order given: each request gets the first
    * free slot of its resource from its start, unless the patient already holds
    * {@link MAX_APPOINTMENTS_PER_PATIENT_DAY} appointments that day (then it is skipped). The
-   * caller holds the patients' and the resources' locks ({@link lockSchedules}): bookings of one
+   * caller holds the patients' and the resources' locks (`scheduleLockKeys`): bookings of one
    * resource are serialised, and the per-day bound holds under concurrency.
    *
-   * Queries: one search (every start of the batch, and the patients' days), one insert of the
-   * appointments in ascending slot order, one of the skips if any. The unique
+   * Queries: one search (every start of the batch, the patients' days and, with `along`, the
+   * periods of their reminders), one insert of the appointments in ascending slot order with the
+   * skips and the writes `along` in the same statement. The unique
    * `(resource, slot_start)` stays the arbiter: a slot taken meanwhile by a writer that does not
    * take the lock undoes the attempt, and the next one searches again and books the next free one.
    */
-  async book(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingOutcome> {
-    if (!bookings.some((booking) => booking.requests.length > 0)) return { booked: [], skipped: [] };
+  async book(
+    manager: EntityManager,
+    bookings: readonly RecordBooking[],
+    along?: BookingAlong,
+  ): Promise<BookingOutcome> {
+    if (!bookings.some((booking) => booking.requests.length > 0))
+      return { booked: [], skipped: [], wroteAlong: false };
     for (let attempt = 1; ; attempt++) {
-      const plan = await this.plan(manager, bookings);
-      const ids = await this.appointments.insertMany(manager, plan.appointments);
+      const plan = await this.plan(manager, bookings, along?.reminders);
+      const writes = [
+        ...(plan.skips.length > 0 ? [skipsInsert(plan.skips)] : []),
+        ...(along ? along.writesFor(plan.reminderPeriods!) : []),
+      ];
+      const ids = await this.appointments.insertMany(manager, plan.appointments, writes);
       if (ids.length === plan.appointments.length) {
-        await this.skips.insertMany(manager, plan.skips);
         return {
           booked: plan.appointments.map((a) => a.eventId),
           skipped: plan.skips.map((s) => s.eventId),
+          wroteAlong: along !== undefined,
         };
       }
       await this.appointments.deleteMany(manager, ids);
@@ -92,12 +114,17 @@ export class AppointmentsService {
   }
 
   /** Chooses every request's slot, or its skip, from one search; appointments in slot order. */
-  private async plan(manager: EntityManager, bookings: readonly RecordBooking[]): Promise<BookingPlan> {
-    const { finder, dayCounts } = await SlotFinder.open(
+  private async plan(
+    manager: EntityManager,
+    bookings: readonly RecordBooking[],
+    reminders: ReminderPeriod | undefined,
+  ): Promise<BookingPlan> {
+    const { finder, dayCounts, reminderPeriods } = await SlotFinder.open(
       manager,
       this.appointments,
       bookings.flatMap((booking) => booking.requests),
       [...new Set(bookings.map((booking) => booking.record.patient.patientId))],
+      reminders,
     );
     const appointments: NewAppointment[] = [];
     const skips: NewSchedulingSkip[] = [];
@@ -140,6 +167,6 @@ export class AppointmentsService {
     appointments.sort(
       (a, b) => a.resource.localeCompare(b.resource) || a.slotStart.getTime() - b.slotStart.getTime(),
     );
-    return { appointments, skips };
+    return { appointments, skips, ...(reminderPeriods ? { reminderPeriods } : {}) };
   }
 }

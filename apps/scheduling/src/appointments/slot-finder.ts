@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { BookableResource } from './appointment.entity';
 import { NoFreeSlotError, scheduleOf, SEARCH_HORIZON_DAYS } from './appointment-plan';
+import type { ReminderPeriod } from '../reminders/reminder.repository';
 import type { AppointmentRepository, SearchResult, SlotSearch } from './appointment.repository';
 import { addDays, startOfUtcDay } from './slots';
 
@@ -42,13 +43,17 @@ export class SlotFinder {
     private readonly repository: AppointmentRepository,
   ) {}
 
-  /** Searches every start at once; resolves with the finder and the patients' day counts. */
+  /**
+   * Searches every start at once; resolves with the finder, the patients' day counts and, when
+   * `reminders` is given, the periods of their reminders running on some day of it.
+   */
   static async open(
     manager: EntityManager,
     repository: AppointmentRepository,
     starts: readonly SearchStart[],
     patientIds: readonly string[],
-  ): Promise<{ finder: SlotFinder; dayCounts: SearchResult['dayCounts'] }> {
+    reminders?: ReminderPeriod,
+  ): Promise<{ finder: SlotFinder } & Omit<SearchResult, 'free'>> {
     const finder = new SlotFinder(manager, repository);
     for (const start of starts) {
       finder.wanted.set(start.resource, (finder.wanted.get(start.resource) ?? 0) + 1);
@@ -67,12 +72,13 @@ export class SlotFinder {
     const states = [...finder.states.values()];
     const searches = states.map((state) => finder.window(state));
     const earliest = Math.min(...starts.map((start) => start.from.getTime()));
-    const { free, dayCounts } = await repository.search(manager, searches, {
+    const { free, ...read } = await repository.search(manager, searches, {
       patientIds,
       from: startOfUtcDay(new Date(earliest)),
+      ...(reminders ? { reminders } : {}),
     });
     states.forEach((state, i) => finder.absorb(state, searches[i], free[i]));
-    return { finder, dayCounts };
+    return { finder, ...read };
   }
 
   /**

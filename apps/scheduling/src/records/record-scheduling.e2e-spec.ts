@@ -19,6 +19,7 @@ import { AppointmentRepository } from '../appointments/appointment.repository';
 import { openSlots } from '../appointments/slots';
 import { AppointmentsService } from '../appointments/appointments.service';
 import { schedulingDatabase } from '../database/scheduling.database';
+import { planReminders } from '../reminders/reminder-plan';
 import { ReminderRepository } from '../reminders/reminder.repository';
 import { RemindersService } from '../reminders/reminders.service';
 import { SchedulingSkipRepository } from '../skips/scheduling-skip.repository';
@@ -51,7 +52,7 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     const skips = new SchedulingSkipRepository(ds);
     return new RecordSchedulingService(
       ds,
-      new AppointmentsService(new AppointmentRepository(ds), skips),
+      new AppointmentsService(new AppointmentRepository(ds)),
       new RemindersService(new ReminderRepository(ds), skips),
     );
   };
@@ -69,6 +70,29 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     const deadline = Date.now() + 10_000;
     while (!(await condition()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(await condition()).toBe(true);
+  };
+  /**
+   * Schedules a record while a writer that takes no lock holds an uncommitted follow-up at
+   * `slotStart`: the batch, which chose that slot too, waits on the writer's row until it commits.
+   */
+  const scheduleAgainstWriter = async (record: PatientRecordCreatedV1, slotStart: string) => {
+    const writer = new Client({ connectionString: pg.url('scheduling') });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
+         VALUES ('follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                 $1, $1::timestamptz + interval '30 minutes')`,
+        [slotStart],
+      );
+      const scheduled = service.scheduleRecords([item(record)]);
+      await waitUntil(async () => (await waitingOnLocks()) === 1);
+      await writer.query('COMMIT');
+      return await scheduled;
+    } finally {
+      await writer.end();
+    }
   };
   /** Statements of this database waiting for a lock held by another transaction. */
   const waitingOnLocks = async () =>
@@ -293,24 +317,23 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       labOrders: [],
       medications: [],
     });
-    const writer = new Client({ connectionString: pg.url('scheduling') });
-    await writer.connect();
-    try {
-      await writer.query('BEGIN');
-      await writer.query(
-        `INSERT INTO appointments (kind, resource, patient_id, record_id, event_id, slot_start, slot_end)
-         VALUES ('follow-up', 'clinic', gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
-                 '2027-12-08T08:00:00Z', '2027-12-08T08:30:00Z')`,
-      );
-      const scheduled = service.scheduleRecords([item(record)]);
-      // The batch chose 08:00 too (the writer has not committed) and waits on the writer's row.
-      await waitUntil(async () => (await waitingOnLocks()) === 1);
-      await writer.query('COMMIT');
-      expect(await scheduled).toEqual(new Map());
-    } finally {
-      await writer.end();
-    }
+    expect(await scheduleAgainstWriter(record, '2027-12-08T08:00:00Z')).toEqual(new Map());
     expect(await slotsOf(record)).toEqual(['2027-12-08T08:30:00.000Z']);
+  });
+
+  it('writes the reminders with the appointments, in one statement: once, after a booking attempt undone', async () => {
+    const record = syntheticRecord({ visit: visit('2027-12-15T10:00:00Z'), followUpDays: 7, labOrders: [] });
+    const planned = planReminders(record).length;
+    expect(planned).toBeGreaterThan(0);
+    // The first attempt chose 08:00 too and waits on the writer's row; it is undone, the second books 08:30.
+    expect(await scheduleAgainstWriter(record, '2027-12-22T08:00:00Z')).toEqual(new Map());
+    expect(await slotsOf(record)).toEqual(['2027-12-22T08:30:00.000Z']);
+    const [{ n }] = await rows<{ n: number }>(
+      'SELECT count(*)::int AS n FROM medication_reminders WHERE record_id = $1',
+      [record.recordId],
+    );
+    // Written by the second attempt's insert only: the first one's wrote nothing along.
+    expect(n).toBe(planned);
   });
 
   it('searches a calendar full for weeks in a few growing windows, and books its first free slot', async () => {
@@ -332,8 +355,8 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     queries.count = 0;
     expect(await service.scheduleRecords([item(record)])).toEqual(new Map());
     // Windows of 4, 8 and 16 days: two searches more than a free calendar costs.
-    // BEGIN, claim, lock, 3 searches, insert, COMMIT (no reminders: no read of their periods, no insert).
-    expect(queries.count).toBe(8);
+    // BEGIN, claims with the locks, 3 searches, insert, COMMIT (no reminders: no insert).
+    expect(queries.count).toBe(7);
     const [first] = openSlots(new Date('2028-03-25T00:00:00Z'), OPENING_HOURS.clinic, new Date('2028-04-01'));
     expect(await slotsOf(record)).toEqual([first.toISOString()]);
   });

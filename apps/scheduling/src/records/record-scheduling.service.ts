@@ -12,10 +12,17 @@ import {
   VisitOutOfRangeError,
   type AppointmentRequest,
 } from '../appointments/appointment-plan';
-import { AppointmentsService } from '../appointments/appointments.service';
+import { AppointmentsService, type BookingAlong } from '../appointments/appointments.service';
 import { planReminders, UnknownFrequencyError, type PlannedReminder } from '../reminders/reminder-plan';
-import { RemindersService } from '../reminders/reminders.service';
-import { lockSchedules } from './schedule-lock';
+import {
+  outcomeOf,
+  planReminderWrites,
+  reminderWindow,
+  reminderWrites,
+  RemindersService,
+  type ReminderOutcome,
+} from '../reminders/reminders.service';
+import { scheduleLockKeys } from './schedule-lock';
 
 /** Error codes of records Scheduling can never act on (the dead-letter reason). */
 export enum SchedulingErrorCode {
@@ -94,9 +101,14 @@ export class RecordSchedulingService {
     }
     // Counts per event, from the effect's last run for it: the one that committed, if any.
     const counts = new Map<string, ScheduleCounts>();
-    const run = await runBatchOnce(planned, this.consumer, async (manager, fresh) => {
-      for (const [eventId, tally] of await this.schedule(manager, fresh)) counts.set(eventId, tally);
-    });
+    const run = await runBatchOnce(
+      planned,
+      this.consumer,
+      async (manager, fresh) => {
+        for (const [eventId, tally] of await this.schedule(manager, fresh)) counts.set(eventId, tally);
+      },
+      { locks: lockKeysOf },
+    );
     for (const [eventId, error] of run.failures) failures.set(eventId, deadLetterFor(error) ?? error);
     if (run.done.length > 0)
       this.logDone(
@@ -106,18 +118,25 @@ export class RecordSchedulingService {
     return failures;
   }
 
-  /** The effect: locks, bookings, reminders; the counts of each event. */
+  /** The effect, under the locks of {@link lockKeysOf}: bookings, reminders; the counts of each event. */
   private async schedule(
     manager: EntityManager,
     records: readonly PlannedRecord[],
   ): Promise<Map<string, ScheduleCounts>> {
-    await lockSchedules(
-      manager,
-      records.map(({ record }) => record.patient.patientId),
-      records.flatMap(({ requests }) => requests.map((request) => request.resource)),
-    );
-    const booking = await this.appointments.book(manager, records);
-    const reminders = await this.reminders.create(manager, records);
+    // When the batch books, its search reads the reminder periods and its insert writes the
+    // reminders along: two statements less than reading and writing them apart.
+    const window = reminderWindow(records);
+    let reminders: ReminderOutcome = { created: [], skipped: [] };
+    const along: BookingAlong | undefined = window && {
+      reminders: window,
+      writesFor: (periods) => {
+        const writes = planReminderWrites(records, periods);
+        reminders = outcomeOf(writes);
+        return reminderWrites(writes);
+      },
+    };
+    const booking = await this.appointments.book(manager, records, along);
+    if (!booking.wroteAlong) reminders = await this.reminders.create(manager, records);
     const counts = new Map(records.map(({ eventId }) => [eventId, noCounts()]));
     const add = (eventIds: readonly string[], key: keyof ScheduleCounts) => {
       for (const eventId of eventIds) counts.get(eventId)![key]++;
@@ -141,6 +160,14 @@ export class RecordSchedulingService {
     // watches for this line's message.
     this.logger.log({ msg: 'record scheduled', records: eventIds.length, eventIds, ...total });
   }
+}
+
+/** The locks a batch's effect runs under, taken with its claims: its patients', then its resources'. */
+function lockKeysOf(records: readonly PlannedRecord[]): string[] {
+  return scheduleLockKeys(
+    records.map(({ record }) => record.patient.patientId),
+    records.flatMap(({ requests }) => requests.map((request) => request.resource)),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { LessThanOrEqual, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
+import { unnestInsert, type UnnestInsert } from '../database/unnest-insert';
 import { MedicationReminder } from './reminder.entity';
 
 /** A reminder to save: everything but what the database assigns. */
@@ -10,6 +11,53 @@ export type NewReminder = Omit<MedicationReminder, 'id' | 'createdAt'>;
 export interface ReminderPeriod {
   readonly startDate: string;
   readonly endDate: string;
+}
+
+/** A row of {@link reminderPeriodsSql}. */
+export interface ReminderPeriodRow {
+  readonly patient_id: string;
+  readonly start_date: string;
+  readonly end_date: string;
+}
+
+/**
+ * The periods (`YYYY-MM-DD`, both ends included) of the patients' reminders (parameter
+ * `patientIds`, a uuid array) that run on some day of `[startDate, endDate]` (date parameters;
+ * none when they are null), as {@link ReminderPeriodRow}s; a part of a larger query too.
+ */
+export function reminderPeriodsSql(patientIds: string, startDate: string, endDate: string): string {
+  return `SELECT patient_id, start_date::text AS start_date, end_date::text AS end_date
+         FROM medication_reminders
+        WHERE patient_id = ANY(${patientIds}::uuid[]) AND start_date <= ${endDate}::date AND end_date >= ${startDate}::date`;
+}
+
+/** Period rows by patient id. */
+export function periodsByPatient(rows: Iterable<ReminderPeriodRow>): Map<string, ReminderPeriod[]> {
+  const periods = new Map<string, ReminderPeriod[]>();
+  for (const row of rows) {
+    const list = periods.get(row.patient_id) ?? [];
+    list.push({ startDate: row.start_date, endDate: row.end_date });
+    periods.set(row.patient_id, list);
+  }
+  return periods;
+}
+
+/** The insert of reminders, alone or as a part of a larger statement. */
+export function remindersInsert(reminders: readonly NewReminder[]): UnnestInsert {
+  return unnestInsert('medication_reminders', [
+    ['patient_id', 'uuid', reminders.map((r) => r.patientId)],
+    ['record_id', 'uuid', reminders.map((r) => r.recordId)],
+    ['event_id', 'uuid', reminders.map((r) => r.eventId)],
+    ['rxnorm', 'text', reminders.map((r) => r.rxnorm)],
+    ['medication_name', 'text', reminders.map((r) => r.medicationName)],
+    ['dose', 'text', reminders.map((r) => r.dose)],
+    ['frequency', 'text', reminders.map((r) => r.frequency)],
+    ['time_of_day', 'text', reminders.map((r) => r.timeOfDay)],
+    ['start_date', 'date', reminders.map((r) => r.startDate)],
+    ['end_date', 'date', reminders.map((r) => r.endDate)],
+    ['doses', 'int', reminders.map((r) => r.doses)],
+    ['entered_by', 'text', reminders.map((r) => r.enteredBy)],
+  ]);
 }
 
 /** Where medication reminders are saved and read: the queries, none of the bounds. */
@@ -27,44 +75,19 @@ export class ReminderRepository {
     startDate: string,
     endDate: string,
   ): Promise<Map<string, ReminderPeriod[]>> {
-    const rows = await manager.query<Array<{ patient_id: string; start_date: string; end_date: string }>>(
-      `SELECT patient_id, start_date::text AS start_date, end_date::text AS end_date
-         FROM medication_reminders
-        WHERE patient_id = ANY($1::uuid[]) AND start_date <= $3 AND end_date >= $2`,
-      [patientIds, startDate, endDate],
-    );
-    const periods = new Map<string, ReminderPeriod[]>();
-    for (const row of rows) {
-      const list = periods.get(row.patient_id) ?? [];
-      list.push({ startDate: row.start_date, endDate: row.end_date });
-      periods.set(row.patient_id, list);
-    }
-    return periods;
+    const rows = await manager.query<ReminderPeriodRow[]>(reminderPeriodsSql('$1', '$2', '$3'), [
+      patientIds,
+      startDate,
+      endDate,
+    ]);
+    return periodsByPatient(rows);
   }
 
   /** Saves reminders inside the caller's transaction, in one statement. */
   async insertMany(manager: EntityManager, reminders: readonly NewReminder[]): Promise<void> {
     if (reminders.length === 0) return;
-    await manager.query(
-      `INSERT INTO medication_reminders (patient_id, record_id, event_id, rxnorm, medication_name, dose, frequency,
-                                         time_of_day, start_date, end_date, doses, entered_by)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::date[], $10::date[], $11::int[], $12::text[])`,
-      [
-        reminders.map((r) => r.patientId),
-        reminders.map((r) => r.recordId),
-        reminders.map((r) => r.eventId),
-        reminders.map((r) => r.rxnorm),
-        reminders.map((r) => r.medicationName),
-        reminders.map((r) => r.dose),
-        reminders.map((r) => r.frequency),
-        reminders.map((r) => r.timeOfDay),
-        reminders.map((r) => r.startDate),
-        reminders.map((r) => r.endDate),
-        reminders.map((r) => r.doses),
-        reminders.map((r) => r.enteredBy),
-      ],
-    );
+    const insert = remindersInsert(reminders);
+    await manager.query(insert.sql(), [...insert.parameters]);
   }
 
   /** A patient's reminders, by start date, medication and time of day. */

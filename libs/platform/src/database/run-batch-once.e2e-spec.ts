@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
-import { runBatchOnce, type BatchEvent } from './run-batch-once';
+import { runBatchOnce } from './run-batch-once';
+import type { BatchEvent } from './run-batch-once-core';
 import type { EventConsumer } from './run-once';
 
 /** A synthetic effect table: one row per event whose effect committed (no unique key, so a double shows). */
@@ -152,6 +153,51 @@ describe('runBatchOnce (claims and effects of a batch in one transaction, embedd
     expect(run.done).toEqual([]);
     expect(run.duplicates).toEqual([]);
     expect(transaction).toHaveBeenCalledTimes(1);
+  });
+
+  it('takes the advisory locks it is given with the claims: no statement of their own, held by the effect', async () => {
+    const batch = [event('a'), event('b')];
+    let held: unknown;
+    const run = await runBatchOnce(
+      batch,
+      consumer,
+      async (manager, fresh) => {
+        held = await manager.query(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted`,
+        );
+        await effect(manager, fresh);
+      },
+      { locks: (events) => ['example:one', ...events.map((e) => `example:${e.eventId}`)] },
+    );
+    expect(run.done).toEqual(batch);
+    expect(held).toEqual([{ n: 3 }]);
+    expect(db.statements()).toBe(5); // START TRANSACTION, claims with locks, the lock count, the effect, COMMIT
+    // Transaction-scoped: released at COMMIT.
+    expect(
+      await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it('a batch waits at its claims statement for a lock another transaction holds', async () => {
+    const runner = db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended('example:held', 0))`);
+    const batch = [event('a')];
+    const pending = runBatchOnce(batch, consumer, effect, { locks: () => ['example:held'] });
+    const waiting = async () =>
+      (
+        await db.dataSource.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+        )
+      )[0].n;
+    for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await waiting()).toBe(1);
+    expect(effectCalls).toEqual([]);
+    await runner.commitTransaction();
+    await runner.release();
+    expect((await pending).done).toEqual(batch);
+    expect(effectCalls).toEqual([batch]);
   });
 
   it('does nothing for an empty batch', async () => {
