@@ -6,7 +6,13 @@ import { defineEvent } from '../events/event-definition';
 import { localKeyProvider } from '../keys/key-provider';
 import { KeyUseMonitor, keyOperationsDuring } from '../keys/key-use.monitor';
 import { EncryptedPublisher } from '../publisher/encrypted.publisher';
-import { ciphertextHead, inDeliveryScope, markDuplicateDelivery, type HopObservation } from './delivery-tap';
+import {
+  ciphertextHead,
+  ciphertextHeadOfBase64,
+  inDeliveryScope,
+  markDuplicateDelivery,
+  type HopObservation,
+} from './delivery-tap';
 
 const TestEvent = defineEvent('test-thing.happened', 1, z.object({ text: z.string() }));
 
@@ -88,5 +94,12 @@ describe('the delivery tap', () => {
       length: 18,
       headHex: '0102030405060708090a0b0c0d0e0f10',
     });
+  });
+
+  it('reads the same head and length from a base64 body as from its decoded bytes', () => {
+    for (const size of [0, 1, 2, 3, 15, 16, 17, 18, 19, 100, 1_768]) {
+      const bytes = randomBytes(size);
+      expect(ciphertextHeadOfBase64(bytes.toString('base64'))).toEqual(ciphertextHead(bytes));
+    }
   });
 });

@@ -67,6 +67,23 @@ export function ciphertextHead(body: Buffer): CiphertextHead {
   return { length: body.length, headHex: body.subarray(0, CIPHERTEXT_HEAD_BYTES).toString('hex') };
 }
 
+/** Base64 characters that hold the head's bytes (4 characters per 3 bytes). */
+const HEAD_BASE64_CHARS = 4 * Math.ceil(CIPHERTEXT_HEAD_BYTES / 3);
+
+/**
+ * {@link ciphertextHead} of a body as the wire carries it (base64), without decoding all of it:
+ * a consumer observes every message it receives, before the codec decodes the body once more.
+ * The same as decoding the whole body first for well-formed base64 (what the publisher sends).
+ */
+export function ciphertextHeadOfBase64(body: string): CiphertextHead {
+  return {
+    length: Buffer.byteLength(body, 'base64'),
+    headHex: Buffer.from(body.slice(0, HEAD_BASE64_CHARS), 'base64')
+      .subarray(0, CIPHERTEXT_HEAD_BYTES)
+      .toString('hex'),
+  };
+}
+
 interface DeliveryScope {
   duplicate: boolean;
   /** In a batch: the event ids found already processed. */

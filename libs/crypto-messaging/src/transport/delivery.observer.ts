@@ -1,5 +1,5 @@
 import {
-  ciphertextHead,
+  ciphertextHeadOfBase64,
   inBatchDeliveryScope,
   inDeliveryScope,
   type DeliveryTap,
@@ -11,6 +11,7 @@ import type { EventCodec, OpenedEvent, WireMessage } from '../codec/event.codec'
 import type { MessageOutcome } from './delivery.policy';
 
 type Hop = Omit<HopObservation, 'at' | 'app' | 'queue'>;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const NO_IDS: ReadonlySet<string> = new Set();
 
 /**
@@ -24,6 +25,9 @@ export class DeliveryObserver {
     private readonly queue?: string,
   ) {}
 
+  /** The last timestamp formatted, reused while the clock stays on the same millisecond. */
+  private stamp = { ms: 0, iso: '' };
+
   /** A message arrived (before anything is known of its body). */
   received(wire: WireMessage, eventId: string | undefined, messageId: string, receiveCount: number): void {
     if (!this.tap || !eventId) return;
@@ -32,7 +36,7 @@ export class DeliveryObserver {
       hop: 'received',
       messageId,
       receiveCount,
-      ciphertext: ciphertextHead(Buffer.from(wire.body, 'base64')),
+      ciphertext: ciphertextHeadOfBase64(wire.body),
       attributes: wire.attributes,
     });
   }
@@ -82,10 +86,22 @@ export class DeliveryObserver {
 
   private observe(observation: Hop): void {
     if (!this.tap) return;
+    // The hop was built just now for this call: completed in place, not copied.
+    const full = observation as Mutable<HopObservation>;
+    full.at = this.now();
+    full.app = this.app;
+    full.queue = this.queue;
     try {
-      this.tap.observe({ ...observation, at: new Date().toISOString(), app: this.app, queue: this.queue });
+      this.tap.observe(full);
     } catch {
       // Observing must never change what happens to a message.
     }
+  }
+
+  /** `new Date().toISOString()`, formatted once per millisecond: a hop or more per message. */
+  private now(): string {
+    const ms = Date.now();
+    if (ms !== this.stamp.ms) this.stamp = { ms, iso: new Date(ms).toISOString() };
+    return this.stamp.iso;
   }
 }
