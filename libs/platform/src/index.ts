@@ -29,6 +29,7 @@ export { pgPoolOf, withPgClient } from './database/pg-client';
 export { type AppLogin, type AppLoginReport, ensureAppLogin } from './database/app-login';
 export { MessagingProbe } from './messaging/messaging-probe';
 export { QueueProbe } from './messaging/queue.probe';
+export { recordEventsOf } from './messaging/record-events';
 export { withTimeout } from './health/health.controller';
 export { PlatformModule, type PlatformOptions } from './platform.module';
 export {

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { PatientRecordCreatedV1Event, type PatientRecordCreatedV1 } from '@app/contracts';
 import { EventBatchPattern, type BatchFailures, type SqsBatchContext } from '@app/crypto-messaging';
+import { recordEventsOf } from '@app/platform';
 import { RecordSchedulingService } from './record-scheduling.service';
 
 /**
@@ -12,13 +13,12 @@ import { RecordSchedulingService } from './record-scheduling.service';
 export class RecordEventsController {
   constructor(private readonly scheduling: RecordSchedulingService) {}
 
-  /** A received batch (up to ten events), committed in one transaction; failures by event id. */
+  /** A received batch (up to ten events), committed together; failures by event id. */
   @EventBatchPattern(PatientRecordCreatedV1Event)
   onRecordsCreated(
     @Payload() records: PatientRecordCreatedV1[],
     @Ctx() context: SqsBatchContext,
   ): Promise<BatchFailures> {
-    const eventIds = context.getEventIds();
-    return this.scheduling.scheduleRecords(records.map((record, i) => ({ eventId: eventIds[i], record })));
+    return this.scheduling.scheduleRecords(recordEventsOf(records, context));
   }
 }
