@@ -2,7 +2,7 @@ import { createAwsClients, sqsBodyChecksumNeeded } from './aws-clients';
 
 describe('the SQS body checksum', () => {
   it.each([
-    [undefined, false],
+    [undefined, true],
     ['https://sqs.eu-west-1.amazonaws.com', false],
     ['https://emulator.example:4566', false],
     ['http://127.0.0.1:4566', false],

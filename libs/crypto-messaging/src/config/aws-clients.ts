@@ -31,14 +31,15 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
  * Whether the SQS client should check the MD5 of every body it sends and receives. The check
  * guards against bytes changed in transit; it costs an MD5 of each body (about 5 us for a
  * 1.7 KB body, every message of every consumer). It adds nothing where transit already has
- * integrity: over HTTPS (TLS authenticates every record: AWS itself, `undefined` here) and on
- * loopback. And every body this library sends through SQS is an Encryption SDK message whose
+ * integrity: over an HTTPS endpoint (TLS authenticates every record) and on loopback. With no
+ * endpoint given, the SDK may still take one from its environment (`AWS_ENDPOINT_URL_SQS`,
+ * possibly plain HTTP), so the check stays. And every body this library sends through SQS is an Encryption SDK message whose
  * AES-GCM tag authenticates it end to end: a changed byte fails the decrypt. Only plain HTTP
  * to another host keeps the check, so that a body changed on the way is refused at receive
  * (and retried) rather than opened, failed and dead-lettered as changed.
  */
 export function sqsBodyChecksumNeeded(endpoint: string | undefined): boolean {
-  if (endpoint === undefined) return false;
+  if (endpoint === undefined) return true;
   const url = new URL(endpoint);
   return url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname);
 }

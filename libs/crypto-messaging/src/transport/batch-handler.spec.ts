@@ -150,6 +150,22 @@ describe('EncryptedSqsServer batch handlers (unit, fake SQS)', () => {
     expect(sqs.named('DeleteMessageBatchCommand')).toHaveLength(0);
   });
 
+  it.each([
+    ['a list', [] as unknown],
+    ['an object', { failures: new Map() }],
+  ])(
+    'retries every event when the handler resolves to %s instead of a Map (fails closed)',
+    async (_, result) => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...(await things(3)));
+      const { s, outcomes } = server(sqs, () => Promise.resolve(result as BatchFailures));
+      s.listen(() => undefined);
+      await settle(outcomes, 3);
+      expect(outcomes.map((o) => `${o.outcome}:${o.code}`)).toEqual(Array(3).fill('retry:TypeError'));
+      expect(sqs.named('DeleteMessageBatchCommand')).toHaveLength(0);
+    },
+  );
+
   it('dead-letters a tampered message of the group on its own and hands the rest on', async () => {
     const sqs = new FakeSqs();
     const messages = await things(5);

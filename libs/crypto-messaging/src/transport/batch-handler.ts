@@ -45,7 +45,22 @@ export class SqsBatchContext extends BaseRpcContext<[readonly SqsDeliveryInfo[]]
   }
 }
 
-/** The failures a batch handler returned: a map, or none (void, or anything else: all succeeded). */
+/**
+ * The failures a batch handler returned: a map, or none (it resolved to nothing: all succeeded).
+ * Anything else fails closed: a handler (or an interceptor) that answers with a list or an
+ * object would otherwise have every event acked, its failures lost, so the batch is retried.
+ */
 export function failuresOf(result: unknown): BatchFailures | undefined {
-  return result instanceof Map ? (result as BatchFailures) : undefined;
+  if (result === undefined || result === null) return undefined;
+  if (result instanceof Map) return result as BatchFailures;
+  throw new TypeError(
+    `A batch handler must resolve to a Map of failures by event id, or to nothing; it resolved to ${describe(result)}. The batch is retried.`,
+  );
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object'
+    ? `an object (${value?.constructor?.name ?? 'Object'})`
+    : `a ${typeof value}`;
 }

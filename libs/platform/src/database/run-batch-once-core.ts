@@ -73,9 +73,13 @@ export function claimedOf<E extends BatchEvent>(events: readonly E[], claimed: I
   return events.filter((event) => ids.has(event.eventId.toLowerCase()));
 }
 
+/** The first event of each id (ids compared as PostgreSQL does uuids: whatever their case). */
 function firstOfEach<E extends BatchEvent>(events: readonly E[]): E[] {
   const seen = new Set<string>();
-  return events.filter((event) => !seen.has(event.eventId) && seen.add(event.eventId));
+  return events.filter((event) => {
+    const id = event.eventId.toLowerCase();
+    return !seen.has(id) && seen.add(id);
+  });
 }
 
 /** The outcome, with every copy found processed before marked and logged as a no-op. */

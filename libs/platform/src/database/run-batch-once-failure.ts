@@ -3,11 +3,16 @@
  * (08), insufficient resources (53), operator intervention (57: shutdown, cancel), system error (58).
  */
 const SERVER_CLASSES = new Set(['08', '53', '57', '58']);
+/**
+ * Codes of those classes that one event can cause: a statement timeout or a cancel (57014), by
+ * a slow event or one waiting on a lock. Failing the whole batch for them would fail its healthy
+ * events with it on every receive, until the dead-letter queue took them all.
+ */
+const EVENT_CAUSED_CODES = new Set(['57014']);
 /** Node's socket errors: the database is out of reach. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 /** pg's own messages for a connection it lost or could not get (no code on them). */
-const CONNECTION_MESSAGES =
-  /connection terminated|timeout exceeded when trying to connect|query read timeout/i;
+const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect/i;
 
 /**
  * Whether a batch's failure may be one event's doing, so that running the events one by one
@@ -20,7 +25,8 @@ export function isAboutEvents(error: unknown): boolean {
   const { code, message } = failure as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&
-    (SOCKET_CODES.has(code) || (code.length === 5 && SERVER_CLASSES.has(code.slice(0, 2))))
+    (SOCKET_CODES.has(code) ||
+      (code.length === 5 && SERVER_CLASSES.has(code.slice(0, 2)) && !EVENT_CAUSED_CODES.has(code)))
   )
     return false;
   return !(typeof message === 'string' && CONNECTION_MESSAGES.test(message));
