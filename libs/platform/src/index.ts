@@ -9,11 +9,9 @@ export {
   loadEdgeConfig,
   portSettingOf,
 } from './config/app.config';
-export { ProcessedEvent } from './database/processed-event.entity';
-export { claimEvent, createProcessedEventsTable } from './database/claim-event';
-export { runOnce, type EventConsumer, type OnceOutcome } from './database/run-once';
+export { createProcessedEventsTable, ProcessedEvent } from './database/processed-event.entity';
 export { runBatchOnce, type BatchOnceOptions } from './database/run-batch-once';
-export { type BatchEvent, type BatchRun } from './database/run-batch-once-core';
+export { type BatchEvent, type BatchRun, type EventConsumer } from './database/run-batch-once-core';
 export {
   type BatchStatement,
   type OneStatementBatchRun,

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, type QueryRunner } from 'typeorm';
 
 /**
  * One row per event a consumer has acted on, written in the same transaction as the effect:
@@ -15,4 +15,14 @@ export class ProcessedEvent {
 
   @CreateDateColumn({ name: 'processed_at', type: 'timestamptz' })
   processedAt!: Date;
+}
+
+/** The `processed_events` table, for each consumer's first migration. */
+export async function createProcessedEventsTable(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`
+    CREATE TABLE processed_events (
+      event_id uuid PRIMARY KEY,
+      pattern text NOT NULL,
+      processed_at timestamptz NOT NULL DEFAULT now()
+    )`);
 }

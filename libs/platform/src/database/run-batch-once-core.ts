@@ -1,6 +1,14 @@
+import type { LoggerService } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { markDuplicateDelivery } from '@app/crypto-messaging';
-import type { EventConsumer } from './run-once';
 import { isAboutEvents } from './run-batch-once-failure';
+
+/** Who acts on events: its database, the events' pattern (kept with each claim), its log. */
+export interface EventConsumer {
+  readonly dataSource: DataSource;
+  readonly pattern: string;
+  readonly logger: Pick<LoggerService, 'log'>;
+}
 
 /** One event of a batch: its id is the idempotency key. */
 export interface BatchEvent {

@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
-import type { BatchEvent } from './run-batch-once-core';
+import type { BatchEvent, EventConsumer } from './run-batch-once-core';
 import { runBatchOnceInOneStatement, type BatchStatement } from './run-batch-once-in-one-statement';
-import type { EventConsumer } from './run-once';
 
 /** A synthetic effect table: one row per event whose effect committed; a CHECK refuses the note `poison`. */
 const EFFECTS = 'statement_effects';

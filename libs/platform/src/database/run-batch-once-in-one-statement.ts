@@ -1,10 +1,10 @@
-import type { EventConsumer } from './run-once';
 import {
   claimedOf,
   claimsSql,
   runBatchAttempts,
   type BatchEvent,
   type BatchRun,
+  type EventConsumer,
 } from './run-batch-once-core';
 
 /**

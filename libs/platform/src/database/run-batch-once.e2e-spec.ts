@@ -3,8 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import { runBatchOnce } from './run-batch-once';
-import type { BatchEvent } from './run-batch-once-core';
-import type { EventConsumer } from './run-once';
+import type { BatchEvent, EventConsumer } from './run-batch-once-core';
 
 /** A synthetic effect table: one row per event whose effect committed (no unique key, so a double shows). */
 const EFFECTS = 'batch_effects';

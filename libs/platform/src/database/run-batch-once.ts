@@ -1,15 +1,15 @@
 import type { EntityManager } from 'typeorm';
-import type { EventConsumer } from './run-once';
 import {
   claimedOf,
   claimsSql,
   runBatchAttempts,
   type BatchEvent,
   type BatchRun,
+  type EventConsumer,
 } from './run-batch-once-core';
 
 /**
- * {@link runOnce} for a batch: the claims of every event (one `processed_events` insert) and the
+ * Runs a consumer's effect at most once per event id, for a batch: the claims of every event (one `processed_events` insert) and the
  * effect for those claimed now share one transaction, so ten events cost one commit and a few
  * round trips instead of ten transactions. The effect gets only the events not processed before
  * (a copy appearing twice in one batch counts once).
