@@ -96,8 +96,7 @@ const deliveryScope = new AsyncLocalStorage<DeliveryScope>();
  * processed before": the transport then reports the hop as `duplicate` instead of `handled`.
  */
 export async function inDeliveryScope<T>(run: () => Promise<T>): Promise<{ result: T; duplicate: boolean }> {
-  const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
-  const result = await deliveryScope.run(scope, run);
+  const { result, scope } = await inScope(run);
   return { result, duplicate: scope.duplicate || scope.duplicateIds.size > 0 };
 }
 
@@ -108,9 +107,14 @@ export async function inDeliveryScope<T>(run: () => Promise<T>): Promise<{ resul
 export async function inBatchDeliveryScope<T>(
   run: () => Promise<T>,
 ): Promise<{ result: T; duplicateIds: ReadonlySet<string> }> {
-  const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
-  const result = await deliveryScope.run(scope, run);
+  const { result, scope } = await inScope(run);
   return { result, duplicateIds: scope.duplicateIds };
+}
+
+/** Runs `run` in a fresh delivery scope; gives its result and what it marked. */
+async function inScope<T>(run: () => Promise<T>): Promise<{ result: T; scope: DeliveryScope }> {
+  const scope: DeliveryScope = { duplicate: false, duplicateIds: new Set() };
+  return { result: await deliveryScope.run(scope, run), scope };
 }
 
 /**
