@@ -48,7 +48,8 @@ export class OutboxBatchPublisher {
       try {
         publisher = await this.getPublisher();
       } catch (error) {
-        const retries = this.retries(rows, () => outboxErrorCode(error));
+        const code = outboxErrorCode(error);
+        const retries = this.retries(rows.map((row) => ({ row, code })));
         await markFailed(client, retries);
         await client.query('COMMIT');
         return this.outcome(rows.length, 0, retries);
@@ -61,10 +62,7 @@ export class OutboxBatchPublisher {
         if (outcome?.ok) published.push({ id: row.event.eventId, messageId: outcome.messageId });
         else failed.push({ row, code: outcome?.ok === false ? outcome.error.code : 'UNKNOWN' });
       });
-      const retries = this.retries(
-        failed.map((f) => f.row),
-        (_, i) => failed[i].code,
-      );
+      const retries = this.retries(failed);
       // The SNS message id is kept for the journey view (GET /records/:id/journey).
       await markPublished(client, published);
       await markFailed(client, retries);
@@ -92,14 +90,13 @@ export class OutboxBatchPublisher {
     };
   }
 
-  /** Each row's retry, after its own backoff. */
+  /** Each failed row's retry, with its failure's code, after its own backoff. */
   private retries(
-    rows: readonly ClaimedRow[],
-    codeOf: (row: ClaimedRow, i: number) => string,
+    failed: ReadonlyArray<{ row: ClaimedRow; code: string }>,
   ): Array<{ id: string; code: string; delayMs: number }> {
-    return rows.map((row, i) => ({
+    return failed.map(({ row, code }) => ({
       id: row.event.eventId,
-      code: codeOf(row, i),
+      code,
       delayMs: Math.max(RETRY_BASE_MS, backoffMs(row.attempts + 1, RETRY_BASE_MS, RETRY_CAP_MS)),
     }));
   }
