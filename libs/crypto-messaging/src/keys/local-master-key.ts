@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../errors/messaging.error';
 
@@ -23,13 +32,8 @@ export function loadOrCreateLocalMasterKey(stateDir: string): LocalMasterKey {
   const file = path.join(stateDir, LOCAL_MASTER_KEY_FILE);
   if (!existsSync(file)) {
     mkdirSync(stateDir, { recursive: true, mode: 0o711 });
-    // 'wx' fails if another process created it in the meantime; then we read theirs.
-    try {
-      writeFileSync(file, randomBytes(MASTER_KEY_BYTES), { mode: 0o600, flag: 'wx' });
-      return { key: readFileSync(file), path: file, created: true };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    const created = createAtomically(file);
+    if (created) return { key: created, path: file, created: true };
   }
   const key = readFileSync(file);
   if (key.length !== MASTER_KEY_BYTES) {
@@ -40,4 +44,25 @@ export function loadOrCreateLocalMasterKey(stateDir: string): LocalMasterKey {
   }
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
   return { key, path: file, created: false };
+}
+
+/**
+ * Writes a new key under a name of its own, then links it into place: `link` is atomic and fails
+ * if the file exists, so processes starting together (the apps of `npm start`) either create the
+ * key or read a whole one, never a file created but not yet written. Undefined when another
+ * process created it first (then its key is read).
+ */
+function createAtomically(file: string): Buffer | undefined {
+  const key = randomBytes(MASTER_KEY_BYTES);
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(draft, key, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return undefined;
+  } finally {
+    unlinkSync(draft);
+  }
 }
