@@ -95,25 +95,48 @@ export interface AppProcessOptions {
   readonly port?: number;
 }
 
-/** Starts an app as a real process against the environment (so a test can SIGKILL it). */
+/** How many fresh ports an app is offered when the one picked for it is taken before it binds. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts an app as a real process against the environment (so a test can SIGKILL it).
+ *
+ * Without a fixed port it gets a free one; that port can still be taken before the app binds it
+ * (an outgoing connection's local port comes from the same range), so a start that fails with
+ * EADDRINUSE is retried on a new port. A fixed port (a restart in place) is not changed.
+ */
 export async function startAppAsProcess(
   env: ClinicTestEnv,
   app: ClinicApp,
   options: AppProcessOptions = {},
 ): Promise<AppProcess> {
   const databaseUrl = await env.migrate(app, databaseOf(app));
-  return startAppProcess(
-    registeredApp(app),
-    { line: options.line ?? (() => undefined) },
-    {
-      ...process.env,
-      ...env.env,
-      DATABASE_URL: databaseUrl,
-      [appNamed(app).port.variable]: String(options.port ?? (await freePort())),
-      LOG_FORMAT: 'json',
-      ...options.env,
-    },
-  );
+  const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    let portTaken = false;
+    const line = options.line ?? (() => undefined);
+    try {
+      return await startAppProcess(
+        registeredApp(app),
+        {
+          line: (text) => {
+            if (text.includes('EADDRINUSE')) portTaken = true;
+            line(text);
+          },
+        },
+        {
+          ...process.env,
+          ...env.env,
+          DATABASE_URL: databaseUrl,
+          [appNamed(app).port.variable]: String(options.port ?? (await freePort())),
+          LOG_FORMAT: 'json',
+          ...options.env,
+        },
+      );
+    } catch (error) {
+      if (!portTaken || attempt >= attempts) throw error;
+    }
+  }
 }
 
 /**

@@ -104,7 +104,8 @@ async function startService(
         out.line(prefix + line);
     });
   }
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': by then its output is read to the last line (a start-up failure's reason).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const healthy = await Promise.race([waitHealthy(url), exited.then(() => false)]);
   if (!healthy) {
