@@ -7,6 +7,7 @@ import { SealedOutbox1795970000000 } from './migrations/1795970000000-sealed-out
 import { RecordEnteredBy1796000000000 } from './migrations/1796000000000-record-entered-by';
 import { OutboxMessageId1796100000000 } from './migrations/1796100000000-outbox-message-id';
 import { OutboxNotify1796200000000 } from './migrations/1796200000000-outbox-notify';
+import { OutboxDueIndex1796300000000 } from './migrations/1796300000000-outbox-due-index';
 
 /** The EMR's own database: entities and reviewed migrations. */
 export const emrDatabase: AppDatabase = {
@@ -18,5 +19,6 @@ export const emrDatabase: AppDatabase = {
     AuditEntries1796000000000,
     OutboxMessageId1796100000000,
     OutboxNotify1796200000000,
+    OutboxDueIndex1796300000000,
   ],
 };

@@ -8,7 +8,7 @@ import { sizeOf, type SealedEvent } from '@app/crypto-messaging';
  * attributes, never the payload in plaintext, and is sent (or replayed) exactly as stored.
  */
 @Entity({ name: 'outbox_events' })
-@Index('outbox_pending_idx', ['nextAttemptAt'], { where: 'published_at IS NULL' })
+@Index('outbox_due_idx', ['createdAt'], { where: 'published_at IS NULL' })
 export class OutboxEvent {
   /** The event's own id: consumers' idempotency key. */
   @PrimaryColumn('uuid')
