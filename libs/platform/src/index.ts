@@ -24,6 +24,7 @@ export {
   runMigrations,
 } from './database/data-source.factory';
 export { pgPoolOf, withPgClient } from './database/pg-client';
+export { preparedNameOf, queryPrepared, type PreparedTarget } from './database/prepared-query';
 export { type AppLogin, type AppLoginReport, ensureAppLogin } from './database/app-login';
 export { MessagingProbe } from './messaging/messaging-probe';
 export { QueueProbe } from './messaging/queue.probe';

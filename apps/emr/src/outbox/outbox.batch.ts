@@ -1,5 +1,6 @@
 import type { PoolClient, QueryResult } from 'pg';
 import type { SealedEvent } from '@app/crypto-messaging';
+import { queryPrepared } from '@app/platform';
 import { sealedEventOf, type OutboxEvent } from './outbox-event.entity';
 
 /** Rows published per transaction (PublishBatch sends them ten at a time). */
@@ -64,7 +65,8 @@ export async function markPublished(
   published: ReadonlyArray<{ id: string; messageId: string }>,
 ): Promise<void> {
   if (published.length === 0) return;
-  await client.query(
+  await queryPrepared(
+    client,
     `UPDATE outbox_events o SET published_at = now(), last_error = NULL, message_id = p.message_id
        FROM unnest($1::uuid[], $2::text[]) AS p(id, message_id) WHERE o.id = p.id`,
     [published.map((r) => r.id), published.map((r) => r.messageId)],

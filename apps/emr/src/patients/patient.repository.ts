@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { queryPrepared } from '@app/platform';
 import { Patient } from './patient.entity';
 
 /** A patient to register: everything but what the database assigns. */
@@ -66,7 +67,8 @@ export class PatientRepository {
    * and TypeORM's query building cost more CPU than the query itself.
    */
   async byId(id: string): Promise<Patient | null> {
-    const [row] = await this.dataSource.query<PatientRow[]>(
+    const [row] = await queryPrepared<PatientRow>(
+      this.dataSource,
       `SELECT id, mrn, given_name, family_name, date_of_birth::text AS date_of_birth, phone, created_at
          FROM patients WHERE id = $1::uuid`,
       [id],

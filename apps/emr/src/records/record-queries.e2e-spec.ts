@@ -10,6 +10,7 @@ import { eventually } from '@app/crypto-messaging/testing';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from '../database/emr.database';
 import { emrBlueprint } from '../emr.blueprint';
+import { CLAIM_PLAN } from '../outbox/outbox.batch';
 import { OutboxRelay } from '../outbox/outbox.relay';
 
 type Query = (this: Client, ...args: unknown[]) => unknown;
@@ -89,7 +90,7 @@ describe('database round trips of one record (embedded)', () => {
             ? 'audit: begin, lock, read the chain tail'
             : s.startsWith('INSERT INTO audit_entries')
               ? 'audit: insert'
-              : s.startsWith('BEGIN; SELECT id, event_type')
+              : s.startsWith(`BEGIN; ${CLAIM_PLAN}; SELECT id, event_type`)
                 ? 'relay: begin, claim'
                 : s.startsWith('UPDATE outbox_events o SET published_at')
                   ? 'relay: mark published'

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { queryPrepared } from '@app/platform';
 import { MedicalRecord } from './medical-record.entity';
 
 /** A record as the EMR's rules make it: everything but what the database assigns. */
@@ -46,7 +47,8 @@ export class RecordRepository {
       record.enteredBy,
     ];
     const other = also(params.length + 1);
-    const [row] = await this.dataSource.query<Array<{ created_at: Date }>>(
+    const [row] = await queryPrepared<{ created_at: Date }>(
+      this.dataSource,
       `WITH other AS (${other.sql}),
        record AS (
          INSERT INTO medical_records (id, patient_id, physician_id, visit_type, cpt_code, visit_date,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { And, LessThan, MoreThanOrEqual, type DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared } from '@app/platform';
 import {
   periodsByPatient,
   reminderPeriodsSql,
@@ -117,16 +118,14 @@ export class AppointmentRepository {
       ];
     });
     const params = Array.from({ length: 12 }, (_, c) => columns.map((row) => row[c]));
-    const rows = await manager.query<
-      Array<{
-        search: number | null;
-        at: Date;
-        patient_id: string | null;
-        n: number | null;
-        start_date: string | null;
-        end_date: string | null;
-      }>
-    >(SEARCH_SQL, [
+    const rows = await queryPrepared<{
+      search: number | null;
+      at: Date;
+      patient_id: string | null;
+      n: number | null;
+      start_date: string | null;
+      end_date: string | null;
+    }>(manager, SEARCH_SQL, [
       ...params,
       counts.patientIds,
       counts.from.toISOString(),
@@ -182,7 +181,8 @@ export class AppointmentRepository {
       parameters.push(...insert.parameters);
       return part;
     });
-    const rows = await manager.query<Array<{ id: string }>>(
+    const rows = await queryPrepared<{ id: string }>(
+      manager,
       `WITH booked AS (
          INSERT INTO appointments (kind, resource, loinc, patient_id, record_id, event_id, entered_by, slot_start, slot_end)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[],

@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { syntheticRecord, type PatientRecordCreatedV1 } from '@app/contracts';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
 import { runMigrations } from '@app/platform';
+import { countingClient } from '@app/platform/testing';
 import { OPENING_HOURS } from '@app/catalogue';
 import { DeadLetterException } from '@app/crypto-messaging';
 import { AppointmentRepository } from '../appointments/appointment.repository';
@@ -28,17 +29,10 @@ import { RecordSchedulingService, SchedulingErrorCode } from './record-schedulin
 const visit = (date: string) => ({ type: 'office-visit-established', cptCode: '99213', date });
 const lab = (loinc: string) => ({ loinc, name: 'Synthetic lab test' });
 
-/** Counts the statements sent, transaction control included. */
-class QueryCounter implements TypeOrmLogger {
+/** Counts the statements sent, transaction control included (at the connection: see countingClient). */
+class QueryCounter {
   count = 0;
-  logQuery(): void {
-    this.count++;
-  }
-  logQueryError(): void {}
-  logQuerySlow(): void {}
-  logSchemaBuild(): void {}
-  logMigration(): void {}
-  log(): void {}
+  readonly client = countingClient(() => void this.count++);
 }
 
 describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
@@ -116,8 +110,7 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
       type: 'postgres',
       url: pg.url('scheduling'),
       entities: schedulingDatabase.entities,
-      logging: ['query'],
-      logger: queries,
+      extra: { Client: queries.client },
     }).initialize();
     service = build(dataSource);
   }, 120_000);
@@ -249,7 +242,8 @@ describe('RecordSchedulingService (batches, embedded PostgreSQL)', () => {
     }
     expect([...failures.keys()]).toEqual([batch[1].eventId]);
     expect(failures.get(batch[1].eventId)).not.toBeInstanceOf(DeadLetterException);
-    expect(failures.get(batch[1].eventId)).toMatchObject({ driverError: { constraint: 'batch_guard' } });
+    // The driver's own error (the booking statement is a prepared statement sent by the driver).
+    expect(failures.get(batch[1].eventId)).toMatchObject({ constraint: 'batch_guard' });
     expect((await Promise.all(records.map(slotsOf))).map((slots) => slots.length)).toEqual([2, 0, 2]);
     // Its retry, once the statement passes, takes effect.
     expect(await service.scheduleRecords([batch[1]])).toEqual(new Map());

@@ -1,3 +1,4 @@
+import { queryPrepared } from './prepared-query';
 import {
   claimedOf,
   claimsSql,
@@ -56,7 +57,8 @@ export async function runBatchOnceInOneStatement<E extends BatchEvent, R = never
     const returned = statement.returning
       ? `(SELECT coalesce(json_agg(r), '[]') FROM ${statement.returning} AS r)`
       : `'[]'::json`;
-    const [answer] = await consumer.dataSource.query<Array<{ claimed: string[]; rows: R[] }>>(
+    const [answer] = await queryPrepared<{ claimed: string[]; rows: R[] }>(
+      consumer.dataSource,
       `WITH claimed AS (${claimsSql(ids, pattern)}),
        ${statement.with}
        SELECT coalesce(array_agg(event_id), '{}')::text[] AS claimed, ${returned} AS rows FROM claimed`,

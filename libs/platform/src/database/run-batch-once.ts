@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryPrepared } from './prepared-query';
 import {
   claimedOf,
   claimsSql,
@@ -63,7 +64,7 @@ async function claimAndRun<E extends BatchEvent>(
   options: BatchOnceOptions<E>,
 ): Promise<E[]> {
   return consumer.dataSource.transaction(async (manager) => {
-    const [answer] = await manager.query<Array<{ claimed: string[] }>>(CLAIMS_THEN_LOCKS, [
+    const [answer] = await queryPrepared<{ claimed: string[] }>(manager, CLAIMS_THEN_LOCKS, [
       events.map((event) => event.eventId).sort(),
       consumer.pattern,
       options.locks?.(events) ?? [],

@@ -1,10 +1,15 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres } from '@app/local-stack';
-import { dataSourceOptions, runMigrations, type AppDatabase } from '../database/data-source.factory';
+import {
+  dataSourceOptions,
+  DeadlineClient,
+  runMigrations,
+  type AppDatabase,
+} from '../database/data-source.factory';
 
 /** A private embedded PostgreSQL with one database, and a data source that counts its statements. */
 export interface CountedDatabase {
@@ -20,8 +25,24 @@ export interface CountedDatabase {
 }
 
 /**
+ * A pg client class (TypeORM's `extra.Client`) that reports the text of every statement its
+ * connections send: counted where statements reach the wire, whoever sends them (TypeORM, or a
+ * hot path's prepared statement through `queryPrepared`). Values are never reported.
+ */
+export function countingClient(onStatement: (text: string) => void): typeof DeadlineClient {
+  return class CountingClient extends DeadlineClient {
+    override query(...args: unknown[]): never {
+      const first = args[0] as string | { text?: string } | undefined;
+      const text = typeof first === 'string' ? first : first?.text;
+      if (text !== undefined) onStatement(text);
+      return (super.query as (...a: unknown[]) => never).apply(this, args);
+    }
+  };
+}
+
+/**
  * Starts an embedded PostgreSQL in a temporary folder, migrates `database` (when given) and opens
- * a consumer's data source on it whose logger counts every statement (values never kept): how a
+ * a consumer's data source on it whose connections count every statement (values never kept): how a
  * spec measures round trips per record.
  */
 export async function startCountedDatabase(database?: AppDatabase): Promise<CountedDatabase> {
@@ -34,16 +55,12 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   const schema: AppDatabase = database ?? { entities: [], migrations: [] };
   if (database) await runMigrations(url, database);
   let texts: string[] = [];
-  const logger: TypeOrmLogger = {
-    logQuery: (query) => void texts.push(query),
-    logQueryError: () => undefined,
-    logQuerySlow: () => undefined,
-    logSchemaBuild: () => undefined,
-    logMigration: () => undefined,
-    log: () => undefined,
-  };
   const options = dataSourceOptions(url, schema, { deadlines: 'messages' });
-  const dataSource = await new DataSource({ ...options, logging: ['query'], logger }).initialize();
+  const dataSource = await new DataSource({
+    ...options,
+    extra: { ...(options.extra as object), Client: countingClient((text) => texts.push(text)) },
+  } as DataSourceOptions).initialize();
+  texts = []; // TypeORM's own start-up queries are not the spec's
   return {
     dataSource,
     statements: () => texts.length,

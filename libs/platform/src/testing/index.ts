@@ -2,4 +2,4 @@
 export { type AppUnderTest, type ClinicTestEnv, startClinicTestEnv } from './clinic-test-env';
 export { TcpProxy } from './tcp-proxy';
 export { AwsFaultProxy, type KmsMode } from './aws-fault-proxy';
-export { type CountedDatabase, startCountedDatabase } from './counted-database';
+export { countingClient, type CountedDatabase, startCountedDatabase } from './counted-database';
