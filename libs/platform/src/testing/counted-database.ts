@@ -35,7 +35,7 @@ export function countingClient(onStatement: (text: string) => void): typeof Dead
       const first = args[0] as string | { text?: string } | undefined;
       const text = typeof first === 'string' ? first : first?.text;
       if (text !== undefined) onStatement(text);
-      return (super.query as (...a: unknown[]) => never).apply(this, args);
+      return (super.query).apply(this, args);
     }
   };
 }
@@ -59,7 +59,7 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   const dataSource = await new DataSource({
     ...options,
     extra: { ...(options.extra as object), Client: countingClient((text) => texts.push(text)) },
-  } as DataSourceOptions).initialize();
+  }).initialize();
   texts = []; // TypeORM's own start-up queries are not the spec's
   return {
     dataSource,
