@@ -3,7 +3,7 @@ import { startEmbeddedBroker } from '@app/crypto-messaging/embedded';
 
 async function main() {
   const broker = await startEmbeddedBroker({ port: 0 });
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: broker.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, md5: false } as any);
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint: broker.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, md5: false, cacheMiddleware: process.env.CACHE === '1' } as any);
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'q' }));
   const N = Number(process.env.N ?? 2000);
   const body = 'x'.repeat(3000);

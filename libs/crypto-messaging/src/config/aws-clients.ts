@@ -57,12 +57,17 @@ export function createAwsClients(target: AwsTarget): AwsClients {
     requestHandler,
     maxAttempts: 4,
   };
-  const sns = new SNSClient(common);
+  // The hot clients build each command's middleware chain once (`cacheMiddleware`) instead of at
+  // every send: about 80 us of CPU less per request (of about 600), measured on this machine.
+  // Nothing adds middleware to them after their first request (the KMS client, which gets its
+  // call counter then, keeps the default).
+  const hot = { ...common, cacheMiddleware: true };
+  const sns = new SNSClient(hot);
   // Send to the endpoint the SDK resolved (the target's, AWS_ENDPOINT_URL's or the regional one),
   // not to the host inside a queue URL: emulators hand out URLs such as
   // http://sqs.us-east-1.localhost:4566/... whose host does not resolve everywhere.
   const sqs = new SQSClient({
-    ...common,
+    ...hot,
     useQueueUrlAsEndpoint: false,
     // `false` turns the check off; leaving it unset keeps the SDK's default MD5.
     ...(sqsBodyChecksumNeeded(target.endpoint) ? {} : { md5: false }),
