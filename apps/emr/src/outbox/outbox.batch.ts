@@ -44,9 +44,7 @@ export const CLAIM_DUE = `SELECT id, event_type, schema_version, body, attribute
  * The caller ends the transaction ({@link markPublished} or `ROLLBACK`).
  */
 export async function claimDue(client: PoolClient): Promise<ClaimedRow[]> {
-  const results = (await client.query(
-    `BEGIN; ${CLAIM_PLAN}; ${CLAIM_DUE}`,
-  )) as unknown as QueryResult<Row>[];
+  const results = (await client.query(`BEGIN; ${CLAIM_PLAN}; ${CLAIM_DUE}`)) as unknown as QueryResult<Row>[];
   return results[2].rows.map((row) => ({
     attempts: row.attempts,
     event: sealedEventOf({

@@ -35,7 +35,7 @@ export function countingClient(onStatement: (text: string) => void): typeof Dead
       const first = args[0] as string | { text?: string } | undefined;
       const text = typeof first === 'string' ? first : first?.text;
       if (text !== undefined) onStatement(text);
-      return (super.query).apply(this, args);
+      return super.query.apply(this, args);
     }
   };
 }
