@@ -33,7 +33,13 @@ export interface DeliveryPolicyTarget {
 /** Consumer tuning that callers may set; the rest comes from the topology. */
 export interface ConsumerTuning extends Pick<
   EncryptedSqsServerOptions,
-  'concurrency' | 'waitTimeS' | 'visibilityTimeoutS' | 'retryBaseDelayS' | 'retryMaxDelayS' | 'closeGraceMs'
+  | 'concurrency'
+  | 'receivers'
+  | 'waitTimeS'
+  | 'visibilityTimeoutS'
+  | 'retryBaseDelayS'
+  | 'retryMaxDelayS'
+  | 'closeGraceMs'
 > {
   /**
    * Your own delivery policy (ack, retry, dead-letter), built once the queue's addresses are

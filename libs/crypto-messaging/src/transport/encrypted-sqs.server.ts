@@ -39,6 +39,8 @@ export interface EncryptedSqsServerOptions {
   events: readonly EventDefinition[];
   /** Handlers running at once. Not capped at SQS's 10 per receive. Default 10. */
   concurrency?: number;
+  /** Long polls at once, sharing the slots (the poller's `receivers`). Default: one per 10 slots. */
+  receivers?: number;
   /** Long-poll wait. Default 20 s. */
   waitTimeS?: number;
   /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */

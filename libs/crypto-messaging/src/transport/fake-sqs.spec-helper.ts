@@ -97,6 +97,9 @@ export class FakeSqs {
   readonly waiting: Message[] = [];
   /** Receives to fail (as a network fault) before answering again. */
   failReceives = 0;
+  /** Receives under way now, and the most there ever were at once. */
+  receivesUnderWay = 0;
+  mostReceivesAtOnce = 0;
   /** Names of commands that fail (rejected with an error of that name). */
   readonly failing = new Set<string>();
 
@@ -119,7 +122,12 @@ export class FakeSqs {
     if (this.failing.has(name)) throw Object.assign(new Error('refused'), { name: 'ServiceUnavailable' });
     switch (name) {
       case 'ReceiveMessageCommand':
-        return this.receive(input, options?.abortSignal);
+        this.mostReceivesAtOnce = Math.max(this.mostReceivesAtOnce, ++this.receivesUnderWay);
+        try {
+          return await this.receive(input, options?.abortSignal);
+        } finally {
+          this.receivesUnderWay--;
+        }
       case 'DeleteMessageBatchCommand': {
         const entries = input.Entries as Array<{ Id: string }>;
         return { Successful: entries.map((e) => ({ Id: e.Id })), Failed: [] };

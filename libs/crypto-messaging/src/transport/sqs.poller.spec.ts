@@ -111,6 +111,35 @@ describe('SqsPoller', () => {
     expect(consume).not.toHaveBeenCalled();
   });
 
+  it('keeps one long poll under way per 10 slots by default, and `receivers` of them when set', async () => {
+    const pollsAtOnce = async (receivers?: number) => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...messages(60));
+      poller = new SqsPoller(
+        { sqs: sqs.client, queueUrl: 'q', concurrency: 20, receivers, waitTimeS: 20, logger: quiet },
+        { consume: () => Promise.resolve(), consumeBatch: () => Promise.resolve() },
+      );
+      poller.start();
+      await until(() => sqs.waiting.length === 0 && sqs.named('ReceiveMessageCommand').length > 12);
+      await poller.close();
+      return sqs.mostReceivesAtOnce;
+    };
+    expect(await pollsAtOnce()).toBe(2);
+    expect(await pollsAtOnce(1)).toBe(1);
+  });
+
+  it('names `receivers` when it is not an integer from 1 to concurrency', () => {
+    for (const receivers of [0, 1.5, 11]) {
+      expect(
+        () =>
+          new SqsPoller(
+            { sqs: new FakeSqs().client, queueUrl: 'q', concurrency: 10, receivers },
+            { consume: () => Promise.resolve() },
+          ),
+      ).toThrow(`receivers must be an integer from 1 to concurrency (10), got ${receivers}`);
+    }
+  });
+
   it("frees a message's slot when its lease ends (handler done), before its ack has settled", async () => {
     const sqs = new FakeSqs();
     sqs.waiting.push(...messages(4));

@@ -27,6 +27,13 @@ export interface SqsPollerOptions {
   queueUrl: string;
   /** Handlers running at once. Not capped at SQS's 10 per receive. Default 10. */
   concurrency?: number;
+  /**
+   * Long polls under way at once, sharing the `concurrency` slots. Default: one per 10 slots.
+   * Each long poll returns as soon as a message arrives, and polls waiting together share what
+   * arrives, so fewer of them make fuller batches (and fewer empty receives); more of them help
+   * when a receive's round trip, not the handler, bounds the rate.
+   */
+  receivers?: number;
   /** Long-poll wait. Default 20 s. */
   waitTimeS?: number;
   /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */
@@ -60,8 +67,8 @@ const POLL_ERROR_BACKOFF_MS = 1000;
 const POLL_ERROR_BACKOFF_MAX_MS = 10_000;
 
 /**
- * Takes messages off one queue and keeps `concurrency` of them in hand: enough long-poll loops
- * to fill the free slots, a visibility heartbeat for the messages in hand, pause and resume, and
+ * Takes messages off one queue and keeps `concurrency` of them in hand: `receivers` long-poll
+ * loops filling the free slots, a visibility heartbeat for the messages in hand, pause and resume, and
  * a close that drains. What to do with each message is the listener's business.
  */
 export class SqsPoller {
@@ -72,6 +79,7 @@ export class SqsPoller {
   private readonly abort = new AbortController();
   private readonly logger: LoggerService;
   private readonly concurrency: number;
+  private readonly receivers: number;
   private readonly waitTimeS: number;
   private readonly visibilityTimeoutS: number;
   private loops: Promise<void>[] = [];
@@ -94,6 +102,12 @@ export class SqsPoller {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new TypeError(`concurrency must be a positive integer, got ${this.concurrency}`);
     }
+    this.receivers = options.receivers ?? Math.ceil(this.concurrency / MAX_RECEIVE_BATCH);
+    if (!Number.isInteger(this.receivers) || this.receivers < 1 || this.receivers > this.concurrency) {
+      throw new TypeError(
+        `receivers must be an integer from 1 to concurrency (${this.concurrency}), got ${this.receivers}`,
+      );
+    }
     this.freeSlots = this.concurrency;
     this.waitTimeS = options.waitTimeS ?? 20;
     this.visibilityTimeoutS = options.visibilityTimeoutS ?? 30;
@@ -106,10 +120,9 @@ export class SqsPoller {
     );
   }
 
-  /** Starts the long-poll loops: enough of them to keep `concurrency` handlers busy. */
+  /** Starts the long-poll loops (`receivers` of them), sharing the `concurrency` slots. */
   start(): void {
-    const count = Math.ceil(this.concurrency / MAX_RECEIVE_BATCH);
-    this.loops = Array.from({ length: count }, () => this.loop());
+    this.loops = Array.from({ length: this.receivers }, () => this.loop());
   }
 
   /**
