@@ -8,6 +8,7 @@ import type { AppBlueprint } from '@app/platform';
 import { blueprintOf, databaseOf, registeredApp } from '../tools/clinic/app-registry';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { freePort } from '@app/crypto-messaging/testing';
+import { PortInUseError } from '@app/local-stack';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createWebApp } from '../apps/web/src/bootstrap';
@@ -134,7 +135,8 @@ export async function startAppAsProcess(
         },
       );
     } catch (error) {
-      if (!portTaken || attempt >= attempts) throw error;
+      // Taken before the spawn (the start's own check) or before the app bound it (its log).
+      if (!(portTaken || error instanceof PortInUseError) || attempt >= attempts) throw error;
     }
   }
 }

@@ -41,8 +41,9 @@ export interface AppBlueprint {
  * hand is one batch of ten being committed while the next ten are received and decrypted, where
  * the library's default (ten) would leave the consumer idle during each batch's transaction.
  * One long poll at a time: two (the default for twenty slots) wake together at each publish and
- * share its messages, which halves the batches and adds an empty receive (4.5 events per
- * transaction with two, 6-6.5 with one, in `npm run bench -- clinic`).
+ * share its messages, which halves the batches and adds an empty receive (Billing's batches went
+ * from about 4.5 events to 6.5 with one, Scheduling's from about 3.3 to 4-6, in
+ * `npm run bench -- clinic`).
  */
 export const CLINIC_CONSUMER_TUNING: ConsumerTuning = { concurrency: 20, receivers: 1 };
 

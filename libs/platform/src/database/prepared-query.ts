@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { safeErrorFields } from '../http/clinic-exceptions.filter';
 import { pgPoolOf } from './pg-client';
 
 /** Statement texts whose names are remembered; past this the memo starts afresh (texts are code). */
@@ -26,15 +28,29 @@ export function preparedNameOf(text: string): string {
 export type PreparedTarget = DataSource | EntityManager | PoolClient;
 
 /**
+ * SQLSTATEs that leave a connection's prepared statement unusable: `0A000` (a table changed under
+ * it: "cached plan must not change result type", raised at every later run) and `26000` (the
+ * server no longer knows the name: a pooler handed the statement to another connection).
+ */
+const STALE_STATEMENT = new Set(['0A000', '26000']);
+
+const logger = new Logger('Database');
+
+/**
  * Runs one statement of a hot path as a named prepared statement and resolves to its rows.
  *
  * PostgreSQL parses and plans an unnamed statement at every call; a named one is parsed once per
  * connection and planned from its cached plan (after five runs it may keep a generic plan), which
  * halves the server's work for the short statements that each record or batch runs. The text is
- * the cache key, so it must hold no values: only parameters (`$1`), and shapes that repeat (a
- * statement built per batch size has at most ten texts). The statement runs on `target`'s
- * connection: inside a transaction, pass its manager. Like TypeORM's `query`, minus its wrapping:
- * a failure rejects with the driver's error (its SQLSTATE in `code`).
+ * the cache key, so it must hold no values, only parameters (`$1`), and it must not grow with the
+ * input: pass rows as arrays (`unnest`) or JSON, never as a `VALUES` tuple per row, or each size
+ * stays prepared on every connection. The statement runs on `target`'s connection: inside a
+ * transaction, pass its manager.
+ *
+ * Like TypeORM's `query`, minus its wrapping: a failure rejects with the driver's error (its
+ * SQLSTATE in `code`), logged as TypeORM's logger does, without the statement or its values. A
+ * connection whose prepared statement went stale is dropped (the pool opens a fresh one), so
+ * the failure happens once per connection, not at every run.
  */
 export async function queryPrepared<R extends QueryResultRow>(
   target: PreparedTarget,
@@ -42,15 +58,30 @@ export async function queryPrepared<R extends QueryResultRow>(
   values: readonly unknown[],
 ): Promise<R[]> {
   const config: QueryConfig = { name: preparedNameOf(text), text, values: values as unknown[] };
-  if (target instanceof DataSource) return (await pgPoolOf(target).query<R>(config)).rows;
-  if (target instanceof EntityManager) return (await clientOf(target).query<R>(config)).rows;
-  return (await target.query<R>(config)).rows;
+  // The pool's own query releases its client with the error, which drops the connection.
+  const client =
+    target instanceof DataSource ? undefined : target instanceof EntityManager ? clientOf(target) : target;
+  try {
+    return (await (client ?? pgPoolOf(target as DataSource)).query<R>(config)).rows;
+  } catch (error) {
+    logger.warn({ msg: 'query failed', ...safeErrorFields(error) });
+    if (client && STALE_STATEMENT.has((error as { code?: string }).code ?? '')) dropConnection(client);
+    throw error;
+  }
+}
+
+/** Closes a client's connection: the pool discards it when it comes back, the server rolls back. */
+function dropConnection(client: PoolClient): void {
+  // The close is reported as an 'error' event; this is the one expected, not a crash.
+  client.on('error', () => undefined);
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** The connection a transaction's manager holds (TypeORM's PostgreSQL query runner keeps it). */
 function clientOf(manager: EntityManager): PoolClient {
-  const runner = manager.queryRunner as unknown as { databaseConnection?: PoolClient } | undefined;
-  if (!runner?.databaseConnection) {
+  const runner = manager.queryRunner as unknown as
+    { databaseConnection?: PoolClient; isReleased?: boolean } | undefined;
+  if (!runner?.databaseConnection || runner.isReleased) {
     throw new TypeError('queryPrepared needs a manager inside a transaction (its connection is held)');
   }
   return runner.databaseConnection;
