@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
+import { createProcessedEventsTable } from './processed-event.entity';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import type { BatchEvent, EventConsumer } from './run-batch-once-core';
 import { runBatchOnceInOneStatement, type BatchStatement } from './run-batch-once-in-one-statement';
@@ -45,9 +46,11 @@ describe('runBatchOnceInOneStatement (claims and effect of a batch in one statem
 
   beforeAll(async () => {
     db = await startCountedDatabase();
+    const runner = db.dataSource.createQueryRunner();
+    await createProcessedEventsTable(runner); // the consumers' own table, as their migrations make it
+    await runner.release();
     await db.dataSource.query(
-      `CREATE TABLE processed_events (event_id uuid PRIMARY KEY, pattern text NOT NULL, processed_at timestamptz NOT NULL DEFAULT now());
-       CREATE TABLE ${EFFECTS} (id serial PRIMARY KEY, event_id uuid NOT NULL, note text NOT NULL CHECK (note <> 'poison'))`,
+      `CREATE TABLE ${EFFECTS} (id serial PRIMARY KEY, event_id uuid NOT NULL, note text NOT NULL CHECK (note <> 'poison'))`,
     );
   }, 120_000);
   afterAll(() => db?.stop());

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inBatchDeliveryScope } from '@app/crypto-messaging';
+import { createProcessedEventsTable } from './processed-event.entity';
 import { startCountedDatabase, type CountedDatabase } from '@app/platform/testing';
 import { runBatchOnce } from './run-batch-once';
 import type { BatchEvent, EventConsumer } from './run-batch-once-core';
@@ -40,9 +41,11 @@ describe('runBatchOnce (claims and effects of a batch in one transaction, embedd
 
   beforeAll(async () => {
     db = await startCountedDatabase();
+    const runner = db.dataSource.createQueryRunner();
+    await createProcessedEventsTable(runner); // the consumers' own table, as their migrations make it
+    await runner.release();
     await db.dataSource.query(
-      `CREATE TABLE processed_events (event_id uuid PRIMARY KEY, pattern text NOT NULL, processed_at timestamptz NOT NULL DEFAULT now());
-       CREATE TABLE ${EFFECTS} (id serial PRIMARY KEY, event_id uuid NOT NULL, note text NOT NULL)`,
+      `CREATE TABLE ${EFFECTS} (id serial PRIMARY KEY, event_id uuid NOT NULL, note text NOT NULL)`,
     );
   }, 120_000);
   afterAll(() => db?.stop());
