@@ -8,6 +8,7 @@ import {
   type MixedList,
 } from 'typeorm';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
+import { destroyConnection } from './pg-client';
 
 /** What an app's database consists of: its entities and its reviewed migrations. */
 export interface AppDatabase {
@@ -62,14 +63,10 @@ export class DeadlineClient extends Client {
     const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
     if (result && typeof (result as Promise<unknown>).then === 'function') {
       (result as Promise<unknown>).then(undefined, (error: unknown) => {
-        if ((error as Error | undefined)?.message === 'Query read timeout') this.abandon();
+        if ((error as Error | undefined)?.message === 'Query read timeout') destroyConnection(this);
       });
     }
     return result as never;
-  }
-
-  private abandon(): void {
-    (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Client, Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -44,4 +44,13 @@ export async function withPgClient<T>(
     client.release(broken);
     throw error;
   }
+}
+
+/**
+ * Closes a client's connection at once, whatever it is doing: the pool discards the client when
+ * it comes back, and the server rolls back what the connection held. The close is reported as an
+ * `error` event on the client.
+ */
+export function destroyConnection(client: Client | PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

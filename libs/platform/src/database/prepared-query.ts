@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
-import { pgPoolOf } from './pg-client';
+import { destroyConnection, pgPoolOf } from './pg-client';
 
 /** Statement texts whose names are remembered; past this the memo starts afresh (texts are code). */
 const MEMO_LIMIT = 1_000;
@@ -65,16 +65,12 @@ export async function queryPrepared<R extends QueryResultRow>(
     return (await (client ?? pgPoolOf(target as DataSource)).query<R>(config)).rows;
   } catch (error) {
     logger.warn({ msg: 'query failed', ...safeErrorFields(error) });
-    if (client && STALE_STATEMENT.has((error as { code?: string }).code ?? '')) dropConnection(client);
+    if (client && STALE_STATEMENT.has((error as { code?: string }).code ?? '')) {
+      client.on('error', () => undefined); // the close's own report, expected here
+      destroyConnection(client);
+    }
     throw error;
   }
-}
-
-/** Closes a client's connection: the pool discards it when it comes back, the server rolls back. */
-function dropConnection(client: PoolClient): void {
-  // The close is reported as an 'error' event; this is the one expected, not a crash.
-  client.on('error', () => undefined);
-  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** The connection a transaction's manager holds (TypeORM's PostgreSQL query runner keeps it). */
