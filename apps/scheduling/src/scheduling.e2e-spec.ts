@@ -228,6 +228,9 @@ describe('Scheduling (embedded)', () => {
     const tracked = jest.spyOn(service, 'scheduleRecords').mockImplementation(async (...args) => {
       mostAtOnce = Math.max(mostAtOnce, ++running);
       try {
+        // Longer than the consumer's batching window (40 ms): the next batch's receive comes while
+        // this one is still running, however the thirty arrived.
+        await new Promise((resolve) => setTimeout(resolve, 100));
         return await original(...args);
       } finally {
         running--;

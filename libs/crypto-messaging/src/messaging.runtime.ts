@@ -35,6 +35,7 @@ export interface ConsumerTuning extends Pick<
   EncryptedSqsServerOptions,
   | 'concurrency'
   | 'receivers'
+  | 'batchWindowMs'
   | 'waitTimeS'
   | 'visibilityTimeoutS'
   | 'retryBaseDelayS'

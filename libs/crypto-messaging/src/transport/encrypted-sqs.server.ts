@@ -41,6 +41,11 @@ export interface EncryptedSqsServerOptions {
   concurrency?: number;
   /** Long polls at once, sharing the slots (the poller's `receivers`). Default: one per 10 slots. */
   receivers?: number;
+  /**
+   * Batching window (the poller's `batchWindowMs`): after a receive that brought more than one
+   * message but fewer than it asked for, the next receive waits this long. Default 0 (off).
+   */
+  batchWindowMs?: number;
   /** Long-poll wait. Default 20 s. */
   waitTimeS?: number;
   /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */

@@ -84,6 +84,8 @@ export async function deliveredMessage(codec: EventCodec, request: PublishReques
 export interface FakeSqsCall {
   readonly name: string;
   readonly input: Record<string, unknown>;
+  /** When the call was made (`performance.now()`, ms). */
+  readonly at: number;
 }
 
 /**
@@ -118,7 +120,7 @@ export class FakeSqs {
   ): Promise<unknown> {
     const { name } = command.constructor;
     const input = command.input;
-    this.calls.push({ name, input });
+    this.calls.push({ name, input, at: performance.now() });
     if (this.failing.has(name)) throw Object.assign(new Error('refused'), { name: 'ServiceUnavailable' });
     switch (name) {
       case 'ReceiveMessageCommand':

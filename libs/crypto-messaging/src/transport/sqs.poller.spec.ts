@@ -140,6 +140,78 @@ describe('SqsPoller', () => {
     }
   });
 
+  describe('batchWindowMs', () => {
+    /** A poller with a batch listener and a batching window; the groups it handed over. */
+    function startWindowed(sqs: FakeSqs, batchWindowMs: number) {
+      const groups: string[][] = [];
+      poller = new SqsPoller(
+        { sqs: sqs.client, queueUrl: 'q', concurrency: 10, batchWindowMs, waitTimeS: 20, logger: quiet },
+        {
+          consume: () => Promise.resolve(),
+          consumeBatch: (batch) => {
+            groups.push(batch.map((m) => m.MessageId!));
+            return Promise.resolve();
+          },
+        },
+      );
+      poller.start();
+      return groups;
+    }
+    const receives = (sqs: FakeSqs) => sqs.named('ReceiveMessageCommand');
+
+    it('waits the window after a receive that brought some messages but fewer than it asked for', async () => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...messages(3));
+      const groups = startWindowed(sqs, 300);
+      await until(() => groups.length === 1);
+      sqs.waiting.push(...messages(4, 3));
+      await new Promise((r) => setTimeout(r, 150));
+      // Inside the window: no receive yet, so the four wait for the next one, together.
+      expect(receives(sqs)).toHaveLength(1);
+      await until(() => groups.length === 2);
+      expect(groups).toEqual([
+        ['m0', 'm1', 'm2'],
+        ['m3', 'm4', 'm5', 'm6'],
+      ]);
+      const [first, second] = receives(sqs);
+      expect(second.at - first.at).toBeGreaterThanOrEqual(290);
+    });
+
+    it('receives again at once after a single message or a full batch: no delay when quiet or saturated', async () => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...messages(1));
+      const groups = startWindowed(sqs, 5_000);
+      await until(() => groups.length === 1);
+      sqs.waiting.push(...messages(13, 1));
+      // Well inside the window: a lone message opened no window, and a full ten opens none either.
+      await until(() => groups.length === 3, 1_000);
+      expect(groups.map((g) => g.length)).toEqual([1, 10, 3]);
+    });
+
+    it('ends a window under way when the poller closes', async () => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...messages(2));
+      const groups = startWindowed(sqs, 10_000);
+      await until(() => groups.length === 1);
+      const closing = Date.now();
+      await poller!.close();
+      expect(Date.now() - closing).toBeLessThan(1_000);
+      expect(receives(sqs)).toHaveLength(1);
+    });
+
+    it('names `batchWindowMs` when it is not a number of milliseconds from 0 to 10,000', () => {
+      for (const batchWindowMs of [-1, Number.NaN, 10_001, Number.POSITIVE_INFINITY]) {
+        expect(
+          () =>
+            new SqsPoller(
+              { sqs: new FakeSqs().client, queueUrl: 'q', batchWindowMs },
+              { consume: () => Promise.resolve() },
+            ),
+        ).toThrow(`batchWindowMs must be a number of milliseconds from 0 to 10000, got ${batchWindowMs}`);
+      }
+    });
+  });
+
   it("frees a message's slot when its lease ends (handler done), before its ack has settled", async () => {
     const sqs = new FakeSqs();
     sqs.waiting.push(...messages(4));
