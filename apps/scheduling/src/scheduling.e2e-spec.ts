@@ -6,6 +6,7 @@
 import { OPENING_HOURS } from '@app/catalogue';
 import { syntheticRecord, type PatientRecordCreatedV1, recordCreated } from '@app/contracts';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { AppointmentsService } from './appointments/appointments.service';
 import { openSlots } from './appointments/slots';
 import { schedulingDatabase } from './database/scheduling.database';
 import { RecordSchedulingService } from './records/record-scheduling.service';
@@ -228,13 +229,19 @@ describe('Scheduling (embedded)', () => {
     const tracked = jest.spyOn(service, 'scheduleRecords').mockImplementation(async (...args) => {
       mostAtOnce = Math.max(mostAtOnce, ++running);
       try {
-        // Longer than the consumer's batching window (40 ms): the next batch's receive comes while
-        // this one is still running, however the thirty arrived.
-        await new Promise((resolve) => setTimeout(resolve, 100));
         return await original(...args);
       } finally {
         running--;
       }
+    });
+    // Each booking holds its transaction and locks 100 ms, longer than the consumer's batching
+    // window (60 ms): the next batch is received and claims while this one still books, however
+    // the thirty arrived, so it waits on the same resource's lock and must see these slots taken.
+    const appointments = scheduling.http.get(AppointmentsService);
+    const book = appointments.book.bind(appointments);
+    const slowed = jest.spyOn(appointments, 'book').mockImplementation(async (...args) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return book(...args);
     });
     const published = await Promise.all(records.map((record) => publish(record)));
     const ids = new Set(published.map((p) => p.eventId));
@@ -248,6 +255,7 @@ describe('Scheduling (embedded)', () => {
       );
     } finally {
       tracked.mockRestore();
+      slowed.mockRestore();
     }
     // None failed on the way: no retry, no dead-letter, for any of them.
     expect(mine().filter((o) => o.outcome !== 'acked')).toEqual([]);

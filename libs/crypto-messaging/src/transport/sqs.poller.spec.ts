@@ -159,38 +159,40 @@ describe('SqsPoller', () => {
     }
     const receives = (sqs: FakeSqs) => sqs.named('ReceiveMessageCommand');
 
-    it('waits the window after a receive that brought some messages but fewer than it asked for', async () => {
+    it('waits the window after a receive that came back at least half full but not full', async () => {
       const sqs = new FakeSqs();
-      sqs.waiting.push(...messages(3));
-      const groups = startWindowed(sqs, 300);
+      sqs.waiting.push(...messages(5));
+      const groups = startWindowed(sqs, 600);
       await until(() => groups.length === 1);
-      sqs.waiting.push(...messages(4, 3));
-      await new Promise((r) => setTimeout(r, 150));
+      sqs.waiting.push(...messages(4, 5));
+      await new Promise((r) => setTimeout(r, 100));
       // Inside the window: no receive yet, so the four wait for the next one, together.
       expect(receives(sqs)).toHaveLength(1);
       await until(() => groups.length === 2);
       expect(groups).toEqual([
-        ['m0', 'm1', 'm2'],
-        ['m3', 'm4', 'm5', 'm6'],
+        ['m0', 'm1', 'm2', 'm3', 'm4'],
+        ['m5', 'm6', 'm7', 'm8'],
       ]);
       const [first, second] = receives(sqs);
-      expect(second.at - first.at).toBeGreaterThanOrEqual(290);
+      expect(second.at - first.at).toBeGreaterThanOrEqual(590);
     });
 
-    it('receives again at once after a single message or a full batch: no delay when quiet or saturated', async () => {
+    it('receives again at once after a receive less than half full, or full: no delay when quiet or saturated', async () => {
       const sqs = new FakeSqs();
       sqs.waiting.push(...messages(1));
       const groups = startWindowed(sqs, 5_000);
       await until(() => groups.length === 1);
-      sqs.waiting.push(...messages(13, 1));
-      // Well inside the window: a lone message opened no window, and a full ten opens none either.
-      await until(() => groups.length === 3, 1_000);
-      expect(groups.map((g) => g.length)).toEqual([1, 10, 3]);
+      sqs.waiting.push(...messages(4, 1));
+      await until(() => groups.length === 2, 1_000);
+      sqs.waiting.push(...messages(13, 5));
+      // Well inside the window: one and four of ten opened none, and a full ten opens none either.
+      await until(() => groups.length === 4, 1_000);
+      expect(groups.map((g) => g.length)).toEqual([1, 4, 10, 3]);
     });
 
     it('ends a window under way when the poller closes', async () => {
       const sqs = new FakeSqs();
-      sqs.waiting.push(...messages(2));
+      sqs.waiting.push(...messages(5));
       const groups = startWindowed(sqs, 10_000);
       await until(() => groups.length === 1);
       const closing = Date.now();
@@ -247,6 +249,17 @@ describe('SqsPoller', () => {
     poller.resume();
     await until(() => consume.mock.calls.length === 1);
     expect(statuses.at(-1)).toBe(SqsStatus.CONNECTED);
+  });
+
+  it('closes at once while receives fail: the backoff wait ends with close()', async () => {
+    const sqs = new FakeSqs();
+    sqs.failReceives = 100;
+    const { statuses } = start(sqs, () => Promise.resolve());
+    await until(() => statuses.includes(SqsStatus.DISCONNECTED));
+    const closing = Date.now();
+    await poller!.close();
+    // The first backoff is 1 s: a close that waited it out would take that long.
+    expect(Date.now() - closing).toBeLessThan(500);
   });
 
   it('drains on close: resolves only after the handlers in hand finished', async () => {

@@ -35,11 +35,12 @@ export interface SqsPollerOptions {
    */
   receivers?: number;
   /**
-   * A batching window: after a receive that brought more than one message but fewer than it
-   * asked for, the next receive waits this long, so that what arrives meanwhile comes in one
-   * fuller batch (fewer requests and, with a batch handler, fewer transactions per message). A
-   * receive of one message, or of all it asked for, is followed at once: a quiet queue adds no
-   * delay, a busy one none either. Costs up to this much latency under load. Default 0 (off).
+   * A batching window, per receive loop: after a receive that came back at least half full but
+   * not full (messages arrive faster than receives take them), the next receive waits this long,
+   * so that what arrives meanwhile comes in one fuller batch: fewer requests and, with a batch
+   * handler, fewer transactions per message. A receive less than half full (a quiet or moderate
+   * queue) or full (a backlog) is followed at once. Costs up to this much latency per batch under
+   * load. Default 0 (off).
    */
   batchWindowMs?: number;
   /** Long-poll wait. Default 20 s. */
@@ -86,7 +87,7 @@ export class SqsPoller {
   /** Messages in hand (received, not yet settled): a group counts as its messages. */
   private inHand = 0;
   private readonly abort = new AbortController();
-  /** Aborted as close() begins: ends a batching window's wait at once. */
+  /** Aborted as close() begins: ends a batching window's or a failed receive's wait at once. */
   private readonly stopping = new AbortController();
   private readonly logger: LoggerService;
   private readonly concurrency: number;
@@ -225,7 +226,7 @@ export class SqsPoller {
         this.releaseSlots(reserved);
         if (this.closed) break;
         this.failed(error as Error, errorBackoffMs);
-        await sleep(errorBackoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        await sleep(errorBackoffMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
         continue;
       }
@@ -238,7 +239,7 @@ export class SqsPoller {
       if (messages.length === 0) continue;
       if (this.listener.consumeBatch) this.dispatchGroup(messages);
       else for (const message of messages) this.dispatch(message);
-      if (this.batchWindowMs > 0 && messages.length > 1 && messages.length < reserved) {
+      if (this.batchWindowMs > 0 && opensWindow(messages.length, reserved)) {
         await sleep(this.batchWindowMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
@@ -342,4 +343,9 @@ export class SqsPoller {
       }),
     );
   }
+}
+
+/** Whether a receive of `received` messages, of `asked`, opens a batching window: half full or more, not full. */
+function opensWindow(received: number, asked: number): boolean {
+  return received >= 2 && received * 2 >= asked && received < asked;
 }
