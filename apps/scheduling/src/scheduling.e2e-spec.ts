@@ -234,13 +234,13 @@ describe('Scheduling (embedded)', () => {
         running--;
       }
     });
-    // Each booking holds its transaction and locks 100 ms, longer than the consumer's batching
+    // Each booking holds its transaction and locks 200 ms, longer than the consumer's batching
     // window (60 ms): the next batch is received and claims while this one still books, however
     // the thirty arrived, so it waits on the same resource's lock and must see these slots taken.
     const appointments = scheduling.http.get(AppointmentsService);
     const book = appointments.book.bind(appointments);
     const slowed = jest.spyOn(appointments, 'book').mockImplementation(async (...args) => {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       return book(...args);
     });
     const published = await Promise.all(records.map((record) => publish(record)));

@@ -42,8 +42,9 @@ export interface EncryptedSqsServerOptions {
   /** Long polls at once, sharing the slots (the poller's `receivers`). Default: one per 10 slots. */
   receivers?: number;
   /**
-   * Batching window (the poller's `batchWindowMs`): after a receive that came back at least half
-   * full but not full, the next receive waits this long. Default 0 (off).
+   * Batching window, per receive loop (the poller's `batchWindowMs`): after a receive that
+   * brought at least five messages but fewer than it asked for, the next receive waits this long.
+   * Default 0 (off).
    */
   batchWindowMs?: number;
   /** Long-poll wait. Default 20 s. */

@@ -142,10 +142,10 @@ describe('SqsPoller', () => {
 
   describe('batchWindowMs', () => {
     /** A poller with a batch listener and a batching window; the groups it handed over. */
-    function startWindowed(sqs: FakeSqs, batchWindowMs: number) {
+    function startWindowed(sqs: FakeSqs, batchWindowMs: number, concurrency = 10) {
       const groups: string[][] = [];
       poller = new SqsPoller(
-        { sqs: sqs.client, queueUrl: 'q', concurrency: 10, batchWindowMs, waitTimeS: 20, logger: quiet },
+        { sqs: sqs.client, queueUrl: 'q', concurrency, batchWindowMs, waitTimeS: 20, logger: quiet },
         {
           consume: () => Promise.resolve(),
           consumeBatch: (batch) => {
@@ -159,7 +159,7 @@ describe('SqsPoller', () => {
     }
     const receives = (sqs: FakeSqs) => sqs.named('ReceiveMessageCommand');
 
-    it('waits the window after a receive that came back at least half full but not full', async () => {
+    it('waits the window after a receive of at least five messages (half of ten) but fewer than it asked for', async () => {
       const sqs = new FakeSqs();
       sqs.waiting.push(...messages(5));
       const groups = startWindowed(sqs, 600);
@@ -177,7 +177,17 @@ describe('SqsPoller', () => {
       expect(second.at - first.at).toBeGreaterThanOrEqual(590);
     });
 
-    it('receives again at once after a receive less than half full, or full: no delay when quiet or saturated', async () => {
+    it('opens no window when few slots are free: two of the three asked for is no sign of load', async () => {
+      const sqs = new FakeSqs();
+      sqs.waiting.push(...messages(2));
+      const groups = startWindowed(sqs, 5_000, 3);
+      await until(() => groups.length === 1);
+      sqs.waiting.push(...messages(2, 2));
+      await until(() => groups.length === 2, 1_000);
+      expect(groups.map((g) => g.length)).toEqual([2, 2]);
+    });
+
+    it('receives again at once after a receive of fewer than five, or a full one: no delay when quiet or saturated', async () => {
       const sqs = new FakeSqs();
       sqs.waiting.push(...messages(1));
       const groups = startWindowed(sqs, 5_000);

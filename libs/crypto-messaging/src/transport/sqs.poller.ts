@@ -35,12 +35,13 @@ export interface SqsPollerOptions {
    */
   receivers?: number;
   /**
-   * A batching window, per receive loop: after a receive that came back at least half full but
-   * not full (messages arrive faster than receives take them), the next receive waits this long,
-   * so that what arrives meanwhile comes in one fuller batch: fewer requests and, with a batch
-   * handler, fewer transactions per message. A receive less than half full (a quiet or moderate
-   * queue) or full (a backlog) is followed at once. Costs up to this much latency per batch under
-   * load. Default 0 (off).
+   * A batching window, per receive loop: after a receive that brought at least five messages
+   * (half of a full receive) but fewer than it asked for, a sign that messages arrive faster than
+   * receives take them, the next receive waits this long, so that what arrives meanwhile comes in
+   * one fuller batch: fewer requests and, with a batch handler, fewer transactions per message.
+   * After a receive of fewer than five (a quiet or moderate queue) or of all it asked for (a
+   * backlog), the next one goes at once. Costs up to this much latency per batch under load.
+   * Default 0 (off).
    */
   batchWindowMs?: number;
   /** Long-poll wait. Default 20 s. */
@@ -345,7 +346,11 @@ export class SqsPoller {
   }
 }
 
-/** Whether a receive of `received` messages, of `asked`, opens a batching window: half full or more, not full. */
+/**
+ * Whether a receive of `received` messages, of `asked`, opens a batching window: at least half of
+ * a full receive (five), and fewer than it asked for. Counted against ten, not against `asked`:
+ * with few slots free a receive asks for less, and two of three is no sign of load.
+ */
 function opensWindow(received: number, asked: number): boolean {
-  return received >= 2 && received * 2 >= asked && received < asked;
+  return received * 2 >= MAX_RECEIVE_BATCH && received < asked;
 }
