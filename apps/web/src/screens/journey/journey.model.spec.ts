@@ -81,6 +81,28 @@ describe('the journey model', () => {
     expect(model.summary).toBe('All 3 admitted consumers done in 6.00 s.');
   });
 
+  it('counts the event published once a consumer has its effect, before the outbox row says so', () => {
+    // The poll can read the EMR between the relay's publish and its commit: row not yet marked.
+    const before = emr([]);
+    const unmarked: EmrJourney = { ...before, outbox: { ...before.outbox!, publishedAt: null } };
+    const model = journeyModel(
+      unmarked,
+      {
+        billing: consumer('billing', handledAt(2), 2),
+        scheduling: consumer('scheduling', handledAt(3), 3),
+        prescription: consumer('prescription', handledAt(5), 5),
+      },
+      names,
+    );
+    expect(model.published).toBe(true);
+    expect(model.allDone).toBe(true);
+    expect(model.summary).toBe('All 3 admitted consumers done in 6.00 s.');
+    // With nothing anywhere yet, it is still waiting for the relay.
+    expect(journeyModel(unmarked, {}, names).summary).toBe(
+      'Saved in the outbox; waiting for the relay to publish it.',
+    );
+  });
+
   it('matches the lab copies to what each consumer made of them, in order', () => {
     const published = [
       { eventId: EVENT, hop: 'published' as const, at: at(1), app: 'emr', messageId: 'sns-1' },

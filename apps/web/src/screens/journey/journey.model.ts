@@ -199,7 +199,13 @@ export function journeyModel(
   },
 ): JourneyModel {
   const copies = copiesSent(emr);
-  const published = Boolean(emr.outbox?.publishedAt);
+  // The relay marks the outbox row in the transaction that claimed it, which commits after the
+  // publish returned: a consumer can have handled the event before the row (or the EMR's answer
+  // read in the same poll) says it went. The original's publish or any effect says so too.
+  const published =
+    Boolean(emr.outbox?.publishedAt) ||
+    copies.some((c) => c.kind === 'original') ||
+    CONSUMERS.some((c) => Boolean(consumers[c]?.effect));
   const lanes: Lane[] = CONSUMERS.map((consumer) => {
     const subscription = emr.subscriptions.find((s) => s.consumer === consumer);
     const seen = consumers[consumer];
