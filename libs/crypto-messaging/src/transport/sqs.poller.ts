@@ -227,7 +227,7 @@ export class SqsPoller {
         this.releaseSlots(reserved);
         if (this.closed) break;
         this.failed(error as Error, errorBackoffMs);
-        await sleep(errorBackoffMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        await this.rest(errorBackoffMs);
         errorBackoffMs = Math.min(errorBackoffMs * 2, POLL_ERROR_BACKOFF_MAX_MS);
         continue;
       }
@@ -241,9 +241,14 @@ export class SqsPoller {
       if (this.listener.consumeBatch) this.dispatchGroup(messages);
       else for (const message of messages) this.dispatch(message);
       if (this.batchWindowMs > 0 && opensWindow(messages.length, reserved)) {
-        await sleep(this.batchWindowMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        await this.rest(this.batchWindowMs);
       }
     }
+  }
+
+  /** Waits `ms` between receives (a backoff, a batching window), or less if close() begins. */
+  private async rest(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 
   private async receive(max: number): Promise<Message[]> {
