@@ -5,6 +5,7 @@
  *   clinic      the four apps as processes: end-to-end records/s and latency p50/p99 at 50 records/s
  *   screen      the screen's script and stylesheet, raw and gzip, against a budget
  *   peers       consumer throughput and CPU against a raw SDK loop, sqs-consumer and @ssut/nestjs-sqs
+ *   database    one database round trip's CPU, over the embedded server's Unix-domain socket and TCP
  * Bounded in count and time; loopback only. Misses are printed as MISSED; with --strict the
  * exit code is 1 when a target is missed.
  */
@@ -13,6 +14,7 @@ import { cpus } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { reportClinicBench, runClinicBench } from './clinic.bench';
 import { runCryptoBench } from './crypto.bench';
+import { runDatabaseBench } from './database.bench';
 import { runScreenBench } from './screen.bench';
 import { reportMessagingBench, runMessagingBench } from './messaging.bench';
 import { runPeersBench } from './peers.bench';
@@ -24,6 +26,7 @@ const SCENARIOS: Record<string, () => Promise<boolean>> = {
   clinic: async () => reportClinicBench(await runClinicBench()),
   screen: runScreenBench,
   peers: async () => reportPeersBench(await runPeersBench()),
+  database: runDatabaseBench,
 };
 
 async function main(): Promise<number> {

@@ -14,7 +14,9 @@ import { loadIdentityConfig } from '@app/identity';
 import {
   ADMIN_LOGIN,
   appLoginOf,
+  embeddedPostgresUrl,
   loadOrCreateSecret,
+  postgresDataDirOf,
   readSecret,
   secretsDirOf,
   startLocalStack,
@@ -157,7 +159,10 @@ export function embeddedAdminUrlOf(config: MessagingConfig, database: string): s
       { fix: 'Start it with "npm run clinic -- stack" or "npm start".' },
     );
   }
-  return `postgres://${ADMIN_LOGIN}:${encodeURIComponent(admin.value)}@127.0.0.1:${config.postgresPort}/${database}`;
+  return embeddedPostgresUrl({ user: ADMIN_LOGIN, password: admin.value }, database, {
+    port: config.postgresPort,
+    dataDir: postgresDataDirOf(config.stateDir),
+  });
 }
 
 /** Where one app's migration runs, and which login it then makes the app's own (if any). */

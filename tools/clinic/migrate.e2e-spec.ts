@@ -50,6 +50,24 @@ async function refusal(url: string, text: string): Promise<string> {
   }
 }
 
+/** The client address the server sees for a connection to `url`: null over a Unix-domain socket. */
+async function clientAddressOf(url: string): Promise<string | null> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same URL (login, server, socket) for another database. */
+function inDatabase(url: string, database: string): string {
+  const other = new URL(url);
+  other.pathname = `/${database}`;
+  return other.toString();
+}
+
 describe('npm run clinic -- migrate: each app its own database login', () => {
   let stateDir: string;
   let pg: EmbeddedPostgres;
@@ -98,9 +116,12 @@ describe('npm run clinic -- migrate: each app its own database login', () => {
       const url = loadAppConfig(app, env).databaseUrl;
       expect(new URL(url).username).toBe(`${app}_app`);
       expect(await refusal(url, 'SELECT 1 FROM migrations')).toBe('');
+      // Over the server's Unix-domain socket in its data folder (no client address), not TCP.
+      expect(new URL(url).searchParams.get('host')).toBe(path.join(stateDir, 'postgres'));
+      expect(await clientAddressOf(url)).toBeNull();
     }
     const billing = loadAppConfig('billing', env).databaseUrl;
-    expect(await refusal(billing.replace(/\/billing$/, '/emr'), 'SELECT 1')).toBe('42501');
+    expect(await refusal(inDatabase(billing, 'emr'), 'SELECT 1')).toBe('42501');
     expect(await refusal(billing, 'CREATE TABLE loot (id int)')).toBe('42501');
 
     // Again: nothing to apply, the logins are kept (and their passwords).

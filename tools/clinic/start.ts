@@ -3,6 +3,7 @@ import { loadOrCreateLocalMasterKey } from '@app/crypto-messaging';
 import { loadIdentityConfig } from '@app/identity';
 import {
   ADMIN_PASSWORD_MOVED,
+  postgresDataDirOf,
   startBroker,
   startIdentityProvider,
   startPostgres,
@@ -69,7 +70,7 @@ export async function startClinic(
   try {
     out.line(`Starting the clinic (${config.profile} profile)`);
     const identity = loadIdentityConfig(globalThis.process.env, config);
-    const postgresDir = path.join(config.stateDir, 'postgres');
+    const postgresDir = postgresDataDirOf(config.stateDir);
     let postgresPort = config.postgresPort;
     const startPg = async () => {
       const pg = await startPostgres({ dataDir: postgresDir, port: postgresPort, databases: APP_DATABASES });

@@ -9,7 +9,10 @@ export { type Broker, type BrokerOptions, startBroker } from './broker';
 export {
   ADMIN_PASSWORD_MOVED,
   type EmbeddedPostgres,
+  embeddedPostgresUrl,
   LEGACY_ADMIN_PASSWORD,
+  postgresDataDirOf,
+  postgresSocketDirOf,
   type PostgresOptions,
   startPostgres,
 } from './postgres';

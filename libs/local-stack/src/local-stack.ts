@@ -3,7 +3,7 @@ import { loadOrCreateLocalMasterKey } from '@app/crypto-messaging';
 import type { IdentityConfig } from '@app/identity';
 import { startBroker, type Broker } from './broker';
 import { startIdentityProvider, type IdentityProvider } from './identity-provider';
-import { ADMIN_PASSWORD_MOVED, startPostgres, type EmbeddedPostgres } from './postgres';
+import { ADMIN_PASSWORD_MOVED, postgresDataDirOf, startPostgres, type EmbeddedPostgres } from './postgres';
 
 /** The embedded development stack: broker, PostgreSQL, identity provider and the local master key, on loopback. */
 export interface LocalStack {
@@ -67,7 +67,7 @@ export async function startLocalStack(
   if (options.databases) {
     try {
       postgres = await startPostgres({
-        dataDir: path.join(config.stateDir, 'postgres'),
+        dataDir: postgresDataDirOf(config.stateDir),
         port: config.postgresPort,
         databases: options.databases,
       });

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually } from '@app/crypto-messaging/testing';
-import { isOrphanedServerOf } from './postgres';
+import { Client } from 'pg';
+import { embeddedPostgresUrl, isOrphanedServerOf, postgresSocketDirOf } from './postgres';
 
 /** A process with the given argv[0] and arguments, alive until killed. */
 function processWith(argv0: string, args: string[]): ChildProcess {
@@ -65,5 +66,51 @@ describe('isOrphanedServerOf: which process the leftover-server clean-up may sto
     children.push(orphan);
     expect(isOrphanedServerOf(orphan.pid!, dir)).toBe(true);
     expect(isOrphanedServerOf(999_999_999, dir)).toBe(false);
+  });
+});
+
+describe('the embedded server socket and URLs', () => {
+  /** A data folder whose socket path for port 5433 is exactly `bytes` long. */
+  const dataDirOf = (bytes: number) => {
+    const tail = `/.s.PGSQL.5433`;
+    return `/${'d'.repeat(bytes - tail.length - 1)}`;
+  };
+
+  it('puts the socket in the data folder while its path fits in a socket address (103 bytes)', () => {
+    expect(postgresSocketDirOf(dataDirOf(103), 5433)).toBe(dataDirOf(103));
+    expect(postgresSocketDirOf(dataDirOf(104), 5433)).toBeUndefined();
+    expect(postgresSocketDirOf('/srv/"clinic"/postgres', 5433)).toBeUndefined();
+    expect(postgresSocketDirOf('state/postgres', 5433)).toBe(path.resolve('state/postgres'));
+  });
+
+  /** What pg makes of a URL (no connection is opened). */
+  const parse = (url: string) => {
+    const { host, port, user, password, database } = (
+      new Client({ connectionString: url }) as unknown as {
+        connectionParameters: {
+          host: string;
+          port: number;
+          user: string;
+          password: string;
+          database: string;
+        };
+      }
+    ).connectionParameters;
+    return { host, port, user, password, database };
+  };
+
+  it('gives URLs over the socket when there is one, as pg reads them; else over loopback TCP', () => {
+    const login = { user: 'emr_app', password: 'p@ss/word?#' };
+    const url = embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir: '/var/tmp/clinic state/postgres' });
+    expect(parse(url)).toMatchObject({
+      host: '/var/tmp/clinic state/postgres',
+      port: 5433,
+      user: 'emr_app',
+      password: 'p@ss/word?#',
+      database: 'emr',
+    });
+    const tcp = embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir: dataDirOf(200) });
+    expect(tcp).toBe(`postgres://emr_app:${encodeURIComponent(login.password)}@127.0.0.1:5433/emr`);
+    expect(parse(tcp)).toMatchObject({ host: '127.0.0.1', password: login.password, database: 'emr' });
   });
 });

@@ -9,6 +9,11 @@ import { ADMIN_LOGIN, appLoginOf, loadOrCreateSecret, scramVerifierOf, secretFil
 export interface EmbeddedPostgres {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /**
+   * The folder of the server's Unix-domain socket (its data folder), which the URLs below use;
+   * undefined when the socket's path would be too long, and they use `host` and `port`.
+   */
+  readonly socketDir: string | undefined;
   /** The administrator login (a superuser): migrations and tests' own checks, never the apps. */
   readonly user: string;
   /** Where the generated passwords are kept (`<login>.password`, folder 0700, files 0600). */
@@ -168,6 +173,45 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
   }
 }
 
+/** The clinic's embedded PostgreSQL keeps its data (and its socket) in `<stateDir>/postgres`. */
+export function postgresDataDirOf(stateDir: string): string {
+  return path.join(stateDir, 'postgres');
+}
+
+/**
+ * The longest path a Unix-domain socket may have: `sun_path` holds 108 bytes on Linux and 104 on
+ * macOS, the terminating NUL included.
+ */
+const SOCKET_PATH_MAX_BYTES = 103;
+
+/**
+ * Where the embedded server puts its Unix-domain socket: its own data folder, which only the
+ * server's OS user (and root) may enter, so no other local user can even reach the socket. A
+ * round trip over it costs about a quarter less CPU, client and server together, than over
+ * loopback TCP. Undefined when `<dataDir>/.s.PGSQL.<port>` would be too long for a socket's path
+ * (or the folder's name has a double quote, which PostgreSQL's setting cannot hold): the server
+ * then has no socket and everyone connects over TCP, as before.
+ */
+export function postgresSocketDirOf(dataDir: string, port: number): string | undefined {
+  const dir = path.resolve(dataDir);
+  if (dir.includes('"')) return undefined;
+  return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= SOCKET_PATH_MAX_BYTES ? dir : undefined;
+}
+
+/**
+ * A login's URL of one database on the embedded server: over its Unix-domain socket when it has
+ * one (`?host=<folder>`, as libpq and pg read it), else over loopback TCP.
+ */
+export function embeddedPostgresUrl(
+  login: { readonly user: string; readonly password: string },
+  database: string,
+  server: { readonly port: number; readonly dataDir: string },
+): string {
+  const url = `postgres://${login.user}:${encodeURIComponent(login.password)}@127.0.0.1:${server.port}/${database}`;
+  const socketDir = postgresSocketDirOf(server.dataDir, server.port);
+  return socketDir ? `${url}?host=${encodeURIComponent(socketDir)}` : url;
+}
+
 /** Starts (initialising on first run) embedded PostgreSQL and creates the databases. */
 export async function startPostgres(options: PostgresOptions): Promise<EmbeddedPostgres> {
   await stopOrphanedServer(options.dataDir);
@@ -192,11 +236,13 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
       PG_PASSWORD_VERIFIER: scramVerifierOf(admin.value),
       PG_LEGACY_PASSWORD: LEGACY_ADMIN_PASSWORD,
       PG_DATABASES: options.databases.join(','),
+      PG_SOCKET_DIR: postgresSocketDirOf(options.dataDir, options.port) ?? '',
     },
     { service: 'PostgreSQL server', timeoutMs: START_TIMEOUT_MS },
   );
+  const server = { port: launched.port, dataDir: options.dataDir };
   const urlOf = (user: string, password: string, database: string) =>
-    `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${launched.port}/${database}`;
+    embeddedPostgresUrl({ user, password }, database, server);
   const appLogin = (database: string) => {
     const user = appLoginOf(database);
     const password = loadOrCreateSecret(secretsDir, user).value;
@@ -205,6 +251,7 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   return {
     host: '127.0.0.1',
     port: launched.port,
+    socketDir: postgresSocketDirOf(options.dataDir, launched.port),
     user: ADMIN_LOGIN,
     secretsDir,
     adminPasswordMoved: launched.report.adminPasswordMoved === true,

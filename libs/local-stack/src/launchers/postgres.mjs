@@ -18,6 +18,7 @@ const legacyPassword = process.env.PG_LEGACY_PASSWORD;
 for (const name of ['PG_PASSWORD_FILE', 'PG_PASSWORD_VERIFIER', 'PG_LEGACY_PASSWORD'])
   delete process.env[name];
 const databases = (process.env.PG_DATABASES ?? '').split(',').filter(Boolean);
+const socketDir = process.env.PG_SOCKET_DIR ?? '';
 const logs = [];
 
 const pg = new EmbeddedPostgres({
@@ -31,7 +32,18 @@ const pg = new EmbeddedPostgres({
   persistent: true,
   // As root, initdb and postgres must run as the `postgres` OS user (created if missing).
   createPostgresUser: process.getuid?.() === 0,
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+  postgresFlags: [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=200',
+    // The socket in the data folder (private to the server's user), or none at all (not in
+    // /tmp, where any local user could reach it): PG_SOCKET_DIR is empty when the path is too long.
+    '-c',
+    `unix_socket_directories=${socketDir ? `"${socketDir}"` : ''}`,
+    '-c',
+    'unix_socket_permissions=0700',
+  ],
   onLog: (m) => logs.push(String(m)),
   onError: (m) => logs.push(String(m)),
 });

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { ConfigError, configErrorOf } from '@app/crypto-messaging';
 import { IdentityConfigError, loadIdentityConfig, type IdentityConfig } from '@app/identity';
-import { appLoginOf, readSecret, secretsDirOf } from '@app/local-stack';
+import {
+  appLoginOf,
+  embeddedPostgresUrl,
+  postgresDataDirOf,
+  readSecret,
+  secretsDirOf,
+} from '@app/local-stack';
 import { appNamed, loadMessagingConfig, type ClinicApp, type MessagingConfig } from '@app/clinic';
 
 export type { ClinicApp } from '@app/clinic';
@@ -200,5 +206,8 @@ export function embeddedDatabaseUrl(port: number, app: string, stateDir: string)
         'Run "npm run clinic -- migrate" (or "npm start", which runs it) to create the login and its password, or set DATABASE_URL.',
     );
   }
-  return `postgres://${login}:${encodeURIComponent(secret.value)}@127.0.0.1:${port}/${app}`;
+  return embeddedPostgresUrl({ user: login, password: secret.value }, app, {
+    port,
+    dataDir: postgresDataDirOf(stateDir),
+  });
 }

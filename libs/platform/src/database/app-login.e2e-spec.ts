@@ -31,6 +31,13 @@ async function refusal(url: string, text: string): Promise<string> {
 const PERMISSION_DENIED = '42501';
 const APPEND_ONLY = APPEND_ONLY_TABLES[0];
 
+/** The same URL (login, server, socket) for another database. */
+function inDatabase(url: string, database: string): string {
+  const other = new URL(url);
+  other.pathname = `/${database}`;
+  return other.toString();
+}
+
 describe('each app its own database login (ensureAppLogin, embedded PostgreSQL)', () => {
   let dir: string;
   let pg: EmbeddedPostgres;
@@ -68,15 +75,15 @@ describe('each app its own database login (ensureAppLogin, embedded PostgreSQL)'
   });
 
   it("Billing's login cannot connect to the EMR's database", async () => {
-    expect(await refusal(billing().replace(/\/billing$/, '/emr'), 'SELECT 1')).toBe(PERMISSION_DENIED);
-    expect(await refusal(billing().replace(/\/billing$/, '/postgres'), 'SELECT 1')).toBe(PERMISSION_DENIED);
+    expect(await refusal(inDatabase(billing(), 'emr'), 'SELECT 1')).toBe(PERMISSION_DENIED);
+    expect(await refusal(inDatabase(billing(), 'postgres'), 'SELECT 1')).toBe(PERMISSION_DENIED);
     expect(await refusal(billing(), 'SELECT count(*) FROM invoices')).toBe('');
   });
 
   it("nor read the EMR's tables even if it could connect", async () => {
     await sql(pg.url('emr'), 'GRANT CONNECT ON DATABASE emr TO billing_app');
     try {
-      const there = billing().replace(/\/billing$/, '/emr');
+      const there = inDatabase(billing(), 'emr');
       expect(await refusal(there, 'SELECT * FROM records')).toBe(PERMISSION_DENIED);
       expect(await refusal(there, `SELECT * FROM ${APPEND_ONLY}`)).toBe(PERMISSION_DENIED);
       expect(await refusal(there, 'CREATE TABLE mine (id int)')).toBe(PERMISSION_DENIED);

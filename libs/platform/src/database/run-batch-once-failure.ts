@@ -1,3 +1,5 @@
+import { isUnreachableSocket } from './unreachable-socket';
+
 /**
  * SQLSTATE classes of failures that are the database's, not an event's: connection exception
  * (08), insufficient resources (53), operator intervention (57: shutdown, cancel), system error (58).
@@ -9,8 +11,6 @@ const SERVER_CLASSES = new Set(['08', '53', '57', '58']);
  * events with it on every receive, until the dead-letter queue took them all.
  */
 const EVENT_CAUSED_CODES = new Set(['57014']);
-/** Node's socket errors: the database is out of reach. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 /** pg's own messages for a connection it lost or could not get (no code on them). */
 const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect/i;
 
@@ -23,10 +23,12 @@ export function isAboutEvents(error: unknown): boolean {
   const failure = (error as { driverError?: unknown } | undefined)?.driverError ?? error;
   if (typeof failure !== 'object' || failure === null) return true;
   const { code, message } = failure as { code?: unknown; message?: unknown };
+  if (isUnreachableSocket(failure)) return false;
   if (
     typeof code === 'string' &&
-    (SOCKET_CODES.has(code) ||
-      (code.length === 5 && SERVER_CLASSES.has(code.slice(0, 2)) && !EVENT_CAUSED_CODES.has(code)))
+    code.length === 5 &&
+    SERVER_CLASSES.has(code.slice(0, 2)) &&
+    !EVENT_CAUSED_CODES.has(code)
   )
     return false;
   return !(typeof message === 'string' && CONNECTION_MESSAGES.test(message));

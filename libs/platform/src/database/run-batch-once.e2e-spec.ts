@@ -143,19 +143,23 @@ describe('runBatchOnce (claims and effects of a batch in one transaction, embedd
     expect(effectCalls).toHaveLength(ROUNDS * 2);
   });
 
-  it('fails every event at once, without one transaction each, when the database itself fails', async () => {
-    const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
-      code: 'ECONNREFUSED',
-    });
-    const transaction = jest.fn().mockRejectedValue(unreachable);
-    const down = { ...consumer, dataSource: { transaction } as unknown as DataSource };
-    const batch = [event('a'), event('b'), event('c')];
-    const run = await runBatchOnce(batch, down, effect);
-    expect(run.failures).toEqual(new Map(batch.map((e) => [e.eventId, unreachable])));
-    expect(run.done).toEqual([]);
-    expect(run.duplicates).toEqual([]);
-    expect(transaction).toHaveBeenCalledTimes(1);
-  });
+  it.each([
+    ['refused over TCP', { code: 'ECONNREFUSED', syscall: 'connect' }],
+    ['without its Unix-domain socket', { code: 'ENOENT', syscall: 'connect' }],
+  ])(
+    'fails every event at once, without one transaction each, when the database is unreachable (%s)',
+    async (_, fields) => {
+      const unreachable = Object.assign(new Error(`connect ${fields.code}`), fields);
+      const transaction = jest.fn().mockRejectedValue(unreachable);
+      const down = { ...consumer, dataSource: { transaction } as unknown as DataSource };
+      const batch = [event('a'), event('b'), event('c')];
+      const run = await runBatchOnce(batch, down, effect);
+      expect(run.failures).toEqual(new Map(batch.map((e) => [e.eventId, unreachable])));
+      expect(run.done).toEqual([]);
+      expect(run.duplicates).toEqual([]);
+      expect(transaction).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('takes the advisory locks it is given with the claims: no statement of their own, held by the effect', async () => {
     const batch = [event('a'), event('b')];

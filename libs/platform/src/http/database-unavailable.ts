@@ -1,3 +1,5 @@
+import { isUnreachableSocket } from '../database/unreachable-socket';
+
 /**
  * Which errors mean "the database is not answering right now" (stopped, paused, restarting,
  * out of connections) rather than "this request is wrong" or "this code is wrong". Those are
@@ -13,7 +15,6 @@ export const DATABASE_RETRY_AFTER_S = 5;
 // 08 connection exception, 53 insufficient resources, 57P0x shutdown / cannot connect now,
 // 57014 statement cancelled by statement_timeout.
 const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[1-4]|57014)$/;
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
 // Messages of the pg driver and pool, which carry no code (they are fixed strings, no values).
 const UNAVAILABLE_MESSAGE =
   /^(Query read timeout|timeout exceeded when trying to connect|Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)$/;
@@ -22,8 +23,7 @@ const UNAVAILABLE_MESSAGE =
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code)))
-      return true;
+    if ((typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) || isUnreachableSocket(e)) return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
     e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }

@@ -44,6 +44,10 @@ describe('isDatabaseUnavailable', () => {
   it.each([
     ['a refused connection (stopped server)', pgError('ECONNREFUSED')],
     [
+      'no socket file (a stopped server, over its Unix-domain socket)',
+      Object.assign(pgError('ENOENT'), { syscall: 'connect' }),
+    ],
+    [
       'a client read timeout (paused server)',
       new QueryFailedError('SELECT 1', [], new Error('Query read timeout')),
     ],
@@ -57,6 +61,7 @@ describe('isDatabaseUnavailable', () => {
     ['a check violation', new QueryFailedError('INSERT', ['Alex'], pgError('23514'))],
     ['a unique violation', pgError('23505')],
     ['a type error', new TypeError('x is undefined')],
+    ['a missing file', Object.assign(pgError('ENOENT'), { syscall: 'open' })],
     ['a string', 'boom'],
   ])('is false for %s', (_, error) => expect(isDatabaseUnavailable(error)).toBe(false));
 });

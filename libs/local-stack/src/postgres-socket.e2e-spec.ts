@@ -1,0 +1,115 @@
+/**
+ * The embedded server's Unix-domain socket: in its data folder, which only the server's OS user
+ * (and root) may enter, and what every URL it gives uses; no socket in /tmp for anyone to reach;
+ * loopback TCP unchanged beside it, and alone when the socket's path would be too long.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { freePort } from '@app/crypto-messaging/testing';
+import { startPostgres, type EmbeddedPostgres } from './postgres';
+
+/** The address the server sees for a connection: null over a Unix-domain socket. */
+async function clientAddressOf(
+  config: string | { host: string; port: number; user: string; password: string },
+) {
+  const client = new Client(
+    typeof config === 'string' ? { connectionString: config } : { ...config, database: 'postgres' },
+  );
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The SQLSTATE (or errno) of a failed connection over `host` ('' when it connects). */
+async function refusalOf(host: string, port: number, user: string, password: string): Promise<string> {
+  const client = new Client({ host, port, user, password, database: 'postgres' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return '';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const socketIn = (dir: string, port: number) => path.join(dir, `.s.PGSQL.${port}`);
+
+describe('embedded PostgreSQL: a private Unix-domain socket', () => {
+  let dir: string;
+  let pg: EmbeddedPostgres | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'pg-socket-'));
+    chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
+  });
+  afterEach(async () => {
+    await pg?.stop();
+    pg = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('listens in its data folder, which only its own user may enter; its URLs use it', async () => {
+    const dataDir = path.join(dir, 'postgres');
+    pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
+    const password = decodeURIComponent(new URL(pg.url('emr')).password);
+
+    expect(pg.socketDir).toBe(dataDir);
+    const socket = statSync(socketIn(dataDir, pg.port));
+    expect(socket.isSocket()).toBe(true);
+    expect(socket.mode & 0o777).toBe(0o700);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    // Not in /tmp (PostgreSQL's default), where every local user could reach it.
+    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+
+    expect(new URL(pg.url('emr')).searchParams.get('host')).toBe(dataDir);
+    expect(await clientAddressOf(pg.url('emr'))).toBeNull();
+    // Over the socket, the password is still checked; loopback TCP is unchanged beside it.
+    expect(await refusalOf(dataDir, pg.port, pg.user, 'wrong')).toBe('28P01');
+    expect(await clientAddressOf({ host: '127.0.0.1', port: pg.port, user: pg.user, password })).toBe(
+      '127.0.0.1',
+    );
+
+    if (process.getuid?.() === 0) {
+      // A stranger on the machine (nobody) cannot reach the socket at all, though it reaches
+      // the TCP port (where the password stands guard): the control proves the probe ran.
+      const probe = `
+        const net = require('node:net');
+        const tryConnect = (options) => new Promise((resolve) => {
+          const s = net.connect(options, () => { s.destroy(); resolve('connected'); });
+          s.on('error', (e) => resolve(e.code));
+        });
+        (async () => console.log(JSON.stringify({
+          tcp: await tryConnect({ host: '127.0.0.1', port: ${pg.port} }),
+          socket: await tryConnect({ path: ${JSON.stringify(socketIn(dataDir, pg.port))} }),
+        })))();`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', probe], {
+        uid: 65534,
+        gid: 65534,
+      });
+      expect(JSON.parse(stdout)).toEqual({ tcp: 'connected', socket: 'EACCES' });
+    }
+  });
+
+  it('has no socket at all when its path would be too long: everyone connects over TCP', async () => {
+    const deep = path.join(dir, 'a-folder-name-long-enough-that-a-socket-path-in-it-cannot-fit'.repeat(2));
+    mkdirSync(deep, { mode: 0o711 });
+    const dataDir = path.join(deep, 'postgres');
+    pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
+
+    expect(pg.socketDir).toBeUndefined();
+    expect(existsSync(socketIn(dataDir, pg.port))).toBe(false);
+    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(new URL(pg.url('emr')).search).toBe('');
+    expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
+  });
+});
