@@ -46,6 +46,16 @@ export const DB_MESSAGE_STATEMENT_TIMEOUT_MS = 30_000;
 export type DatabaseDeadlines = 'requests' | 'messages' | false;
 /** A session idle inside a transaction this long is ended by the server (its locks freed), in ms. */
 export const DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+/**
+ * A TCP connection idle this long is probed (TCP keepalive), in ms; Node then probes every
+ * second and drops it after ten unanswered probes. A connection whose server vanished without a
+ * word (a failover, a dropped route) is then closed within about 20 s of going quiet. Statements
+ * have their own deadlines, but the EMR's LISTEN connection sends none: without probes it would
+ * wait forever for notifications that never come, and the relay would fall back to its 2 s poll
+ * for good. (Over the embedded server's Unix-domain socket there is nothing to probe: a server
+ * that ends closes it.)
+ */
+export const DB_KEEPALIVE_IDLE_MS = 10_000;
 
 /**
  * A pg client that closes its connection when a statement times out on the client side. The
@@ -136,6 +146,8 @@ export function dataSourceOptions(
           max: 30,
           Client: DeadlineClient,
           connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
+          keepAlive: true,
+          keepAliveInitialDelayMillis: DB_KEEPALIVE_IDLE_MS,
           statement_timeout: statementTimeoutMs,
           query_timeout: statementTimeoutMs + (DB_QUERY_TIMEOUT_MS - DB_STATEMENT_TIMEOUT_MS),
           idle_in_transaction_session_timeout: Math.max(

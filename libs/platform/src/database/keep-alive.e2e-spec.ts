@@ -1,0 +1,78 @@
+/**
+ * TCP keepalive on the apps' database connections (a server that vanished without a word is
+ * noticed), read from the kernel's own table of TCP sockets: the pool's connections and a client
+ * made from the pool's settings, as the EMR's LISTEN connection is.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { freePort } from '@app/crypto-messaging/testing';
+import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
+import { dataSourceOptions } from './data-source.factory';
+import { pgPoolOf } from './pg-client';
+
+/**
+ * The kernel's timer of the loopback TCP socket bound to `localPort` (/proc/net/tcp, field
+ * `tr`): '02' is the keepalive timer, '00' none.
+ */
+function tcpTimerOf(localPort: number): string {
+  const hexPort = localPort.toString(16).toUpperCase().padStart(4, '0');
+  const row = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((fields) => fields[1]?.endsWith(`:${hexPort}`));
+  if (!row) throw new Error(`no TCP socket on local port ${localPort}`);
+  return row[5].split(':')[0];
+}
+
+/** The local port of a connected pg client's socket. */
+const localPortOf = (client: Client) =>
+  (client as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort;
+
+describe('database connections over TCP are kept alive', () => {
+  let dir: string;
+  let pg: EmbeddedPostgres;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'keep-alive-'));
+    chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
+    pg = await startPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), databases: ['app'] });
+    // Over TCP, as against a remote server (the embedded one's socket has nothing to probe).
+    const tcp = new URL(pg.url('app'));
+    tcp.search = '';
+    dataSource = await new DataSource(
+      dataSourceOptions(tcp.toString(), { entities: [], migrations: [] }),
+    ).initialize();
+  }, 120_000);
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the pool's connections and a client made from its settings (the LISTEN connection) probe an idle peer", async () => {
+    const pool = pgPoolOf(dataSource);
+    const pooled = await pool.connect();
+    const listening = new Client(pool.options);
+    // The control: the same connection without the setting has no keepalive timer.
+    const plain = new Client({ ...pool.options, keepAlive: false });
+    try {
+      await listening.connect();
+      await plain.connect();
+      for (const client of [pooled, listening, plain]) await client.query('SELECT 1');
+      await new Promise((resolve) => setTimeout(resolve, 100)); // idle: no ack or retransmit timer
+      expect({
+        pooled: tcpTimerOf(localPortOf(pooled)),
+        listening: tcpTimerOf(localPortOf(listening)),
+        plain: tcpTimerOf(localPortOf(plain)),
+      }).toEqual({ pooled: '02', listening: '02', plain: '00' });
+    } finally {
+      pooled.release();
+      await listening.end();
+      await plain.end();
+    }
+  });
+});
