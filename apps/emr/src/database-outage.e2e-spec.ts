@@ -24,13 +24,32 @@ interface Outcome {
   readonly id?: string;
 }
 
-describe('EMR with PostgreSQL paused (embedded)', () => {
+/**
+ * Over the embedded server's Unix-domain socket (what the clinic uses), and over TCP (what a
+ * remote server such as RDS is reached by): the two fail differently when the server stalls.
+ */
+const TRANSPORTS = [
+  ['its Unix-domain socket', (url: string) => url],
+  [
+    'TCP',
+    (url: string) => {
+      const tcp = new URL(url);
+      tcp.search = '';
+      return tcp.toString();
+    },
+  ],
+] as const;
+
+describe.each(TRANSPORTS)('EMR with PostgreSQL paused (embedded, over %s)', (transport, urlOver) => {
   let env: ClinicTestEnv;
   let emr: AppUnderTest;
 
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
+    const url = urlOver(env.postgres.appUrl('emr'));
+    expect(new URL(url).searchParams.has('host')).toBe(transport !== 'TCP');
     emr = await env.startApp(emrBlueprint, emrDatabase, {
+      DATABASE_URL: url,
       // The "three physicians" share the one synthetic physician's sign-in: their retries must
       // meet the database's answer, not the per-person write limit (tested in the access suite).
       CLINIC_RATE_LIMIT_WRITES: '1000',

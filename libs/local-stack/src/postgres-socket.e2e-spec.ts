@@ -79,6 +79,8 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
       '127.0.0.1',
     );
 
+    // Only root can become another user: as anyone else, the modes above are what keeps a
+    // stranger out (CI runs as root, so the probe runs there).
     if (process.getuid?.() === 0) {
       // A stranger on the machine (nobody) cannot reach the socket at all, though it reaches
       // the TCP port (where the password stands guard): the control proves the probe ran.
@@ -98,6 +100,20 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
       });
       expect(JSON.parse(stdout)).toEqual({ tcp: 'connected', socket: 'EACCES' });
     }
+  });
+
+  it('has no socket with CLINIC_POSTGRES_SOCKET=off (a folder that cannot hold one): TCP only', async () => {
+    const dataDir = path.join(dir, 'postgres');
+    process.env.CLINIC_POSTGRES_SOCKET = 'off';
+    try {
+      pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
+    } finally {
+      delete process.env.CLINIC_POSTGRES_SOCKET;
+    }
+    expect(pg.socketDir).toBeUndefined();
+    expect(existsSync(socketIn(dataDir, pg.port))).toBe(false);
+    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
   });
 
   it('has no socket at all when its path would be too long: everyone connects over TCP', async () => {

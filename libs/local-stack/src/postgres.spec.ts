@@ -1,10 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as net from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { eventually } from '@app/crypto-messaging/testing';
 import { Client } from 'pg';
-import { embeddedPostgresUrl, isOrphanedServerOf, postgresSocketDirOf } from './postgres';
+import {
+  embeddedPostgresUrl,
+  isOrphanedServerOf,
+  postgresSocketDirOf,
+  postgresSocketWanted,
+} from './postgres';
 
 /** A process with the given argv[0] and arguments, alive until killed. */
 function processWith(argv0: string, args: string[]): ChildProcess {
@@ -99,18 +105,45 @@ describe('the embedded server socket and URLs', () => {
     return { host, port, user, password, database };
   };
 
-  it('gives URLs over the socket when there is one, as pg reads them; else over loopback TCP', () => {
+  it('gives URLs over the socket when a socket is there, as pg reads them; else over loopback TCP', async () => {
     const login = { user: 'emr_app', password: 'p@ss/word?#' };
-    const url = embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir: '/var/tmp/clinic state/postgres' });
-    expect(parse(url)).toMatchObject({
-      host: '/var/tmp/clinic state/postgres',
-      port: 5433,
-      user: 'emr_app',
-      password: 'p@ss/word?#',
-      database: 'emr',
-    });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'clinic state ü-'));
+    const tcpUrl = `postgres://emr_app:${encodeURIComponent(login.password)}@127.0.0.1:5433/emr`;
+    try {
+      // No socket yet (no server, or one without it here): TCP, never a socket nobody listens on.
+      expect(embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir })).toBe(tcpUrl);
+      const listener = net.createServer();
+      await new Promise<void>((resolve) => listener.listen(path.join(dataDir, '.s.PGSQL.5433'), resolve));
+      try {
+        const url = embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir });
+        expect(parse(url)).toEqual({
+          host: dataDir,
+          port: 5433,
+          user: 'emr_app',
+          password: 'p@ss/word?#',
+          database: 'emr',
+        });
+        // Another port's server has no socket here.
+        expect(embeddedPostgresUrl(login, 'emr', { port: 5434, dataDir })).toBe(
+          tcpUrl.replace('5433', '5434'),
+        );
+      } finally {
+        await new Promise((resolve) => listener.close(resolve));
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
     const tcp = embeddedPostgresUrl(login, 'emr', { port: 5433, dataDir: dataDirOf(200) });
-    expect(tcp).toBe(`postgres://emr_app:${encodeURIComponent(login.password)}@127.0.0.1:5433/emr`);
+    expect(tcp).toBe(tcpUrl);
     expect(parse(tcp)).toMatchObject({ host: '127.0.0.1', password: login.password, database: 'emr' });
+  });
+
+  it('CLINIC_POSTGRES_SOCKET turns the socket off; anything but on or off is refused, naming it', () => {
+    expect(postgresSocketWanted({})).toBe(true);
+    expect(postgresSocketWanted({ CLINIC_POSTGRES_SOCKET: 'on' })).toBe(true);
+    expect(postgresSocketWanted({ CLINIC_POSTGRES_SOCKET: ' OFF ' })).toBe(false);
+    expect(() => postgresSocketWanted({ CLINIC_POSTGRES_SOCKET: 'no' })).toThrow(
+      /CLINIC_POSTGRES_SOCKET must be "on" or "off" \(got "no"\)/,
+    );
   });
 });

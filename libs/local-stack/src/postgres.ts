@@ -11,7 +11,8 @@ export interface EmbeddedPostgres {
   readonly port: number;
   /**
    * The folder of the server's Unix-domain socket (its data folder), which the URLs below use;
-   * undefined when the socket's path would be too long, and they use `host` and `port`.
+   * undefined when it has none (its path would be too long, or `CLINIC_POSTGRES_SOCKET=off`),
+   * and they use `host` and `port`.
    */
   readonly socketDir: string | undefined;
   /** The administrator login (a superuser): migrations and tests' own checks, never the apps. */
@@ -187,20 +188,37 @@ const SOCKET_PATH_MAX_BYTES = 103;
 /**
  * Where the embedded server puts its Unix-domain socket: its own data folder, which only the
  * server's OS user (and root) may enter, so no other local user can even reach the socket. A
- * round trip over it costs about a quarter less CPU, client and server together, than over
- * loopback TCP. Undefined when `<dataDir>/.s.PGSQL.<port>` would be too long for a socket's path
- * (or the folder's name has a double quote, which PostgreSQL's setting cannot hold): the server
- * then has no socket and everyone connects over TCP, as before.
+ * round trip over it costs about 30 % less CPU, client and server together, than over loopback
+ * TCP (`npm run bench -- database`). Undefined when `<dataDir>/.s.PGSQL.<port>` would be too long
+ * for a socket's path, when the folder's name has a double quote (which PostgreSQL's setting
+ * cannot hold), and on Windows: the server then has no socket and everyone connects over TCP.
  */
 export function postgresSocketDirOf(dataDir: string, port: number): string | undefined {
+  if (process.platform === 'win32') return undefined;
   const dir = path.resolve(dataDir);
   if (dir.includes('"')) return undefined;
   return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= SOCKET_PATH_MAX_BYTES ? dir : undefined;
 }
 
+/** The setting that turns the embedded server's socket off (`off`), for a folder that cannot hold one. */
+export const POSTGRES_SOCKET_SETTING = 'CLINIC_POSTGRES_SOCKET';
+
+/** Whether the embedded server gets its Unix-domain socket: `CLINIC_POSTGRES_SOCKET`, `on` by default. */
+export function postgresSocketWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[POSTGRES_SOCKET_SETTING]?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(
+    `${POSTGRES_SOCKET_SETTING} must be "on" or "off" (got "${env[POSTGRES_SOCKET_SETTING]}"); ` +
+      'unset it to let the embedded PostgreSQL listen on a socket in its data folder.',
+  );
+}
+
 /**
- * A login's URL of one database on the embedded server: over its Unix-domain socket when it has
- * one (`?host=<folder>`, as libpq and pg read it), else over loopback TCP.
+ * A login's URL of one database on the embedded server: over its Unix-domain socket when the
+ * server made one (`?host=<folder>`, as libpq and pg read it), else over loopback TCP. A server
+ * without a socket there (one turned off, or one started by an older release, with its socket in
+ * /tmp) is reached over TCP, so a URL never points at a socket nobody listens on.
  */
 export function embeddedPostgresUrl(
   login: { readonly user: string; readonly password: string },
@@ -208,39 +226,53 @@ export function embeddedPostgresUrl(
   server: { readonly port: number; readonly dataDir: string },
 ): string {
   const url = `postgres://${login.user}:${encodeURIComponent(login.password)}@127.0.0.1:${server.port}/${database}`;
-  const socketDir = postgresSocketDirOf(server.dataDir, server.port);
+  const socketDir = listeningSocketDirOf(server.dataDir, server.port);
   return socketDir ? `${url}?host=${encodeURIComponent(socketDir)}` : url;
+}
+
+/** The socket's folder when a socket is there (a live server's, or a stale one of a killed server). */
+function listeningSocketDirOf(dataDir: string, port: number): string | undefined {
+  const dir = postgresSocketDirOf(dataDir, port);
+  if (!dir) return undefined;
+  try {
+    return statSync(path.join(dir, `.s.PGSQL.${port}`)).isSocket() ? dir : undefined;
+  } catch {
+    return undefined; // no server, or one without its socket here
+  }
 }
 
 /** Starts (initialising on first run) embedded PostgreSQL and creates the databases. */
 export async function startPostgres(options: PostgresOptions): Promise<EmbeddedPostgres> {
-  await stopOrphanedServer(options.dataDir);
+  // Resolved once: the server's folder, its socket and every URL must name the same place.
+  const dataDir = path.resolve(options.dataDir);
+  await stopOrphanedServer(dataDir);
   await assertPortFree(options.port, options.portSetting ?? 'CLINIC_POSTGRES_PORT', 'PostgreSQL server');
+  const socketDir = postgresSocketWanted() ? postgresSocketDirOf(dataDir, options.port) : undefined;
   // The state folder only needs to be enterable (not listable) by the postgres user.
-  if (!existsSync(options.dataDir)) {
-    mkdirSync(path.dirname(options.dataDir), { recursive: true, mode: 0o711 });
-    mkdirSync(options.dataDir, { mode: 0o700 });
+  if (!existsSync(dataDir)) {
+    mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o711 });
+    mkdirSync(dataDir, { mode: 0o700 });
   }
-  prepareForRoot(options.dataDir);
-  const secretsDir = options.secretsDir ?? path.join(path.dirname(options.dataDir), 'secrets');
+  prepareForRoot(dataDir);
+  const secretsDir = options.secretsDir ?? path.join(path.dirname(dataDir), 'secrets');
   const admin = loadOrCreateSecret(secretsDir, ADMIN_LOGIN);
   // The launcher gets the password's file and its verifier, never the password in its
   // environment: PostgreSQL's own processes inherit that environment.
   const launched = await launch(
     'postgres',
     {
-      PG_DATA_DIR: options.dataDir,
+      PG_DATA_DIR: dataDir,
       PG_PORT: String(options.port),
       PG_USER: ADMIN_LOGIN,
       PG_PASSWORD_FILE: secretFileOf(secretsDir, ADMIN_LOGIN),
       PG_PASSWORD_VERIFIER: scramVerifierOf(admin.value),
       PG_LEGACY_PASSWORD: LEGACY_ADMIN_PASSWORD,
       PG_DATABASES: options.databases.join(','),
-      PG_SOCKET_DIR: postgresSocketDirOf(options.dataDir, options.port) ?? '',
+      PG_SOCKET_DIR: socketDir ?? '',
     },
     { service: 'PostgreSQL server', timeoutMs: START_TIMEOUT_MS },
   );
-  const server = { port: launched.port, dataDir: options.dataDir };
+  const server = { port: launched.port, dataDir };
   const urlOf = (user: string, password: string, database: string) =>
     embeddedPostgresUrl({ user, password }, database, server);
   const appLogin = (database: string) => {
@@ -251,7 +283,7 @@ export async function startPostgres(options: PostgresOptions): Promise<EmbeddedP
   return {
     host: '127.0.0.1',
     port: launched.port,
-    socketDir: postgresSocketDirOf(options.dataDir, launched.port),
+    socketDir: listeningSocketDirOf(dataDir, launched.port),
     user: ADMIN_LOGIN,
     secretsDir,
     adminPasswordMoved: launched.report.adminPasswordMoved === true,

@@ -50,7 +50,11 @@ const pg = new EmbeddedPostgres({
 
 function fail(error) {
   const tail = logs.join('').split('\n').filter(Boolean).slice(-5).join(' | ');
-  process.stdout.write(JSON.stringify({ error: `${error.message} ${tail}`.trim() }) + '\n');
+  // A folder whose filesystem cannot hold a socket (some shared or network mounts).
+  const fix = /Unix-domain socket/i.test(tail)
+    ? ` The data folder ${dataDir} cannot hold PostgreSQL's socket: set CLINIC_POSTGRES_SOCKET=off to use TCP only.`
+    : '';
+  process.stdout.write(JSON.stringify({ error: `${error.message} ${tail}${fix}`.trim() }) + '\n');
   process.exit(1);
 }
 

@@ -10,21 +10,25 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
-import { dataSourceOptions } from './data-source.factory';
+import { DB_KEEPALIVE_IDLE_MS, dataSourceOptions } from './data-source.factory';
 import { pgPoolOf } from './pg-client';
 
 /**
- * The kernel's timer of the loopback TCP socket bound to `localPort` (/proc/net/tcp, field
- * `tr`): '02' is the keepalive timer, '00' none.
+ * The kernel's timer of the loopback TCP connection from `localPort` to `remotePort`
+ * (/proc/net/tcp, field `tr:tm->when`): `kind` '02' is the keepalive timer, '00' none; `dueIn`
+ * its time left, in hundredths of a second.
  */
-function tcpTimerOf(localPort: number): string {
-  const hexPort = localPort.toString(16).toUpperCase().padStart(4, '0');
+function tcpTimerOf(localPort: number, remotePort: number): { kind: string; dueIn: number } {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
   const row = readFileSync('/proc/net/tcp', 'utf8')
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .find((fields) => fields[1]?.endsWith(`:${hexPort}`));
-  if (!row) throw new Error(`no TCP socket on local port ${localPort}`);
-  return row[5].split(':')[0];
+    .find(
+      (fields) => fields[1] === `0100007F:${hex(localPort)}` && fields[2] === `0100007F:${hex(remotePort)}`,
+    );
+  if (!row) throw new Error(`no TCP connection from port ${localPort} to ${remotePort}`);
+  const [kind, dueIn] = row[5].split(':');
+  return { kind, dueIn: Number.parseInt(dueIn, 16) };
 }
 
 /** The local port of a connected pg client's socket. */
@@ -64,11 +68,22 @@ describe('database connections over TCP are kept alive', () => {
       await plain.connect();
       for (const client of [pooled, listening, plain]) await client.query('SELECT 1');
       await new Promise((resolve) => setTimeout(resolve, 100)); // idle: no ack or retransmit timer
-      expect({
-        pooled: tcpTimerOf(localPortOf(pooled)),
-        listening: tcpTimerOf(localPortOf(listening)),
-        plain: tcpTimerOf(localPortOf(plain)),
-      }).toEqual({ pooled: '02', listening: '02', plain: '00' });
+      const timers = Object.fromEntries(
+        Object.entries({ pooled, listening, plain }).map(([name, client]) => [
+          name,
+          tcpTimerOf(localPortOf(client), pg.port),
+        ]),
+      );
+      expect(Object.fromEntries(Object.entries(timers).map(([name, t]) => [name, t.kind]))).toEqual({
+        pooled: '02',
+        listening: '02',
+        plain: '00',
+      });
+      // The first probe falls due after 10 s idle (DB_KEEPALIVE_IDLE_MS), in hundredths of a second.
+      for (const name of ['pooled', 'listening'])
+        expect(timers[name].dueIn).toBeGreaterThan(DB_KEEPALIVE_IDLE_MS / 10 - 100);
+      for (const name of ['pooled', 'listening'])
+        expect(timers[name].dueIn).toBeLessThanOrEqual(DB_KEEPALIVE_IDLE_MS / 10);
     } finally {
       pooled.release();
       await listening.end();

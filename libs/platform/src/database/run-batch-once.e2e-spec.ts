@@ -146,6 +146,7 @@ describe('runBatchOnce (claims and effects of a batch in one transaction, embedd
   it.each([
     ['refused over TCP', { code: 'ECONNREFUSED', syscall: 'connect' }],
     ['without its Unix-domain socket', { code: 'ENOENT', syscall: 'connect' }],
+    ['stalled, with its socket queue full', { code: 'EAGAIN', syscall: 'connect' }],
   ])(
     'fails every event at once, without one transaction each, when the database is unreachable (%s)',
     async (_, fields) => {

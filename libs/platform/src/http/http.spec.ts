@@ -48,6 +48,10 @@ describe('isDatabaseUnavailable', () => {
       Object.assign(pgError('ENOENT'), { syscall: 'connect' }),
     ],
     [
+      'a full listen queue (a stalled server, over its Unix-domain socket)',
+      Object.assign(pgError('EAGAIN'), { syscall: 'connect' }),
+    ],
+    [
       'a client read timeout (paused server)',
       new QueryFailedError('SELECT 1', [], new Error('Query read timeout')),
     ],
@@ -62,6 +66,7 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', pgError('23505')],
     ['a type error', new TypeError('x is undefined')],
     ['a missing file', Object.assign(pgError('ENOENT'), { syscall: 'open' })],
+    ['a busy read', Object.assign(pgError('EAGAIN'), { syscall: 'read' })],
     ['a string', 'boom'],
   ])('is false for %s', (_, error) => expect(isDatabaseUnavailable(error)).toBe(false));
 });
