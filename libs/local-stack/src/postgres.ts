@@ -188,7 +188,7 @@ const SOCKET_PATH_MAX_BYTES = 103;
 /**
  * Where the embedded server puts its Unix-domain socket: its own data folder, which only the
  * server's OS user (and root) may enter, so no other local user can even reach the socket. A
- * round trip over it costs about 30 % less CPU, client and server together, than over loopback
+ * round trip over it costs 20-30 % less CPU, client and server together, than over loopback
  * TCP (`npm run bench -- database`). Undefined when `<dataDir>/.s.PGSQL.<port>` would be too long
  * for a socket's path, when the folder's name has a double quote (which PostgreSQL's setting
  * cannot hold), and on Windows: the server then has no socket and everyone connects over TCP.
