@@ -7,22 +7,13 @@ import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
 import { LEGACY_ADMIN_PASSWORD, startPostgres, type EmbeddedPostgres } from './postgres';
 import { ADMIN_LOGIN, loadOrCreateSecret, secretFileOf } from './secrets';
+import { loginRefusal } from './testing';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** The SQLSTATE of a failed connection as `user` with `password` ('' when it connects). */
-async function login(port: number, user: string, password: string): Promise<string> {
-  const client = new Client({ host: '127.0.0.1', port, user, password, database: 'postgres' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return '';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+/** The SQLSTATE of a failed connection over TCP as `user` with `password` ('' when it connects). */
+const login = (port: number, user: string, password: string) =>
+  loginRefusal('127.0.0.1', port, user, password);
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { loginRefusal } from './testing';
 
 /** The address the server sees for a connection: null over a Unix-domain socket. */
 async function clientAddressOf(
@@ -25,20 +26,6 @@ async function clientAddressOf(
     return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
   } finally {
     await client.end();
-  }
-}
-
-/** The SQLSTATE (or errno) of a failed connection over `host` ('' when it connects). */
-async function refusalOf(host: string, port: number, user: string, password: string): Promise<string> {
-  const client = new Client({ host, port, user, password, database: 'postgres' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return '';
-  } catch (error) {
-    return (error as { code?: string }).code ?? String(error);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
@@ -74,7 +61,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     expect(new URL(pg.url('emr')).searchParams.get('host')).toBe(dataDir);
     expect(await clientAddressOf(pg.url('emr'))).toBeNull();
     // Over the socket, the password is still checked; loopback TCP is unchanged beside it.
-    expect(await refusalOf(dataDir, pg.port, pg.user, 'wrong')).toBe('28P01');
+    expect(await loginRefusal(dataDir, pg.port, pg.user, 'wrong')).toBe('28P01');
     expect(await clientAddressOf({ host: '127.0.0.1', port: pg.port, user: pg.user, password })).toBe(
       '127.0.0.1',
     );

@@ -1,5 +1,7 @@
 /**
  * @app/local-stack/testing: what Linux's /proc says about listening sockets and processes, for
- * tests that check where a server of the stack listens and which process holds a port.
+ * tests that check where a server of the stack listens and which process holds a port; and
+ * whether a login gets into the embedded PostgreSQL.
  */
+export { loginRefusal } from './postgres-login';
 export { groupOf, listeningSockets, parentOf, pidListeningOn } from './proc';
