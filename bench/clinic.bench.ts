@@ -41,10 +41,10 @@ const TIMEOUT_MS = 300_000;
 const CONSUMERS = consumerNames();
 /**
  * Records posted before the clock starts, as the throughput run posts them (the same concurrent
- * requests): every process's JIT settles, and each app's database pool and broker connections
- * grow to what that load needs (a new database connection costs a SCRAM handshake on both
- * sides). Fifty, posted at once, left the first ~1,000 measured records paying for that: rounds
- * of 700 measured 9.5-13.0 ms of CPU per record in the first, 7.1-8.3 in the next three.
+ * requests), so that the run measures the clinic running steadily: the JIT of four processes
+ * settled, connections open (a new database connection costs a SCRAM handshake on both sides).
+ * Fifty, posted at once, left the first measured records paying for the start: rounds of 700
+ * measured 9.5-13.0 ms of CPU per record in the first, 7.1-8.3 in the next three.
  */
 const WARM_UP_RECORDS = 500;
 /** Concurrent registrations while the patients are made (before any clock starts). */

@@ -29,7 +29,10 @@ export async function runDatabaseBench(): Promise<boolean> {
     databases: ['bench'],
   });
   try {
-    if (!pg.socketDir) throw new Error(`bench: the data folder's path is too long for a socket: ${dir}`);
+    if (!pg.socketDir)
+      throw new Error(
+        `bench: the server has no socket (CLINIC_POSTGRES_SOCKET=off, or ${dir} is too long a path)`,
+      );
     const viaSocket = pg.url('bench');
     const viaTcp = new URL(viaSocket);
     viaTcp.search = '';

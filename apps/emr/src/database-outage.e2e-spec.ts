@@ -26,7 +26,7 @@ interface Outcome {
 
 /**
  * Over the embedded server's Unix-domain socket (what the clinic uses), and over TCP (what a
- * remote server such as RDS is reached by): the two fail differently when the server stalls.
+ * remote server such as RDS is reached by): the errors of each must be answered 503.
  */
 const TRANSPORTS = [
   ['its Unix-domain socket', (url: string) => url],

@@ -3,7 +3,7 @@
  * (and root) may enter, and what every URL it gives uses; no socket in /tmp for anyone to reach;
  * loopback TCP unchanged beside it, and alone when the socket's path would be too long.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -89,17 +89,35 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     }
   });
 
-  it('has no socket with CLINIC_POSTGRES_SOCKET=off (a folder that cannot hold one): TCP only', async () => {
+  it('has no socket with CLINIC_POSTGRES_SOCKET=off, and removes one a killed server left: TCP only', async () => {
     const dataDir = path.join(dir, 'postgres');
+    const port = await freePort();
+    pg = await startPostgres({ dataDir, port, databases: ['emr'] });
+    await pg.stop();
+    pg = undefined;
+    // A socket file with nobody behind it, as a server killed with SIGKILL leaves.
+    const stale = socketIn(dataDir, port);
+    const holder = spawn(process.execPath, [
+      '-e',
+      `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => console.log('ok'))`,
+    ]);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    expect(statSync(stale).isSocket()).toBe(true);
+
+    const before = process.env.CLINIC_POSTGRES_SOCKET;
     process.env.CLINIC_POSTGRES_SOCKET = 'off';
     try {
-      pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
+      pg = await startPostgres({ dataDir, port, databases: ['emr'] });
     } finally {
-      delete process.env.CLINIC_POSTGRES_SOCKET;
+      if (before === undefined) delete process.env.CLINIC_POSTGRES_SOCKET;
+      else process.env.CLINIC_POSTGRES_SOCKET = before;
     }
     expect(pg.socketDir).toBeUndefined();
-    expect(existsSync(socketIn(dataDir, pg.port))).toBe(false);
+    expect(existsSync(stale)).toBe(false);
     expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(new URL(pg.url('emr')).search).toBe('');
     expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
   });
 

@@ -38,7 +38,8 @@ const pg = new EmbeddedPostgres({
     '-c',
     'max_connections=200',
     // The socket in the data folder (private to the server's user), or none at all (not in
-    // /tmp, where any local user could reach it): PG_SOCKET_DIR is empty when the path is too long.
+    // /tmp, where any local user could reach it): PG_SOCKET_DIR is empty when there is to be none
+    // (a path too long for a socket, CLINIC_POSTGRES_SOCKET=off, Windows).
     '-c',
     `unix_socket_directories=${socketDir ? `"${socketDir}"` : ''}`,
     '-c',
