@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres } from '@app/local-stack';
+import { overTcp } from '@app/local-stack/testing';
 import { cpuPerRecord, cpuSnapshot } from './process-cpu';
 import { fmt, percentile, progress, table } from './support';
 
@@ -33,12 +34,9 @@ export async function runDatabaseBench(): Promise<boolean> {
       throw new Error(
         `bench: the server has no socket (CLINIC_POSTGRES_SOCKET=off, or ${dir} is too long a path)`,
       );
-    const viaSocket = pg.url('bench');
-    const viaTcp = new URL(viaSocket);
-    viaTcp.search = '';
     const urls: Record<Transport, string> = {
-      'Unix-domain socket': viaSocket,
-      'loopback TCP': viaTcp.toString(),
+      'Unix-domain socket': pg.url('bench'),
+      'loopback TCP': overTcp(pg.url('bench')),
     };
     const samples: Record<Transport, { client: number[]; server: number[] }> = {
       'Unix-domain socket': { client: [], server: [] },

@@ -12,6 +12,7 @@ import { Client } from 'pg';
 import { ConfigError } from '@app/crypto-messaging';
 import { freePort } from '@app/crypto-messaging/testing';
 import { LEGACY_ADMIN_PASSWORD, startPostgres, type EmbeddedPostgres } from '@app/local-stack';
+import { clientAddressOf, inDatabase } from '@app/local-stack/testing';
 import { CLINIC_APP_NAMES } from '@app/clinic';
 import { loadAppConfig } from '@app/platform';
 import { APP_DATABASES } from './commands';
@@ -48,24 +49,6 @@ async function refusal(url: string, text: string): Promise<string> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-/** The client address the server sees for a connection to `url`: null over a Unix-domain socket. */
-async function clientAddressOf(url: string): Promise<string | null> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The same URL (login, server, socket) for another database. */
-function inDatabase(url: string, database: string): string {
-  const other = new URL(url);
-  other.pathname = `/${database}`;
-  return other.toString();
 }
 
 describe('npm run clinic -- migrate: each app its own database login', () => {

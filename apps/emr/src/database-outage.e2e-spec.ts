@@ -6,6 +6,7 @@
  */
 import { syntheticRecordRequest } from '@app/contracts';
 import { eventually } from '@app/crypto-messaging/testing';
+import { overTcp } from '@app/local-stack/testing';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { pausePostgres } from '../../../test/support/pause-postgres';
 import { emrDatabase } from './database/emr.database';
@@ -30,14 +31,7 @@ interface Outcome {
  */
 const TRANSPORTS = [
   ['its Unix-domain socket', (url: string) => url],
-  [
-    'TCP',
-    (url: string) => {
-      const tcp = new URL(url);
-      tcp.search = '';
-      return tcp.toString();
-    },
-  ],
+  ['TCP', overTcp],
 ] as const;
 
 describe.each(TRANSPORTS)('EMR with PostgreSQL paused (embedded, over %s)', (transport, urlOver) => {

@@ -8,26 +8,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from './postgres';
-import { loginRefusal } from './testing';
-
-/** The address the server sees for a connection: null over a Unix-domain socket. */
-async function clientAddressOf(
-  config: string | { host: string; port: number; user: string; password: string },
-) {
-  const client = new Client(
-    typeof config === 'string' ? { connectionString: config } : { ...config, database: 'postgres' },
-  );
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
-  } finally {
-    await client.end();
-  }
-}
+import { clientAddressOf, loginRefusal, overTcp } from './testing';
 
 const socketIn = (dir: string, port: number) => path.join(dir, `.s.PGSQL.${port}`);
 
@@ -48,7 +31,6 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
   it('listens in its data folder, which only its own user may enter; its URLs use it', async () => {
     const dataDir = path.join(dir, 'postgres');
     pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
-    const password = decodeURIComponent(new URL(pg.url('emr')).password);
 
     expect(pg.socketDir).toBe(dataDir);
     const socket = statSync(socketIn(dataDir, pg.port));
@@ -62,9 +44,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     expect(await clientAddressOf(pg.url('emr'))).toBeNull();
     // Over the socket, the password is still checked; loopback TCP is unchanged beside it.
     expect(await loginRefusal(dataDir, pg.port, pg.user, 'wrong')).toBe('28P01');
-    expect(await clientAddressOf({ host: '127.0.0.1', port: pg.port, user: pg.user, password })).toBe(
-      '127.0.0.1',
-    );
+    expect(await clientAddressOf(overTcp(pg.url('emr')))).toBe('127.0.0.1');
 
     // Only root can become another user: as anyone else, the modes above are what keeps a
     // stranger out (CI runs as root, so the probe runs there).

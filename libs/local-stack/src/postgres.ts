@@ -194,6 +194,11 @@ export function postgresDataDirOf(stateDir: string): string {
  */
 const SOCKET_PATH_MAX_BYTES = 103;
 
+/** The file of a server's socket in `dir`: PostgreSQL names it after the port. */
+function socketFileIn(dir: string, port: number): string {
+  return path.join(dir, `.s.PGSQL.${port}`);
+}
+
 /**
  * Where the embedded server puts its Unix-domain socket: its own data folder, which only the
  * server's OS user (and root) may enter, so no other local user can even reach the socket. A
@@ -206,7 +211,7 @@ export function postgresSocketDirOf(dataDir: string, port: number): string | und
   if (process.platform === 'win32') return undefined;
   const dir = path.resolve(dataDir);
   if (dir.includes('"')) return undefined;
-  return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= SOCKET_PATH_MAX_BYTES ? dir : undefined;
+  return Buffer.byteLength(socketFileIn(dir, port)) <= SOCKET_PATH_MAX_BYTES ? dir : undefined;
 }
 
 /** The setting that turns the embedded server's socket off (`off`), for a folder that cannot hold one. */
@@ -247,7 +252,7 @@ function listeningSocketDirOf(dataDir: string, port: number): string | undefined
   const dir = postgresSocketDirOf(dataDir, port);
   if (!dir) return undefined;
   try {
-    return statSync(path.join(dir, `.s.PGSQL.${port}`)).isSocket() ? dir : undefined;
+    return statSync(socketFileIn(dir, port)).isSocket() ? dir : undefined;
   } catch {
     return undefined; // no server, or one without its socket here
   }
@@ -255,7 +260,7 @@ function listeningSocketDirOf(dataDir: string, port: number): string | undefined
 
 /** Removes a socket (and its lock file) left in `dataDir` by a server that is gone. */
 function removeStaleSocket(dataDir: string, port: number): void {
-  const socket = path.join(dataDir, `.s.PGSQL.${port}`);
+  const socket = socketFileIn(dataDir, port);
   for (const file of [socket, `${socket}.lock`]) rmSync(file, { force: true });
 }
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
+import { inDatabase } from '@app/local-stack/testing';
 import { APP_LOGIN_CONNECTION_LIMIT, APPEND_ONLY_TABLES, ensureAppLogin } from './app-login';
 
 /** Runs SQL on a connection string; resolves the rows, or rejects with PostgreSQL's error. */
@@ -30,13 +31,6 @@ async function refusal(url: string, text: string): Promise<string> {
 
 const PERMISSION_DENIED = '42501';
 const APPEND_ONLY = APPEND_ONLY_TABLES[0];
-
-/** The same URL (login, server, socket) for another database. */
-function inDatabase(url: string, database: string): string {
-  const other = new URL(url);
-  other.pathname = `/${database}`;
-  return other.toString();
-}
 
 describe('each app its own database login (ensureAppLogin, embedded PostgreSQL)', () => {
   let dir: string;

@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from '@app/local-stack';
+import { overTcp } from '@app/local-stack/testing';
 import { DB_KEEPALIVE_IDLE_MS, dataSourceOptions } from './data-source.factory';
 import { pgPoolOf } from './pg-client';
 
@@ -45,10 +46,8 @@ describe('database connections over TCP are kept alive', () => {
     chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
     pg = await startPostgres({ dataDir: path.join(dir, 'data'), port: await freePort(), databases: ['app'] });
     // Over TCP, as against a remote server (the embedded one's socket has nothing to probe).
-    const tcp = new URL(pg.url('app'));
-    tcp.search = '';
     dataSource = await new DataSource(
-      dataSourceOptions(tcp.toString(), { entities: [], migrations: [] }),
+      dataSourceOptions(overTcp(pg.url('app')), { entities: [], migrations: [] }),
     ).initialize();
   }, 120_000);
   afterAll(async () => {

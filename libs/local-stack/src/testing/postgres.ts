@@ -1,0 +1,49 @@
+import { Client } from 'pg';
+
+/**
+ * The SQLSTATE (or errno) of a failed connection to the embedded server's `postgres` database,
+ * over `host` (127.0.0.1, or a socket's folder) as `user` with `password`; '' when it connects.
+ */
+export async function loginRefusal(
+  host: string,
+  port: number,
+  user: string,
+  password: string,
+): Promise<string> {
+  const client = new Client({ host, port, user, password, database: 'postgres' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return '';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The address the server sees for a connection to `url`: null over a Unix-domain socket. */
+export async function clientAddressOf(url: string): Promise<string | null> {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<{ addr: string | null }>('SELECT inet_client_addr() AS addr')).rows[0].addr;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same URL (login, server, socket) for another database. */
+export function inDatabase(url: string, database: string): string {
+  const other = new URL(url);
+  other.pathname = `/${database}`;
+  return other.toString();
+}
+
+/** The same URL over loopback TCP: without the socket's folder (`?host=`), as a remote server is reached. */
+export function overTcp(url: string): string {
+  const tcp = new URL(url);
+  tcp.search = '';
+  return tcp.toString();
+}
