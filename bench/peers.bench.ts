@@ -60,7 +60,7 @@ const PEERS = [sqsConsumerContender.name, nestjsSqsContender.name];
 
 export async function runPeersBench(): Promise<PeersBenchResult> {
   const messageCount = boundedCount(process.env.BENCH_PEERS_MESSAGES, 3_000, 50_000, 'BENCH_PEERS_MESSAGES');
-  const rounds = boundedCount(process.env.BENCH_PEERS_ROUNDS, 5, 20, 'BENCH_PEERS_ROUNDS');
+  const rounds = boundedCount(process.env.BENCH_PEERS_ROUNDS, 9, 20, 'BENCH_PEERS_ROUNDS');
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clinic-bench-peers-'));
   const broker = await startEmbeddedBroker({ port: 0 });
   const runtimes: MessagingRuntime[] = [];
