@@ -84,6 +84,8 @@ type Poster = (url: string, body: unknown) => Promise<unknown>;
 
 export interface ClinicBenchResult {
   throughput: {
+    /** Records posted and committed before the measured run (not counted): JIT, pools, caches. */
+    warmUpRecords: number;
     records: number;
     seconds: number;
     recordsPerSecond: number;
@@ -289,6 +291,7 @@ async function runClinic(
     }
     const result: ClinicBenchResult = {
       throughput: {
+        warmUpRecords: WARM_UP_RECORDS,
         records: THROUGHPUT_RECORDS,
         seconds,
         recordsPerSecond: THROUGHPUT_RECORDS / seconds,

