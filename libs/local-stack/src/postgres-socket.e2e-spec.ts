@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from './postgres';
-import { clientAddressOf, loginRefusal, overTcp } from './testing';
+import { clientAddressOf, loginRefusal, overTcp, startPostgresTcpOnly } from './testing';
 
 const socketIn = (dir: string, port: number) => path.join(dir, `.s.PGSQL.${port}`);
 
@@ -86,14 +86,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     await new Promise((resolve) => holder.once('exit', resolve));
     expect(statSync(stale).isSocket()).toBe(true);
 
-    const before = process.env.CLINIC_POSTGRES_SOCKET;
-    process.env.CLINIC_POSTGRES_SOCKET = 'off';
-    try {
-      pg = await startPostgres({ dataDir, port, databases: ['emr'] });
-    } finally {
-      if (before === undefined) delete process.env.CLINIC_POSTGRES_SOCKET;
-      else process.env.CLINIC_POSTGRES_SOCKET = before;
-    }
+    pg = await startPostgresTcpOnly({ dataDir, port, databases: ['emr'] });
     expect(pg.socketDir).toBeUndefined();
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '@app/crypto-messaging/testing';
 import { startPostgres, type EmbeddedPostgres } from './postgres';
-import { clientAddressOf } from './testing';
+import { clientAddressOf, startPostgresTcpOnly } from './testing';
 
 /** Well under the launcher's 60 s start timeout: a failure must not wait for it. */
 const PROMPTLY_MS = 20_000;
@@ -69,14 +69,7 @@ describe('embedded PostgreSQL: a server that cannot start', () => {
 
     // The fix the message names: the same folder, TCP only.
     rmSync(socket, { recursive: true });
-    const before = process.env.CLINIC_POSTGRES_SOCKET;
-    process.env.CLINIC_POSTGRES_SOCKET = 'off';
-    try {
-      pg = await startPostgres({ dataDir, port, databases: ['emr'] });
-    } finally {
-      if (before === undefined) delete process.env.CLINIC_POSTGRES_SOCKET;
-      else process.env.CLINIC_POSTGRES_SOCKET = before;
-    }
+    pg = await startPostgresTcpOnly({ dataDir, port, databases: ['emr'] });
     expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
   });
 });

@@ -3,5 +3,5 @@
  * tests that check where a server of the stack listens and which process holds a port; and
  * whether a login gets into the embedded PostgreSQL.
  */
-export { clientAddressOf, inDatabase, loginRefusal, overTcp } from './postgres';
+export { clientAddressOf, inDatabase, loginRefusal, overTcp, startPostgresTcpOnly } from './postgres';
 export { groupOf, listeningSockets, parentOf, pidListeningOn } from './proc';

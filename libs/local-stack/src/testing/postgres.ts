@@ -1,4 +1,10 @@
 import { Client } from 'pg';
+import {
+  POSTGRES_SOCKET_SETTING,
+  startPostgres,
+  type EmbeddedPostgres,
+  type PostgresOptions,
+} from '../postgres';
 
 /**
  * The SQLSTATE (or errno) of a failed connection to the embedded server's `postgres` database,
@@ -46,4 +52,16 @@ export function overTcp(url: string): string {
   const tcp = new URL(url);
   tcp.search = '';
   return tcp.toString();
+}
+
+/** Starts the embedded server as `CLINIC_POSTGRES_SOCKET=off` makes it: TCP only. The setting is restored after. */
+export async function startPostgresTcpOnly(options: PostgresOptions): Promise<EmbeddedPostgres> {
+  const before = process.env[POSTGRES_SOCKET_SETTING];
+  process.env[POSTGRES_SOCKET_SETTING] = 'off';
+  try {
+    return await startPostgres(options);
+  } finally {
+    if (before === undefined) delete process.env[POSTGRES_SOCKET_SETTING];
+    else process.env[POSTGRES_SOCKET_SETTING] = before;
+  }
 }
