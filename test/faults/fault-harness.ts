@@ -17,6 +17,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
 import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
 import type { Role } from '@app/identity';
+import { postmasterPidOf } from '@app/local-stack';
 import { consumerNames, type ClinicApp, type ClinicConsumer } from '@app/clinic';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
@@ -332,9 +333,7 @@ export class FaultClinic {
    * hang, new ones wait. Resolves with the function that resumes it (SIGCONT).
    */
   pausePostgres(): () => void {
-    const postmaster = Number(
-      readFileSync(path.join(this.env.postgresDataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
-    );
+    const postmaster = postmasterPidOf(this.env.postgresDataDir)!;
     const children = readdirSync('/proc')
       .filter((entry) => /^\d+$/.test(entry))
       .filter((pid) => {

@@ -12,6 +12,7 @@ export {
   embeddedPostgresUrl,
   LEGACY_ADMIN_PASSWORD,
   postgresDataDirOf,
+  postmasterPidOf,
   postgresSocketDirOf,
   type PostgresOptions,
   startPostgres,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
-import { LEGACY_ADMIN_PASSWORD, startPostgres, type EmbeddedPostgres } from './postgres';
+import { LEGACY_ADMIN_PASSWORD, postmasterPidOf, startPostgres, type EmbeddedPostgres } from './postgres';
 import { ADMIN_LOGIN, loadOrCreateSecret, secretFileOf } from './secrets';
 import { loginRefusal } from './testing';
 
@@ -71,7 +71,7 @@ describe('embedded PostgreSQL: generated administrator password', () => {
     expect(await login(pg.port, ADMIN_LOGIN, password)).toBe('');
     expect(await login(pg.port, ADMIN_LOGIN, LEGACY_ADMIN_PASSWORD)).toBe('28P01');
     // The launcher and the server carry no password in their environment or arguments.
-    const server = Number(readFileSync(path.join(dir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const server = postmasterPidOf(path.join(dir, 'postgres'))!;
     for (const pid of [pg.pid, server]) {
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

@@ -9,10 +9,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@app/crypto-messaging/testing';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { socketFileIn, startPostgres, type EmbeddedPostgres } from './postgres';
 import { clientAddressOf, loginRefusal, overTcp, startPostgresTcpOnly } from './testing';
-
-const socketIn = (dir: string, port: number) => path.join(dir, `.s.PGSQL.${port}`);
 
 describe('embedded PostgreSQL: a private Unix-domain socket', () => {
   let dir: string;
@@ -33,12 +31,12 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
 
     expect(pg.socketDir).toBe(dataDir);
-    const socket = statSync(socketIn(dataDir, pg.port));
+    const socket = statSync(socketFileIn(dataDir, pg.port));
     expect(socket.isSocket()).toBe(true);
     expect(socket.mode & 0o777).toBe(0o700);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     // Not in /tmp (PostgreSQL's default), where every local user could reach it.
-    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(existsSync(socketFileIn('/tmp', pg.port))).toBe(false);
 
     expect(new URL(pg.url('emr')).searchParams.get('host')).toBe(dataDir);
     expect(await clientAddressOf(pg.url('emr'))).toBeNull();
@@ -59,7 +57,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
         });
         (async () => console.log(JSON.stringify({
           tcp: await tryConnect({ host: '127.0.0.1', port: ${pg.port} }),
-          socket: await tryConnect({ path: ${JSON.stringify(socketIn(dataDir, pg.port))} }),
+          socket: await tryConnect({ path: ${JSON.stringify(socketFileIn(dataDir, pg.port))} }),
         })))();`;
       const { stdout } = await promisify(execFile)(process.execPath, ['-e', probe], {
         uid: 65534,
@@ -76,7 +74,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     await pg.stop();
     pg = undefined;
     // A socket file with nobody behind it, as a server killed with SIGKILL leaves.
-    const stale = socketIn(dataDir, port);
+    const stale = socketFileIn(dataDir, port);
     const holder = spawn(process.execPath, [
       '-e',
       `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => console.log('ok'))`,
@@ -89,7 +87,7 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     pg = await startPostgresTcpOnly({ dataDir, port, databases: ['emr'] });
     expect(pg.socketDir).toBeUndefined();
     expect(existsSync(stale)).toBe(false);
-    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(existsSync(socketFileIn('/tmp', pg.port))).toBe(false);
     expect(new URL(pg.url('emr')).search).toBe('');
     expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
   });
@@ -101,8 +99,8 @@ describe('embedded PostgreSQL: a private Unix-domain socket', () => {
     pg = await startPostgres({ dataDir, port: await freePort(), databases: ['emr'] });
 
     expect(pg.socketDir).toBeUndefined();
-    expect(existsSync(socketIn(dataDir, pg.port))).toBe(false);
-    expect(existsSync(socketIn('/tmp', pg.port))).toBe(false);
+    expect(existsSync(socketFileIn(dataDir, pg.port))).toBe(false);
+    expect(existsSync(socketFileIn('/tmp', pg.port))).toBe(false);
     expect(new URL(pg.url('emr')).search).toBe('');
     expect(await clientAddressOf(pg.url('emr'))).toBe('127.0.0.1');
   });

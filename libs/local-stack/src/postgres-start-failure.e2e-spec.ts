@@ -7,7 +7,7 @@ import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '@app/crypto-messaging/testing';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { socketFileIn, startPostgres, type EmbeddedPostgres } from './postgres';
 import { clientAddressOf, startPostgresTcpOnly } from './testing';
 
 /** Well under the launcher's 60 s start timeout: a failure must not wait for it. */
@@ -57,7 +57,7 @@ describe('embedded PostgreSQL: a server that cannot start', () => {
   it('names CLINIC_POSTGRES_SOCKET=off when the data folder cannot hold its socket, and that works', async () => {
     // Something PostgreSQL can neither bind over nor remove where its socket goes, as a
     // filesystem that refuses sockets (some shared or network mounts) makes it fail there.
-    const socket = path.join(dataDir, `.s.PGSQL.${port}`);
+    const socket = socketFileIn(dataDir, port);
     mkdirSync(socket);
 
     const { message, ms } = await failedStart();

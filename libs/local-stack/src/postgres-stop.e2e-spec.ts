@@ -4,24 +4,16 @@
  * outlives the launcher. Killed, it loses nothing committed, and the
  * next start on the same folder recovers.
  */
-import { mkdtempSync, chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '@app/crypto-messaging/testing';
-import { startPostgres, type EmbeddedPostgres } from './postgres';
+import { postmasterPidOf, startPostgres, type EmbeddedPostgres } from './postgres';
+import { isRunning } from './testing';
 
 /** The launcher's grace (8 s) and the time to notice its end, inside the parent's 30 s. */
 const STOP_BOUND_MS = 20_000;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-};
 
 async function inDb<T>(url: string, run: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
@@ -46,7 +38,7 @@ linux('embedded PostgreSQL: a server that does not stop', () => {
     chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
   });
   afterEach(async () => {
-    if (frozen !== undefined && alive(frozen)) process.kill(frozen, 'SIGKILL');
+    if (frozen !== undefined && isRunning(frozen)) process.kill(frozen, 'SIGKILL');
     frozen = undefined;
     await pg?.stop();
     pg = undefined;
@@ -61,7 +53,7 @@ linux('embedded PostgreSQL: a server that does not stop', () => {
       await c.query('CREATE TABLE committed (n int)');
       await c.query('INSERT INTO committed VALUES (42)');
     });
-    const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmaster = postmasterPidOf(dataDir)!;
     process.kill(postmaster, 'SIGSTOP');
     frozen = postmaster;
 
@@ -70,7 +62,7 @@ linux('embedded PostgreSQL: a server that does not stop', () => {
     pg = undefined;
 
     expect(Date.now() - started).toBeLessThan(STOP_BOUND_MS);
-    expect(alive(postmaster)).toBe(false);
+    expect(isRunning(postmaster)).toBe(false);
 
     pg = await startPostgres({ dataDir, port, databases: ['emr'] });
     const rows = await inDb(pg.url('emr'), (c) => c.query<{ n: number }>('SELECT n FROM committed'));

@@ -164,13 +164,8 @@ export function isOrphanedServerOf(pid: number, dataDir: string): boolean {
  * postmaster.pid may have been reused, and another `npm start` may own the folder.
  */
 async function stopOrphanedServer(dataDir: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!isOrphanedServerOf(pid, dataDir)) return;
+  const pid = postmasterPidOf(dataDir);
+  if (pid === undefined || !isOrphanedServerOf(pid, dataDir)) return;
   try {
     process.kill(pid, 'SIGINT');
   } catch {
@@ -180,6 +175,18 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
   // A zombie (ended, not yet reaped by its new parent) has an empty command line: it is gone.
   while (readProc(pid, 'cmdline') && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * The PID a server of `dataDir` recorded for its postmaster (the first line of postmaster.pid),
+ * or undefined when none is recorded. The server may have ended since, and the PID been reused.
+ */
+export function postmasterPidOf(dataDir: string): number | undefined {
+  try {
+    return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
   }
 }
 
@@ -195,7 +202,7 @@ export function postgresDataDirOf(stateDir: string): string {
 const SOCKET_PATH_MAX_BYTES = 103;
 
 /** The file of a server's socket in `dir`: PostgreSQL names it after the port. */
-function socketFileIn(dir: string, port: number): string {
+export function socketFileIn(dir: string, port: number): string {
   return path.join(dir, `.s.PGSQL.${port}`);
 }
 

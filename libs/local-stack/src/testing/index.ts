@@ -4,4 +4,4 @@
  * whether a login gets into the embedded PostgreSQL.
  */
 export { clientAddressOf, inDatabase, loginRefusal, overTcp, startPostgresTcpOnly } from './postgres';
-export { groupOf, listeningSockets, parentOf, pidListeningOn } from './proc';
+export { groupOf, isRunning, listeningSockets, parentOf, pidListeningOn } from './proc';

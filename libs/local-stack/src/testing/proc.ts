@@ -54,5 +54,14 @@ const statOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(
 /** The parent PID of a process. */
 export const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
+/** Whether a process runs: it exists and has not ended (a zombie, not yet reaped, has ended). */
+export function isRunning(pid: number): boolean {
+  try {
+    return statOf(pid)[0] !== 'Z';
+  } catch {
+    return false; // no such process
+  }
+}
+
 /** The process group of a process: the group a terminal's Ctrl-C is sent to. */
 export const groupOf = (pid: number): number => Number(statOf(pid)[2]);

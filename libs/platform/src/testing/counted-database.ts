@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
-import { startPostgres } from '@app/local-stack';
+import { postmasterPidOf, startPostgres } from '@app/local-stack';
 import {
   dataSourceOptions,
   DeadlineClient,
@@ -50,7 +50,7 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
   const dataDir = path.join(dir, 'data');
   const pg = await startPostgres({ dataDir, port: await freePort(), databases: ['app'] });
-  const postmasterPid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const postmasterPid = postmasterPidOf(dataDir)!;
   const url = pg.url('app');
   const schema: AppDatabase = database ?? { entities: [], migrations: [] };
   if (database) await runMigrations(url, database);
