@@ -21,14 +21,14 @@ import {
   type Role,
 } from '@app/identity';
 import { signIn, SignInErrorCode, type StaffSession } from '@app/identity/client';
-import { startIdentityProvider, type IdentityProvider } from '@app/local-stack';
+import { postmasterPidOf, startIdentityProvider, type IdentityProvider } from '@app/local-stack';
 import type { ClinicApp } from '@app/platform';
 import { freePort } from '@app/crypto-messaging/testing';
+import { freezeWithChildren } from '@app/local-stack/testing';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { APPS } from '../tools/clinic/app-registry';
 import { api, eventually, sampleRecord } from './clinic-harness';
-import { pausePostgres } from './support/pause-postgres';
 import {
   canaryPatient,
   describeHits,
@@ -286,7 +286,7 @@ describe('PHI scan of the apps as processes (embedded)', () => {
 
     // A paused database: the EMR answers 503 to a canary patient.
     const paused = newCanary();
-    const resume = pausePostgres(env.postgres.port);
+    const resume = freezeWithChildren(postmasterPidOf(env.postgresDataDir)!);
     try {
       expect((await api('POST', `${url('emr')}/patients`, paused, physician)).status).toBe(503);
     } finally {

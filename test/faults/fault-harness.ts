@@ -8,7 +8,6 @@ import {
   cpSync,
   createWriteStream,
   mkdirSync,
-  readdirSync,
   readFileSync,
   type WriteStream,
 } from 'node:fs';
@@ -18,6 +17,7 @@ import { Client } from 'pg';
 import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
 import type { Role } from '@app/identity';
 import { postmasterPidOf } from '@app/local-stack';
+import { freezeWithChildren } from '@app/local-stack/testing';
 import { consumerNames, type ClinicApp, type ClinicConsumer } from '@app/clinic';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
@@ -333,30 +333,7 @@ export class FaultClinic {
    * hang, new ones wait. Resolves with the function that resumes it (SIGCONT).
    */
   pausePostgres(): () => void {
-    const postmaster = postmasterPidOf(this.env.postgresDataDir)!;
-    const children = readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .filter((pid) => {
-        try {
-          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
-        } catch {
-          return false; // ended meanwhile
-        }
-      })
-      .map(Number);
-    const all = [postmaster, ...children];
-    for (const pid of all) process.kill(pid, 'SIGSTOP');
-    return () => {
-      for (const pid of all) {
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          // a backend that ended meanwhile
-        }
-      }
-    };
+    return freezeWithChildren(postmasterPidOf(this.env.postgresDataDir)!);
   }
 
   /** Runs a query on an app's own database. */

@@ -4,4 +4,12 @@
  * whether a login gets into the embedded PostgreSQL.
  */
 export { clientAddressOf, inDatabase, loginRefusal, overTcp, startPostgresTcpOnly } from './postgres';
-export { groupOf, isRunning, listeningSockets, parentOf, pidListeningOn } from './proc';
+export {
+  childrenOf,
+  freezeWithChildren,
+  groupOf,
+  isRunning,
+  listeningSockets,
+  parentOf,
+  pidListeningOn,
+} from './proc';

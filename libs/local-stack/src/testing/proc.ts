@@ -48,8 +48,14 @@ export function pidListeningOn(port: number): number | undefined {
   return undefined;
 }
 
-/** Fields of /proc/<pid>/stat after the command name: "state ppid pgrp ...". */
-const statOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/**
+ * Fields of /proc/<pid>/stat after the command name: "state ppid pgrp ...". The name is in
+ * parentheses and may hold spaces and parentheses itself, so the fields start after the last ')'.
+ */
+function statOf(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
 
 /** The parent PID of a process. */
 export const parentOf = (pid: number): number => Number(statOf(pid)[1]);
@@ -65,3 +71,36 @@ export function isRunning(pid: number): boolean {
 
 /** The process group of a process: the group a terminal's Ctrl-C is sent to. */
 export const groupOf = (pid: number): number => Number(statOf(pid)[2]);
+
+/** The processes whose parent is `pid` now (a PostgreSQL server's backends). */
+export function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (parentOf(Number(entry)) === pid) children.push(Number(entry));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return children;
+}
+
+/**
+ * Freezes a process and its children with SIGSTOP, the way a hung host or a VM pause does: their
+ * connections stay open and go unanswered (a stopped server would refuse them at once, the easy
+ * case). Returns the function that SIGCONTs them all. The frozen parent forks no new children.
+ */
+export function freezeWithChildren(pid: number): () => void {
+  const frozen = [pid, ...childrenOf(pid)];
+  for (const each of frozen) process.kill(each, 'SIGSTOP');
+  return () => {
+    for (const each of frozen) {
+      try {
+        process.kill(each, 'SIGCONT');
+      } catch {
+        // ended meanwhile
+      }
+    }
+  };
+}
