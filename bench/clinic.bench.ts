@@ -30,6 +30,7 @@ import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes'
 import { barChartSvg } from './chart';
 import { readProfiles, topFunctions, type ProfileSummary } from './cpu-profile';
 import { cpuPerRecord, cpuSnapshot, type CpuPerRecordRow } from './process-cpu';
+import { machineSpeed, machineSpeedLine, type MachineSpeed } from './reference-job';
 import { fmt, percentile, progress, table, until } from './support';
 import { loadMessagingConfig, clinicRuntime } from '@app/clinic';
 
@@ -103,6 +104,11 @@ export interface ClinicBenchResult {
     /** The bench's own process (the load generator and its checks): apart, not in the total. */
     loadGenerator: CpuPerRecordRow;
   };
+  /**
+   * The machine's speed (bench/reference-job.ts) before the clinic starts and after it stops:
+   * CPU figures compare only between runs whose speeds are close.
+   */
+  machineSpeed: { before: MachineSpeed; after: MachineSpeed };
   /** With BENCH_CPU_PROF=1: each app's top functions by self time over the throughput run. */
   profiles?: Array<{ app: ClinicApp; summary: ProfileSummary }>;
 }
@@ -129,7 +135,9 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
       ? (keepIn ?? mkdtempSync(path.join(tmpdir(), 'clinic-cpu-prof-')))
       : undefined;
   try {
-    const { result, windowUs } = await runClinic(profileDir);
+    const before = await machineSpeed();
+    const { result: run, windowUs } = await runClinic(profileDir);
+    const result = { ...run, machineSpeed: { before, after: await machineSpeed() } };
     if (!profileDir) return result;
     return {
       ...result,
@@ -147,9 +155,10 @@ export async function runClinicBench(): Promise<ClinicBenchResult> {
   }
 }
 
-async function runClinic(
-  profileDir: string | undefined,
-): Promise<{ result: ClinicBenchResult; windowUs: { fromUs: number; toUs: number } }> {
+async function runClinic(profileDir: string | undefined): Promise<{
+  result: Omit<ClinicBenchResult, 'machineSpeed'>;
+  windowUs: { fromUs: number; toUs: number };
+}> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clinic-bench-'));
   chmodSync(stateDir, 0o711);
   const broker = await startBroker({ port: 0 });
@@ -289,7 +298,7 @@ async function runClinic(
         max: latencies[latencies.length - 1],
       });
     }
-    const result: ClinicBenchResult = {
+    const result: Omit<ClinicBenchResult, 'machineSpeed'> = {
       throughput: {
         warmUpRecords: WARM_UP_RECORDS,
         records: THROUGHPUT_RECORDS,
@@ -549,6 +558,7 @@ export function reportClinicBench(result: ClinicBenchResult): boolean {
     `(${fmt(t.records)} records in ${fmt(t.seconds, 1)} s; four app processes, broker and PostgreSQL on this machine)`,
   );
   reportClinicCpu(result.cpu);
+  console.log(machineSpeedLine(result.machineSpeed));
   reportClinicProfiles(result);
   writeClinicResults(result);
   if (misses.length > 0) console.log(`\nclinic: targets missed: ${misses.join(', ')}`);

@@ -38,6 +38,7 @@ import {
   boundedCount,
   MIN_RATIO_TO_RAW,
   judgePeers,
+  pairedCpuRatio,
   PEER_MODES,
   roundOrder,
   summarizePeers,
@@ -45,6 +46,7 @@ import {
   type PeerSample,
 } from './peers/summary';
 import { fillQueue, queueDepth, sealMessages, type PeerMessage } from './peers/workload';
+import { machineSpeed } from './reference-job';
 import { fmt, progress, until } from './support';
 
 const WARM_UP_MESSAGES = 300;
@@ -61,6 +63,7 @@ const PEERS = [sqsConsumerContender.name, nestjsSqsContender.name];
 export async function runPeersBench(): Promise<PeersBenchResult> {
   const messageCount = boundedCount(process.env.BENCH_PEERS_MESSAGES, 3_000, 50_000, 'BENCH_PEERS_MESSAGES');
   const rounds = boundedCount(process.env.BENCH_PEERS_ROUNDS, 9, 20, 'BENCH_PEERS_ROUNDS');
+  const speedBefore = await machineSpeed();
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clinic-bench-peers-'));
   const broker = await startEmbeddedBroker({ port: 0 });
   const runtimes: MessagingRuntime[] = [];
@@ -194,6 +197,7 @@ export async function runPeersBench(): Promise<PeersBenchResult> {
       contenders.map((c) => c.name),
       RAW,
     );
+    const verdicts = judgePeers(rows, { ours: ours.name, peers: PEERS, minRatio: MIN_RATIO_TO_RAW });
     return {
       messages: messageCount,
       rounds: rounds,
@@ -202,8 +206,13 @@ export async function runPeersBench(): Promise<PeersBenchResult> {
       bodyBytes: { plain: messages.plain[0].body.length, encrypted: messages.encrypted[0].body.length },
       samples,
       rows,
-      verdicts: judgePeers(rows, { ours: ours.name, peers: PEERS, minRatio: MIN_RATIO_TO_RAW }),
+      verdicts,
+      paired: verdicts.flatMap(
+        ({ mode, leanestPeer }) =>
+          pairedCpuRatio(samples, { mode, ours: ours.name, peer: leanestPeer }) ?? [],
+      ),
       duplicates,
+      machineSpeed: { before: speedBefore, after: await machineSpeed() },
     };
   } finally {
     for (const r of runtimes) r.close();

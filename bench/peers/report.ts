@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { barChartSvg, stackChartsSvg } from '../chart';
+import { machineSpeedLine, type MachineSpeed } from '../reference-job';
 import { fmt, progress, table } from '../support';
 import { LIBRARY_CONTENDER } from './library.contender';
 import {
   MIN_RATIO_TO_RAW,
   PEER_MODES,
+  type PairedCpuRatio,
   type PeerMode,
   type PeerRow,
   type PeerSample,
@@ -26,7 +28,11 @@ export interface PeersBenchResult {
   readonly samples: readonly PeerSample[];
   readonly rows: readonly PeerRow[];
   readonly verdicts: readonly PeerVerdict[];
+  /** Per mode, this library's CPU over the leanest peer's, round by round (information). */
+  readonly paired: readonly PairedCpuRatio[];
   readonly duplicates: number;
+  /** The machine's speed (bench/reference-job.ts) before and after the runs. */
+  readonly machineSpeed: { readonly before: MachineSpeed; readonly after: MachineSpeed };
 }
 
 /** Prints the comparison, writes the JSON and the chart; returns false when a target is missed. */
@@ -59,6 +65,13 @@ export function reportPeersBench(result: PeersBenchResult): boolean {
       `${OURS} CPU / 1,000 (${v.mode}):`.padEnd(42) +
         `${fmt(v.cpuSecondsPer1000, 3)} s  (leanest peer ${v.leanestPeer}: ${fmt(v.leanestPeerCpuSecondsPer1000, 3)} s)  ${v.cpuMet ? 'met' : 'MISSED'}`,
     );
+    const paired = result.paired.find((p) => p.mode === v.mode && p.peer === v.leanestPeer);
+    if (paired) {
+      console.log(
+        `  same round, ${OURS} CPU / ${paired.peer} CPU (information): median ${fmt(paired.median, 3)}, ` +
+          `${fmt(paired.min, 3)}-${fmt(paired.max, 3)}, at or below 1 in ${paired.roundsAtOrBelow} of ${paired.rounds} rounds`,
+      );
+    }
   }
   const onOff = result.rows
     .filter((r) => r.mode === 'encrypted')
@@ -71,6 +84,7 @@ export function reportPeersBench(result: PeersBenchResult): boolean {
     `duplicates: ${result.duplicates}. CPU is process.cpuUsage() of the bench process over each consume phase: every\n` +
       'contender runs in this one process (the broker runs in its own, not counted).',
   );
+  console.log(machineSpeedLine(result.machineSpeed));
   writeResults(result);
   return result.verdicts.length === PEER_MODES.length && result.verdicts.every((v) => v.ratioMet && v.cpuMet);
 }

@@ -1,4 +1,12 @@
-import { boundedCount, judgePeers, median, roundOrder, summarizePeers, type PeerSample } from './summary';
+import {
+  boundedCount,
+  judgePeers,
+  median,
+  pairedCpuRatio,
+  roundOrder,
+  summarizePeers,
+  type PeerSample,
+} from './summary';
 
 const sample = (
   mode: PeerSample['mode'],
@@ -72,6 +80,34 @@ describe('summarizePeers and judgePeers', () => {
     ]);
     expect(verdicts[1].ratioToRaw).toBeCloseTo(0.8, 6);
     expect(verdicts[0].leanestPeerCpuSecondsPer1000).toBeCloseTo(0.42, 6);
+  });
+});
+
+describe('pairedCpuRatio', () => {
+  // The machine slows down in round 2: both contenders' CPU doubles, and so do the medians' spread.
+  const samples = [
+    sample('encrypted', 'ours', 0, 1, 0.9),
+    sample('encrypted', 'peer', 0, 1, 1.0),
+    sample('encrypted', 'ours', 1, 1, 1.1),
+    sample('encrypted', 'peer', 1, 1, 1.0),
+    sample('encrypted', 'ours', 2, 1, 1.9),
+    sample('encrypted', 'peer', 2, 1, 2.0),
+    sample('encrypted', 'ours', 3, 1, 0.5), // no peer run in round 3: left out
+    sample('plain', 'peer', 0, 1, 5),
+  ];
+
+  it('divides the two CPU figures of each round the two share, and summarises the ratios', () => {
+    const paired = pairedCpuRatio(samples, { mode: 'encrypted', ours: 'ours', peer: 'peer' })!;
+    expect(paired).toEqual(
+      expect.objectContaining({ mode: 'encrypted', peer: 'peer', rounds: 3, roundsAtOrBelow: 2 }),
+    );
+    expect(paired.median).toBeCloseTo(0.95, 6);
+    expect(paired.min).toBeCloseTo(0.9, 6);
+    expect(paired.max).toBeCloseTo(1.1, 6);
+  });
+
+  it('gives nothing when the two never ran in the same round', () => {
+    expect(pairedCpuRatio(samples, { mode: 'plain', ours: 'ours', peer: 'peer' })).toBeUndefined();
   });
 });
 

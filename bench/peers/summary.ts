@@ -123,6 +123,50 @@ export function judgePeers(
   });
 }
 
+/**
+ * This library's CPU per message over a peer's, round by round (both ran in the same round, a
+ * few seconds apart): a comparison the machine's drift between rounds does not move, where the
+ * medians of {@link summarizePeers} each carry it. Information beside the verdict, which stays
+ * on the medians. Rounds in which either did not run are left out.
+ */
+export interface PairedCpuRatio {
+  readonly mode: PeerMode;
+  readonly peer: string;
+  readonly rounds: number;
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** Rounds in which this library used no more CPU per message than the peer. */
+  readonly roundsAtOrBelow: number;
+}
+
+export function pairedCpuRatio(
+  samples: readonly PeerSample[],
+  { mode, ours, peer }: { mode: PeerMode; ours: string; peer: string },
+): PairedCpuRatio | undefined {
+  const perMessage = (contender: string) =>
+    new Map(
+      samples
+        .filter((s) => s.mode === mode && s.contender === contender)
+        .map((s) => [s.round, s.cpuSeconds / s.messages]),
+    );
+  const own = perMessage(ours);
+  const theirs = perMessage(peer);
+  const ratios = [...own]
+    .filter(([round]) => theirs.has(round))
+    .map(([round, cpu]) => cpu / theirs.get(round)!);
+  if (ratios.length === 0) return undefined;
+  return {
+    mode,
+    peer,
+    rounds: ratios.length,
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    roundsAtOrBelow: ratios.filter((r) => r <= 1).length,
+  };
+}
+
 /** A positive whole number from the environment, within `max`, or the default. */
 export function boundedCount(value: string | undefined, fallback: number, max: number, name: string): number {
   if (value === undefined || value === '') return fallback;
