@@ -117,11 +117,25 @@ describe(`${NAME} as a package`, () => {
       JSON.stringify({ name: 'adopter', version: '1.0.0', private: true, dependencies: own }),
     );
     copyDependencyClosure([...Object.keys(manifest.dependencies), ...Object.keys(own), '@types/node'], app);
+    // npm 11.19 checks a package's peers against the registry's metadata, which an offline
+    // install cannot read ("Found: @nestjs/common@undefined"), so the install leaves peers
+    // alone and `npm ls --all` checks them, offline, against what is installed: it exits 1 on
+    // a missing or out-of-range dependency or peer.
     await run(
       'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball],
+      [
+        'install',
+        '--offline',
+        '--legacy-peer-deps',
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        '--loglevel=error',
+        tarball,
+      ],
       { cwd: app },
     );
+    await run('npm', ['ls', '--all', '--offline', '--loglevel=error'], { cwd: app });
   }, 180_000);
 
   afterAll(() => {
