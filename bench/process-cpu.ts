@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { statFieldsOf } from '@app/local-stack';
 
 /** The fields of /proc/<pid>/stat the bench reads (times in clock ticks). */
 export interface ProcStat {
@@ -27,11 +28,7 @@ export function parseProcStat(text: string): ProcStat {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc/<pid>/stat line: ${text.slice(0, 80)}`);
-  // After ") ": field 3 (state) is rest[0], so field n is rest[n - 3].
-  const rest = text
-    .slice(close + 2)
-    .trim()
-    .split(' ');
+  const rest = statFieldsOf(text);
   const field = (n: number) => {
     const value = Number(rest[n - 3]);
     if (!Number.isFinite(value)) throw new Error(`/proc/<pid>/stat field ${n} is not a number`);

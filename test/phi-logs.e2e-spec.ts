@@ -21,10 +21,10 @@ import {
   type Role,
 } from '@app/identity';
 import { signIn, SignInErrorCode, type StaffSession } from '@app/identity/client';
-import { postmasterPidOf, startIdentityProvider, type IdentityProvider } from '@app/local-stack';
+import { startIdentityProvider, type IdentityProvider } from '@app/local-stack';
 import type { ClinicApp } from '@app/platform';
 import { freePort } from '@app/crypto-messaging/testing';
-import { freezeWithChildren } from '@app/local-stack/testing';
+import { freezePostgres } from '@app/local-stack/testing';
 import { startClinicTestEnv, type ClinicTestEnv } from '@app/platform/testing';
 import { startAppProcess, type AppProcess } from '../tools/clinic/app-processes';
 import { APPS } from '../tools/clinic/app-registry';
@@ -286,7 +286,7 @@ describe('PHI scan of the apps as processes (embedded)', () => {
 
     // A paused database: the EMR answers 503 to a canary patient.
     const paused = newCanary();
-    const resume = freezeWithChildren(postmasterPidOf(env.postgresDataDir)!);
+    const resume = freezePostgres(env.postgresDataDir);
     try {
       expect((await api('POST', `${url('emr')}/patients`, paused, physician)).status).toBe(503);
     } finally {

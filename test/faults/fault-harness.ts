@@ -16,8 +16,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Client } from 'pg';
 import { queueOf, type ConsumerTuning, type MessagingRuntime } from '@app/crypto-messaging';
 import type { Role } from '@app/identity';
-import { postmasterPidOf } from '@app/local-stack';
-import { freezeWithChildren } from '@app/local-stack/testing';
+import { freezePostgres } from '@app/local-stack/testing';
 import { consumerNames, type ClinicApp, type ClinicConsumer } from '@app/clinic';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import type { AppProcess } from '../../tools/clinic/app-processes';
@@ -333,7 +332,7 @@ export class FaultClinic {
    * hang, new ones wait. Resolves with the function that resumes it (SIGCONT).
    */
   pausePostgres(): () => void {
-    return freezeWithChildren(postmasterPidOf(this.env.postgresDataDir)!);
+    return freezePostgres(this.env.postgresDataDir);
   }
 
   /** Runs a query on an app's own database. */

@@ -6,8 +6,7 @@
  */
 import { syntheticRecordRequest } from '@app/contracts';
 import { eventually } from '@app/crypto-messaging/testing';
-import { postmasterPidOf } from '@app/local-stack';
-import { freezeWithChildren, overTcp } from '@app/local-stack/testing';
+import { freezePostgres, overTcp } from '@app/local-stack/testing';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
@@ -83,7 +82,7 @@ describe.each(TRANSPORTS)('EMR with PostgreSQL paused (embedded, over %s)', (tra
     expect(before.status).toBe(201);
     created.push(before.id!);
 
-    const resume = freezeWithChildren(postmasterPidOf(env.postgresDataDir)!);
+    const resume = freezePostgres(env.postgresDataDir);
     const pausedAt = Date.now();
     try {
       // Three physicians at once, each entering records back to back, for the whole pause.

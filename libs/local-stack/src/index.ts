@@ -28,6 +28,7 @@ export {
 } from './secrets';
 export type { ProcessExit } from '@app/crypto-messaging/embedded';
 export { assertPortFree, PortInUseError } from './launch';
+export { procStatFields, statFieldsOf } from './proc-stat';
 export {
   type IdentityProvider,
   type IdentityProviderOptions,

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import type { ProcessExit } from '@app/crypto-messaging/embedded';
 import { assertPortFree, launch } from './launch';
 import { ADMIN_LOGIN, appLoginOf, loadOrCreateSecret, scramVerifierOf, secretFileOf } from './secrets';
+import { procStatFields } from './proc-stat';
 
 /** Embedded PostgreSQL: real PostgreSQL binaries shipped in an npm package, on loopback. */
 export interface EmbeddedPostgres {
@@ -150,9 +151,7 @@ export function isOrphanedServerOf(pid: number, dataDir: string): boolean {
     return false;
   }
   if (uid !== owner) return false;
-  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold ') ', so split after the last.
-  const stat = readProc(pid, 'stat') ?? '';
-  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  const ppid = Number(procStatFields(pid)?.[1]);
   return !readProc(ppid, 'cmdline')?.includes('postgres.mjs');
 }
 
@@ -184,7 +183,9 @@ async function stopOrphanedServer(dataDir: string): Promise<void> {
  */
 export function postmasterPidOf(dataDir: string): number | undefined {
   try {
-    return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // An empty or half-written file is no server: 0 would name a whole process group to kill().
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
   }

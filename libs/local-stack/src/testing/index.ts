@@ -3,13 +3,20 @@
  * tests that check where a server of the stack listens and which process holds a port; and
  * whether a login gets into the embedded PostgreSQL.
  */
-export { clientAddressOf, inDatabase, loginRefusal, overTcp, startPostgresTcpOnly } from './postgres';
 export {
-  childrenOf,
+  clientAddressOf,
+  freezePostgres,
+  inDatabase,
+  loginRefusal,
+  overTcp,
+  startPostgresTcpOnly,
+} from './postgres';
+export {
   freezeWithChildren,
   groupOf,
   isRunning,
   listeningSockets,
   parentOf,
   pidListeningOn,
+  stateOf,
 } from './proc';

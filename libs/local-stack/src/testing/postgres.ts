@@ -1,6 +1,8 @@
 import { Client } from 'pg';
+import { freezeWithChildren } from './proc';
 import {
   POSTGRES_SOCKET_SETTING,
+  postmasterPidOf,
   startPostgres,
   type EmbeddedPostgres,
   type PostgresOptions,
@@ -64,4 +66,15 @@ export async function startPostgresTcpOnly(options: PostgresOptions): Promise<Em
     if (before === undefined) delete process.env[POSTGRES_SOCKET_SETTING];
     else process.env[POSTGRES_SOCKET_SETTING] = before;
   }
+}
+
+/**
+ * Freezes the embedded PostgreSQL whose data folder is `dataDir`, its postmaster and every
+ * backend ({@link freezeWithChildren}): connections stay open and queries go unanswered. Returns
+ * the function that resumes it. Linux only (/proc).
+ */
+export function freezePostgres(dataDir: string): () => void {
+  const pid = postmasterPidOf(dataDir);
+  if (!pid) throw new Error(`No running PostgreSQL server in ${dataDir} (no postmaster.pid)`);
+  return freezeWithChildren(pid);
 }

@@ -3,6 +3,7 @@
  * listens, which process holds a port, and which process group it is in.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { procStatFields } from '../proc-stat';
 
 /** Listening TCP sockets on `port`: local address as /proc writes it (hex) and socket inode. */
 export function listeningSockets(port: number): Array<{ address: string; inode: string }> {
@@ -48,25 +49,29 @@ export function pidListeningOn(port: number): number | undefined {
   return undefined;
 }
 
-/**
- * Fields of /proc/<pid>/stat after the command name: "state ppid pgrp ...". The name is in
- * parentheses and may hold spaces and parentheses itself, so the fields start after the last ')'.
- */
+/** Fields of /proc/<pid>/stat after the command name ("state ppid pgrp ..."); throws when it is gone. */
 function statOf(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(pid);
+  if (!fields) throw new Error(`no process ${pid}`);
+  return fields;
 }
 
 /** The parent PID of a process. */
 export const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
+/** A process's state letter (`R` running, `S` sleeping, `T` stopped, `Z` zombie ...); none when it is gone. */
+export function stateOf(pid: number): string | undefined {
+  try {
+    return statOf(pid)[0];
+  } catch {
+    return undefined; // no such process
+  }
+}
+
 /** Whether a process runs: it exists and has not ended (a zombie, not yet reaped, has ended). */
 export function isRunning(pid: number): boolean {
-  try {
-    return statOf(pid)[0] !== 'Z';
-  } catch {
-    return false; // no such process
-  }
+  const state = stateOf(pid);
+  return state !== undefined && state !== 'Z';
 }
 
 /** The process group of a process: the group a terminal's Ctrl-C is sent to. */
@@ -89,12 +94,16 @@ export function childrenOf(pid: number): number[] {
 /**
  * Freezes a process and its children with SIGSTOP, the way a hung host or a VM pause does: their
  * connections stay open and go unanswered (a stopped server would refuse them at once, the easy
- * case). Returns the function that SIGCONTs them all. The frozen parent forks no new children.
+ * case). Returns the function that SIGCONTs them all. The frozen parent forks no new children; a
+ * child that ends before its turn is skipped. If a signal fails otherwise, those already frozen
+ * are resumed before the error is thrown, so a failed freeze never leaves a server stopped.
  */
 export function freezeWithChildren(pid: number): () => void {
-  const frozen = [pid, ...childrenOf(pid)];
-  for (const each of frozen) process.kill(each, 'SIGSTOP');
-  return () => {
+  // kill(0) or kill(-1) would signal a whole process group, or every process we may signal.
+  if (!Number.isInteger(pid) || pid <= 1)
+    throw new RangeError(`freezeWithChildren: ${pid} is not a process id`);
+  const frozen: number[] = [];
+  const resume = () => {
     for (const each of frozen) {
       try {
         process.kill(each, 'SIGCONT');
@@ -103,4 +112,20 @@ export function freezeWithChildren(pid: number): () => void {
       }
     }
   };
+  try {
+    process.kill(pid, 'SIGSTOP');
+    frozen.push(pid);
+    for (const child of childrenOf(pid)) {
+      try {
+        process.kill(child, 'SIGSTOP');
+        frozen.push(child);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    }
+  } catch (error) {
+    resume();
+    throw error;
+  }
+  return resume;
 }

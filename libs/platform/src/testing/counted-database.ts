@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
-import { postmasterPidOf, startPostgres } from '@app/local-stack';
+import { postmasterPidOf, procStatFields, startPostgres } from '@app/local-stack';
 import {
   dataSourceOptions,
   DeadlineClient,
@@ -83,14 +83,9 @@ function processTreeCpuMs(rootPid: number): number {
   let ticks = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    // Fields after the command's closing parenthesis: state is field 3, ppid 4, utime 14 ... cstime 17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // state is field 3 (index 0), ppid 4, utime 14 ... cstime 17.
+    const fields = procStatFields(Number(entry));
+    if (!fields) continue; // gone meanwhile
     const pid = Number(entry);
     if (pid !== rootPid && Number(fields[1]) !== rootPid) continue;
     ticks += fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
