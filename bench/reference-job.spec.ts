@@ -1,4 +1,13 @@
-import { machineSpeed, machineSpeedLine, runComputeJob, runLoopbackJob } from './reference-job';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import {
+  expectedLoopbackChecksum,
+  machineSpeed,
+  machineSpeedLine,
+  runComputeJob,
+  runLoopbackJob,
+  startEchoServer,
+} from './reference-job';
 
 describe('the reference jobs', () => {
   it('compute: does the same work every time (same checksum) and measures its CPU', () => {
@@ -8,10 +17,28 @@ describe('the reference jobs', () => {
     expect(a.cpuMs).toBeGreaterThan(0);
   });
 
-  it('loopback: every byte comes back, every time, and its CPU is measured', async () => {
-    const [a, b] = [await runLoopbackJob(), await runLoopbackJob()];
-    expect(b.checksum).toBe(a.checksum);
-    expect(a.cpuMs).toBeGreaterThan(0);
+  it('loopback: every byte comes back from the echo process, in order, and its CPU is measured', async () => {
+    const echo = await startEchoServer();
+    try {
+      const run = await runLoopbackJob(echo.port);
+      expect(run.checksum).toBe(expectedLoopbackChecksum());
+      expect(run.cpuMs).toBeGreaterThan(0);
+    } finally {
+      await echo.stop();
+    }
+  });
+
+  it('loopback: fails, rather than waits, when the other side closes part-way', async () => {
+    const server = createServer((socket) => socket.once('data', () => socket.end()));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      await expect(runLoopbackJob((server.address() as AddressInfo).port)).rejects.toThrow(
+        'the echo server closed the connection',
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it("gives the machine's speed as the two jobs' CPU, and reports it before and after a run", async () => {

@@ -1,21 +1,26 @@
 /**
- * How fast this machine is at the moment, as the CPU time of two fixed pieces of work. CPU
- * milliseconds per record are only comparable between runs on machines of the same speed, and
- * machines of one kind are not: on 2026-11-30 the same commit took 7.1-8.4 ms per record in
- * the afternoon and 13.9-16.3 ms in the evening. What slowed was not the same for all work: the
- * Encryption SDK's encrypt and decrypt (pure computation) took 1.25-1.3 times as long, the
- * bench's load generator (HTTP requests over loopback) 2.2 times. So the reference is two jobs:
+ * An indicator of how fast this machine is at the moment: the CPU time of two fixed pieces of
+ * work. CPU milliseconds per record compare only between runs on machines of the same speed, and
+ * machines of one kind are not: on 2026-11-30 the same commit took 7.1-8.4 ms per record in the
+ * afternoon and 13.9-16.3 ms in the evening, on another machine. What slowed was not the same for
+ * all work: the Encryption SDK's encrypt and decrypt (computation) took 1.24-1.33 times as long,
+ * the bench's load generator (HTTP requests over loopback) about twice as long. So there are two
+ * jobs:
  *
  * - **compute**: JSON out and back, SHA-256, base64, small objects and a Map, as the pipeline
- *   does per message (without the crypto, whose cost depends on the Node release);
- * - **loopback**: request and answer over a TCP connection on 127.0.0.1, as every hop of the
- *   clinic is (system calls, the kernel's network stack, the event loop).
+ *   does per message (without the Encryption SDK, whose cost depends on the Node release);
+ * - **loopback**: request and answer with an echo server in another process, over TCP on
+ *   127.0.0.1 (system calls, the kernel's network stack, waking the other process).
  *
  * Both are deterministic (the checksum proves the same work was done) and timed on this thread's
- * CPU clock. A run's reference tells a slow commit from a slow machine.
+ * CPU clock. They are an indicator, not a calibration: on one machine, minutes apart, the compute
+ * job's least of five moved between 25 and 36 ms. Only a large difference (such as two times)
+ * says the machine, rather than the code, changed.
  */
 import { createHash } from 'node:crypto';
-import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
 
 /** One run of a reference job: the CPU it took and a checksum of its output (always the same). */
 export interface ReferenceJobRun {
@@ -60,43 +65,99 @@ export function runComputeJob(): ReferenceJobRun {
 }
 
 const ROUND_TRIPS = 2_000;
-const MESSAGE = Buffer.alloc(1_024, 'r');
+const MESSAGE_BYTES = 1_024;
+/** A loopback job that has not finished by then has failed (it takes about 0.1 s). */
+const LOOPBACK_TIMEOUT_MS = 10_000;
 
 /**
- * The loopback job: {@link ROUND_TRIPS} times, 1 KiB to an echo server in this process and back
- * over one TCP connection on 127.0.0.1. Both ends run on this thread, so its CPU is the whole job.
+ * The echo server, a process of its own (a hop between processes, as the clinic's are). It
+ * prints its port, and ends when its stdin closes: with the bench, whatever ends the bench.
  */
-export async function runLoopbackJob(): Promise<ReferenceJobRun> {
-  const server = createServer((socket) => socket.pipe(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+const ECHO_SERVER = `
+const server = require('node:net').createServer((socket) => {
+  socket.on('error', () => {});
+  socket.pipe(socket);
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+process.stdin.on('end', () => process.exit(0)).resume();
+`;
+
+export interface EchoServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startEchoServer(): Promise<EchoServer> {
+  const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench: the echo server ended (exit code ${code})`)));
+    child.stdout.once('data', (line: Buffer) => resolve(Number(line.toString().trim())));
+  });
+  return {
+    port,
+    async stop() {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+/** The message of round trip `trip`: 1 KiB that starts with the trip's number, so order shows. */
+function messageOf(trip: number): Buffer {
+  const message = Buffer.alloc(MESSAGE_BYTES, 'r');
+  message.writeUInt32BE(trip);
+  return message;
+}
+
+/** The checksum of a loopback job whose every byte came back, in order. */
+export function expectedLoopbackChecksum(): string {
+  const digest = createHash('sha256');
+  for (let trip = 0; trip < ROUND_TRIPS; trip++) digest.update(messageOf(trip));
+  return digest.digest('hex');
+}
+
+/**
+ * The loopback job: {@link ROUND_TRIPS} times, 1 KiB to the echo server and back over one TCP
+ * connection on 127.0.0.1, one message in flight at a time. Timed on this thread: the sending and
+ * receiving side of each hop (the server's side is the same work, in its own process).
+ */
+export async function runLoopbackJob(port: number): Promise<ReferenceJobRun> {
   const client = createConnection({ host: '127.0.0.1', port, noDelay: true });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await new Promise<void>((resolve, reject) => client.once('connect', resolve).once('error', reject));
-    const before = process.threadCpuUsage();
-    const received = await new Promise<number>((resolve, reject) => {
+    return await new Promise<ReferenceJobRun>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('bench: the loopback job did not finish')),
+        LOOPBACK_TIMEOUT_MS,
+      );
+      const digest = createHash('sha256');
       let trips = 0;
       let pending = 0;
-      let total = 0;
+      let before: NodeJS.CpuUsage;
       client.on('error', reject);
+      client.on('close', () => reject(new Error('bench: the echo server closed the connection')));
       client.on('data', (chunk: Buffer) => {
-        total += chunk.length;
+        digest.update(chunk);
         pending += chunk.length;
-        if (pending < MESSAGE.length) return;
-        pending -= MESSAGE.length;
-        if (++trips === ROUND_TRIPS) resolve(total);
-        else client.write(MESSAGE);
+        if (pending < MESSAGE_BYTES) return;
+        pending -= MESSAGE_BYTES;
+        if (++trips < ROUND_TRIPS) {
+          client.write(messageOf(trips));
+          return;
+        }
+        const cpu = process.threadCpuUsage(before);
+        resolve({ cpuMs: (cpu.user + cpu.system) / 1000, checksum: digest.digest('hex') });
       });
-      client.write(MESSAGE);
+      client.once('connect', () => {
+        before = process.threadCpuUsage();
+        client.write(messageOf(0));
+      });
     });
-    const cpu = process.threadCpuUsage(before);
-    return {
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      checksum: createHash('sha256').update(String(received)).digest('hex'),
-    };
   } finally {
+    clearTimeout(timer);
     client.destroy();
-    await new Promise((resolve) => server.close(resolve));
   }
 }
 
@@ -117,7 +178,13 @@ export async function machineSpeed(): Promise<MachineSpeed> {
     for (let i = 0; i < REPEATS; i++) min = Math.min(min, (await run()).cpuMs);
     return min;
   };
-  return { computeMs: await least(runComputeJob), loopbackMs: await least(runLoopbackJob) };
+  const computeMs = await least(runComputeJob);
+  const echo = await startEchoServer();
+  try {
+    return { computeMs, loopbackMs: await least(() => runLoopbackJob(echo.port)) };
+  } finally {
+    await echo.stop();
+  }
 }
 
 /** What a report prints about the machine's speed around a run. */

@@ -123,12 +123,7 @@ export function judgePeers(
   });
 }
 
-/**
- * This library's CPU per message over a peer's, round by round (both ran in the same round, a
- * few seconds apart): a comparison the machine's drift between rounds does not move, where the
- * medians of {@link summarizePeers} each carry it. Information beside the verdict, which stays
- * on the medians. Rounds in which either did not run are left out.
- */
+/** {@link pairedCpuRatio}'s figures, for one mode and one peer. */
 export interface PairedCpuRatio {
   readonly mode: PeerMode;
   readonly peer: string;
@@ -140,6 +135,12 @@ export interface PairedCpuRatio {
   readonly roundsAtOrBelow: number;
 }
 
+/**
+ * This library's CPU per message over a peer's, round by round (both ran in the same round, a
+ * few seconds apart): the machine's slow drift between rounds, which each median of
+ * {@link summarizePeers} carries, weighs less on it; the noise within a round does not. Information
+ * beside the verdict, which stays on the medians. Rounds in which either did not run are left out.
+ */
 export function pairedCpuRatio(
   samples: readonly PeerSample[],
   { mode, ours, peer }: { mode: PeerMode; ours: string; peer: string },
