@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, type NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { ClinicStack } from './clinic-stack';
 import { NAG_REASONS } from './nag-suppressions';
-import { synthClinic } from './testing/synth-clinic';
+import { removeOutdir, synthClinic, testApp } from './testing/synth-clinic';
 
 // The app exactly as `cdk synth` builds it, nag plugins registered (synthesis fails on an
 // unacknowledged finding, so getting here at all is already half of the test).
@@ -46,9 +46,14 @@ describe('cdk-nag', () => {
   });
 
   it.each(packs)('%s: the gate fails on a real finding', (_name, pack, addBad) => {
-    const bad = new Stack(new App(), 'Bad');
-    addBad(bad);
-    expect(pack().validateScope(bad).success).toBe(false);
+    const app = testApp();
+    try {
+      const bad = new Stack(app, 'Bad');
+      addBad(bad);
+      expect(pack().validateScope(bad).success).toBe(false);
+    } finally {
+      removeOutdir(app);
+    }
   });
 
   it('every acknowledgement carries a reason, and only reasons from the reviewed list', () => {

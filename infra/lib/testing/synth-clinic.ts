@@ -1,6 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any --
    Synthesized CloudFormation is untyped JSON; these assertions check its shape at run time. */
-import { App } from 'aws-cdk-lib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildClinicApp, type BuildOptions, type ClinicContext } from '../clinic-app';
 import type { ClinicStack } from '../clinic-stack';
@@ -21,10 +24,25 @@ export function synthClinic(
   context: Partial<ClinicContext> = {},
   options: BuildOptions = { nag: false },
 ): SynthesizedClinic {
-  const app = new App({ context: { 'aws:cdk:disable-asset-staging': true } });
+  const app = testApp({ context: { 'aws:cdk:disable-asset-staging': true } });
   const stack = buildClinicApp(app, context, options);
   const template = Template.fromStack(stack);
+  removeOutdir(app);
   return { app, stack, template };
+}
+
+/**
+ * An `App` for a test. Without an `outdir`, the CDK makes a `cdk.outXXXX` folder in the system's
+ * temporary folder for every `App`, and never removes it: test runs would leave one per App.
+ * Give it to {@link removeOutdir} once synthesized (or after the test).
+ */
+export function testApp(props: AppProps = {}): App {
+  return new App({ ...props, outdir: mkdtempSync(path.join(tmpdir(), 'clinic-cdk-test-')) });
+}
+
+/** Removes an App's output folder (the synthesized templates are in memory by then). */
+export function removeOutdir(app: App): void {
+  rmSync(app.outdir, { recursive: true, force: true });
 }
 
 /** The resources of one type, by logical id. */
