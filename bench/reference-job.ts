@@ -12,14 +12,13 @@
  * - **loopback**: request and answer with an echo server in another process, over TCP on
  *   127.0.0.1 (system calls, the kernel's network stack, waking the other process).
  *
- * Both are deterministic (the checksum proves the same work was done) and timed on this thread's
- * CPU clock. They are an indicator, not a calibration: on one machine, minutes apart, the compute
+ * Both are deterministic (their checksums let the spec prove the same work is done each time) and
+ * timed on this thread's CPU clock. They are an indicator, not a calibration: on one machine, minutes apart, the compute
  * job's least of five moved between 25 and 36 ms. Only a large difference (such as two times)
  * says the machine, rather than the code, changed.
  */
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createConnection } from 'node:net';
 
 /** One run of a reference job: the CPU it took and a checksum of its output (always the same). */
@@ -87,21 +86,45 @@ export interface EchoServer {
   stop(): Promise<void>;
 }
 
+/** How long the echo server may take to start, and to end once asked, before it is killed. */
+const ECHO_START_MS = 5_000;
+const ECHO_STOP_MS = 2_000;
+
+/** Starts the echo server process; it is always ended: by `stop()`, or here if it fails to start. */
 export async function startEchoServer(): Promise<EchoServer> {
   const child = spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`bench: the echo server ended (exit code ${code})`)));
-    child.stdout.once('data', (line: Buffer) => resolve(Number(line.toString().trim())));
+  // Resolves however the process ends, or if it never started ('error' without 'exit').
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
   });
-  return {
-    port,
-    async stop() {
-      child.stdin.end();
-      await exited;
-    },
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await exited;
   };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('bench: the echo server did not start')), ECHO_START_MS);
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`bench: the echo server ended (exit code ${code})`)));
+      child.stdout.once('data', (line: Buffer) => resolve(Number(line.toString().trim())));
+    });
+    return {
+      port,
+      async stop() {
+        child.stdin.end();
+        const overdue = setTimeout(() => child.kill('SIGKILL'), ECHO_STOP_MS);
+        await exited;
+        clearTimeout(overdue);
+      },
+    };
+  } catch (error) {
+    await kill();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The message of round trip `trip`: 1 KiB that starts with the trip's number, so order shows. */

@@ -25,10 +25,13 @@ export function synthClinic(
   options: BuildOptions = { nag: false },
 ): SynthesizedClinic {
   const app = testApp({ context: { 'aws:cdk:disable-asset-staging': true } });
-  const stack = buildClinicApp(app, context, options);
-  const template = Template.fromStack(stack);
-  removeOutdir(app);
-  return { app, stack, template };
+  try {
+    const stack = buildClinicApp(app, context, options);
+    return { app, stack, template: Template.fromStack(stack) };
+  } finally {
+    // The template is in memory: the app's output folder is removed (app.outdir names it no more).
+    removeOutdir(app);
+  }
 }
 
 /**

@@ -131,18 +131,27 @@ const readProc = (pid: number, file: string): string | undefined => {
 };
 
 /**
- * Whether `pid` is a PostgreSQL server (the `postgres` binary, `-D` this very folder) run by
- * the folder's owner (PostgreSQL runs only as its data folder's owner), whose parent is not a
- * live launcher. The folder's path alone proves nothing: any process can carry it in its
- * arguments (a `tar` or `du` of the state folder), and postmaster.pid is writable by the server's
- * user. Linux only: elsewhere nothing is ever stopped.
+ * Whether `pid` is a PostgreSQL server of this data folder: the `postgres` binary with `-D` this
+ * very folder. A pid read from postmaster.pid may have been reused by any process since. Linux
+ * only (false elsewhere).
  */
-export function isOrphanedServerOf(pid: number, dataDir: string): boolean {
+export function isPostgresServerOf(pid: number, dataDir: string): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   const argv = readProc(pid, 'cmdline')?.split('\0') ?? [];
   if (path.basename(argv[0] ?? '') !== 'postgres') return false;
   const folder = argv.indexOf('-D');
-  if (folder === -1 || path.resolve(argv[folder + 1] ?? '') !== path.resolve(dataDir)) return false;
+  return folder !== -1 && path.resolve(argv[folder + 1] ?? '') === path.resolve(dataDir);
+}
+
+/**
+ * Whether `pid` is a PostgreSQL server of this folder ({@link isPostgresServerOf}) run by the
+ * folder's owner (PostgreSQL runs only as its data folder's owner), whose parent is not a live
+ * launcher. The folder's path alone proves nothing: any process can carry it in its arguments (a
+ * `tar` or `du` of the state folder), and postmaster.pid is writable by the server's user. Linux
+ * only: elsewhere nothing is ever stopped.
+ */
+export function isOrphanedServerOf(pid: number, dataDir: string): boolean {
+  if (!isPostgresServerOf(pid, dataDir)) return false;
   const uid = Number(/^Uid:\s+(\d+)/m.exec(readProc(pid, 'status') ?? '')?.[1]);
   let owner: number;
   try {

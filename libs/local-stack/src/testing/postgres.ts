@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { freezeWithChildren } from './proc';
 import {
+  isPostgresServerOf,
   POSTGRES_SOCKET_SETTING,
   postmasterPidOf,
   startPostgres,
@@ -75,6 +76,11 @@ export async function startPostgresTcpOnly(options: PostgresOptions): Promise<Em
  */
 export function freezePostgres(dataDir: string): () => void {
   const pid = postmasterPidOf(dataDir);
-  if (!pid) throw new Error(`No running PostgreSQL server in ${dataDir} (no postmaster.pid)`);
+  // A stale postmaster.pid may name a pid some other process has taken since.
+  if (!pid || !isPostgresServerOf(pid, dataDir)) {
+    throw new Error(
+      `No running PostgreSQL server in ${dataDir} (postmaster.pid: ${pid ?? 'none or unreadable'})`,
+    );
+  }
   return freezeWithChildren(pid);
 }

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { freezePostgres } from './postgres';
 import { childrenOf, freezeWithChildren, stateOf } from './proc';
 
 /** A process with one child of its own, as a postmaster with a backend. */
@@ -58,8 +62,10 @@ describe('freezeWithChildren', () => {
     }
   });
 
-  it('refuses 0, -1, 1 and non-integers (kill() reads 0 and -1 as whole groups of processes)', () => {
-    for (const pid of [0, -1, 1, Number.NaN, 2.5]) expect(() => freezeWithChildren(pid)).toThrow(RangeError);
+  it('refuses 0, -1, 1, non-integers (kill() reads 0 and -1 as whole groups of processes) and itself', () => {
+    for (const pid of [0, -1, 1, Number.NaN, 2.5, process.pid]) {
+      expect(() => freezeWithChildren(pid)).toThrow(RangeError);
+    }
   });
 
   it('throws, with nothing left frozen, when the process is gone', async () => {
@@ -72,5 +78,23 @@ describe('freezeWithChildren', () => {
       thrown = error;
     }
     expect((thrown as NodeJS.ErrnoException | undefined)?.code).toBe('ESRCH');
+  });
+});
+
+describe('freezePostgres', () => {
+  it("freezes nothing when postmaster.pid names a process that is not that folder's server", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'freeze-postgres-'));
+    const tree = await parentWithChild();
+    try {
+      // A stale file whose pid another process (here a node one) has taken since.
+      writeFileSync(path.join(dir, 'postmaster.pid'), `${tree.parent}\n${dir}\n`);
+      expect(() => freezePostgres(dir)).toThrow(`No running PostgreSQL server in ${dir}`);
+      expect(stateOf(tree.parent)).not.toBe('T');
+      writeFileSync(path.join(dir, 'postmaster.pid'), '');
+      expect(() => freezePostgres(dir)).toThrow('none or unreadable');
+    } finally {
+      await end(tree);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -102,6 +102,7 @@ export function freezeWithChildren(pid: number): () => void {
   // kill(0) or kill(-1) would signal a whole process group, or every process we may signal.
   if (!Number.isInteger(pid) || pid <= 1)
     throw new RangeError(`freezeWithChildren: ${pid} is not a process id`);
+  if (pid === process.pid) throw new RangeError('freezeWithChildren: this process would freeze itself');
   const frozen: number[] = [];
   const resume = () => {
     for (const each of frozen) {
