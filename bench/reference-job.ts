@@ -43,6 +43,12 @@ function recordOf(i: number) {
   };
 }
 
+/** This thread's CPU time (user + system) since `before`, in ms. */
+function threadCpuMsSince(before: NodeJS.CpuUsage): number {
+  const cpu = process.threadCpuUsage(before);
+  return (cpu.user + cpu.system) / 1000;
+}
+
 /** The compute job, once. */
 export function runComputeJob(): ReferenceJobRun {
   // This thread's CPU only: the process's would add V8's background threads (compiling what a
@@ -58,9 +64,9 @@ export function runComputeJob(): ReferenceJobRun {
     seen.set(back.data.patientId, (seen.get(back.data.patientId) ?? 0) + 1);
     digest.update(createHash('sha256').update(text).digest());
   }
-  const cpu = process.threadCpuUsage(before);
+  const cpuMs = threadCpuMsSince(before);
   digest.update(String(seen.size));
-  return { cpuMs: (cpu.user + cpu.system) / 1000, checksum: digest.digest('hex') };
+  return { cpuMs, checksum: digest.digest('hex') };
 }
 
 const ROUND_TRIPS = 2_000;
@@ -170,8 +176,7 @@ export async function runLoopbackJob(port: number): Promise<ReferenceJobRun> {
           client.write(messageOf(trips));
           return;
         }
-        const cpu = process.threadCpuUsage(before);
-        resolve({ cpuMs: (cpu.user + cpu.system) / 1000, checksum: digest.digest('hex') });
+        resolve({ cpuMs: threadCpuMsSince(before), checksum: digest.digest('hex') });
       });
       client.once('connect', () => {
         before = process.threadCpuUsage();

@@ -12,7 +12,6 @@ export {
   embeddedPostgresUrl,
   LEGACY_ADMIN_PASSWORD,
   postgresDataDirOf,
-  postmasterPidOf,
   postgresSocketDirOf,
   type PostgresOptions,
   startPostgres,
@@ -28,7 +27,7 @@ export {
 } from './secrets';
 export type { ProcessExit } from '@app/crypto-messaging/embedded';
 export { assertPortFree, PortInUseError } from './launch';
-export { procStatFields, statFieldsOf } from './proc-stat';
+export { statFieldsOf } from './proc-stat';
 export {
   type IdentityProvider,
   type IdentityProviderOptions,

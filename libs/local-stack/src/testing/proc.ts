@@ -61,11 +61,7 @@ export const parentOf = (pid: number): number => Number(statOf(pid)[1]);
 
 /** A process's state letter (`R` running, `S` sleeping, `T` stopped, `Z` zombie ...); none when it is gone. */
 export function stateOf(pid: number): string | undefined {
-  try {
-    return statOf(pid)[0];
-  } catch {
-    return undefined; // no such process
-  }
+  return procStatFields(pid)?.[0];
 }
 
 /** Whether a process runs: it exists and has not ended (a zombie, not yet reaped, has ended). */

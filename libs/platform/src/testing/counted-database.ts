@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@app/crypto-messaging/testing';
-import { postmasterPidOf, procStatFields, startPostgres } from '@app/local-stack';
+import { startPostgres } from '@app/local-stack';
 import {
   dataSourceOptions,
   DeadlineClient,
@@ -19,8 +19,6 @@ export interface CountedDatabase {
   /** Their SQL texts, in order (the texts only: parameters are never kept). */
   statementTexts(): readonly string[];
   resetCount(): void;
-  /** CPU time used so far by the PostgreSQL server (its main process and live backends), in ms (Linux). */
-  serverCpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -50,7 +48,6 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   chmodSync(dir, 0o711); // as root, PostgreSQL runs as the postgres user, which must enter it
   const dataDir = path.join(dir, 'data');
   const pg = await startPostgres({ dataDir, port: await freePort(), databases: ['app'] });
-  const postmasterPid = postmasterPidOf(dataDir)!;
   const url = pg.url('app');
   const schema: AppDatabase = database ?? { entities: [], migrations: [] };
   if (database) await runMigrations(url, database);
@@ -66,29 +63,10 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
     statements: () => texts.length,
     statementTexts: () => texts,
     resetCount: () => void (texts = []),
-    serverCpuMs: () => processTreeCpuMs(postmasterPid),
     stop: async () => {
       await dataSource.destroy();
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Clock ticks per second of `/proc/<pid>/stat` times (USER_HZ, 100 on Linux). */
-const TICKS_PER_S = 100;
-
-/** CPU of a process and its live children, from `/proc` (user + system, reaped children included). */
-function processTreeCpuMs(rootPid: number): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    // state is field 3 (index 0), ppid 4, utime 14 ... cstime 17.
-    const fields = procStatFields(Number(entry));
-    if (!fields) continue; // gone meanwhile
-    const pid = Number(entry);
-    if (pid !== rootPid && Number(fields[1]) !== rootPid) continue;
-    ticks += fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
-  }
-  return (ticks * 1000) / TICKS_PER_S;
 }
