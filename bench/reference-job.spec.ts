@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { isRunning } from '@app/local-stack/testing';
 import {
   expectedLoopbackChecksum,
   machineSpeed,
@@ -51,4 +54,33 @@ describe('the reference jobs', () => {
     });
     expect(line).toContain('27.6 / 80.1 ms before the run, 28.0 / 161.3 ms after');
   });
+
+  it('the echo server ends with the bench, even when the bench is killed with SIGKILL', async () => {
+    const root = path.resolve(__dirname, '..');
+    const bench = spawn(
+      process.execPath,
+      [
+        '-r',
+        path.join(root, 'tools/register.js'),
+        '-e',
+        `require(${JSON.stringify(path.join(__dirname, 'reference-job'))}).startEchoServer()
+           .then((echo) => process.stdout.write(echo.pid + '\\n'));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(bench, 'exit');
+    const [line] = (await once(bench.stdout, 'data')) as [Buffer];
+    const echo = Number(line.toString().trim());
+    expect(isRunning(echo)).toBe(true);
+    bench.kill('SIGKILL');
+    await exited;
+    try {
+      const deadline = Date.now() + 5_000;
+      while (isRunning(echo) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(isRunning(echo)).toBe(false);
+    } finally {
+      if (isRunning(echo)) process.kill(echo, 'SIGKILL'); // a failed test leaves nothing behind
+    }
+  }, 30_000);
 });

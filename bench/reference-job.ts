@@ -89,6 +89,7 @@ process.stdin.on('end', () => process.exit(0)).resume();
 
 export interface EchoServer {
   readonly port: number;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -118,6 +119,7 @@ export async function startEchoServer(): Promise<EchoServer> {
     });
     return {
       port,
+      pid: child.pid!,
       async stop() {
         child.stdin.end();
         const overdue = setTimeout(() => child.kill('SIGKILL'), ECHO_STOP_MS);
