@@ -68,6 +68,29 @@ describe('freezeWithChildren', () => {
     }
   });
 
+  it('resumes the processes it already froze when a signal to a child fails, and rethrows', async () => {
+    const tree = await parentWithChild();
+    // As root every signal succeeds, so the refusal (EPERM: a child running as another user,
+    // say) is simulated at the one call that would stop the child; every other call is real.
+    const realKill = process.kill.bind(process);
+    const kill = jest.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+      if (pid === tree.child && signal === 'SIGSTOP') {
+        throw Object.assign(new Error(`kill EPERM`), { code: 'EPERM' });
+      }
+      return realKill(pid, signal);
+    });
+    try {
+      expect(() => freezeWithChildren(tree.parent)).toThrow('kill EPERM');
+      expect(kill).toHaveBeenCalledWith(tree.parent, 'SIGSTOP');
+      expect(kill).toHaveBeenCalledWith(tree.parent, 'SIGCONT');
+      expect(await untilState(tree.parent, ['S', 'R'])).toMatch(/^[SR]$/);
+      expect(stateOf(tree.child)).not.toBe('T');
+    } finally {
+      kill.mockRestore();
+      await end(tree);
+    }
+  });
+
   it('throws, with nothing left frozen, when the process is gone', async () => {
     const tree = await parentWithChild();
     await end(tree);
