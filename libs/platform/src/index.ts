@@ -20,6 +20,7 @@ export {
 export {
   type AppDatabase,
   type DatabaseDeadlines,
+  DB_POOL_MAX,
   dataSourceOptions,
   runMigrations,
 } from './database/data-source.factory';

@@ -44,6 +44,25 @@ export const DB_MESSAGE_STATEMENT_TIMEOUT_MS = 30_000;
  * bounded at 30 s). `false`: migrations, which may legitimately run long.
  */
 export type DatabaseDeadlines = 'requests' | 'messages' | false;
+
+/**
+ * Most connections an app's pool opens, by whom it answers.
+ *
+ * - `requests` (the EMR): each HTTP request holds a connection for one statement at a time, so
+ *   connections beyond what the server's cores can run at once add only backends that wait for a
+ *   core; requests wait for a free connection in the app instead (at most
+ *   {@link DB_CONNECT_TIMEOUT_MS}, then 503). With 32 concurrent requests on 2 cores,
+ *   `npm run bench -- clinic` measured PostgreSQL at about 2.6 ms of CPU per record with 10
+ *   connections against about 3.1 with 30 (docs/performance.md). 10 is also `pg`'s own default.
+ * - `messages` (the consumers): at least the transport's concurrency (20 messages in flight),
+ *   plus the HTTP API. A message must never wait 3 s for a connection and fail for it: each failed
+ *   attempt spends one of the queue's receives on the way to the dead-letter queue.
+ */
+export const DB_POOL_MAX: Readonly<Record<Exclude<DatabaseDeadlines, false>, number>> = {
+  requests: 10,
+  messages: 30,
+};
+
 /** A session idle inside a transaction this long is ended by the server (its locks freed), in ms. */
 export const DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
 /**
@@ -140,10 +159,9 @@ export function dataSourceOptions(
     logging: ['error', 'warn', 'migration'],
     logger: new SafeTypeOrmLogger(),
     maxQueryExecutionTime: statementTimeoutMs,
-    // Pool sized for the consumer's concurrency plus the HTTP API.
     extra: deadlines
       ? {
-          max: 30,
+          max: DB_POOL_MAX[deadlines],
           Client: DeadlineClient,
           connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
           keepAlive: true,

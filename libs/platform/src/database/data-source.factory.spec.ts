@@ -1,0 +1,23 @@
+import { CLINIC_CONSUMER_TUNING } from '../bootstrap';
+import { DB_POOL_MAX, dataSourceOptions, type AppDatabase } from './data-source.factory';
+
+const url = 'postgres://app@127.0.0.1:5432/app';
+const database: AppDatabase = { entities: [], migrations: [] };
+const poolMaxOf = (deadlines: 'requests' | 'messages' | false) =>
+  (dataSourceOptions(url, database, { deadlines }).extra as { max: number }).max;
+
+describe('dataSourceOptions: the pool', () => {
+  it('gives request-serving apps a pool near what the server runs at once, and consumers a larger one', () => {
+    expect(poolMaxOf('requests')).toBe(DB_POOL_MAX.requests);
+    expect(poolMaxOf('messages')).toBe(DB_POOL_MAX.messages);
+    expect(DB_POOL_MAX.requests).toBeLessThan(DB_POOL_MAX.messages);
+    // Migrations: one connection at a time, and one for TypeORM's own queries.
+    expect(poolMaxOf(false)).toBe(2);
+  });
+
+  it("never makes a consumer's message wait for a connection: the pool is above the transport's concurrency", () => {
+    // Every message in flight may hold a connection (a batch holds one for all of its messages),
+    // and the consumer's HTTP API needs at least one more.
+    expect(DB_POOL_MAX.messages).toBeGreaterThan(CLINIC_CONSUMER_TUNING.concurrency!);
+  });
+});
