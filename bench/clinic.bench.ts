@@ -16,6 +16,7 @@ import * as http from 'node:http';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from 'pg';
 import { syntheticRecordRequest } from '@app/contracts';
 import { provisionTopology } from '@app/crypto-messaging';
@@ -280,16 +281,30 @@ async function runClinic(profileDir: string | undefined): Promise<{
       const sent: Array<{ eventId: string; acceptedAt: number }> = [];
       const begin = Date.now();
       const inFlight: Promise<void>[] = [];
-      for (let i = 0; i < total; i++) {
+      // Held at once, not left to Promise.all after the loop: a request that fails while the
+      // loop sleeps would otherwise end the bench as an unhandled rejection, with no context.
+      let failed: unknown;
+      for (let i = 0; i < total && failed === undefined; i++) {
         const wait = begin + (i * 1000) / rate - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         inFlight.push(
-          recordOfNextPatient().then((r) => {
-            sent.push({ eventId: (r as { eventId: string }).eventId, acceptedAt: Date.now() });
-          }),
+          recordOfNextPatient().then(
+            (r) => {
+              sent.push({ eventId: (r as { eventId: string }).eventId, acceptedAt: Date.now() });
+            },
+            (error: unknown) => {
+              failed ??= error;
+            },
+          ),
         );
       }
       await Promise.all(inFlight);
+      if (failed !== undefined) {
+        throw new Error(
+          `bench: a record posted at ${rate}/s failed (${(failed as Error).message}); ${await processStates(apps)}`,
+          { cause: failed },
+        );
+      }
       sentSoFar += total;
       await waitCommitted(clients, sentSoFar);
       const byApp = await commitTimes(
@@ -389,6 +404,22 @@ async function postAs(url: string, body: unknown, token: string): Promise<unknow
   });
   if (status !== 201) throw new Error(`bench: POST ${url} answered ${status}: ${text}`);
   return JSON.parse(text);
+}
+
+/**
+ * Whether each app is still running, for an error that says where to look: a request refused or
+ * reset by an app that exited is not the same fault as one reset by a running app.
+ */
+async function processStates(apps: readonly AppProcess[]): Promise<string> {
+  // A killed app's sockets close a moment before its exit is known: give that moment, 1 s at most.
+  await Promise.race([Promise.any(apps.map((a) => a.exited)), delay(1_000)]);
+  return apps
+    .map(({ app, child }) =>
+      child.exitCode === null && child.signalCode === null
+        ? `${app} running`
+        : `${app} exited (${child.signalCode ?? `code ${child.exitCode}`})`,
+    )
+    .join(', ');
 }
 
 /** Posts `count` records from {@link THROUGHPUT_CONCURRENCY} concurrent requests; their event ids. */
