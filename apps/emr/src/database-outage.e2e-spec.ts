@@ -132,7 +132,7 @@ describe.each(TRANSPORTS)('EMR with PostgreSQL paused (embedded, over %s)', (tra
     await enterThroughPause(3);
   }, 90_000);
 
-  it('answers the same way when more people wait than the pool has connections (the rest wait in the app)', async () => {
+  it('answers the same way when more people ask at once than the pool has connections', async () => {
     await enterThroughPause(DB_POOL_MAX.requests * 2);
   }, 90_000);
 });

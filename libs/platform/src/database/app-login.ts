@@ -12,9 +12,10 @@ export const APPEND_ONLY_TABLES: readonly string[] = ['audit_entries'];
 export const READ_ONLY_TABLES: readonly string[] = ['migrations'];
 
 /**
- * Connections one app login may hold at once: a pool of 30 (dataSourceOptions), a restarted
- * process's pool while the old one's sockets close, and the tools. Four apps times this stays
- * within the embedded server's 200 connections, so no app can starve another.
+ * Connections one app login may hold at once: its pool (at most 30, `DB_POOL_MAX`), the EMR's
+ * LISTEN connection, a restarted process's pool while the old one's sockets close, and the tools.
+ * Four apps times this stays within the embedded server's 200 connections, so no app can starve
+ * another.
  */
 export const APP_LOGIN_CONNECTION_LIMIT = 50;
 

@@ -7,7 +7,7 @@ const poolMaxOf = (deadlines: 'requests' | 'messages' | false) =>
   (dataSourceOptions(url, database, { deadlines }).extra as { max: number }).max;
 
 describe('dataSourceOptions: the pool', () => {
-  it('gives request-serving apps a pool near what the server runs at once, and consumers a larger one', () => {
+  it('gives the request-serving app (the EMR) a smaller pool than the consumers, and migrations two', () => {
     expect(poolMaxOf('requests')).toBe(DB_POOL_MAX.requests);
     expect(poolMaxOf('messages')).toBe(DB_POOL_MAX.messages);
     expect(DB_POOL_MAX.requests).toBeLessThan(DB_POOL_MAX.messages);

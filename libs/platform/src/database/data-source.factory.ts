@@ -51,9 +51,12 @@ export type DatabaseDeadlines = 'requests' | 'messages' | false;
  * - `requests` (the EMR): each HTTP request holds a connection for one statement at a time, so
  *   connections beyond what the server's cores can run at once add only backends that wait for a
  *   core; requests wait for a free connection in the app instead (at most
- *   {@link DB_CONNECT_TIMEOUT_MS}, then 503). With 32 concurrent requests on 2 cores,
- *   `npm run bench -- clinic` measured PostgreSQL at about 2.6 ms of CPU per record with 10
- *   connections against about 3.1 with 30 (docs/performance.md). 10 is also `pg`'s own default.
+ *   {@link DB_CONNECT_TIMEOUT_MS}, then 503; on an audited route the refusal's own audit entry
+ *   may add up to 2 s). With 32 concurrent requests on 2 cores, `npm run bench -- clinic`
+ *   measured PostgreSQL at about 2.6 ms of CPU per record with 10 connections against about 3.1
+ *   with 30, and 5 a little lower still (docs/performance.md). 10 is a compromise: a server on
+ *   AWS has cores of its own, it is `pg`'s default, and the outbox relay and the audit trail's
+ *   group commit may each hold one of the 10.
  * - `messages` (the consumers): at least the transport's concurrency (20 messages in flight),
  *   plus the HTTP API. A message must never wait 3 s for a connection and fail for it: each failed
  *   attempt spends one of the queue's receives on the way to the dead-letter queue.
