@@ -21,6 +21,8 @@ const PATH_DOCS = [
   'docs/adr/0005-transport-shape.md',
   'docs/adr/0014-clinic-agnostic-messaging.md',
   'docs/adr/0015-package-graph.md',
+  'docs/adr/0022-connection-pool-sizes.md',
+  'docs/performance.md',
 ];
 
 /**

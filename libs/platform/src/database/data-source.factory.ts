@@ -56,7 +56,7 @@ export type DatabaseDeadlines = 'requests' | 'messages' | false;
  *   measured PostgreSQL at about 2.6 ms of CPU per record with 10 connections against about 3.1
  *   with 30, and 5 a little lower still (docs/performance.md). 10 is a compromise: a server on
  *   AWS has cores of its own, it is `pg`'s default, and the outbox relay and the audit trail's
- *   group commit may each hold one of the 10.
+ *   group commit may each hold one of the 10 (ADR 0022, with what a smaller pool makes likelier).
  * - `messages` (the consumers): at least the transport's concurrency (20 messages in flight),
  *   plus the HTTP API. A message must never wait 3 s for a connection and fail for it: each failed
  *   attempt spends one of the queue's receives on the way to the dead-letter queue.
