@@ -283,26 +283,30 @@ async function runClinic(profileDir: string | undefined): Promise<{
       const inFlight: Promise<void>[] = [];
       // Held at once, not left to Promise.all after the loop: a request that fails while the
       // loop sleeps would otherwise end the bench as an unhandled rejection, with no context.
-      let failed: unknown;
-      for (let i = 0; i < total && failed === undefined; i++) {
+      let failure: { error: unknown } | undefined;
+      for (let i = 0; i < total; i++) {
         const wait = begin + (i * 1000) / rate - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (failure) break;
         inFlight.push(
-          recordOfNextPatient().then(
-            (r) => {
-              sent.push({ eventId: (r as { eventId: string }).eventId, acceptedAt: Date.now() });
-            },
-            (error: unknown) => {
-              failed ??= error;
-            },
-          ),
+          Promise.resolve()
+            .then(recordOfNextPatient)
+            .then(
+              (r) => {
+                sent.push({ eventId: (r as { eventId: string }).eventId, acceptedAt: Date.now() });
+              },
+              (error: unknown) => {
+                failure ??= { error };
+              },
+            ),
         );
       }
       await Promise.all(inFlight);
-      if (failed !== undefined) {
+      if (failure) {
+        const { error } = failure;
         throw new Error(
-          `bench: a record posted at ${rate}/s failed (${(failed as Error).message}); ${await processStates(apps)}`,
-          { cause: failed },
+          `bench: a record posted at ${rate}/s failed (${error instanceof Error ? error.message : String(error)}); ${await processStates(apps)}`,
+          { cause: error },
         );
       }
       sentSoFar += total;
@@ -374,6 +378,8 @@ async function runClinic(profileDir: string | undefined): Promise<{
  * cores with the clinic, so it is kept lean (node:http rather than fetch, which cost about twice
  * the CPU per record: 0.44-0.57 ms against 0.23-0.27): what it spends, the clinic cannot.
  */
+/** The longest a record's POST may take; the EMR answers within seconds even with PostgreSQL stalled. */
+const POST_TIMEOUT_MS = 30_000;
 const LOAD_AGENT = new http.Agent({ keepAlive: true, maxSockets: THROUGHPUT_CONCURRENCY * 2 });
 
 async function postAs(url: string, body: unknown, token: string): Promise<unknown> {
@@ -400,6 +406,10 @@ async function postAs(url: string, body: unknown, token: string): Promise<unknow
       },
     );
     request.on('error', reject);
+    // An app that hangs without dying must fail the run, not hold it forever.
+    request.setTimeout(POST_TIMEOUT_MS, () =>
+      request.destroy(new Error(`no answer in ${POST_TIMEOUT_MS / 1000} s`)),
+    );
     request.end(payload);
   });
   if (status !== 201) throw new Error(`bench: POST ${url} answered ${status}: ${text}`);
@@ -411,13 +421,20 @@ async function postAs(url: string, body: unknown, token: string): Promise<unknow
  * reset by an app that exited is not the same fault as one reset by a running app.
  */
 async function processStates(apps: readonly AppProcess[]): Promise<string> {
+  const running = ({ child }: AppProcess) => child.exitCode === null && child.signalCode === null;
   // A killed app's sockets close a moment before its exit is known: give that moment, 1 s at most.
-  await Promise.race([Promise.any(apps.map((a) => a.exited)), delay(1_000)]);
+  const stillRunning = apps.filter(running);
+  if (stillRunning.length > 0) {
+    await Promise.race([
+      Promise.any(stillRunning.map((a) => a.exited)),
+      delay(1_000, undefined, { ref: false }),
+    ]);
+  }
   return apps
-    .map(({ app, child }) =>
-      child.exitCode === null && child.signalCode === null
-        ? `${app} running`
-        : `${app} exited (${child.signalCode ?? `code ${child.exitCode}`})`,
+    .map((a) =>
+      running(a)
+        ? `${a.app} running`
+        : `${a.app} exited (${a.child.signalCode ?? `code ${a.child.exitCode}`})`,
     )
     .join(', ');
 }
