@@ -13,9 +13,9 @@ export const READ_ONLY_TABLES: readonly string[] = ['migrations'];
 
 /**
  * Connections one app login may hold at once: its pool (at most 30, `DB_POOL_MAX`), the EMR's
- * LISTEN connection, a restarted process's pool while the old one's sockets close, and the tools.
- * Four apps times this stays within the embedded server's 200 connections, so no app can starve
- * another.
+ * LISTEN connection, what is left of a restarted process's connections while their sockets
+ * close (a new pool opens connections as load comes, not all at once), and the tools. Four apps
+ * times this stays within the embedded server's 200 connections, so no app can starve another.
  */
 export const APP_LOGIN_CONNECTION_LIMIT = 50;
 

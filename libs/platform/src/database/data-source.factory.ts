@@ -51,8 +51,8 @@ export type DatabaseDeadlines = 'requests' | 'messages' | false;
  * - `requests` (the EMR): each HTTP request holds a connection for one statement at a time, so
  *   connections beyond what the server's cores can run at once add only backends that wait for a
  *   core; requests wait for a free connection in the app instead (at most
- *   {@link DB_CONNECT_TIMEOUT_MS}, then 503; on an audited route the refusal's own audit entry
- *   may add up to 2 s). With 32 concurrent requests on 2 cores, `npm run bench -- clinic`
+ *   {@link DB_CONNECT_TIMEOUT_MS} per wait, then 503; on an audited route the refusal's own
+ *   audit entry is given 2 s more). With 32 concurrent requests on 2 cores, `npm run bench -- clinic`
  *   measured PostgreSQL at about 2.6 ms of CPU per record with 10 connections against about 3.1
  *   with 30, and 5 a little lower still (docs/performance.md). 10 is a compromise: a server on
  *   AWS has cores of its own, it is `pg`'s default, and the outbox relay and the audit trail's
