@@ -286,7 +286,7 @@ async function runClinic(profileDir: string | undefined): Promise<{
       let failure: { error: unknown } | undefined;
       for (let i = 0; i < total; i++) {
         const wait = begin + (i * 1000) / rate - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) await delay(wait);
         if (failure) break;
         inFlight.push(
           Promise.resolve()

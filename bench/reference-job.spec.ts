@@ -11,6 +11,7 @@ import {
   runLoopbackJob,
   startEchoServer,
 } from './reference-job';
+import { until } from './support';
 
 describe('the reference jobs', () => {
   it('compute: does the same work every time (same checksum) and measures its CPU', () => {
@@ -76,8 +77,7 @@ describe('the reference jobs', () => {
     bench.kill('SIGKILL');
     await exited;
     try {
-      const deadline = Date.now() + 5_000;
-      while (isRunning(echo) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until(() => !isRunning(echo), 5_000, 'the echo server ended', 20);
       expect(isRunning(echo)).toBe(false);
     } finally {
       if (isRunning(echo)) process.kill(echo, 'SIGKILL'); // a failed test leaves nothing behind

@@ -1,9 +1,14 @@
 import { CLINIC_CONSUMER_TUNING } from '../bootstrap';
-import { DB_POOL_MAX, dataSourceOptions, type AppDatabase } from './data-source.factory';
+import {
+  DB_POOL_MAX,
+  dataSourceOptions,
+  type AppDatabase,
+  type DatabaseDeadlines,
+} from './data-source.factory';
 
 const url = 'postgres://app@127.0.0.1:5432/app';
 const database: AppDatabase = { entities: [], migrations: [] };
-const poolMaxOf = (deadlines: 'requests' | 'messages' | false) =>
+const poolMaxOf = (deadlines: DatabaseDeadlines) =>
   (dataSourceOptions(url, database, { deadlines }).extra as { max: number }).max;
 
 describe('dataSourceOptions: the pool', () => {
