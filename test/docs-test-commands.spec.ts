@@ -22,6 +22,8 @@ const PATH_DOCS = [
   'docs/adr/0014-clinic-agnostic-messaging.md',
   'docs/adr/0015-package-graph.md',
   'docs/adr/0022-connection-pool-sizes.md',
+  'docs/adr/0023-silent-broker-connections.md',
+  'docs/reliability.md',
   'docs/performance.md',
 ];
 

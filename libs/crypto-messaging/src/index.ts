@@ -30,7 +30,12 @@ export {
   resolveMessagingOptions,
   type ResolvedMessagingOptions,
 } from './config/messaging.config';
-export { type AwsClients, type AwsTarget, createAwsClients } from './config/aws-clients';
+export {
+  AWS_SILENCE_LIMIT_MS,
+  type AwsClients,
+  type AwsTarget,
+  createAwsClients,
+} from './config/aws-clients';
 export {
   ConfigError,
   MessagingError,

@@ -20,6 +20,7 @@ export {
 export {
   type AppDatabase,
   type DatabaseDeadlines,
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   DB_POOL_MAX,
   dataSourceOptions,
   runMigrations,

@@ -2,13 +2,22 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { backoffMs, EncryptedPublisher, MessagingError, MessagingRuntime } from '@app/crypto-messaging';
-import { withPgClient } from '@app/platform';
+import { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, withPgClient } from '@app/platform';
 import { OutboxSealError } from './outbox-seal.error';
 import { claimDue, markFailed, markPublished, type ClaimedRow } from './outbox.batch';
 
 /** Retry delays grow from 200 ms to this cap while the broker or key is down. */
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
+/**
+ * A batch's publish, the SDK's retries included, is given up after this long: the relay holds
+ * its claim transaction meanwhile, and PostgreSQL ends a session idle in a transaction for
+ * {@link DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}. Given up in time, the rows are put back with
+ * backoff in a transaction that commits, rather than freed by a killed session (and published
+ * again on the next pass without a retry delay or a count of their attempts). A broker
+ * connection gone silent is what this bounds; a working broker answers a batch in milliseconds.
+ */
+export const RELAY_PUBLISH_DEADLINE_MS = DB_IDLE_IN_TRANSACTION_TIMEOUT_MS - 3_000;
 
 /** What one pass over the due rows did. */
 export interface BatchOutcome {
@@ -54,7 +63,10 @@ export class OutboxBatchPublisher {
         await client.query('COMMIT');
         return this.outcome(rows.length, 0, retries);
       }
-      const outcomes = await publisher.sendBatch(rows.map((row) => row.event));
+      const outcomes = await publisher.sendBatch(
+        rows.map((row) => row.event),
+        { signal: AbortSignal.timeout(RELAY_PUBLISH_DEADLINE_MS) },
+      );
       const published: Array<{ id: string; messageId: string }> = [];
       const failed: Array<{ row: ClaimedRow; code: string }> = [];
       rows.forEach((row, i) => {

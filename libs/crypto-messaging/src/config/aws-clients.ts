@@ -24,6 +24,27 @@ export interface AwsClients {
 
 /** Enough sockets for many concurrent long polls plus publishing. */
 const MAX_SOCKETS = 256;
+
+/** The longest long poll SQS allows (`WaitTimeSeconds`), during which the service sends nothing. */
+export const SQS_MAX_WAIT_TIME_S = 20;
+
+/**
+ * How long a request may go without a byte either way before it is given up, per client. Given
+ * a request handler of its own, the SDK sets no such limit (its service defaults, 5 and 15
+ * minutes, apply only to the handler it builds itself). A connection that goes silent without
+ * a reset (a frozen broker, a NAT or load balancer entry dropped, a half-open socket) would
+ * hold its caller for good: the outbox relay, which publishes one batch at a time while it holds
+ * a database connection, and each consumer's long polls. Past the limit the request fails with
+ * `TimeoutError`, the socket is destroyed, and the SDK retries (up to `maxAttempts`) on another.
+ * SQS waits in silence through a long poll, so its limit is the longest poll and 10 s more.
+ */
+export const AWS_SILENCE_LIMIT_MS = {
+  sqs: (SQS_MAX_WAIT_TIME_S + 10) * 1000,
+  sns: 10_000,
+  kms: 10_000,
+} as const;
+/** A TCP connection not made by then is given up (and retried): a firewall that drops packets. */
+export const AWS_CONNECT_TIMEOUT_MS = 5_000;
 /** Hosts that never leave the machine: nothing on the way can change a byte. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -44,36 +65,47 @@ export function sqsBodyChecksumNeeded(endpoint: string | undefined): boolean {
   return url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname);
 }
 
-/** Creates the SNS, SQS and KMS clients for a target, sharing keep-alive connection pools. */
+/**
+ * Creates the SNS, SQS and KMS clients for a target. They share keep-alive connection pools;
+ * each has its own silence limit ({@link AWS_SILENCE_LIMIT_MS}).
+ */
 export function createAwsClients(target: AwsTarget): AwsClients {
-  const requestHandler = new NodeHttpHandler({
+  const agents = {
     httpAgent: new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-  });
+  };
+  const requestHandler = (service: keyof typeof AWS_SILENCE_LIMIT_MS) =>
+    new NodeHttpHandler({
+      ...agents,
+      connectionTimeout: AWS_CONNECT_TIMEOUT_MS,
+      socketTimeout: AWS_SILENCE_LIMIT_MS[service],
+    });
   const common = {
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
-    requestHandler,
     maxAttempts: 4,
   };
   // The hot clients keep each command's middleware chain (`cacheMiddleware`) instead of building
   // it at every send: about 80 us of CPU less per request (of about 600), measured on this
-  // machine. The SDK drops the cache at any send with options (the poller's receive passes an
-  // abort signal), so the publisher gains most. Nothing adds middleware to these clients after
-  // their first request (the KMS client, which gets its call counter then, keeps the default).
+  // machine. The SDK drops the cache at any send with options: the poller's receive passes an
+  // abort signal, and so does the outbox relay's publish (a deadline), so the gain is left to
+  // sends without options (a publish without a deadline, the consumers' deletes between
+  // receives). Nothing adds middleware to these clients after their first request (the KMS
+  // client, which gets its call counter then, keeps the default).
   const hot = { ...common, cacheMiddleware: true };
-  const sns = new SNSClient(hot);
+  const sns = new SNSClient({ ...hot, requestHandler: requestHandler('sns') });
   // Send to the endpoint the SDK resolved (the target's, AWS_ENDPOINT_URL's or the regional one),
   // not to the host inside a queue URL: emulators hand out URLs such as
   // http://sqs.us-east-1.localhost:4566/... whose host does not resolve everywhere.
   const sqs = new SQSClient({
     ...hot,
+    requestHandler: requestHandler('sqs'),
     useQueueUrlAsEndpoint: false,
     // `false` turns the check off; leaving it unset keeps the SDK's default MD5.
     ...(sqsBodyChecksumNeeded(target.endpoint) ? {} : { md5: false }),
   });
-  const kms = new KMS(common);
+  const kms = new KMS({ ...common, requestHandler: requestHandler('kms') });
   return {
     sns,
     sqs,

@@ -18,10 +18,24 @@ const TestEvent = defineEvent(
 
 /** A unit-level fake of SNS: records calls, fails batch entries as told. */
 class FakeSns {
-  readonly calls: Array<{ name: string; input: Record<string, unknown> }> = [];
+  readonly calls: Array<{
+    name: string;
+    input: Record<string, unknown>;
+    options?: { abortSignal?: AbortSignal };
+  }> = [];
   failNext: Array<{ index: number; senderFault: boolean }> = [];
-  send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
-    this.calls.push({ name: command.constructor.name, input: command.input });
+  /** A broker that never answers: a send settles only when its abort signal fires, as the SDK's does. */
+  silent = false;
+  send(
+    command: { constructor: { name: string }; input: Record<string, unknown> },
+    options?: { abortSignal?: AbortSignal },
+  ) {
+    this.calls.push({ name: command.constructor.name, input: command.input, options });
+    if (this.silent) {
+      return new Promise((_, reject) =>
+        options?.abortSignal?.addEventListener('abort', () => reject(options.abortSignal!.reason as Error)),
+      );
+    }
     if (command.constructor.name === 'PublishCommand')
       return Promise.resolve({ MessageId: `m-${this.calls.length}` });
     const entries = command.input.PublishBatchRequestEntries as Array<{ Id: string }>;
@@ -182,6 +196,38 @@ describe('EncryptedPublisher', () => {
       (await cipher.decrypt(Buffer.from(sent[0], 'base64'), sealer.contextFor(TestEvent))).toString(),
     ) as { id: string; data: unknown };
     expect(envelope).toMatchObject({ id: sealed.eventId, data: { text: 'secret', count: 7 } });
+  });
+
+  it('ends a batch sent to a silent broker when its signal aborts, as BROKER_UNAVAILABLE', async () => {
+    const sns = new FakeSns();
+    const publisher = publisherWith(sns);
+    const sealed = await publisher.sealer.seal({ event: TestEvent, data: { text: 'x', count: 1 } });
+    // Without a signal, no send options: the SDK client keeps its cached request pipeline.
+    await publisher.sendBatch([sealed]);
+    expect(sns.calls[0].options).toBeUndefined();
+    sns.silent = true;
+    const outcomes = await publisher.sendBatch([sealed, sealed], { signal: AbortSignal.timeout(50) });
+    expect(sns.calls[1].options?.abortSignal).toBeDefined();
+    expect(outcomes.map((o) => (o.ok ? 'published' : o.error.code))).toEqual([
+      MessagingErrorCode.BrokerUnavailable,
+      MessagingErrorCode.BrokerUnavailable,
+    ]);
+    // The error names what happened, never what the events hold.
+    const [first] = outcomes;
+    expect(!first.ok && first.error.message).toContain('TimeoutError');
+  });
+
+  it('tries no entry again once the signal has aborted', async () => {
+    const sns = new FakeSns();
+    const publisher = publisherWith(sns);
+    const sealed = await publisher.sealer.seal({ event: TestEvent, data: { text: 'x', count: 1 } });
+    const abort = new AbortController();
+    sns.failNext = [{ index: 0, senderFault: false }];
+    const sent = publisher.sendBatch([sealed], { signal: abort.signal });
+    abort.abort();
+    const [outcome] = await sent;
+    expect(outcome.ok).toBe(false);
+    expect(sns.calls).toHaveLength(1);
   });
 
   it('counts the size SNS will see when sealing (base64 body plus attributes)', async () => {

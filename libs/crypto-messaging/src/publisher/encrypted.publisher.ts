@@ -127,12 +127,21 @@ export class EncryptedPublisher {
   /**
    * Sends events sealed earlier, exactly as sealed (same ciphertext, same event id), with
    * PublishBatch. Never sees plaintext: the key is not used. One outcome per event, in order.
+   *
+   * `signal` bounds the whole call, the SDK's retries included: once it aborts, what is not yet
+   * published fails with `BROKER_UNAVAILABLE`. A caller that holds something while it publishes
+   * (the outbox relay, a database transaction) gives it a deadline shorter than what it holds.
+   * Such a call builds its request pipeline afresh (about 80 us), where one without reuses it.
    */
-  async sendBatch(events: readonly SealedEvent[]): Promise<BatchPublishOutcome[]> {
+  async sendBatch(
+    events: readonly SealedEvent[],
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<BatchPublishOutcome[]> {
     const outcomes: BatchPublishOutcome[] = new Array<BatchPublishOutcome>(events.length);
     await this.sendPrepared(
       events.map((event, index) => ({ index, message: prepared(event) })),
       outcomes,
+      signal,
     );
     return outcomes;
   }
@@ -140,6 +149,7 @@ export class EncryptedPublisher {
   private async sendPrepared(
     items: Array<{ index: number; message: PreparedMessage }>,
     outcomes: BatchPublishOutcome[],
+    signal?: AbortSignal,
   ): Promise<void> {
     items.sort((a, b) => a.index - b.index);
     const chunks: Array<typeof items> = [];
@@ -158,12 +168,13 @@ export class EncryptedPublisher {
       currentBytes += item.message.bytes;
     }
     if (current.length) chunks.push(current);
-    await Promise.all(chunks.map((chunk) => this.sendChunk(chunk, outcomes)));
+    await Promise.all(chunks.map((chunk) => this.sendChunk(chunk, outcomes, signal)));
   }
 
   private async sendChunk(
     chunk: Array<{ index: number; message: PreparedMessage }>,
     outcomes: BatchPublishOutcome[],
+    signal?: AbortSignal,
   ): Promise<void> {
     const maxAttempts = this.options.maxEntryAttempts ?? 5;
     let pending = chunk;
@@ -176,9 +187,15 @@ export class EncryptedPublisher {
       }));
       let retry: typeof pending = [];
       try {
-        const out = await this.options.sns.send(
-          new PublishBatchCommand({ TopicArn: this.options.topicArn, PublishBatchRequestEntries: entries }),
-        );
+        signal?.throwIfAborted();
+        const command = new PublishBatchCommand({
+          TopicArn: this.options.topicArn,
+          PublishBatchRequestEntries: entries,
+        });
+        // Options only when there is a signal: a send without them keeps the client's cached pipeline.
+        const out = await (signal
+          ? this.options.sns.send(command, { abortSignal: signal })
+          : this.options.sns.send(command));
         const byIndex = new Map(pending.map((p) => [String(p.index), p]));
         for (const ok of out.Successful ?? []) {
           const item = byIndex.get(ok.Id!)!;
@@ -213,7 +230,12 @@ export class EncryptedPublisher {
         retry = [];
       }
       pending = retry;
-      if (pending.length > 0) await sleep(backoffMs(attempt, this.options.retryBaseDelayMs ?? 100));
+      if (pending.length > 0) {
+        // An abort ends the wait; the next attempt then fails the entries still pending.
+        await sleep(backoffMs(attempt, this.options.retryBaseDelayMs ?? 100), undefined, { signal }).catch(
+          () => undefined,
+        );
+      }
     }
   }
 
@@ -237,7 +259,8 @@ export class EncryptedPublisher {
 
   private toPublishError(error: unknown): MessagingError {
     if (error instanceof MessagingError) return error;
-    const name = error instanceof Error ? error.name : '';
+    // A name, never a message: an abort's reason is a DOMException, not always `instanceof Error`.
+    const name = errorName(error);
     if (name.startsWith('KMS')) return toKmsError(error, this.options.cipher.keyId);
     if (name === 'NotFoundException' || name === 'NotFound') {
       return new MessagingError(
@@ -286,4 +309,10 @@ function prepared(event: SealedEvent): PreparedMessage {
 /** Exponential backoff with full jitter, capped at 10 s. */
 export function backoffMs(attempt: number, baseMs: number, capMs = 10_000): number {
   return Math.round(Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
+}
+
+/** The class name of what was thrown (`TimeoutError`, `AbortError` ...), or '' if it has none. */
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '';
 }

@@ -140,6 +140,27 @@ describe('SqsPoller', () => {
     }
   });
 
+  it("names `waitTimeS` when it is not a whole number of seconds from 0 to 20 (SQS's range)", () => {
+    for (const waitTimeS of [-1, 2.5, 21, Number.NaN]) {
+      expect(
+        () =>
+          new SqsPoller(
+            { sqs: new FakeSqs().client, queueUrl: 'q', waitTimeS },
+            { consume: () => Promise.resolve() },
+          ),
+      ).toThrow(`waitTimeS must be a whole number of seconds from 0 to 20, got ${waitTimeS}`);
+    }
+    for (const waitTimeS of [0, 20]) {
+      expect(
+        () =>
+          new SqsPoller(
+            { sqs: new FakeSqs().client, queueUrl: 'q', waitTimeS },
+            { consume: () => Promise.resolve() },
+          ),
+      ).not.toThrow();
+    }
+  });
+
   describe('batchWindowMs', () => {
     /** A poller with a batch listener and a batching window; the groups it handed over. */
     function startWindowed(sqs: FakeSqs, batchWindowMs: number, concurrency = 10) {

@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Logger, type LoggerService } from '@nestjs/common';
+import { SQS_MAX_WAIT_TIME_S } from '../config/aws-clients';
 import { VisibilityHeartbeat, type Lease } from './visibility.heartbeat';
 
 /** What the transport reports through Nest's `server.status` observable. */
@@ -44,7 +45,7 @@ export interface SqsPollerOptions {
    * Default 0 (off).
    */
   batchWindowMs?: number;
-  /** Long-poll wait. Default 20 s. */
+  /** Long-poll wait, 0 to 20 s (SQS's range). Default 20 s. */
   waitTimeS?: number;
   /** Visibility timeout; a heartbeat extends it while a handler runs. Default 30 s. */
   visibilityTimeoutS?: number;
@@ -133,7 +134,13 @@ export class SqsPoller {
       );
     }
     this.freeSlots = this.concurrency;
-    this.waitTimeS = options.waitTimeS ?? 20;
+    this.waitTimeS = options.waitTimeS ?? SQS_MAX_WAIT_TIME_S;
+    if (!Number.isInteger(this.waitTimeS) || this.waitTimeS < 0 || this.waitTimeS > SQS_MAX_WAIT_TIME_S) {
+      // SQS refuses a longer poll, and the SQS client gives up on a request silent for longer.
+      throw new TypeError(
+        `waitTimeS must be a whole number of seconds from 0 to ${SQS_MAX_WAIT_TIME_S}, got ${this.waitTimeS}`,
+      );
+    }
     this.visibilityTimeoutS = options.visibilityTimeoutS ?? 30;
     this.logger = options.logger ?? new Logger(SqsPoller.name);
     this.heartbeat = new VisibilityHeartbeat(

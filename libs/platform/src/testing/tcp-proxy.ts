@@ -1,12 +1,18 @@
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 
+/** One client's connection through the proxy: its socket and the proxy's to the target. */
+interface Link {
+  readonly client: Socket;
+  readonly upstream: Socket;
+}
+
 /**
  * A loopback TCP proxy a test can cut and restore, to take a broker "down" for one client
- * while it keeps its state (fauxqs keeps its queues in memory only).
+ * while it keeps its state (fauxqs keeps its queues in memory only), or make go silent.
  */
 export class TcpProxy {
   private server?: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly links = new Set<Link>();
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -16,9 +22,10 @@ export class TcpProxy {
     const server = createServer((client) => {
       const upstream = new Socket();
       upstream.connect(this.target.port, this.target.host);
+      const link = { client, upstream };
+      this.links.add(link);
       for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
+        s.on('close', () => this.links.delete(link));
         s.on('error', () => s.destroy());
       }
       client.pipe(upstream).pipe(client);
@@ -38,8 +45,26 @@ export class TcpProxy {
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
+    for (const { client, upstream } of this.links) {
+      client.destroy();
+      upstream.destroy();
+    }
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * Goes silent on the connections open now: they stay open, but nothing more passes either
+   * way, as when a NAT or load balancer drops a flow without a reset, or a half-open socket.
+   * Connections made afterwards pass. Returns how many went silent; `cut` closes them.
+   */
+  stall(): number {
+    for (const { client, upstream } of this.links) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    return this.links.size;
   }
 
   get url(): string {

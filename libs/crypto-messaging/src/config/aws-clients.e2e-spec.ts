@@ -1,0 +1,111 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { ListTopicsCommand } from '@aws-sdk/client-sns';
+import { ListKeysCommand } from '@aws-sdk/client-kms';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { AWS_SILENCE_LIMIT_MS, SQS_MAX_WAIT_TIME_S, createAwsClients, type AwsClients } from './aws-clients';
+
+/** A server that accepts connections, reads what comes and never answers: a silent broker. */
+class SilentServer {
+  private readonly server: Server = createServer((socket) => this.accept(socket));
+  /** When each connection opened and, once the client gave it up, closed. */
+  readonly connections: Array<{ openedAt: number; closedAt?: number }> = [];
+  private readonly sockets = new Set<Socket>();
+
+  private accept(socket: Socket): void {
+    const connection: { openedAt: number; closedAt?: number } = { openedAt: Date.now() };
+    this.connections.push(connection);
+    this.sockets.add(socket);
+    socket.resume();
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      connection.closedAt = Date.now();
+      this.sockets.delete(socket);
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen({ port: 0, host: '127.0.0.1' }, resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Resolves once `done` holds, checked every 100 ms; fails after `withinMs`. */
+  async until(what: string, done: () => boolean, withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (!done()) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what}: not within ${withinMs} ms (${this.connections.length} connections)`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('the AWS clients give up on a silent connection', () => {
+  const servers: SilentServer[] = [];
+  const aborts: AbortController[] = [];
+  afterAll(async () => {
+    for (const abort of aborts) abort.abort();
+    await Promise.all(servers.map((server) => server.close()));
+  });
+
+  /**
+   * Sends a request to a silent server: how long the client held its first connection before
+   * giving it up, and whether it then tried again on a second one.
+   */
+  async function silence(send: (clients: AwsClients, abortSignal: AbortSignal) => Promise<unknown>) {
+    const server = new SilentServer();
+    servers.push(server);
+    const clients = createAwsClients({
+      region: 'us-east-1',
+      endpoint: await server.listen(),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const abort = new AbortController();
+    aborts.push(abort);
+    // Retried on a new connection after the first is given up; aborted at the end of the suite.
+    const sent = send(clients, abort.signal).catch((error: Error) => error);
+    try {
+      const givenUp = () => server.connections[0]?.closedAt !== undefined;
+      await server.until('the first connection given up', givenUp, AWS_SILENCE_LIMIT_MS.sqs + 10_000);
+      // The SDK retries a timeout (up to maxAttempts), on a new connection.
+      await server.until('a retry on a new connection', () => server.connections.length > 1, 5_000);
+      const [first] = server.connections;
+      return first.closedAt! - first.openedAt;
+    } finally {
+      abort.abort();
+      await sent;
+      clients.destroy();
+    }
+  }
+
+  it(
+    'SNS and KMS after 10 s, SQS after a whole long poll and 10 s more, and each tries again',
+    async () => {
+      // All at once: the test waits for the longest only.
+      const [sns, kms, sqs] = await Promise.all([
+        silence((c, abortSignal) => c.sns.send(new ListTopicsCommand({}), { abortSignal })),
+        silence((c, abortSignal) => c.kms.send(new ListKeysCommand({}), { abortSignal })),
+        silence((c, abortSignal) => c.sqs.send(new ListQueuesCommand({}), { abortSignal })),
+      ]);
+      // The SDK starts watching a socket's silence 3 s into a request (its own deferral), so a
+      // connection is held for the limit and up to 3 s more.
+      for (const [heldMs, limitMs] of [
+        [sns, AWS_SILENCE_LIMIT_MS.sns],
+        [kms, AWS_SILENCE_LIMIT_MS.kms],
+        [sqs, AWS_SILENCE_LIMIT_MS.sqs],
+      ]) {
+        expect(heldMs).toBeGreaterThanOrEqual(limitMs);
+        expect(heldMs).toBeLessThan(limitMs + 5_000);
+      }
+      // A long poll waits up to 20 s in silence: the SQS limit outlasts it.
+      expect(AWS_SILENCE_LIMIT_MS.sqs).toBeGreaterThan(SQS_MAX_WAIT_TIME_S * 1000);
+    },
+    AWS_SILENCE_LIMIT_MS.sqs + 30_000,
+  );
+});
