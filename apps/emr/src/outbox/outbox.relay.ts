@@ -16,7 +16,7 @@ import { OutboxListener } from './outbox.listener';
 const POLL_LISTENING_MS = 2_000;
 const POLL_UNHEARD_MS = 250;
 
-/** The relay's last attempt, for `/health`. */
+/** The relay's last publish, for `/health`. */
 export interface RelayStatus {
   readonly at: Date;
   readonly ok: boolean;
@@ -109,7 +109,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (this.legacyDue) await this.sealLegacy();
         while (!this.stopped && (await this.publishDue()) === OUTBOX_BATCH_SIZE);
       } catch (error) {
-        this.status = { at: new Date(), ok: false, code: outboxErrorCode(error) };
+        // The database failed the pass (a publish's failure is an outcome, not a throw): not
+        // the broker's doing, so `status`, which `/health` reports as messaging, keeps its value.
+        // `/health` reports the database on its own.
         this.logger.error({ msg: 'outbox relay failed; will retry', error: outboxErrorCode(error) });
       }
     } while (this.again && !this.stopped);

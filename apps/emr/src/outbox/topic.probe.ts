@@ -3,6 +3,8 @@ import { MessagingRuntime } from '@app/crypto-messaging';
 import { MessagingProbe, withTimeout } from '@app/platform';
 import { OutboxRelay } from './outbox.relay';
 
+const BACKLOG_TIMEOUT_MS = 1_000;
+
 /**
  * The EMR's messaging is up when the topic resolves and the relay's last attempt succeeded.
  * It uses no extra permission: the EMR's role may publish, not inspect the topic.
@@ -17,7 +19,8 @@ export class TopicProbe extends MessagingProbe {
   }
 
   async check(): Promise<{ status: 'up' | 'down'; detail?: string }> {
-    const backlog = await this.relay.backlog().catch(() => undefined);
+    // A count for the reader, not a verdict: not waited on for long when the pool is busy.
+    const backlog = await withTimeout(this.relay.backlog(), BACKLOG_TIMEOUT_MS).catch(() => undefined);
     const pending = backlog === undefined ? '' : `, ${backlog} event(s) waiting in the outbox`;
     if (this.relay.status && !this.relay.status.ok) {
       return { status: 'down', detail: `last publish failed: ${this.relay.status.code}${pending}` };

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, type OnApplicationBootstrap } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { SkipThrottle } from '@nestjs/throttler';
 import { MessagingProbe } from '../messaging/messaging-probe';
 import { Public } from '../auth/access.decorators';
+import { PoolProgress } from '../database/pool-progress';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -17,11 +18,18 @@ const CHECK_TIMEOUT_MS = 2_000;
 @Public()
 @SkipThrottle({ reads: true, writes: true })
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnApplicationBootstrap {
+  /** Watched from the app's start: the evidence of progress that the check may use. */
+  private pool?: PoolProgress;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly probe: MessagingProbe,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.pool = PoolProgress.of(this.dataSource);
+  }
 
   @Get()
   @ApiOperation({ summary: 'Database and messaging reachability' })
@@ -32,7 +40,17 @@ export class HealthController {
     return { status: ok ? 'ok' : 'degraded', database, messaging };
   }
 
+  /**
+   * `up` when the database answers. A pool whose every connection is taken, with requests
+   * waiting for one, would make a `SELECT 1` wait behind them and read a busy database as down
+   * (and get the app replaced in the middle of its load); so while requests wait, a connection
+   * handed back in good order within the check's time counts as the database's answer. A
+   * database that stops answering stops those too, and the check then asks it and waits.
+   */
   private async database(): Promise<{ status: 'up' | 'down'; detail?: string }> {
+    if (this.pool?.saturated && this.pool.answeredWithin(CHECK_TIMEOUT_MS)) {
+      return { status: 'up', detail: 'busy' };
+    }
     try {
       await withTimeout(this.dataSource.query('SELECT 1'), CHECK_TIMEOUT_MS);
       return { status: 'up' };

@@ -1,0 +1,98 @@
+/**
+ * `/health` of an EMR whose every database connection is taken, with requests waiting for one:
+ * the database is busy, not down, and the check must say so (on AWS a failing health check gets
+ * the task replaced, in the middle of its load). Once PostgreSQL stops answering (SIGSTOP), the
+ * same check says down within a few seconds.
+ */
+import { DataSource } from 'typeorm';
+import { freezePostgres } from '@app/local-stack/testing';
+import { DB_POOL_MAX, pgPoolOf } from '@app/platform';
+import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
+import { emrDatabase } from './database/emr.database';
+import { emrBlueprint } from './emr.blueprint';
+
+/** Statements at once: four times the pool, so that a new one waits about 3 s for a connection. */
+const LOOPS = DB_POOL_MAX.requests * 4;
+/** Each holds its connection this long. */
+const STATEMENT = 'SELECT pg_sleep(1)';
+
+interface Health {
+  readonly status: number;
+  readonly body: { status: string; database: { status: string; detail?: string } };
+}
+
+describe('EMR /health with every database connection taken (embedded)', () => {
+  let env: ClinicTestEnv;
+  let emr: AppUnderTest;
+  let dataSource: DataSource;
+  let stopLoad: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    env = (await startClinicTestEnv('embedded'))!;
+    emr = await env.startApp(emrBlueprint, emrDatabase);
+    dataSource = emr.http.get(DataSource);
+  });
+  afterAll(async () => {
+    await stopLoad?.();
+    await env?.stop();
+  });
+
+  const health = async (): Promise<Health> => {
+    const response = await fetch(`${emr.url}/health`, { signal: AbortSignal.timeout(10_000) });
+    return { status: response.status, body: (await response.json()) as Health['body'] };
+  };
+
+  /** Keeps LOOPS statements going through the EMR's pool, each again once done, until stopped. */
+  function load(): () => Promise<void> {
+    let running = true;
+    const loops = Array.from({ length: LOOPS }, async () => {
+      // A wait for a connection that times out (3 s) is part of the load: go again.
+      while (running) await dataSource.query(STATEMENT).catch(() => undefined);
+    });
+    return async () => {
+      running = false;
+      await Promise.all(loops);
+    };
+  }
+
+  it('says up (busy) while requests wait for a connection, and down once PostgreSQL stops', async () => {
+    expect((await health()).status).toBe(200);
+    stopLoad = load();
+    const pool = pgPoolOf(dataSource);
+    // Saturated: a SELECT 1 through the pool waits longer than the check's 2 s.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const started = Date.now();
+    await dataSource.query('SELECT 1').catch(() => undefined);
+    expect(Date.now() - started).toBeGreaterThan(2_000);
+    expect(pool.waitingCount).toBeGreaterThan(0);
+
+    const busy = await health();
+    expect(pool.waitingCount).toBeGreaterThan(0);
+    expect(busy).toEqual({
+      status: 200,
+      body: expect.objectContaining({ status: 'ok', database: { status: 'up', detail: 'busy' } }) as unknown,
+    });
+
+    const resume = freezePostgres(env.postgresDataDir);
+    let frozenHealth: Health;
+    const frozenAt = Date.now();
+    try {
+      // Connections stop coming back: within the check's 2 s the evidence is stale, and the
+      // check then asks the database, for 2 s more.
+      do frozenHealth = await health();
+      while (frozenHealth.status === 200 && Date.now() - frozenAt < 10_000);
+    } finally {
+      resume();
+    }
+    expect(frozenHealth.status).toBe(503);
+    expect(frozenHealth.body.database.status).toBe('down');
+    expect(Date.now() - frozenAt).toBeLessThan(8_000);
+
+    await stopLoad();
+    stopLoad = undefined;
+    const deadline = Date.now() + 15_000;
+    let after = await health();
+    while (after.status !== 200 && Date.now() < deadline) after = await health();
+    expect(after.body.database).toEqual({ status: 'up' });
+  }, 60_000);
+});
