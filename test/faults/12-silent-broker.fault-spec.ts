@@ -1,11 +1,13 @@
 /**
- * Fault 12: every connection to the broker goes silent at once, without a reset: what a dropped
- * NAT or load balancer entry, or a half-open socket, looks like to a client. The apps reach the
- * broker through a TCP proxy that stops passing bytes on the connections open at that moment
- * (the consumers' long polls, the EMR's pooled publishing sockets) and lets new ones through.
- * The SDK clients give up on a silent connection (AWS_SILENCE_LIMIT_MS) and retry on a new one:
- * the EMR's relay publishes, the consumers receive again, and every record posted after the fault
- * takes effect once. Without those limits, the relay's publish and the long polls wait forever.
+ * Fault 12: every connection to the broker goes silent at once, though still open and still
+ * acknowledged by the kernel (so TCP keepalive sees nothing wrong): what a broker process frozen
+ * with its sockets open looks like, or a proxy or load balancer whose backend hangs. The apps
+ * reach the broker through a TCP proxy that stops passing bytes on the connections open at that
+ * moment (the consumers' long polls, the apps' pooled sockets) and lets new ones through. The
+ * SDK clients give up a silent connection (AWS_SILENCE_LIMIT_MS) and retry on a new one, and the
+ * EMR's relay gives each batch a deadline: it publishes again, the consumers receive again, and
+ * every record posted after the fault takes effect once. Without the clients' limits, the
+ * consumers' long polls wait forever.
  */
 import { AWS_SILENCE_LIMIT_MS } from '@app/crypto-messaging';
 import { TcpProxy } from '@app/platform/testing';
@@ -37,8 +39,9 @@ describe('fault 12: every broker connection goes silent (no reset), new ones wor
     const stalledAt = Date.now();
     const after = await clinic.burst(patient, AFTER);
     const accepted = [...before.accepted, ...after.accepted];
-    // A silent long poll is given up after the SQS limit; one more may be, on another silent socket.
-    const tally = await clinic.waitForEffects(accepted, 5 * AWS_SILENCE_LIMIT_MS.sqs);
+    // Each silent socket a consumer's request lands on costs one SQS limit (and the SDK's 3 s
+    // before it watches a socket), one after another in the worst case.
+    const tally = await clinic.waitForEffects(accepted, (silenced + 1) * (AWS_SILENCE_LIMIT_MS.sqs + 3_000));
     const recoveryMs = Date.now() - stalledAt;
     const left = await clinic.waitQuiet();
     const final = await clinic.tally(accepted);
@@ -52,8 +55,8 @@ describe('fault 12: every broker connection goes silent (no reset), new ones wor
       ),
     );
 
-    // Three consumers with two long polls each, at the least.
-    expect(silenced).toBeGreaterThanOrEqual(6);
+    // At the least, each consumer's long poll (one receiver each) went silent.
+    expect(silenced).toBeGreaterThanOrEqual(3);
     expect(before.refused).toEqual([]);
     expect(after.refused).toEqual([]);
     expect(tally.observed).toBe(tally.expected);

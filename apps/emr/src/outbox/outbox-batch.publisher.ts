@@ -1,7 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { backoffMs, EncryptedPublisher, MessagingError, MessagingRuntime } from '@app/crypto-messaging';
+import {
+  backoffMs,
+  EncryptedPublisher,
+  MessagingError,
+  MessagingErrorCode,
+  MessagingRuntime,
+} from '@app/crypto-messaging';
 import { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, withPgClient } from '@app/platform';
 import { OutboxSealError } from './outbox-seal.error';
 import { claimDue, markFailed, markPublished, type ClaimedRow } from './outbox.batch';
@@ -10,8 +16,9 @@ import { claimDue, markFailed, markPublished, type ClaimedRow } from './outbox.b
 const RETRY_BASE_MS = 200;
 const RETRY_CAP_MS = 5_000;
 /**
- * A batch's publish, the SDK's retries included, is given up after this long: the relay holds
- * its claim transaction meanwhile, and PostgreSQL ends a session idle in a transaction for
+ * The broker's part of a pass (the topic's lookup, if not done yet, and the batch's publish, the
+ * SDK's retries included) is given up after this long. The relay holds its claim transaction
+ * meanwhile, and PostgreSQL ends a session idle in a transaction for
  * {@link DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}. Given up in time, the rows are put back with
  * backoff in a transaction that commits, rather than freed by a killed session (and published
  * again on the next pass without a retry delay or a count of their attempts). A broker
@@ -53,9 +60,12 @@ export class OutboxBatchPublisher {
         await client.query('COMMIT');
         return { claimed: 0, published: 0 };
       }
+      // The claim's transaction is open: the broker's part of the pass, the topic's lookup
+      // included, shares one deadline.
+      const deadline = AbortSignal.timeout(RELAY_PUBLISH_DEADLINE_MS);
       let publisher: EncryptedPublisher;
       try {
-        publisher = await this.getPublisher();
+        publisher = await beforeAbort(this.getPublisher(), deadline);
       } catch (error) {
         const code = outboxErrorCode(error);
         const retries = this.retries(rows.map((row) => ({ row, code })));
@@ -65,7 +75,7 @@ export class OutboxBatchPublisher {
       }
       const outcomes = await publisher.sendBatch(
         rows.map((row) => row.event),
-        { signal: AbortSignal.timeout(RELAY_PUBLISH_DEADLINE_MS) },
+        { signal: deadline },
       );
       const published: Array<{ id: string; messageId: string }> = [];
       const failed: Array<{ row: ClaimedRow; code: string }> = [];
@@ -124,6 +134,34 @@ export class OutboxBatchPublisher {
     });
     return this.publisher;
   }
+}
+
+/**
+ * `work`'s result, or a `BROKER_UNAVAILABLE` failure if `signal` aborts first (`work` itself
+ * goes on, bounded by the clients' own limits; what it finds later is kept for the next pass).
+ */
+function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () =>
+      reject(
+        new MessagingError(
+          MessagingErrorCode.BrokerUnavailable,
+          "The broker did not answer before the outbox relay's deadline.",
+        ),
+      );
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 /** A failure's code for the relay's status and logs; never its message. */

@@ -31,12 +31,16 @@ export const SQS_MAX_WAIT_TIME_S = 20;
 /**
  * How long a request may go without a byte either way before it is given up, per client. Given
  * a request handler of its own, the SDK sets no such limit (its service defaults, 5 and 15
- * minutes, apply only to the handler it builds itself). A connection that goes silent without
- * a reset (a frozen broker, a NAT or load balancer entry dropped, a half-open socket) would
- * hold its caller for good: the outbox relay, which publishes one batch at a time while it holds
- * a database connection, and each consumer's long polls. Past the limit the request fails with
- * `TimeoutError`, the socket is destroyed, and the SDK retries (up to `maxAttempts`) on another.
- * SQS waits in silence through a long poll, so its limit is the longest poll and 10 s more.
+ * minutes, are opt-in, and only for a handler it builds itself). TCP keepalive notices a peer
+ * that stops acknowledging; not one whose kernel still acknowledges but never answers: a broker
+ * process frozen with its sockets open, a proxy or load balancer whose backend hangs. Such a
+ * connection held its caller for good: the outbox relay, which publishes one batch at a time
+ * while it holds a database connection, and each consumer's long polls. Past the limit the
+ * request fails with `TimeoutError`, the socket is destroyed, and the SDK retries (up to
+ * `maxAttempts`) on another. The SDK starts watching a socket 3 s into a request, so a request
+ * silent from its start is given up after the limit and up to 3 s more. SQS waits in silence
+ * through a long poll, so its limit is the longest poll and 10 s more; its deletes and
+ * visibility changes get the same.
  */
 export const AWS_SILENCE_LIMIT_MS = {
   sqs: (SQS_MAX_WAIT_TIME_S + 10) * 1000,
@@ -89,10 +93,11 @@ export function createAwsClients(target: AwsTarget): AwsClients {
   // The hot clients keep each command's middleware chain (`cacheMiddleware`) instead of building
   // it at every send: about 80 us of CPU less per request (of about 600), measured on this
   // machine. The SDK drops the cache at any send with options: the poller's receive passes an
-  // abort signal, and so does the outbox relay's publish (a deadline), so the gain is left to
-  // sends without options (a publish without a deadline, the consumers' deletes between
-  // receives). Nothing adds middleware to these clients after their first request (the KMS
-  // client, which gets its call counter then, keeps the default).
+  // abort signal, and so does the outbox relay's publish (a deadline). What gains is a send
+  // without options after another (a publish without a deadline; in a consumer, the deletes
+  // and visibility changes after the first since the last receive). Nothing adds middleware to
+  // these clients after their first request (the KMS client, which gets its call counter then,
+  // keeps the default).
   const hot = { ...common, cacheMiddleware: true };
   const sns = new SNSClient({ ...hot, requestHandler: requestHandler('sns') });
   // Send to the endpoint the SDK resolved (the target's, AWS_ENDPOINT_URL's or the regional one),

@@ -24,7 +24,10 @@ class FakeSns {
     options?: { abortSignal?: AbortSignal };
   }> = [];
   failNext: Array<{ index: number; senderFault: boolean }> = [];
-  /** A broker that never answers: a send settles only when its abort signal fires, as the SDK's does. */
+  /**
+   * A broker that never answers: a send settles only when its abort signal fires, rejected as the
+   * SDK's handler rejects it (`AbortError`, the signal's reason as its cause).
+   */
   silent = false;
   send(
     command: { constructor: { name: string }; input: Record<string, unknown> },
@@ -33,7 +36,14 @@ class FakeSns {
     this.calls.push({ name: command.constructor.name, input: command.input, options });
     if (this.silent) {
       return new Promise((_, reject) =>
-        options?.abortSignal?.addEventListener('abort', () => reject(options.abortSignal!.reason as Error)),
+        options?.abortSignal?.addEventListener('abort', () =>
+          reject(
+            Object.assign(new Error('Request aborted'), {
+              name: 'AbortError',
+              cause: options.abortSignal!.reason as unknown,
+            }),
+          ),
+        ),
       );
     }
     if (command.constructor.name === 'PublishCommand')
@@ -201,7 +211,7 @@ describe('EncryptedPublisher', () => {
   it('ends a batch sent to a silent broker when its signal aborts, as BROKER_UNAVAILABLE', async () => {
     const sns = new FakeSns();
     const publisher = publisherWith(sns);
-    const sealed = await publisher.sealer.seal({ event: TestEvent, data: { text: 'x', count: 1 } });
+    const sealed = await publisher.sealer.seal({ event: TestEvent, data: { text: 'secret', count: 1 } });
     // Without a signal, no send options: the SDK client keeps its cached request pipeline.
     await publisher.sendBatch([sealed]);
     expect(sns.calls[0].options).toBeUndefined();
@@ -212,9 +222,10 @@ describe('EncryptedPublisher', () => {
       MessagingErrorCode.BrokerUnavailable,
       MessagingErrorCode.BrokerUnavailable,
     ]);
-    // The error names what happened, never what the events hold.
+    // The error says what happened, never what the events hold.
     const [first] = outcomes;
-    expect(!first.ok && first.error.message).toContain('TimeoutError');
+    expect(!first.ok && first.error.message).toContain("given up at the caller's deadline");
+    expect(!first.ok && first.error.message).not.toContain('secret');
   });
 
   it('tries no entry again once the signal has aborted', async () => {

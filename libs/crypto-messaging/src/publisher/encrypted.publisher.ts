@@ -224,7 +224,7 @@ export class EncryptedPublisher {
         }
       } catch (error) {
         // The SDK already retried throttling and 5xx on the whole call; this is final.
-        const typed = this.toPublishError(error);
+        const typed = signal?.aborted ? this.deadlineError(attempt) : this.toPublishError(error);
         for (const item of pending)
           outcomes[item.index] = { ok: false, eventId: item.message.eventId, error: typed };
         retry = [];
@@ -257,9 +257,17 @@ export class EncryptedPublisher {
     }
   }
 
+  /** The caller's signal aborted (its deadline): what SNS had not answered is not published. */
+  private deadlineError(attempt: number): MessagingError {
+    return new MessagingError(
+      MessagingErrorCode.BrokerUnavailable,
+      `Publishing to ${this.options.topicArn} was given up at the caller's deadline (attempt ${attempt}): no answer from SNS in time. SNS may still have taken the batch; sent again, consumers recognise each event by its id. Check that the broker answers and AWS_ENDPOINT_URL / AWS_REGION point at it.`,
+    );
+  }
+
   private toPublishError(error: unknown): MessagingError {
     if (error instanceof MessagingError) return error;
-    // A name, never a message: an abort's reason is a DOMException, not always `instanceof Error`.
+    // A name, never a message (a message may quote what was sent).
     const name = errorName(error);
     if (name.startsWith('KMS')) return toKmsError(error, this.options.cipher.keyId);
     if (name === 'NotFoundException' || name === 'NotFound') {

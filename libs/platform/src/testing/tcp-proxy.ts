@@ -13,6 +13,7 @@ interface Link {
 export class TcpProxy {
   private server?: Server;
   private readonly links = new Set<Link>();
+  private readonly stalled = new WeakSet<Link>();
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -54,17 +55,23 @@ export class TcpProxy {
 
   /**
    * Goes silent on the connections open now: they stay open, but nothing more passes either
-   * way, as when a NAT or load balancer drops a flow without a reset, or a half-open socket.
-   * Connections made afterwards pass. Returns how many went silent; `cut` closes them.
+   * way, and the proxy's kernel still acknowledges every packet (TCP keepalive probes included):
+   * a broker process frozen with its sockets open, or a proxy or load balancer whose backend
+   * hangs. Connections made afterwards pass. Returns how many went silent by this call; `cut`
+   * closes them.
    */
   stall(): number {
-    for (const { client, upstream } of this.links) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
-      client.pause();
-      upstream.pause();
+    let silenced = 0;
+    for (const link of this.links) {
+      if (this.stalled.has(link)) continue;
+      this.stalled.add(link);
+      link.client.unpipe(link.upstream);
+      link.upstream.unpipe(link.client);
+      link.client.pause();
+      link.upstream.pause();
+      silenced++;
     }
-    return this.links.size;
+    return silenced;
   }
 
   get url(): string {
