@@ -10,6 +10,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
+  ConfigError,
   MessagingError,
   MessagingRuntime,
   type ConsumerTuning,
@@ -21,6 +22,7 @@ import { describeClinicError } from '@app/clinic';
 import { AuditTrail } from './audit/audit-trail';
 import { AppError, AppErrorCode, describeAppError } from './errors';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
+import { DB_POOL_MAX } from './database/data-source.factory';
 import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
 import { API_DOCS_PATH, useHttpEdge } from './http/edge';
 import { assignRequestId, useJsonBody } from './http/json-body';
@@ -112,6 +114,7 @@ export async function createClinicApp(
     shutdownHooks?: boolean;
   } = {},
 ): Promise<ClinicApplication> {
+  checkDatabasePoolSize(blueprint, config);
   const http = await NestFactory.create<NestExpressApplication>(blueprint.module(config), {
     logger: options.logger ?? createLogger(config),
     abortOnError: false,
@@ -157,6 +160,23 @@ export async function createClinicApp(
     http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }
   return { http, transport, config };
+}
+
+/**
+ * Refuses a `CLINIC_DATABASE_POOL_SIZE` too small for a consumer: it handles `concurrency`
+ * messages at once, each in a transaction on a connection of its own, and answers HTTP besides.
+ * A message that waits for a connection fails after 3 s, and each failure spends one of the
+ * queue's receives on the way to the dead-letter queue.
+ */
+export function checkDatabasePoolSize(blueprint: AppBlueprint, config: AppConfig): void {
+  const size = config.databasePoolSize;
+  if (!blueprint.consumer || size === undefined) return;
+  const concurrency = { ...CLINIC_CONSUMER_TUNING, ...blueprint.consumer.tuning }.concurrency ?? 10;
+  if (size > concurrency) return;
+  throw new ConfigError(
+    `CLINIC_DATABASE_POOL_SIZE is ${size} for the ${blueprint.app} app, which handles ${concurrency} messages at once, ` +
+      `each with a database connection of its own: set at least ${concurrency + 1}, or leave it unset (${DB_POOL_MAX.messages}).`,
+  );
 }
 
 /** Starts the consumer transport (if any) and the HTTP server. */

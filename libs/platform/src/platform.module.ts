@@ -99,6 +99,7 @@ export class PlatformModule {
         TypeOrmModule.forRoot(
           dataSourceOptions(options.config.databaseUrl, options.database, {
             deadlines: options.databaseDeadlines ?? 'requests',
+            poolSize: options.config.databasePoolSize,
           }),
         ),
         messaging,

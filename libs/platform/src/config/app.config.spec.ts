@@ -50,3 +50,16 @@ describe('loadAppConfig: the HTTP edge', () => {
     expect(() => loadAppConfig('emr', { [name]: value })).toThrow(name);
   });
 });
+
+describe('loadAppConfig: CLINIC_DATABASE_POOL_SIZE', () => {
+  it("is the app's default when unset, and the number given otherwise", () => {
+    expect(loadAppConfig('emr', {}).databasePoolSize).toBeUndefined();
+    expect(loadAppConfig('emr', { CLINIC_DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+  });
+
+  it.each(['1', '0', '101', 'ten', '2.5', '-3'])('names the setting and its range for %s', (value) => {
+    expect(() => loadAppConfig('emr', { CLINIC_DATABASE_POOL_SIZE: value })).toThrow(
+      /CLINIC_DATABASE_POOL_SIZE must/,
+    );
+  });
+});

@@ -46,7 +46,15 @@ export interface AppConfig {
   readonly trustProxy: boolean;
   /** What the HTTP edge lets in: hosts, origins, rates, API docs. */
   readonly edge: EdgeConfig;
+  /**
+   * Connections the app's database pool may open (`CLINIC_DATABASE_POOL_SIZE`); `undefined`: the
+   * app's default (`DB_POOL_MAX`: 10 for the EMR, 30 for a consumer).
+   */
+  readonly databasePoolSize?: number;
 }
+
+/** The most connections an app's pool may be given: PostgreSQL allows 100 by default, in all. */
+export const MAX_DATABASE_POOL_SIZE = 100;
 
 /** The HTTP edge's settings (see libs/platform/src/http/edge.ts). */
 export interface EdgeConfig {
@@ -147,6 +155,18 @@ const schema = z.object({
       error: 'CLINIC_TRUST_PROXY must be "true" (behind a proxy that sets X-Forwarded-For) or "false"',
     })
     .optional(),
+  CLINIC_DATABASE_POOL_SIZE: z.coerce
+    .number({ error: 'CLINIC_DATABASE_POOL_SIZE must be a number of connections' })
+    .int('CLINIC_DATABASE_POOL_SIZE must be a whole number of connections')
+    .min(
+      2,
+      'CLINIC_DATABASE_POOL_SIZE must be at least 2 (the outbox relay holds one while requests use the others)',
+    )
+    .max(
+      MAX_DATABASE_POOL_SIZE,
+      `CLINIC_DATABASE_POOL_SIZE must be at most ${MAX_DATABASE_POOL_SIZE} (PostgreSQL's own default limit for all its clients)`,
+    )
+    .optional(),
 });
 
 /**
@@ -177,6 +197,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     identity: identityOf(env, messaging),
     trustProxy: e.CLINIC_TRUST_PROXY === 'true' || e.CLINIC_TRUST_PROXY === '1',
     edge: loadEdgeConfig(app, e.HOST, env),
+    ...(e.CLINIC_DATABASE_POOL_SIZE === undefined ? {} : { databasePoolSize: e.CLINIC_DATABASE_POOL_SIZE }),
   };
 }
 

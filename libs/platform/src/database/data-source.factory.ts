@@ -147,7 +147,14 @@ export class SafeTypeOrmLogger implements TypeOrmLogger {
 export function dataSourceOptions(
   url: string,
   database: AppDatabase,
-  { deadlines = 'requests' }: { deadlines?: DatabaseDeadlines } = {},
+  {
+    deadlines = 'requests',
+    poolSize,
+  }: {
+    deadlines?: DatabaseDeadlines;
+    /** Connections the pool may open (`CLINIC_DATABASE_POOL_SIZE`); default {@link DB_POOL_MAX}. */
+    poolSize?: number;
+  } = {},
 ): DataSourceOptions {
   const statementTimeoutMs =
     deadlines === 'messages' ? DB_MESSAGE_STATEMENT_TIMEOUT_MS : DB_STATEMENT_TIMEOUT_MS;
@@ -164,7 +171,7 @@ export function dataSourceOptions(
     maxQueryExecutionTime: statementTimeoutMs,
     extra: deadlines
       ? {
-          max: DB_POOL_MAX[deadlines],
+          max: poolSize ?? DB_POOL_MAX[deadlines],
           Client: DeadlineClient,
           connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
           keepAlive: true,
