@@ -138,9 +138,9 @@ export class OutboxBatchPublisher {
 
 /**
  * `work`'s result, or a `BROKER_UNAVAILABLE` failure if `signal` aborts first (`work` itself
- * goes on, bounded by the clients' own limits; what it finds later is kept for the next pass).
+ * goes on, bounded by the clients' own limits; its late result or failure is dropped here).
  */
-function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const abort = () =>
       reject(
@@ -149,8 +149,7 @@ function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
           "The broker did not answer before the outbox relay's deadline.",
         ),
       );
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
+    // Handlers first, so that a failure of `work` after an abort is never left unhandled.
     work.then(
       (value) => {
         signal.removeEventListener('abort', abort);
@@ -161,6 +160,8 @@ function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
         reject(error instanceof Error ? error : new Error(String(error)));
       },
     );
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
   });
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource } from 'typeorm';
 import { PatientRecordCreatedV1Event } from '@app/contracts';
 import { EventRegistry } from '@app/crypto-messaging';
+import { isDatabaseUnavailable } from '@app/platform';
 import { LegacyOutboxSealer } from './legacy-outbox.sealer';
 import { OutboxBatchPublisher, outboxErrorCode } from './outbox-batch.publisher';
 import { OutboxEvent } from './outbox-event.entity';
@@ -109,9 +110,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         if (this.legacyDue) await this.sealLegacy();
         while (!this.stopped && (await this.publishDue()) === OUTBOX_BATCH_SIZE);
       } catch (error) {
-        // The database failed the pass (a publish's failure is an outcome, not a throw): not
-        // the broker's doing, so `status`, which `/health` reports as messaging, keeps its value.
-        // `/health` reports the database on its own.
+        // A database that is not answering (stopped, paused, every connection busy) is
+        // `/health`'s database part to report, not a messaging failure; anything else that
+        // stops the pass (a refused statement, a row that cannot be sent) keeps the outbox from
+        // draining, and reads as messaging down.
+        if (!isDatabaseUnavailable(error)) {
+          this.status = { at: new Date(), ok: false, code: outboxErrorCode(error) };
+        }
         this.logger.error({ msg: 'outbox relay failed; will retry', error: outboxErrorCode(error) });
       }
     } while (this.again && !this.stopped);

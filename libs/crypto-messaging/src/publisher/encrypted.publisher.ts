@@ -186,6 +186,7 @@ export class EncryptedPublisher {
         ...(message.subject ? { Subject: message.subject } : {}),
       }));
       let retry: typeof pending = [];
+      let sent = false;
       try {
         signal?.throwIfAborted();
         const command = new PublishBatchCommand({
@@ -193,6 +194,7 @@ export class EncryptedPublisher {
           PublishBatchRequestEntries: entries,
         });
         // Options only when there is a signal: a send without them keeps the client's cached pipeline.
+        sent = true;
         const out = await (signal
           ? this.options.sns.send(command, { abortSignal: signal })
           : this.options.sns.send(command));
@@ -224,7 +226,7 @@ export class EncryptedPublisher {
         }
       } catch (error) {
         // The SDK already retried throttling and 5xx on the whole call; this is final.
-        const typed = signal?.aborted ? this.deadlineError(attempt) : this.toPublishError(error);
+        const typed = signal?.aborted ? this.deadlineError(attempt, sent, error) : this.toPublishError(error);
         for (const item of pending)
           outcomes[item.index] = { ok: false, eventId: item.message.eventId, error: typed };
         retry = [];
@@ -257,11 +259,18 @@ export class EncryptedPublisher {
     }
   }
 
-  /** The caller's signal aborted (its deadline): what SNS had not answered is not published. */
-  private deadlineError(attempt: number): MessagingError {
+  /**
+   * The caller's signal aborted (its deadline): what SNS had not answered is not published.
+   * `sent`: the batch was on its way (SNS may have taken it), rather than waiting to be retried.
+   */
+  private deadlineError(attempt: number, sent: boolean, cause: unknown): MessagingError {
+    const fate = sent
+      ? `no answer from SNS in time to attempt ${attempt}; SNS may still have taken the batch (sent again, consumers recognise each event by its id)`
+      : `before attempt ${attempt} could be sent`;
     return new MessagingError(
       MessagingErrorCode.BrokerUnavailable,
-      `Publishing to ${this.options.topicArn} was given up at the caller's deadline (attempt ${attempt}): no answer from SNS in time. SNS may still have taken the batch; sent again, consumers recognise each event by its id. Check that the broker answers and AWS_ENDPOINT_URL / AWS_REGION point at it.`,
+      `Publishing to ${this.options.topicArn} was given up at the caller's deadline, ${fate}. Check that the broker answers and AWS_ENDPOINT_URL / AWS_REGION point at it.`,
+      { cause },
     );
   }
 

@@ -87,6 +87,12 @@ export const DB_KEEPALIVE_IDLE_MS = 10_000;
  * vanish. Closing it makes the pool drop it; the server rolls back whatever it held.
  */
 export class DeadlineClient extends Client {
+  /**
+   * When the server last answered a statement of this connection (`performance.now()`), with
+   * rows or with an error of its own; 0 before. A statement the client gave up on is no answer.
+   */
+  answeredAt = 0;
+
   constructor(config?: string | ClientConfig) {
     super(config);
   }
@@ -94,12 +100,22 @@ export class DeadlineClient extends Client {
   override query(...args: unknown[]): never {
     const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
     if (result && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(undefined, (error: unknown) => {
-        if ((error as Error | undefined)?.message === 'Query read timeout') destroyConnection(this);
-      });
+      (result as Promise<unknown>).then(
+        () => (this.answeredAt = performance.now()),
+        (error: unknown) => {
+          if ((error as Error | undefined)?.message === 'Query read timeout') destroyConnection(this);
+          else if (isServerError(error)) this.answeredAt = performance.now();
+        },
+      );
     }
     return result as never;
   }
+}
+
+/** An error the server sent (it has a severity and an SQLSTATE), not one of the client's own. */
+function isServerError(error: unknown): boolean {
+  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
+  return typeof severity === 'string' && typeof code === 'string';
 }
 
 /**

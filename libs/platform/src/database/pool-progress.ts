@@ -1,19 +1,24 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { pgPoolOf } from './pg-client';
 
 /**
  * What an app's connection pool says about its database without asking it: whether every
- * connection is taken with requests waiting, and when a connection last came back in good order
- * (its work done: the database answered). One per pool, watched from its first use.
+ * connection is taken with requests waiting, and when the server last answered a statement of
+ * a connection handed back (`DeadlineClient.answeredAt`: rows or a server error; a statement the
+ * client gave up on does not count). One per pool, watched from its first use.
  */
 export class PoolProgress {
   private static readonly watched = new WeakMap<Pool, PoolProgress>();
   private lastAnswerAt = 0;
+  private readonly waiters = new Set<() => void>();
 
   private constructor(private readonly pool: Pool) {
-    pool.on('release', (error: Error | undefined) => {
-      if (!error) this.lastAnswerAt = performance.now();
+    pool.on('release', (_error: Error | undefined, client: PoolClient) => {
+      const at = (client as PoolClient & { answeredAt?: unknown }).answeredAt;
+      if (typeof at !== 'number' || at <= this.lastAnswerAt) return;
+      this.lastAnswerAt = at;
+      for (const wake of this.waiters) wake();
     });
   }
 
@@ -28,6 +33,7 @@ export class PoolProgress {
     } catch {
       return undefined;
     }
+    if (typeof pool.on !== 'function') return undefined;
     let progress = PoolProgress.watched.get(pool);
     if (!progress) {
       progress = new PoolProgress(pool);
@@ -38,11 +44,26 @@ export class PoolProgress {
 
   /** Every connection the pool may open is taken, and requests wait for one. */
   get saturated(): boolean {
-    return this.pool.waitingCount > 0;
+    const { pool } = this;
+    return pool.waitingCount > 0 && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
   }
 
-  /** A connection came back in good order within the last `ms`. */
+  /** The server answered a statement of a connection handed back within the last `ms`. */
   answeredWithin(ms: number): boolean {
     return this.lastAnswerAt > 0 && performance.now() - this.lastAnswerAt <= ms;
+  }
+
+  /** Resolves true as soon as a handed-back connection brings a new answer, false after `ms`. */
+  nextAnswer(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (answered: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(answered);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), ms);
+      this.waiters.add(wake);
+    });
   }
 }
