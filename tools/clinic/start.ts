@@ -12,7 +12,7 @@ import {
   type IdentityProvider,
 } from '@app/local-stack';
 import { appNamed, CLINIC_APP_NAMES, type ClinicApp } from '@app/clinic';
-import { loadEdgeConfig } from '@app/platform';
+import { databasePoolSizeOf, loadEdgeConfig } from '@app/platform';
 import { registeredApp } from './app-registry';
 import { startAppProcess, startWebProcess, type AppProcess } from './app-processes';
 import { APP_DATABASES, databaseUrlOf, migrate, provision, type Output } from './commands';
@@ -70,6 +70,8 @@ export async function startClinic(
   try {
     out.line(`Starting the clinic (${config.profile} profile)`);
     const identity = loadIdentityConfig(globalThis.process.env, config);
+    // Each app's pool size setting, checked before anything starts rather than at its app's turn.
+    for (const app of CLINIC_APP_NAMES) databasePoolSizeOf(app, globalThis.process.env);
     const postgresDir = postgresDataDirOf(config.stateDir);
     let postgresPort = config.postgresPort;
     const startPg = async () => {

@@ -11,7 +11,7 @@ import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/
 import { emrDatabase } from './database/emr.database';
 import { emrBlueprint } from './emr.blueprint';
 
-/** The EMR's pool, set smaller than its default (CLINIC_DATABASE_POOL_SIZE): fewer loops fill it. */
+/** The EMR's pool, set smaller than its default (CLINIC_EMR_DATABASE_POOL_SIZE): fewer loops fill it. */
 const POOL_SIZE = 6;
 /** Statements at once: four times the pool, so that a new one waits about 3 s for a connection. */
 const LOOPS = POOL_SIZE * 4;
@@ -34,7 +34,7 @@ describe('EMR /health with every database connection taken (embedded)', () => {
 
   beforeAll(async () => {
     env = (await startClinicTestEnv('embedded'))!;
-    emr = await env.startApp(emrBlueprint, emrDatabase, { CLINIC_DATABASE_POOL_SIZE: String(POOL_SIZE) });
+    emr = await env.startApp(emrBlueprint, emrDatabase, { CLINIC_EMR_DATABASE_POOL_SIZE: String(POOL_SIZE) });
     dataSource = emr.http.get(DataSource);
     // The setting reached the pool.
     expect(POOL_SIZE).toBeLessThan(DB_POOL_MAX.requests);

@@ -10,7 +10,6 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
-  ConfigError,
   MessagingError,
   MessagingRuntime,
   type ConsumerTuning,
@@ -22,7 +21,7 @@ import { describeClinicError } from '@app/clinic';
 import { AuditTrail } from './audit/audit-trail';
 import { AppError, AppErrorCode, describeAppError } from './errors';
 import { loadAppConfig, type AppConfig, type ClinicApp } from './config/app.config';
-import { DB_POOL_MAX } from './database/data-source.factory';
+import { CLINIC_CONSUMER_TUNING } from './consumer-tuning';
 import { ClinicExceptionsFilter } from './http/clinic-exceptions.filter';
 import { API_DOCS_PATH, useHttpEdge } from './http/edge';
 import { assignRequestId, useJsonBody } from './http/json-body';
@@ -38,18 +37,7 @@ export interface AppBlueprint {
   readonly consumer?: { readonly events: readonly EventDefinition[]; readonly tuning?: ConsumerTuning };
 }
 
-/**
- * The clinic's consumers take whole received batches (`@EventBatchPattern`): twenty messages in
- * hand is one batch of ten being committed while the next ten are received and decrypted, where
- * the library's default (ten) would leave the consumer idle during each batch's transaction.
- * One long poll at a time: two (the default for twenty slots) wake together at each publish and
- * share its messages, which halves the batches and adds an empty receive (Billing's batches went
- * from about 4.5 events to 6.5 with one, Scheduling's from about 3.3 to 4-6, in
- * `npm run bench -- clinic`). A 60 ms batching window lets more arrive before the next receive
- * when one brought five to nine messages: batches of 7-8 events instead of about 6.4 at full
- * rate, and no window at 50 records/s, where receives bring one or two (ADR 0017's amendment).
- */
-export const CLINIC_CONSUMER_TUNING: ConsumerTuning = { concurrency: 20, receivers: 1, batchWindowMs: 60 };
+export { CLINIC_CONSUMER_TUNING } from './consumer-tuning';
 
 /** A built app: the HTTP application and, for consumers, the transport. */
 export interface ClinicApplication {
@@ -114,7 +102,6 @@ export async function createClinicApp(
     shutdownHooks?: boolean;
   } = {},
 ): Promise<ClinicApplication> {
-  checkDatabasePoolSize(blueprint, config);
   const http = await NestFactory.create<NestExpressApplication>(blueprint.module(config), {
     logger: options.logger ?? createLogger(config),
     abortOnError: false,
@@ -160,23 +147,6 @@ export async function createClinicApp(
     http.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
   }
   return { http, transport, config };
-}
-
-/**
- * Refuses a `CLINIC_DATABASE_POOL_SIZE` too small for a consumer: it handles `concurrency`
- * messages at once, each in a transaction on a connection of its own, and answers HTTP besides.
- * A message that waits for a connection fails after 3 s, and each failure spends one of the
- * queue's receives on the way to the dead-letter queue.
- */
-export function checkDatabasePoolSize(blueprint: AppBlueprint, config: AppConfig): void {
-  const size = config.databasePoolSize;
-  if (!blueprint.consumer || size === undefined) return;
-  const concurrency = { ...CLINIC_CONSUMER_TUNING, ...blueprint.consumer.tuning }.concurrency ?? 10;
-  if (size > concurrency) return;
-  throw new ConfigError(
-    `CLINIC_DATABASE_POOL_SIZE is ${size} for the ${blueprint.app} app, which handles ${concurrency} messages at once, ` +
-      `each with a database connection of its own: set at least ${concurrency + 1}, or leave it unset (${DB_POOL_MAX.messages}).`,
-  );
 }
 
 /** Starts the consumer transport (if any) and the HTTP server. */

@@ -3,6 +3,7 @@ export {
   type AppConfig,
   appPortOf,
   type ClinicApp,
+  databasePoolSizeOf,
   type EdgeConfig,
   embeddedDatabaseUrl,
   loadAppConfig,

@@ -168,5 +168,17 @@ export function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T
 /** A failure's code for the relay's status and logs; never its message. */
 export function outboxErrorCode(error: unknown): string {
   if (error instanceof OutboxSealError) return error.code;
-  return error instanceof MessagingError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+  if (error instanceof MessagingError) return error.code;
+  const sqlState = serverSqlState(error);
+  if (sqlState) return `DB_${sqlState}`;
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
+
+/** The SQLSTATE of an error PostgreSQL sent (also inside TypeORM's QueryFailedError), if any. */
+function serverSqlState(error: unknown): string | undefined {
+  for (const e of [error, (error as { driverError?: unknown } | null)?.driverError]) {
+    const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
+    if (typeof code === 'string' && typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }

@@ -17,11 +17,13 @@ import { OutboxListener } from './outbox.listener';
 const POLL_LISTENING_MS = 2_000;
 const POLL_UNHEARD_MS = 250;
 
-/** The relay's last publish, for `/health`. */
+/** The relay's last publish, or its last pass when one failed as a whole, for `/health`. */
 export interface RelayStatus {
   readonly at: Date;
   readonly ok: boolean;
   readonly code?: string;
+  /** The whole pass failed (not a publish): cleared by the next pass that completes. */
+  readonly pass?: boolean;
 }
 
 /**
@@ -109,13 +111,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       try {
         if (this.legacyDue) await this.sealLegacy();
         while (!this.stopped && (await this.publishDue()) === OUTBOX_BATCH_SIZE);
+        // A pass that failed is over once one completes, even with nothing left to publish.
+        if (this.status?.pass) this.status = { at: new Date(), ok: true };
       } catch (error) {
         // A database that is not answering (stopped, paused, every connection busy) is
         // `/health`'s database part to report, not a messaging failure; anything else that
         // stops the pass (a refused statement, a row that cannot be sent) keeps the outbox from
         // draining, and reads as messaging down.
         if (!isDatabaseUnavailable(error)) {
-          this.status = { at: new Date(), ok: false, code: outboxErrorCode(error) };
+          this.status = { at: new Date(), ok: false, code: outboxErrorCode(error), pass: true };
         }
         this.logger.error({ msg: 'outbox relay failed; will retry', error: outboxErrorCode(error) });
       }

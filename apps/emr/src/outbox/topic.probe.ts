@@ -30,7 +30,8 @@ export class TopicProbe extends MessagingProbe {
       : await withTimeout(this.relay.backlog(), BACKLOG_TIMEOUT_MS).catch(() => undefined);
     const pending = backlog === undefined ? '' : `, ${backlog} event(s) waiting in the outbox`;
     if (this.relay.status && !this.relay.status.ok) {
-      return { status: 'down', detail: `last publish failed: ${this.relay.status.code}${pending}` };
+      const what = this.relay.status.pass ? 'last relay pass failed' : 'last publish failed';
+      return { status: 'down', detail: `${what}: ${this.relay.status.code}${pending}` };
     }
     try {
       await withTimeout(this.runtime.topicArn(), 2_000);

@@ -1,3 +1,5 @@
+import { CLINIC_CONSUMER_TUNING } from '../consumer-tuning';
+import { DB_POOL_MAX } from '../database/data-source.factory';
 import { loadAppConfig as load } from './app.config';
 
 // A database URL given, so that no app login's password is looked up in a state folder.
@@ -51,15 +53,40 @@ describe('loadAppConfig: the HTTP edge', () => {
   });
 });
 
-describe('loadAppConfig: CLINIC_DATABASE_POOL_SIZE', () => {
-  it("is the app's default when unset, and the number given otherwise", () => {
+describe('loadAppConfig: CLINIC_<APP>_DATABASE_POOL_SIZE', () => {
+  it("is the app's default when unset or empty, and the number given otherwise, for that app only", () => {
     expect(loadAppConfig('emr', {}).databasePoolSize).toBeUndefined();
-    expect(loadAppConfig('emr', { CLINIC_DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
+    expect(loadAppConfig('emr', { CLINIC_EMR_DATABASE_POOL_SIZE: ' ' }).databasePoolSize).toBeUndefined();
+    const env = { CLINIC_EMR_DATABASE_POOL_SIZE: '25', CLINIC_BILLING_DATABASE_POOL_SIZE: '40' };
+    expect(loadAppConfig('emr', env).databasePoolSize).toBe(25);
+    expect(loadAppConfig('billing', env).databasePoolSize).toBe(40);
+    expect(loadAppConfig('scheduling', env).databasePoolSize).toBeUndefined();
   });
 
-  it.each(['1', '0', '101', 'ten', '2.5', '-3'])('names the setting and its range for %s', (value) => {
-    expect(() => loadAppConfig('emr', { CLINIC_DATABASE_POOL_SIZE: value })).toThrow(
-      /CLINIC_DATABASE_POOL_SIZE must/,
-    );
+  it.each(['2', '0', '101', 'ten', '2.5', '-3', '0x10', '1e1', '20.0'])(
+    'names the setting, its range and the value for %s',
+    (value) => {
+      expect(() => loadAppConfig('emr', { CLINIC_EMR_DATABASE_POOL_SIZE: value })).toThrow(
+        `CLINIC_EMR_DATABASE_POOL_SIZE must be a whole number of connections from 3 to 100, got "${value}"`,
+      );
+    },
+  );
+
+  it("refuses a consumer's pool no larger than its messages in flight, naming the smallest that fits", () => {
+    const inFlight = CLINIC_CONSUMER_TUNING.concurrency!;
+    const refused = () => loadAppConfig('billing', { CLINIC_BILLING_DATABASE_POOL_SIZE: String(inFlight) });
+    expect(refused).toThrow(`the billing app handles ${inFlight} messages at once`);
+    try {
+      refused();
+    } catch (error) {
+      expect((error as { fix?: string }).fix).toBe(
+        `Set CLINIC_BILLING_DATABASE_POOL_SIZE to at least ${inFlight + 1}, or unset it (${DB_POOL_MAX.messages}).`,
+      );
+    }
+    expect(
+      loadAppConfig('billing', { CLINIC_BILLING_DATABASE_POOL_SIZE: String(inFlight + 1) }).databasePoolSize,
+    ).toBe(inFlight + 1);
+    // The EMR has no messages in flight: its floor is the setting's own.
+    expect(loadAppConfig('emr', { CLINIC_EMR_DATABASE_POOL_SIZE: '3' }).databasePoolSize).toBe(3);
   });
 });

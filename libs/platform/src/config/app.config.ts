@@ -9,6 +9,8 @@ import {
   secretsDirOf,
 } from '@app/local-stack';
 import { appNamed, loadMessagingConfig, type ClinicApp, type MessagingConfig } from '@app/clinic';
+import { CLINIC_CONSUMER_TUNING } from '../consumer-tuning';
+import { DB_POOL_MAX } from '../database/data-source.factory';
 
 export type { ClinicApp } from '@app/clinic';
 
@@ -47,14 +49,51 @@ export interface AppConfig {
   /** What the HTTP edge lets in: hosts, origins, rates, API docs. */
   readonly edge: EdgeConfig;
   /**
-   * Connections the app's database pool may open (`CLINIC_DATABASE_POOL_SIZE`); `undefined`: the
-   * app's default (`DB_POOL_MAX`: 10 for the EMR, 30 for a consumer).
+   * Connections the app's database pool may open (`CLINIC_<APP>_DATABASE_POOL_SIZE`);
+   * `undefined`: the app's default (`DB_POOL_MAX`: 10 for the EMR, 30 for a consumer).
    */
-  readonly databasePoolSize?: number;
+  readonly databasePoolSize: number | undefined;
 }
 
-/** The most connections an app's pool may be given: PostgreSQL allows 100 by default, in all. */
-export const MAX_DATABASE_POOL_SIZE = 100;
+/** The fewest connections an app's pool may be given, and the most. */
+export const DATABASE_POOL_SIZE_RANGE = { min: 3, max: 100 } as const;
+
+/** The setting of an app's pool size: `CLINIC_EMR_DATABASE_POOL_SIZE` ... */
+export function databasePoolSizeVariable(app: ClinicApp): string {
+  return `CLINIC_${app.toUpperCase()}_DATABASE_POOL_SIZE`;
+}
+
+/**
+ * The app's pool size setting, checked; `undefined` when unset or empty. Per app, since
+ * `npm start` hands one environment to all four. At least 3: the EMR's outbox relay (up to 7 s
+ * a batch) and its audit trail's group commit may each hold one while requests use the others.
+ * A consumer needs more than the messages it handles at once, each in a transaction on a
+ * connection of its own: a message that waits 3 s for one fails, and each failure spends one of
+ * the queue's receives on the way to the dead-letter queue. At most 100 per process; the sum over
+ * the apps (and the EMR's LISTEN connection) must fit the server's `max_connections` (200 on the
+ * embedded server; on RDS it depends on the instance's memory).
+ */
+export function databasePoolSizeOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const name = databasePoolSizeVariable(app);
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const { min, max } = DATABASE_POOL_SIZE_RANGE;
+  const size = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(size >= min && size <= max)) {
+    throw new ConfigError(
+      `${name} must be a whole number of connections from ${min} to ${max}, got "${raw.slice(0, 12)}"`,
+      `Set ${name} between ${min} and ${max}, or unset it for the ${app} app's default.`,
+    );
+  }
+  const inFlight = CLINIC_CONSUMER_TUNING.concurrency ?? 10;
+  if (appNamed(app).messaging.role === 'consumer' && size <= inFlight) {
+    throw new ConfigError(
+      `${name} is ${size}, but the ${app} app handles ${inFlight} messages at once, each with a database connection of its own.`,
+      `Set ${name} to at least ${inFlight + 1}, or unset it (${DB_POOL_MAX.messages}).`,
+    );
+  }
+  return size;
+}
 
 /** The HTTP edge's settings (see libs/platform/src/http/edge.ts). */
 export interface EdgeConfig {
@@ -155,18 +194,6 @@ const schema = z.object({
       error: 'CLINIC_TRUST_PROXY must be "true" (behind a proxy that sets X-Forwarded-For) or "false"',
     })
     .optional(),
-  CLINIC_DATABASE_POOL_SIZE: z.coerce
-    .number({ error: 'CLINIC_DATABASE_POOL_SIZE must be a number of connections' })
-    .int('CLINIC_DATABASE_POOL_SIZE must be a whole number of connections')
-    .min(
-      2,
-      'CLINIC_DATABASE_POOL_SIZE must be at least 2 (the outbox relay holds one while requests use the others)',
-    )
-    .max(
-      MAX_DATABASE_POOL_SIZE,
-      `CLINIC_DATABASE_POOL_SIZE must be at most ${MAX_DATABASE_POOL_SIZE} (PostgreSQL's own default limit for all its clients)`,
-    )
-    .optional(),
 });
 
 /**
@@ -197,7 +224,7 @@ export function loadAppConfig(app: ClinicApp, env: NodeJS.ProcessEnv = process.e
     identity: identityOf(env, messaging),
     trustProxy: e.CLINIC_TRUST_PROXY === 'true' || e.CLINIC_TRUST_PROXY === '1',
     edge: loadEdgeConfig(app, e.HOST, env),
-    ...(e.CLINIC_DATABASE_POOL_SIZE === undefined ? {} : { databasePoolSize: e.CLINIC_DATABASE_POOL_SIZE }),
+    databasePoolSize: databasePoolSizeOf(app, env),
   };
 }
 

@@ -1,5 +1,4 @@
-import { CLINIC_CONSUMER_TUNING, checkDatabasePoolSize, type AppBlueprint } from '../bootstrap';
-import type { AppConfig } from '../config/app.config';
+import { CLINIC_CONSUMER_TUNING } from '../consumer-tuning';
 import {
   DB_POOL_MAX,
   dataSourceOptions,
@@ -28,29 +27,12 @@ describe('dataSourceOptions: the pool', () => {
   });
 });
 
-describe('CLINIC_DATABASE_POOL_SIZE', () => {
+describe('the pool size setting', () => {
   it('sets the pool of either kind of app', () => {
     for (const deadlines of ['requests', 'messages'] as const) {
       expect(
         (dataSourceOptions(url, database, { deadlines, poolSize: 17 }).extra as { max: number }).max,
       ).toBe(17);
     }
-  });
-
-  const config = (databasePoolSize: number) => ({ databasePoolSize }) as AppConfig;
-  const consumer = { app: 'billing', consumer: { events: [] } } as unknown as AppBlueprint;
-  const emr = { app: 'emr' } as unknown as AppBlueprint;
-
-  it('is refused for a consumer when no larger than its messages in flight, naming the setting and the fix', () => {
-    const concurrency = CLINIC_CONSUMER_TUNING.concurrency!;
-    expect(() => checkDatabasePoolSize(consumer, config(concurrency))).toThrow(
-      `CLINIC_DATABASE_POOL_SIZE is ${concurrency} for the billing app, which handles ${concurrency} messages at once`,
-    );
-    expect(() => checkDatabasePoolSize(consumer, config(concurrency))).toThrow(
-      `set at least ${concurrency + 1}, or leave it unset (${DB_POOL_MAX.messages})`,
-    );
-    expect(() => checkDatabasePoolSize(consumer, config(concurrency + 1))).not.toThrow();
-    // The EMR has no messages in flight: its floor is the setting's own (2).
-    expect(() => checkDatabasePoolSize(emr, config(2))).not.toThrow();
   });
 });

@@ -11,14 +11,14 @@ import { pgPoolOf } from './pg-client';
 export class PoolProgress {
   private static readonly watched = new WeakMap<Pool, PoolProgress>();
   private lastAnswerAt = 0;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Set<(at: number) => void>();
 
   private constructor(private readonly pool: Pool) {
     pool.on('release', (_error: Error | undefined, client: PoolClient) => {
       const at = (client as PoolClient & { answeredAt?: unknown }).answeredAt;
       if (typeof at !== 'number' || at <= this.lastAnswerAt) return;
       this.lastAnswerAt = at;
-      for (const wake of this.waiters) wake();
+      for (const wake of this.waiters) wake(at);
     });
   }
 
@@ -45,7 +45,7 @@ export class PoolProgress {
   /** Every connection the pool may open is taken, and requests wait for one. */
   get saturated(): boolean {
     const { pool } = this;
-    return pool.waitingCount > 0 && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
+    return pool.waitingCount > 0 && pool.totalCount >= pool.options.max;
   }
 
   /** The server answered a statement of a connection handed back within the last `ms`. */
@@ -53,16 +53,24 @@ export class PoolProgress {
     return this.lastAnswerAt > 0 && performance.now() - this.lastAnswerAt <= ms;
   }
 
-  /** Resolves true as soon as a handed-back connection brings a new answer, false after `ms`. */
+  /**
+   * Resolves true as soon as a connection handed back brings an answer the server gave after
+   * this call (one given before, on a connection whose next statement then hung, is no news),
+   * false after `ms`.
+   */
   nextAnswer(ms: number): Promise<boolean> {
+    const since = performance.now();
     return new Promise((resolve) => {
       const done = (answered: boolean) => {
         clearTimeout(timer);
         this.waiters.delete(wake);
         resolve(answered);
       };
-      const wake = () => done(true);
+      const wake = (at: number) => {
+        if (at >= since) done(true);
+      };
       const timer = setTimeout(() => done(false), ms);
+      timer.unref();
       this.waiters.add(wake);
     });
   }
