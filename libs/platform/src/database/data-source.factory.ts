@@ -168,7 +168,7 @@ export function dataSourceOptions(
     poolSize,
   }: {
     deadlines?: DatabaseDeadlines;
-    /** Connections the pool may open (`CLINIC_DATABASE_POOL_SIZE`); default {@link DB_POOL_MAX}. */
+    /** Connections the pool may open (`CLINIC_<APP>_DATABASE_POOL_SIZE`); default {@link DB_POOL_MAX}. */
     poolSize?: number;
   } = {},
 ): DataSourceOptions {

@@ -42,10 +42,10 @@ export class HealthController implements OnApplicationBootstrap {
    * `up` when the database answers within the check's 2 s. A pool whose every connection is
    * taken, with requests waiting for one, would make a `SELECT 1` wait behind them and read a
    * busy database as down (and get the app replaced in the middle of its load). So while
-   * requests wait, the server's answer to a statement of a connection handed back counts: one in
-   * the last 2 s answers at once (`busy`), one given in the next 2 s as well as the `SELECT 1`
-   * would. A statement the client gave up on is no answer. A database that stops answering
-   * gives neither, and reads `down`.
+   * requests wait: if PostgreSQL answered a statement on any connection returned to the pool in
+   * the last 2 s, the check says `up` (`busy`) at once; if it does within the next 2 s, that
+   * counts as well as the `SELECT 1` would. Statements the client gave up on do not count. A
+   * database that stops answering gives neither, and reads `down`.
    */
   private async database(): Promise<{ status: 'up' | 'down'; detail?: string }> {
     const pool = PoolProgress.of(this.dataSource);
