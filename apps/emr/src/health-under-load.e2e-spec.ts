@@ -5,6 +5,7 @@
  * same check says down within a few seconds.
  */
 import { DataSource } from 'typeorm';
+import { eventually } from '@app/crypto-messaging/testing';
 import { freezePostgres } from '@app/local-stack/testing';
 import { DB_POOL_MAX, pgPoolOf } from '@app/platform';
 import { startClinicTestEnv, type AppUnderTest, type ClinicTestEnv } from '@app/platform/testing';
@@ -105,13 +106,12 @@ describe('EMR /health with every database connection taken (embedded)', () => {
 
     await stopLoad();
     stopLoad = undefined;
-    const deadline = Date.now() + 15_000;
-    let after = await health();
-    while (after.body.database.detail !== undefined || after.status !== 200) {
-      if (Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      after = await health();
-    }
+    const after = await eventually(
+      'the EMR healthy and no longer busy',
+      health,
+      (answer) => answer.status === 200 && answer.body.database.detail === undefined,
+      15_000,
+    );
     expect(after.body.database).toEqual({ status: 'up' });
   }, 90_000);
 });

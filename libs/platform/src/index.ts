@@ -29,6 +29,7 @@ export {
 export { pgPoolOf, withPgClient } from './database/pg-client';
 export { isDatabaseUnavailable } from './http/database-unavailable';
 export { PoolProgress } from './database/pool-progress';
+export { serverSqlStateOf } from './database/server-error';
 export { preparedNameOf, queryPrepared, type PreparedTarget } from './database/prepared-query';
 export { type AppLogin, type AppLoginReport, ensureAppLogin } from './database/app-login';
 export { MessagingProbe } from './messaging/messaging-probe';

@@ -8,7 +8,7 @@ import {
   MessagingErrorCode,
   MessagingRuntime,
 } from '@app/crypto-messaging';
-import { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, withPgClient } from '@app/platform';
+import { DB_IDLE_IN_TRANSACTION_TIMEOUT_MS, serverSqlStateOf, withPgClient } from '@app/platform';
 import { OutboxSealError } from './outbox-seal.error';
 import { claimDue, markFailed, markPublished, type ClaimedRow } from './outbox.batch';
 
@@ -169,16 +169,7 @@ export function beforeAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T
 export function outboxErrorCode(error: unknown): string {
   if (error instanceof OutboxSealError) return error.code;
   if (error instanceof MessagingError) return error.code;
-  const sqlState = serverSqlState(error);
+  const sqlState = serverSqlStateOf(error);
   if (sqlState) return `DB_${sqlState}`;
   return error instanceof Error ? error.name : 'UNKNOWN';
-}
-
-/** The SQLSTATE of an error PostgreSQL sent (also inside TypeORM's QueryFailedError), if any. */
-function serverSqlState(error: unknown): string | undefined {
-  for (const e of [error, (error as { driverError?: unknown } | null)?.driverError]) {
-    const { code, severity } = (e ?? {}) as { code?: unknown; severity?: unknown };
-    if (typeof code === 'string' && typeof severity === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }

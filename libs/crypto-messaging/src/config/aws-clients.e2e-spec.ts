@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { ListKeysCommand } from '@aws-sdk/client-kms';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { eventually } from '../testing/eventually';
 import { AWS_SILENCE_LIMIT_MS, SQS_MAX_WAIT_TIME_S, createAwsClients, type AwsClients } from './aws-clients';
 
 /**
@@ -47,17 +48,6 @@ class SilentServer {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Resolves once `done` holds, checked every 100 ms; fails after `withinMs`. */
-  async until(what: string, done: () => boolean, withinMs: number): Promise<void> {
-    const deadline = Date.now() + withinMs;
-    while (!done()) {
-      if (Date.now() > deadline) {
-        throw new Error(`${what}: not within ${withinMs} ms (${this.connections.length} connections)`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -90,9 +80,9 @@ describe('the AWS clients give up on a silent connection', () => {
     const sent = send(clients, abort.signal).catch((error: Error) => error);
     try {
       const givenUp = () => server.connections[0]?.closedAt !== undefined;
-      await server.until('the first connection given up', givenUp, AWS_SILENCE_LIMIT_MS.sqs + 10_000);
+      await eventually('the first connection given up', givenUp, Boolean, AWS_SILENCE_LIMIT_MS.sqs + 10_000);
       // The SDK retries a timeout (up to maxAttempts), on a new connection.
-      await server.until('a retry on a new connection', () => server.connections.length > 1, 5_000);
+      await eventually('a retry on a new connection', () => server.connections.length > 1, Boolean, 5_000);
       const [first] = server.connections;
       return first.closedAt! - first.openedAt;
     } finally {

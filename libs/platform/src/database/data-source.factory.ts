@@ -9,6 +9,7 @@ import {
 } from 'typeorm';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
 import { destroyConnection } from './pg-client';
+import { serverSqlStateOf } from './server-error';
 
 /** What an app's database consists of: its entities and its reviewed migrations. */
 export interface AppDatabase {
@@ -104,18 +105,12 @@ export class DeadlineClient extends Client {
         () => (this.answeredAt = performance.now()),
         (error: unknown) => {
           if ((error as Error | undefined)?.message === 'Query read timeout') destroyConnection(this);
-          else if (isServerError(error)) this.answeredAt = performance.now();
+          else if (serverSqlStateOf(error)) this.answeredAt = performance.now();
         },
       );
     }
     return result as never;
   }
-}
-
-/** An error the server sent (it has a severity and an SQLSTATE), not one of the client's own. */
-function isServerError(error: unknown): boolean {
-  const { severity, code } = (error ?? {}) as { severity?: unknown; code?: unknown };
-  return typeof severity === 'string' && typeof code === 'string';
 }
 
 /**
