@@ -23,6 +23,7 @@ const PATH_DOCS = [
   'docs/adr/0015-package-graph.md',
   'docs/adr/0022-connection-pool-sizes.md',
   'docs/adr/0023-silent-broker-connections.md',
+  'docs/adr/0024-records-saved-in-groups.md',
   'docs/reliability.md',
   'docs/performance.md',
 ];

@@ -11,6 +11,7 @@ export {
   portSettingOf,
 } from './config/app.config';
 export { createProcessedEventsTable, ProcessedEvent } from './database/processed-event.entity';
+export { Coalescer, type GroupRun, type ItemOutcome } from './database/coalescer';
 export { runBatchOnce, type BatchOnceOptions } from './database/run-batch-once';
 export { type BatchEvent, type BatchRun, type EventConsumer } from './database/run-batch-once-core';
 export {

@@ -28,22 +28,25 @@ export class OutboxWriter {
   constructor(private readonly runtime: MessagingRuntime) {}
 
   /**
-   * The INSERT of a sealed event's row, to run as a data-modifying `WITH` part of the statement
-   * that saves what it announces (one statement, one round trip, atomic). Its parameters are
-   * numbered from `$<first>`. Sealing happens earlier, outside any transaction, so a data-key miss
-   * never holds a connection while KMS answers. The table's trigger wakes the relay on commit.
+   * The INSERT of sealed events' rows, to run as a data-modifying `WITH` part of the statement
+   * that saves what they announce (one statement, one round trip, atomic). Its parameters, one
+   * array per column (the same text for any number of rows), are numbered from `$<first>`.
+   * Sealing happens earlier, outside any transaction, so a data-key miss never holds a
+   * connection while KMS answers. The table's trigger wakes the relay on commit (once per
+   * statement).
    */
-  insertion(sealed: SealedEvent, first: number): { sql: string; params: unknown[] } {
+  insertion(sealed: readonly SealedEvent[], first: number): { sql: string; params: unknown[] } {
     const p = (k: number) => `$${first + k}`;
     return {
       sql: `INSERT INTO outbox_events (id, event_type, schema_version, body, attributes)
-            VALUES (${p(0)}::uuid, ${p(1)}, ${p(2)}::integer, ${p(3)}::bytea, ${p(4)}::jsonb)`,
+            SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::integer[], ${p(3)}::bytea[],
+              ${p(4)}::jsonb[])`,
       params: [
-        sealed.eventId,
-        sealed.eventType,
-        sealed.schemaVersion,
-        sealed.body,
-        JSON.stringify(sealed.attributes),
+        sealed.map((event) => event.eventId),
+        sealed.map((event) => event.eventType),
+        sealed.map((event) => event.schemaVersion),
+        sealed.map((event) => event.body),
+        sealed.map((event) => JSON.stringify(event.attributes)),
       ],
     };
   }

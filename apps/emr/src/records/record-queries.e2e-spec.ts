@@ -3,7 +3,10 @@
  * counted on the `pg` client, for the request itself (its audit entry included) and for the relay
  * that publishes its event. Round trips are most of the EMR's CPU per record (issue 10): this
  * holds the count down. Before: 11 for the request, 9 for the relay (two passes), 20 in all.
+ * Records entered at the same time share their patient read and their save (ADR 0024): the last
+ * tests count the records each saving statement carried.
  */
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SYNTHETIC_PATIENT_REQUEST, syntheticRecordRequest } from '@app/contracts';
 import { eventually } from '@app/crypto-messaging/testing';
@@ -22,6 +25,8 @@ describe('database round trips of one record (embedded)', () => {
   let token: string;
   let patientId: string;
   const statements: string[] = [];
+  /** How many records each record-saving statement carried (its first parameter: their ids). */
+  const savedPerStatement: number[] = [];
   const original = Client.prototype.query as unknown as Query;
 
   beforeAll(async () => {
@@ -38,7 +43,13 @@ describe('database round trips of one record (embedded)', () => {
     patientId = ((await post('/patients', SYNTHETIC_PATIENT_REQUEST)) as { id: string }).id;
     (Client.prototype as unknown as { query: Query }).query = function (this: Client, ...args: unknown[]) {
       const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
-      if (this !== observer && typeof text === 'string') statements.push(text.replace(/\s+/g, ' ').trim());
+      if (this !== observer && typeof text === 'string') {
+        statements.push(text.replace(/\s+/g, ' ').trim());
+        const values = (args[0] as { values?: unknown[] } | undefined)?.values;
+        if (text.includes('INSERT INTO medical_records') && Array.isArray(values?.[0])) {
+          savedPerStatement.push((values[0] as unknown[]).length);
+        }
+      }
       return original.apply(this, args);
     };
   });
@@ -48,14 +59,27 @@ describe('database round trips of one record (embedded)', () => {
     await env?.stop();
   });
 
-  async function post(path: string, body: unknown): Promise<unknown> {
-    const response = await fetch(`${emr.url}${path}`, {
+  function send(path: string, body: unknown): Promise<Response> {
+    return fetch(`${emr.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     });
+  }
+
+  async function post(path: string, body: unknown): Promise<unknown> {
+    const response = await send(path, body);
     expect(response.status).toBe(201);
     return response.json();
+  }
+
+  /** Records (by id) that are stored, each with the outbox row of its event. */
+  async function storedWithEvent(recordIds: readonly string[]): Promise<string[]> {
+    const { rows } = await observer.query<{ id: string }>(
+      `SELECT r.id FROM medical_records r JOIN outbox_events o ON o.id = r.event_id WHERE r.id = ANY($1::uuid[])`,
+      [recordIds],
+    );
+    return rows.map((row) => row.id).sort();
   }
 
   async function published(recordId: string): Promise<boolean> {
@@ -108,5 +132,70 @@ describe('database round trips of one record (embedded)', () => {
         'COMMIT',
       ].sort(),
     );
+  });
+
+  it('saves records entered at the same time together: fewer statements, each record and its event once', async () => {
+    savedPerStatement.length = 0;
+    const bodies = Array.from({ length: 20 }, () => syntheticRecordRequest());
+    const created = (await Promise.all(
+      bodies.map((body) => post(`/patients/${patientId}/records`, body)),
+    )) as Array<{ id: string }>;
+    const ids = created.map((record) => record.id);
+    expect(new Set(ids).size).toBe(20);
+    expect(await storedWithEvent(ids)).toEqual([...ids].sort());
+    // Each of the 20 was saved by exactly one statement, and some statements carried several.
+    expect(savedPerStatement.reduce((sum, n) => sum + n, 0)).toBe(20);
+    expect(savedPerStatement.length).toBeLessThan(20);
+    expect(Math.max(...savedPerStatement)).toBeGreaterThan(1);
+  });
+
+  it("fails only the record at fault when a group's statement fails on one record's data", async () => {
+    // One record the database refuses (a check, SQLSTATE 23514), entered among others.
+    const marker = 'group-fault-test: refused by the test trigger';
+    await observer.query(`
+      CREATE FUNCTION refuse_marked_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.note = '${marker}' THEN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_marked_record BEFORE INSERT ON medical_records
+        FOR EACH ROW EXECUTE FUNCTION refuse_marked_record();`);
+    try {
+      savedPerStatement.length = 0;
+      const bodies = Array.from({ length: 12 }, (_, i) =>
+        syntheticRecordRequest(i === 5 ? { note: marker } : {}),
+      );
+      const answers = await Promise.all(bodies.map((body) => send(`/patients/${patientId}/records`, body)));
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 201)).toHaveLength(11);
+      expect(statuses[5]).toBe(500);
+      const refused = await answers[5].text();
+      expect(refused).not.toContain(marker);
+      const created = (await Promise.all(
+        answers.filter((a) => a.status === 201).map((a) => a.json()),
+      )) as Array<{
+        id: string;
+      }>;
+      const ids = created.map((record) => record.id);
+      expect(await storedWithEvent(ids)).toEqual([...ids].sort());
+      const { rows } = await observer.query(`SELECT 1 FROM medical_records WHERE note = $1`, [marker]);
+      expect(rows).toHaveLength(0);
+      // The group that held the refused record was tried whole, then record by record.
+      expect(Math.max(...savedPerStatement)).toBeGreaterThan(1);
+      expect(savedPerStatement.filter((n) => n === 1).length).toBeGreaterThan(1);
+    } finally {
+      await observer.query(
+        `DROP TRIGGER refuse_marked_record ON medical_records; DROP FUNCTION refuse_marked_record()`,
+      );
+    }
+  });
+
+  it('answers each record of a group for its own patient: 404 for an unknown one, either case of a known one', async () => {
+    const unknown = randomUUID();
+    const targets = [patientId, unknown, patientId.toUpperCase(), patientId, unknown, patientId];
+    const answers = await Promise.all(
+      targets.map((target) => send(`/patients/${target}/records`, syntheticRecordRequest())),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([201, 404, 201, 201, 404, 201]);
   });
 });

@@ -18,50 +18,59 @@ export class RecordRepository {
   }
 
   /**
-   * Saves a record together with another INSERT (its outbox row) in one statement: data-modifying
-   * `WITH` parts commit together or not at all, so this is the record's transaction in one round
-   * trip, without TypeORM's existence check and read-back. `with` numbers its parameters after
-   * the record's. Resolves to the record as stored (with its `createdAt`).
+   * Saves records together with another INSERT (their outbox rows) in one statement: data-modifying
+   * `WITH` parts commit together or not at all, so this is the records' transaction in one round
+   * trip, without TypeORM's existence check and read-back. Each column goes as one array
+   * parameter, so the statement's text is the same for any number of records (prepared once per
+   * connection). `also` numbers its parameters after the records'. Sets each record's `createdAt`
+   * as stored.
    */
-  async insertWith(
-    record: MedicalRecord,
+  async insertAll(
+    records: readonly MedicalRecord[],
     also: (first: number) => { sql: string; params: unknown[] },
-  ): Promise<MedicalRecord> {
+  ): Promise<void> {
+    const column = <T>(of: (record: MedicalRecord) => T): T[] => records.map(of);
+    const json = (of: (record: MedicalRecord) => unknown) => column((record) => JSON.stringify(of(record)));
     const params: unknown[] = [
-      record.id,
-      record.patientId,
-      record.physicianId,
-      record.visitType,
-      record.cptCode,
-      record.visitDate,
-      JSON.stringify(record.procedures),
-      JSON.stringify(record.diagnoses),
-      JSON.stringify(record.medications),
-      JSON.stringify(record.immunizations),
-      JSON.stringify(record.labOrders),
-      JSON.stringify(record.labResults),
-      record.followUpDays,
-      record.note,
-      record.billable,
-      record.eventId,
-      record.enteredBy,
+      column((r) => r.id),
+      column((r) => r.patientId),
+      column((r) => r.physicianId),
+      column((r) => r.visitType),
+      column((r) => r.cptCode),
+      column((r) => r.visitDate),
+      json((r) => r.procedures),
+      json((r) => r.diagnoses),
+      json((r) => r.medications),
+      json((r) => r.immunizations),
+      json((r) => r.labOrders),
+      json((r) => r.labResults),
+      column((r) => r.followUpDays),
+      column((r) => r.note),
+      column((r) => r.billable),
+      column((r) => r.eventId),
+      column((r) => r.enteredBy),
     ];
     const other = also(params.length + 1);
-    const [row] = await queryPrepared<{ created_at: Date }>(
+    const rows = await queryPrepared<{ id: string; created_at: Date }>(
       this.dataSource,
       `WITH other AS (${other.sql}),
        record AS (
          INSERT INTO medical_records (id, patient_id, physician_id, visit_type, cpt_code, visit_date,
            procedures, diagnoses, medications, immunizations, lab_orders, lab_results, follow_up_days,
            note, billable, event_id, entered_by)
-         VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::timestamptz, $7::jsonb, $8::jsonb, $9::jsonb,
-           $10::jsonb, $11::jsonb, $12::jsonb, $13::integer, $14, $15::boolean, $16::uuid, $17)
-         RETURNING created_at)
-       SELECT created_at FROM record`,
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+           $6::timestamptz[], $7::jsonb[], $8::jsonb[], $9::jsonb[], $10::jsonb[], $11::jsonb[],
+           $12::jsonb[], $13::integer[], $14::text[], $15::boolean[], $16::uuid[], $17::text[])
+         RETURNING id, created_at)
+       SELECT id, created_at FROM record`,
       [...params, ...other.params],
     );
-    record.createdAt = row.created_at;
-    return record;
+    const createdAt = new Map(rows.map((row) => [row.id, row.created_at]));
+    for (const record of records) {
+      const at = createdAt.get(record.id.toLowerCase());
+      if (!at) throw new Error('A record of the group was not returned by its INSERT');
+      record.createdAt = at;
+    }
   }
 
   async byId(id: string): Promise<MedicalRecord | null> {

@@ -7,6 +7,7 @@ import { clinicContextOf } from '../auth/request-context';
 import type { AppConfig } from '../config/app.config';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
 import { requestIdOf } from '../http/json-body';
+import { Coalescer } from '../database/coalescer';
 import { withPgClient } from '../database/pg-client';
 import { APP_CONFIG } from '../platform.tokens';
 import { auditRowOf, AUDIT_SELECT } from './audit-chain';
@@ -94,45 +95,26 @@ export class AuditTrail {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Entries waiting for the next group commit, with their callers. */
-  private pending: Array<{
-    input: AuditEntryInput;
-    resolve: (row: AuditRow) => void;
-    reject: (error: unknown) => void;
-  }> = [];
-  private flushing = false;
-
   /**
-   * Appends one entry, resolved once it is committed. Entries that arrive while a commit is under
-   * way are written together by the next one (a group commit: one lock, one read of the tail, one
-   * INSERT, one COMMIT for up to {@link AUDIT_BATCH_MAX}), so concurrent requests do not queue on
-   * the chain's lock one by one. A failed commit fails every entry in it.
+   * Entries that arrive while a commit is under way are written together by the next one (a group
+   * commit: one lock, one read of the tail, one INSERT, one COMMIT for up to
+   * {@link AUDIT_BATCH_MAX}), so concurrent requests do not queue on the chain's lock one by one.
+   * A failed commit fails every entry in it.
    */
-  append(input: AuditEntryInput): Promise<AuditRow> {
-    return new Promise<AuditRow>((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
-  }
+  private readonly commits = new Coalescer<AuditEntryInput, AuditRow>(
+    async (inputs) => {
+      const rows = await this.commit(inputs);
+      return rows.map((row) => {
+        this.logger.log({ msg: 'audit entry', ...row });
+        return { value: row };
+      });
+    },
+    { max: AUDIT_BATCH_MAX },
+  );
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, AUDIT_BATCH_MAX);
-        try {
-          const rows = await this.commit(batch.map((b) => b.input));
-          rows.forEach((row, i) => {
-            this.logger.log({ msg: 'audit entry', ...row });
-            batch[i].resolve(row);
-          });
-        } catch (error) {
-          for (const b of batch) b.reject(error);
-        }
-      }
-    } finally {
-      this.flushing = false;
-    }
+  /** Appends one entry, resolved once it is committed (in a group commit: see `commits`). */
+  append(input: AuditEntryInput): Promise<AuditRow> {
+    return this.commits.submit(input);
   }
 
   /**
