@@ -157,3 +157,34 @@ describe('DeadLetterQueues.redrive with SQS move tasks', () => {
     expect(isUnsupported(Object.assign(new Error('x'), { name: 'UnsupportedOperation' }))).toBe(true);
   });
 });
+
+describe('DeadLetterQueues options', () => {
+  const { sqs } = fakeSqs({});
+  const withOptions = (options: Record<string, number>) => () =>
+    new DeadLetterQueues({
+      sqs,
+      topology: orderEventsTopology(),
+      queueUrl: (name) => Promise.resolve(name),
+      actor: 'tester',
+      audit: () => undefined,
+      ...options,
+    });
+
+  it.each([
+    ['waitTimeS', 21, /waitTimeS must be a whole number of seconds from 0 to 20, got 21/],
+    ['waitTimeS', -1, /waitTimeS must be .* got -1/],
+    ['waitTimeS', 0.5, /waitTimeS must be .* got 0\.5/],
+    ['inspectVisibilityS', 43_201, /inspectVisibilityS must be a whole number of seconds from 0 to 43200/],
+    ['releaseVisibilityS', Number.NaN, /releaseVisibilityS must be .* got NaN/],
+    ['maxMessages', 0, /maxMessages must be a whole number of messages 1 or more, got 0/],
+    ['moveTaskTimeoutMs', -5, /moveTaskTimeoutMs must be a whole number of milliseconds 1 or more/],
+  ])('refuses %s = %s where it is given, naming the option and its range', (name, value, message) => {
+    expect(withOptions({ [name]: value })).toThrow(message);
+  });
+
+  it("accepts SQS's limits themselves", () => {
+    expect(
+      withOptions({ waitTimeS: 20, inspectVisibilityS: 43_200, releaseVisibilityS: 0, maxMessages: 1 }),
+    ).not.toThrow();
+  });
+});

@@ -14,6 +14,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
+import { SQS_MAX_WAIT_TIME_S } from '../config/aws-clients';
+import { wholeNumberIn } from '../config/option-range';
 import type { BodyCipher } from '../crypto/envelope.cipher';
 import { MessagingError } from '../errors/messaging.error';
 import { contextFor } from '../events/encryption-context';
@@ -162,6 +164,8 @@ export interface DeadLetterQueuesOptions {
 }
 
 const MAX_BATCH = 10;
+/** The longest visibility timeout SQS allows (12 hours). */
+const SQS_MAX_VISIBILITY_S = 43_200;
 const DEFAULT_INSPECT_VISIBILITY_S = 60;
 const DEFAULT_MAX_MESSAGES = 1_000;
 const DEFAULT_MOVE_TASK_TIMEOUT_MS = 120_000;
@@ -200,10 +204,29 @@ export class DeadLetterQueues {
   private readonly arns = new Map<string, Promise<string>>();
 
   constructor(private readonly options: DeadLetterQueuesOptions) {
-    this.inspectVisibilityS = options.inspectVisibilityS ?? DEFAULT_INSPECT_VISIBILITY_S;
-    this.releaseVisibilityS = options.releaseVisibilityS ?? 0;
-    this.waitTimeS = options.waitTimeS ?? 1;
-    this.maxMessages = options.maxMessages ?? DEFAULT_MAX_MESSAGES;
+    // SQS's own bounds: a visibility timeout of at most 12 hours, a long poll of at most 20 s.
+    const visibility = (name: string, value: number) =>
+      wholeNumberIn(name, value, 0, SQS_MAX_VISIBILITY_S, 'seconds');
+    this.inspectVisibilityS = visibility(
+      'inspectVisibilityS',
+      options.inspectVisibilityS ?? DEFAULT_INSPECT_VISIBILITY_S,
+    );
+    this.releaseVisibilityS = visibility('releaseVisibilityS', options.releaseVisibilityS ?? 0);
+    this.waitTimeS = wholeNumberIn('waitTimeS', options.waitTimeS ?? 1, 0, SQS_MAX_WAIT_TIME_S, 'seconds');
+    this.maxMessages = wholeNumberIn(
+      'maxMessages',
+      options.maxMessages ?? DEFAULT_MAX_MESSAGES,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      'messages',
+    );
+    wholeNumberIn(
+      'moveTaskTimeoutMs',
+      options.moveTaskTimeoutMs ?? DEFAULT_MOVE_TASK_TIMEOUT_MS,
+      1,
+      Number.MAX_SAFE_INTEGER,
+      'milliseconds',
+    );
   }
 
   /** Built from a process's runtime: its SQS client, topology, queue look-up and cipher. */

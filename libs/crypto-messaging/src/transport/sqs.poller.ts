@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { SQS_MAX_WAIT_TIME_S } from '../config/aws-clients';
+import { wholeNumberIn } from '../config/option-range';
 import { VisibilityHeartbeat, type Lease } from './visibility.heartbeat';
 
 /** What the transport reports through Nest's `server.status` observable. */
@@ -134,13 +135,14 @@ export class SqsPoller {
       );
     }
     this.freeSlots = this.concurrency;
-    this.waitTimeS = options.waitTimeS ?? SQS_MAX_WAIT_TIME_S;
-    if (!Number.isInteger(this.waitTimeS) || this.waitTimeS < 0 || this.waitTimeS > SQS_MAX_WAIT_TIME_S) {
-      // SQS refuses a longer poll, and the SQS client gives up on a request silent for longer.
-      throw new TypeError(
-        `waitTimeS must be a whole number of seconds from 0 to ${SQS_MAX_WAIT_TIME_S}, got ${this.waitTimeS}`,
-      );
-    }
+    // SQS refuses a longer poll, and the SQS client gives up on a request silent for longer.
+    this.waitTimeS = wholeNumberIn(
+      'waitTimeS',
+      options.waitTimeS ?? SQS_MAX_WAIT_TIME_S,
+      0,
+      SQS_MAX_WAIT_TIME_S,
+      'seconds',
+    );
     this.visibilityTimeoutS = options.visibilityTimeoutS ?? 30;
     this.logger = options.logger ?? new Logger(SqsPoller.name);
     this.heartbeat = new VisibilityHeartbeat(
