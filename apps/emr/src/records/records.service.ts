@@ -93,9 +93,11 @@ export class RecordsService {
   }
 
   /**
-   * Saves a group in one statement. If a record's own data fails it, each record of the group is
-   * saved alone, so the others are kept and only that record's request fails; any other failure
-   * (the database out of reach) fails the group.
+   * Saves a group in one statement. If a record's own data fails it, the group's records are saved
+   * again each alone, all at once (so the retry takes about as long as one statement, and waits
+   * for connections as single requests do): the others are kept and only that record's request
+   * fails. Any other failure (the database out of reach, a time-out) fails the group, untried
+   * again: such a statement may have committed, and a second try would save its records twice.
    */
   private async save(group: readonly RecordToSave[]): Promise<Array<ItemOutcome<MedicalRecord>>> {
     try {
@@ -104,16 +106,10 @@ export class RecordsService {
     } catch (error) {
       if (group.length === 1 || !isOneRecordsFault(error)) throw error;
     }
-    const outcomes: Array<ItemOutcome<MedicalRecord>> = [];
-    for (const one of group) {
-      try {
-        await this.insert([one]);
-        outcomes.push({ value: one.record });
-      } catch (error) {
-        outcomes.push({ error });
-      }
-    }
-    return outcomes;
+    const alone = await Promise.allSettled(group.map((one) => this.insert([one])));
+    return alone.map((outcome, i) =>
+      outcome.status === 'fulfilled' ? { value: group[i].record } : { error: outcome.reason as unknown },
+    );
   }
 
   private insert(group: readonly RecordToSave[]): Promise<void> {

@@ -58,20 +58,38 @@ describe('Coalescer', () => {
     await expect(coalescer.submit(1)).rejects.toThrow('A group of 1 items gave 0 outcomes');
   });
 
-  it('starts the next group beside a stuck one once its patience has passed', async () => {
-    const { groups, settle, run } = heldRuns<number>();
-    const coalescer = new Coalescer(run, { max: 10, patienceMs: 30 });
-    const stuck = coalescer.submit(1);
-    const [two, three] = [coalescer.submit(2), coalescer.submit(3)];
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(groups).toEqual([[1]]); // within its patience, they wait for it
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(groups).toEqual([[1], [2, 3]]);
-    settle[1](valuesOf([2, 3]));
-    await expect(Promise.all([two, three])).resolves.toEqual(['v2', 'v3']);
-    // The stuck group still settles its own item when it ends.
-    settle[0](valuesOf([1]));
-    await expect(stuck).resolves.toBe('v1');
+  describe('with a patience', () => {
+    beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+    afterEach(() => jest.useRealTimers());
+
+    it('starts the next group beside a stuck one once its patience has passed', async () => {
+      const { groups, settle, run } = heldRuns<number>();
+      const coalescer = new Coalescer(run, { max: 10, patienceMs: 30 });
+      const stuck = coalescer.submit(1);
+      const [two, three] = [coalescer.submit(2), coalescer.submit(3)];
+      await jest.advanceTimersByTimeAsync(29);
+      expect(groups).toEqual([[1]]); // within its patience, they wait for it
+      await jest.advanceTimersByTimeAsync(1);
+      expect(groups).toEqual([[1], [2, 3]]);
+      settle[1](valuesOf([2, 3]));
+      await expect(Promise.all([two, three])).resolves.toEqual(['v2', 'v3']);
+      // The stuck group still settles its own item when it ends.
+      settle[0](valuesOf([1]));
+      await expect(stuck).resolves.toBe('v1');
+    });
+
+    it('runs an item that comes after the patience has passed at once, beside the stuck group', async () => {
+      const { groups, settle, run } = heldRuns<number>();
+      const coalescer = new Coalescer(run, { max: 10, patienceMs: 30 });
+      const stuck = coalescer.submit(1);
+      await jest.advanceTimersByTimeAsync(100); // nothing waited, so the loop is over
+      const late = coalescer.submit(2);
+      expect(groups).toEqual([[1], [2]]);
+      settle[1](valuesOf([2]));
+      await expect(late).resolves.toBe('v2');
+      settle[0](valuesOf([1]));
+      await expect(stuck).resolves.toBe('v1');
+    });
   });
 
   it('without a patience, waits for the group under way however long it takes', async () => {

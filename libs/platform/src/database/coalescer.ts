@@ -17,11 +17,15 @@ export interface CoalescerOptions {
 
 /**
  * Runs the work of concurrent callers in groups: an item that comes while a group is under way
- * waits for it, and the next group takes every item waiting by then (up to `max`). No timer
- * starts a group: an item that finds nothing under way runs at once, alone, so a quiet service
- * pays no latency for it, and a busy one sends one statement where it sent one per caller (a
- * group commit). A group that rejects fails every item in it; an item's own failure is an
- * outcome with an error, and fails that item alone.
+ * waits for it, and the next group takes every item waiting by then (up to `max`). A group starts
+ * when an item finds nothing under way (alone, at once: a quiet service pays no latency), when the
+ * group under way ends, or, with a patience, when it has run that long. A busy service so sends
+ * one statement where it sent one per caller (a group commit). A group that rejects fails every
+ * item in it; an item's own failure is an outcome with an error, and fails that item alone.
+ *
+ * With a patience, groups stuck together are not limited in number: one starts per patience
+ * while items keep coming. `run` must then give up by a deadline of its own (a pool's wait for a
+ * connection, a statement's time-out), which bounds them; the items are no more than the callers.
  */
 export class Coalescer<I, O> {
   private pending: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
