@@ -36,9 +36,11 @@
     dialog.close();
     ping();
   });
-  setInterval(() => {
+  const tick = setInterval(() => {
     const left = idleSeconds - Math.floor((Date.now() - lastActivity) / 1000);
     if (left <= 0) {
+      // Once: a second submit while the first is under way (a slow answer) would abort it.
+      clearInterval(tick);
       logout.submit();
       return;
     }
