@@ -5,7 +5,7 @@
  */
 export function wholeNumberIn(name: string, value: number, min: number, max: number, unit: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+    const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} to 2^53 - 1` : `from ${min} to ${max}`;
     throw new TypeError(`${name} must be a whole number of ${unit} ${range}, got ${String(value)}`);
   }
   return value;

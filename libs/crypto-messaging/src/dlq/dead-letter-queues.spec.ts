@@ -174,10 +174,12 @@ describe('DeadLetterQueues options', () => {
     ['waitTimeS', 21, /waitTimeS must be a whole number of seconds from 0 to 20, got 21/],
     ['waitTimeS', -1, /waitTimeS must be .* got -1/],
     ['waitTimeS', 0.5, /waitTimeS must be .* got 0\.5/],
-    ['inspectVisibilityS', 43_201, /inspectVisibilityS must be a whole number of seconds from 0 to 43200/],
+    ['inspectVisibilityS', 43_201, /inspectVisibilityS must be a whole number of seconds from 1 to 43200/],
+    // Visible at once, inspected messages would come back to every receive: a scan without end.
+    ['inspectVisibilityS', 0, /inspectVisibilityS must be a whole number of seconds from 1 to 43200, got 0/],
     ['releaseVisibilityS', Number.NaN, /releaseVisibilityS must be .* got NaN/],
-    ['maxMessages', 0, /maxMessages must be a whole number of messages 1 or more, got 0/],
-    ['moveTaskTimeoutMs', -5, /moveTaskTimeoutMs must be a whole number of milliseconds 1 or more/],
+    ['maxMessages', 0, /maxMessages must be a whole number of messages from 1 to 2\^53 - 1, got 0/],
+    ['moveTaskTimeoutMs', -5, /moveTaskTimeoutMs must be a whole number of milliseconds from 1 to 2\^53 - 1/],
   ])('refuses %s = %s where it is given, naming the option and its range', (name, value, message) => {
     expect(withOptions({ [name]: value })).toThrow(message);
   });

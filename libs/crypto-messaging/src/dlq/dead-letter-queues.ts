@@ -205,13 +205,22 @@ export class DeadLetterQueues {
 
   constructor(private readonly options: DeadLetterQueuesOptions) {
     // SQS's own bounds: a visibility timeout of at most 12 hours, a long poll of at most 20 s.
-    const visibility = (name: string, value: number) =>
-      wholeNumberIn(name, value, 0, SQS_MAX_VISIBILITY_S, 'seconds');
-    this.inspectVisibilityS = visibility(
+    // An inspected message must stay hidden while the scan goes on (at least 1 s): visible at
+    // once, the same messages would come back to every receive and the scan would never end.
+    this.inspectVisibilityS = wholeNumberIn(
       'inspectVisibilityS',
       options.inspectVisibilityS ?? DEFAULT_INSPECT_VISIBILITY_S,
+      1,
+      SQS_MAX_VISIBILITY_S,
+      'seconds',
     );
-    this.releaseVisibilityS = visibility('releaseVisibilityS', options.releaseVisibilityS ?? 0);
+    this.releaseVisibilityS = wholeNumberIn(
+      'releaseVisibilityS',
+      options.releaseVisibilityS ?? 0,
+      0,
+      SQS_MAX_VISIBILITY_S,
+      'seconds',
+    );
     this.waitTimeS = wholeNumberIn('waitTimeS', options.waitTimeS ?? 1, 0, SQS_MAX_WAIT_TIME_S, 'seconds');
     this.maxMessages = wholeNumberIn(
       'maxMessages',
