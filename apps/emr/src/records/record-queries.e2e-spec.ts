@@ -145,6 +145,7 @@ describe('database round trips of one record (embedded)', () => {
     try {
       await blocker.query('BEGIN; LOCK TABLE medical_records IN SHARE MODE');
       const answers = Promise.all(requests());
+      answers.catch(() => undefined); // awaited below; not unhandled if the wait fails first
       await eventually(
         'a save waiting for the lock',
         async () =>
@@ -195,24 +196,29 @@ describe('database round trips of one record (embedded)', () => {
       CREATE TRIGGER refuse_marked_record BEFORE INSERT ON medical_records
         FOR EACH ROW EXECUTE FUNCTION refuse_marked_record();`);
     try {
-      savedNotes.length = 0;
-      // The refused record goes last, so it comes to the save while others wait: in a group.
-      const bodies = Array.from({ length: 12 }, (_, i) =>
-        syntheticRecordRequest({ note: i === 11 ? marker : `kept ${i}` }),
-      );
-      const answers = await whileSavesWait(() =>
-        bodies.map((body) => send(`/patients/${patientId}/records`, body)),
-      );
-      expect(answers.map((answer) => answer.status)).toEqual([...Array<number>(11).fill(201), 500]);
-      expect(await answers[11].text()).not.toContain(marker);
-      const ids = (
-        (await Promise.all(answers.slice(0, 11).map((a) => a.json()))) as Array<{ id: string }>
-      ).map((record) => record.id);
-      expect(await storedWithEvent(ids)).toEqual([...ids].sort());
-      const { rows } = await observer.query(`SELECT 1 FROM medical_records WHERE note = $1`, [marker]);
-      expect(rows).toHaveLength(0);
+      // The refused record goes last, so it comes to the save while others wait there. Where the
+      // groups split is timing (a group waits 20 ms for the one ahead), so the scenario runs again
+      // until the refused record met others at the save: once is enough, five times at most.
+      let group: string[] | undefined;
+      for (let attempt = 0; attempt < 5 && !group; attempt++) {
+        savedNotes.length = 0;
+        const bodies = Array.from({ length: 12 }, (_, i) =>
+          syntheticRecordRequest({ note: i === 11 ? marker : `kept ${attempt}.${i}` }),
+        );
+        const answers = await whileSavesWait(() =>
+          bodies.map((body) => send(`/patients/${patientId}/records`, body)),
+        );
+        expect(answers.map((answer) => answer.status)).toEqual([...Array<number>(11).fill(201), 500]);
+        expect(await answers[11].text()).not.toContain(marker);
+        const ids = (
+          (await Promise.all(answers.slice(0, 11).map((a) => a.json()))) as Array<{ id: string }>
+        ).map((record) => record.id);
+        expect(await storedWithEvent(ids)).toEqual([...ids].sort());
+        const { rows } = await observer.query(`SELECT 1 FROM medical_records WHERE note = $1`, [marker]);
+        expect(rows).toHaveLength(0);
+        group = savedNotes.find((notes) => notes.length > 1 && notes.includes(marker));
+      }
       // The group that held the refused record was tried whole, then each of its records alone.
-      const group = savedNotes.find((notes) => notes.length > 1 && notes.includes(marker));
       expect(group).toBeDefined();
       for (const note of group!) expect(savedNotes).toContainEqual([note]);
     } finally {

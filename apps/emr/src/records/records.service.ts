@@ -23,8 +23,9 @@ export const RECORD_GROUPS = { max: 50, patienceMs: 20 } as const;
 
 /**
  * A failure that belongs to one record's data, not to the database or the statement: a data
- * exception (SQLSTATE class 22) or an integrity constraint (class 23). A group that fails so is
- * saved again record by record, so only the record at fault fails.
+ * exception (SQLSTATE class 22) or an integrity constraint (class 23), which PostgreSQL sent and
+ * so rolled the statement back. A group that fails so is saved again record by record, so only
+ * the record at fault fails.
  */
 const isOneRecordsFault = (error: unknown): boolean => /^2[23]/.test(serverSqlStateOf(error) ?? '');
 
@@ -93,11 +94,12 @@ export class RecordsService {
   }
 
   /**
-   * Saves a group in one statement. If a record's own data fails it, the group's records are saved
-   * again each alone, all at once (so the retry takes about as long as one statement, and waits
-   * for connections as single requests do): the others are kept and only that record's request
-   * fails. Any other failure (the database out of reach, a time-out) fails the group, untried
-   * again: such a statement may have committed, and a second try would save its records twice.
+   * Saves a group in one statement. If a record's own data fails it, PostgreSQL has rolled the
+   * statement back, and the group's records are saved again each alone, all at once (so the retry
+   * takes about as long as one statement, and waits for connections as single requests do): the
+   * others are kept and only that record's request fails. Any other failure fails the group,
+   * untried again: a time-out or a database out of reach would make every retry wait again, and a
+   * failure the client saw without the server's answer may have committed.
    */
   private async save(group: readonly RecordToSave[]): Promise<Array<ItemOutcome<MedicalRecord>>> {
     try {
