@@ -69,9 +69,9 @@ export class PatientRepository {
 
   /**
    * The patients of these ids that exist, by id in lower case (as PostgreSQL writes a uuid; a
-   * route accepts either case), in one fixed statement: every record entered
-   * reads its patient (for the event), records entered at the same time read theirs together
-   * (RecordsService), and TypeORM's query building cost more CPU than the query itself.
+   * route accepts either case), in one fixed statement: every record entered reads its patient
+   * (for the event), records entered at the same time read theirs together (RecordsService), and
+   * TypeORM's query building cost more CPU than the query itself.
    */
   async byIds(ids: readonly string[]): Promise<Map<string, Patient>> {
     const rows = await queryPrepared<PatientRow>(

@@ -60,10 +60,9 @@ export class RecordsService {
   /**
    * Saves a record and its `patient-record.created.v1` outbox row in one transaction (one
    * statement, shared with the records entered at the same time), whose commit wakes the relay
-   * (NOTIFY). The event is sealed (encrypted) before the
-   * transaction opens, so no
-   * plaintext PHI ever waits in the outbox (ADR 0007) and a data-key miss waits on KMS without
-   * holding a database connection. The broker being down never fails this: the relay catches up
+   * (NOTIFY). The event is sealed (encrypted) before the transaction opens, so no plaintext PHI
+   * ever waits in the outbox (ADR 0007) and a data-key miss waits on KMS without holding a
+   * database connection. The broker being down never fails this: the relay catches up
    * later. The key being out of reach (KMS down and no cached data key) fails it with 503 and
    * Retry-After, before anything is written. `enteredBy` is the signed-in person's subject id:
    * stored on the record and carried by the event, so every system's effect is attributable.
