@@ -201,6 +201,7 @@ export class DeadLetterQueues {
   private readonly releaseVisibilityS: number;
   private readonly waitTimeS: number;
   private readonly maxMessages: number;
+  private readonly moveTaskTimeoutMs: number;
   private readonly arns = new Map<string, Promise<string>>();
 
   constructor(private readonly options: DeadLetterQueuesOptions) {
@@ -229,7 +230,7 @@ export class DeadLetterQueues {
       Number.MAX_SAFE_INTEGER,
       'messages',
     );
-    wholeNumberIn(
+    this.moveTaskTimeoutMs = wholeNumberIn(
       'moveTaskTimeoutMs',
       options.moveTaskTimeoutMs ?? DEFAULT_MOVE_TASK_TIMEOUT_MS,
       1,
@@ -576,7 +577,7 @@ export class DeadLetterQueues {
       sentNotDeleted: 0,
       failed: 0,
     };
-    const deadline = startedAt + (this.options.moveTaskTimeoutMs ?? DEFAULT_MOVE_TASK_TIMEOUT_MS);
+    const deadline = startedAt + this.moveTaskTimeoutMs;
     for (;;) {
       const out = await this.options.sqs.send(
         new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }),

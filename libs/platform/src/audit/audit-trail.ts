@@ -10,6 +10,7 @@ import { requestIdOf } from '../http/json-body';
 import { Coalescer } from '../database/coalescer';
 import { withPgClient } from '../database/pg-client';
 import { APP_CONFIG } from '../platform.tokens';
+import { settledOrLater } from '../settled-or-later';
 import { auditRowOf, AUDIT_SELECT } from './audit-chain';
 import { auditEntryHash, auditTimeOf, GENESIS_HASH, type AuditRow } from './audit-hash';
 
@@ -227,10 +228,7 @@ export class AuditTrail {
           ...safeErrorFields(error),
         }),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, REFUSAL_AUDIT_WAIT_MS)));
-    await Promise.race([written, late]);
-    clearTimeout(timer);
+    await settledOrLater(written, REFUSAL_AUDIT_WAIT_MS);
   }
 
   /**

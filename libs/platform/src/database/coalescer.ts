@@ -1,3 +1,5 @@
+import { settledOrLater } from '../settled-or-later';
+
 /** One item's result in a group: its value, or the error that fails it alone. */
 export type ItemOutcome<O> = { readonly value: O } | { readonly error: unknown };
 
@@ -81,16 +83,5 @@ export class Coalescer<I, O> {
     } catch (error) {
       for (const waiting of group) waiting.reject(error);
     }
-  }
-}
-
-/** Resolves when `done` does, or after `ms`, whichever comes first. */
-async function settledOrLater(done: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const later = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  try {
-    await Promise.race([done, later]);
-  } finally {
-    clearTimeout(timer);
   }
 }
