@@ -17,7 +17,7 @@ import {
   type DynamicModule,
 } from '@nestjs/common';
 import { IsString, Matches } from 'class-validator';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { STAFF, type Role } from '@app/identity';
 import {
@@ -30,6 +30,7 @@ import {
   auditRowOf,
   AUDIT_SELECT,
   MessagingProbe,
+  pgPoolOf,
   PlatformModule,
   uuidParam,
   verifyAuditChain,
@@ -331,7 +332,8 @@ describe('audit trail (embedded PostgreSQL)', () => {
   it('two processes of one app append to one valid chain (the advisory lock, not the group commit)', async () => {
     const before = await countEntries();
     // A second replica of the app: its own pool and its own group commit.
-    const replicas = [app.http.get(AuditTrail), new AuditTrail(await secondDataSource(), app.config)];
+    const second = new AuditTrail(await secondDataSource(), app.config);
+    const replicas = [app.http.get(AuditTrail), second];
     const entry = (i: number) => ({
       subject: PHYSICIAN,
       roles: ['physician'],
@@ -346,11 +348,43 @@ describe('audit trail (embedded PostgreSQL)', () => {
       route: '/patients/:id',
     });
     // Rounds of 20 per replica at once, so both replicas' commits keep racing for the tail.
-    for (let round = 0; round < 5; round++) {
-      await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % 2].append(entry(round * 40 + i))));
+    try {
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) => replicas[i % 2].append(entry(round * 40 + i))),
+        );
+      }
+    } finally {
+      await second.onApplicationShutdown(); // its commits' own connection
     }
     expect(await countEntries()).toBe(before + 200);
     await expect(verifyAuditChain(admin)).resolves.toEqual({ ok: true, entries: before + 200 });
+  });
+
+  it('commits on a connection of its own: a request is answered while others hold every pooled connection', async () => {
+    const { id } = await newPatient();
+    const pool = pgPoolOf(app.http.get(DataSource));
+    const held: PoolClient[] = [];
+    let answer: Awaited<ReturnType<typeof call>>;
+    const started = performance.now();
+    try {
+      while (held.length < pool.options.max) held.push(await pool.connect());
+      expect(pool.idleCount).toBe(0);
+      answer = await call('GET', `/patients/${id}`, nurse);
+    } finally {
+      for (const client of held) client.release();
+    }
+    // From the pool, the commit would have waited its 3 s for a connection and the answer been 503.
+    expect(answer.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(await entriesOf(answer.requestId)).toEqual([
+      expect.objectContaining({ outcome: 200, patientId: id }),
+    ]);
+    const { rows } = await admin.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+      [`${app.config.app}-audit`],
+    );
+    expect(rows[0].n).toBe(1);
   });
 
   it('when the entry cannot be written the caller gets 503 and no PHI', async () => {

@@ -28,6 +28,7 @@ export {
   runMigrations,
 } from './database/data-source.factory';
 export { pgPoolOf, withPgClient } from './database/pg-client';
+export { DedicatedConnection } from './database/dedicated-connection';
 export { isDatabaseUnavailable } from './http/database-unavailable';
 export { PoolProgress } from './database/pool-progress';
 export { serverSqlStateOf } from './database/server-error';

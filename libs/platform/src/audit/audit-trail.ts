@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  ServiceUnavailableException,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
 import type { AuditLocator, AuditSpec } from '../auth/access.decorators';
@@ -8,7 +14,7 @@ import type { AppConfig } from '../config/app.config';
 import { safeErrorFields } from '../http/clinic-exceptions.filter';
 import { requestIdOf } from '../http/json-body';
 import { Coalescer } from '../database/coalescer';
-import { withPgClient } from '../database/pg-client';
+import { DedicatedConnection } from '../database/dedicated-connection';
 import { APP_CONFIG } from '../platform.tokens';
 import { settledOrLater } from '../settled-or-later';
 import { auditRowOf, AUDIT_SELECT } from './audit-chain';
@@ -88,13 +94,25 @@ function locate(locator: AuditLocator | undefined, request: Request, result?: un
  * entry (context `Audit`, ids only): in AWS those go to CloudWatch, a copy outside the database.
  */
 @Injectable()
-export class AuditTrail {
+export class AuditTrail implements OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
+  /**
+   * The group commits' own connection: they never wait for one in the pool's queue, behind the
+   * requests whose answers wait for them (ADR 0022). One commit runs at a time anyway.
+   */
+  private readonly connection: DedicatedConnection;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.connection = new DedicatedConnection(dataSource, `${config.app}-audit`);
+  }
+
+  /** Ends the commits' connection once the commit under way, if any, is done. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
 
   /**
    * Entries that arrive while a commit is under way are written together by the next one (a group
@@ -124,10 +142,11 @@ export class AuditTrail {
    * (seq, hash) go as one simple query, whose statements each take their own snapshot, so the read
    * sees every entry committed before the lock was granted (under READ COMMITTED one statement's
    * snapshot would predate the lock it waits on); then the INSERT of every entry, each chained to
-   * the one before, and the COMMIT. Seqs are gap-free.
+   * the one before, and the COMMIT. Seqs are gap-free. A failure closes the connection, and with
+   * it the transaction: the server rolls it back.
    */
   private async commit(inputs: readonly AuditEntryInput[]): Promise<AuditRow[]> {
-    return withPgClient(this.dataSource, async (client) => {
+    return this.connection.use(async (client) => {
       const opened = (await client.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK}); ${AUDIT_SELECT} ORDER BY audit_entries.seq DESC LIMIT 1`,
       )) as unknown as Array<{ rows: Record<string, unknown>[] }>;

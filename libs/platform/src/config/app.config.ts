@@ -66,11 +66,12 @@ export function databasePoolSizeVariable(app: ClinicApp): string {
 /**
  * The app's pool size setting, checked; `undefined` when unset or empty. Per app, since
  * `npm start` hands one environment to all four. At least 3: the EMR's outbox relay (up to 7 s
- * a batch) and its audit trail's group commit may each hold one while requests use the others.
+ * a batch) may hold one while requests use the others. (The audit trail's group commit has a
+ * connection of its own, beside the pool: `database/dedicated-connection.ts`.)
  * A consumer needs more than the messages it handles at once, each in a transaction on a
  * connection of its own: a message that waits 3 s for one fails, and each failure spends one of
  * the queue's receives on the way to the dead-letter queue. At most 100 per process; the sum over
- * the apps (and the EMR's LISTEN connection) must fit the server's `max_connections` (200 on the
+ * the apps (with the EMR's LISTEN connection and each app's audit connection) must fit the server's `max_connections` (200 on the
  * embedded server; on RDS it depends on the instance's memory).
  */
 export function databasePoolSizeOf(app: ClinicApp, env: NodeJS.ProcessEnv = process.env): number | undefined {

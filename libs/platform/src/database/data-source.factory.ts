@@ -56,8 +56,9 @@ export type DatabaseDeadlines = 'requests' | 'messages' | false;
  *   audit entry is given 2 s more). With 32 concurrent requests on 2 cores, `npm run bench -- clinic`
  *   measured PostgreSQL at about 2.6 ms of CPU per record with 10 connections against about 3.1
  *   with 30, and 5 a little lower still (docs/performance.md). 10 is a compromise: a server on
- *   AWS has cores of its own, it is `pg`'s default, and the outbox relay and the audit trail's
- *   group commit may each hold one of the 10 (ADR 0022, with what a smaller pool makes likelier).
+ *   AWS has cores of its own, it is `pg`'s default, and the outbox relay may hold one of the 10
+ *   (ADR 0022, with what a smaller pool makes likelier). The audit trail's group commit has a
+ *   connection of its own beside the pool, so that it never waits behind the requests.
  * - `messages` (the consumers): at least the transport's concurrency (20 messages in flight),
  *   plus the HTTP API. A message must never wait 3 s for a connection and fail for it: each failed
  *   attempt spends one of the queue's receives on the way to the dead-letter queue.

@@ -14,6 +14,8 @@ import {
 /** A private embedded PostgreSQL with one database, and a data source that counts its statements. */
 export interface CountedDatabase {
   readonly dataSource: DataSource;
+  /** The server's data folder (what `freezePostgres` takes). */
+  readonly dataDir: string;
   /** Statements sent since the start or the last {@link CountedDatabase.resetCount} (BEGIN and COMMIT included). */
   statements(): number;
   /** Their SQL texts, in order (the texts only: parameters are never kept). */
@@ -60,6 +62,7 @@ export async function startCountedDatabase(database?: AppDatabase): Promise<Coun
   texts = []; // TypeORM's own start-up queries are not the spec's
   return {
     dataSource,
+    dataDir,
     statements: () => texts.length,
     statementTexts: () => texts,
     resetCount: () => void (texts = []),
